@@ -1,0 +1,476 @@
+//! `keystead`: the Keystead vault on the command line. Glue over keystead-core; no rule lives here.
+
+mod output;
+mod prompt;
+
+use chrono::Utc;
+use clap::{Args, Parser, Subcommand};
+use keystead_core::error::ErrorKind;
+use keystead_core::vault::{self, OpenOptions};
+use keystead_core::{
+    catalog, parse, CredentialField, Error, KdfParams, KeyEdit, NewKey, SystemClock, Vault,
+};
+use secrecy::ExposeSecret;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  a check failed (e.g. `audit --verify` found a break in the chain)
+  2  usage or input error (unknown key, exchange or scope; bad date or duration; missing field)
+  3  the vault did not open: wrong passphrase, or a damaged or altered vault file
+
+Environment:
+  KEYSTEAD_VAULT           vault file (default: ~/.local/share/keystead/vault.db)
+  KEYSTEAD_PASSPHRASE      vault passphrase, for automation (otherwise asked without echo)
+  KEYSTEAD_NEW_PASSPHRASE  the new passphrase for `passwd`
+  KEYSTEAD_KDF_TARGET_MS   time Argon2id should take at `init`/`passwd` (default 500; never below 64 MiB, 3 passes)
+  NO_COLOR                 plain output
+
+Secrets are never taken as arguments: they are asked without echo, or read as one JSON object
+with --secrets-stdin, e.g. {\"apiKey\": \"…\", \"secret\": \"…\", \"password\": \"…\"}.";
+
+#[derive(Parser)]
+#[command(
+    name = "keystead",
+    version,
+    about = "Keystead: an encrypted vault for exchange API keys, with due dates, scopes and an audit trail.",
+    after_help = EXIT_CODES
+)]
+struct Cli {
+    /// The vault file.
+    #[arg(long, global = true, env = "KEYSTEAD_VAULT", value_name = "PATH")]
+    vault: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Create a new vault (the passphrase is asked twice).
+    Init,
+    /// Check the passphrase and the vault's integrity.
+    Unlock,
+    /// Add a key; its secrets are asked without echo or read with --secrets-stdin.
+    Add(AddArgs),
+    /// List keys with their scopes, due state and risk flags.
+    List {
+        /// Print JSON (never contains a secret).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one key: metadata, masked secrets, rotation history.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one secret field to stdout (audited). FIELD: apiKey, secret, password, uid, privateKey, walletAddress.
+    Reveal {
+        name: String,
+        field: String,
+        /// An older version, as numbered in `show`.
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// Change a key's metadata.
+    Edit(EditArgs),
+    /// Replace a key's secrets; the old version is kept.
+    Rotate {
+        name: String,
+        /// Why (e.g. "scheduled", "left the team").
+        #[arg(long)]
+        reason: Option<String>,
+        /// Read the new secrets as one JSON object from standard input.
+        #[arg(long)]
+        secrets_stdin: bool,
+    },
+    /// Mark a key revoked (deleted on the exchange).
+    Revoke {
+        name: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Mark a key compromised and print the incident checklist.
+    Compromised {
+        name: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Change the vault passphrase (re-wraps the vault key only).
+    Passwd,
+    /// Show the audit timeline, or verify its chain.
+    Audit {
+        #[arg(long)]
+        json: bool,
+        /// Check the hash chain; exit 1 and name the first bad entry if it is broken.
+        #[arg(long)]
+        verify: bool,
+        /// Only events of this key.
+        #[arg(long, value_name = "NAME")]
+        key: Option<String>,
+    },
+    /// List the exchanges Keystead knows, their fields, permissions and key-lifetime rules.
+    Exchanges {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args)]
+struct AddArgs {
+    #[arg(long)]
+    name: String,
+    /// Exchange id (see `keystead exchanges`), or `custom`.
+    #[arg(long)]
+    exchange: String,
+    /// production, staging, development or testnet.
+    #[arg(long = "env", default_value = "production")]
+    environment: String,
+    /// Account or sub-account label.
+    #[arg(long)]
+    account: Option<String>,
+    /// Comma-separated: read, trade, withdraw, transfer, margin, futures, or the exchange's own names.
+    #[arg(long, value_delimiter = ',')]
+    scopes: Vec<String>,
+    /// IP address or CIDR range the key is bound to (repeat, or separate with commas).
+    #[arg(long = "ip", value_name = "ADDR")]
+    ip: Vec<String>,
+    /// Expiry date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    expires: Option<String>,
+    /// Rotation period: 90d, 12w, 3m, 1y.
+    #[arg(long, value_name = "PERIOD")]
+    rotate_every: Option<String>,
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    #[arg(long, default_value = "")]
+    notes: String,
+    /// Read the secrets as one JSON object from standard input.
+    #[arg(long)]
+    secrets_stdin: bool,
+}
+
+#[derive(Args)]
+struct EditArgs {
+    name: String,
+    #[arg(long, value_name = "NEW_NAME")]
+    rename: Option<String>,
+    #[arg(long = "env")]
+    environment: Option<String>,
+    /// New account label ("" clears it).
+    #[arg(long)]
+    account: Option<String>,
+    /// Replaces the scopes (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    scopes: Option<Vec<String>>,
+    /// Replaces the IP allowlist (repeat, or separate with commas).
+    #[arg(long = "ip", value_name = "ADDR", conflicts_with = "no_ip")]
+    ip: Vec<String>,
+    /// Removes the IP allowlist.
+    #[arg(long)]
+    no_ip: bool,
+    /// New expiry date (YYYY-MM-DD), or `never`.
+    #[arg(long, value_name = "DATE")]
+    expires: Option<String>,
+    /// New rotation period (90d, 12w…), or `never`.
+    #[arg(long, value_name = "PERIOD")]
+    rotate_every: Option<String>,
+    /// Replaces the tags (repeat).
+    #[arg(long = "tag")]
+    tags: Vec<String>,
+    #[arg(long)]
+    notes: Option<String>,
+}
+
+/// A failure with its exit code.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Self {
+        let code = match e.kind() {
+            ErrorKind::Input => 2,
+            ErrorKind::Access | ErrorKind::Storage => 3,
+        };
+        Failure {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+type CliResult<T = ExitCode> = Result<T, Failure>;
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+fn main() -> ExitCode {
+    keystead_core::process::harden();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn vault_path(cli: &Cli) -> CliResult<PathBuf> {
+    match &cli.vault {
+        Some(p) if !p.as_os_str().is_empty() => Ok(p.clone()),
+        _ => vault::default_path().ok_or_else(|| {
+            usage("cannot find a home directory for the default vault: give --vault PATH")
+        }),
+    }
+}
+
+fn options() -> OpenOptions {
+    OpenOptions {
+        clock: Arc::new(SystemClock),
+        actor: "cli".into(),
+    }
+}
+
+fn open(path: &std::path::Path) -> CliResult<Vault> {
+    if !path.is_file() {
+        return Err(Error::NoVault {
+            path: path.to_path_buf(),
+        }
+        .into());
+    }
+    let passphrase = prompt::passphrase("Vault passphrase: ")?;
+    let vault = Vault::unlock(path, &passphrase, options())?;
+    for w in vault.warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(vault)
+}
+
+fn kdf_target() -> CliResult<Duration> {
+    match std::env::var("KEYSTEAD_KDF_TARGET_MS") {
+        Ok(v) => v
+            .trim()
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| {
+                usage(format!(
+                    "KEYSTEAD_KDF_TARGET_MS='{v}' is not a number of milliseconds"
+                ))
+            }),
+        Err(_) => Ok(Duration::from_millis(500)),
+    }
+}
+
+fn run(cli: Cli) -> CliResult {
+    let path = vault_path(&cli)?;
+    let Some(command) = cli.command else {
+        output::welcome(&path);
+        return Ok(ExitCode::SUCCESS);
+    };
+    match command {
+        Command::Init => {
+            if path.exists() {
+                return Err(Error::VaultExists { path }.into());
+            }
+            let passphrase =
+                prompt::new_passphrase("KEYSTEAD_PASSPHRASE", "New vault passphrase: ")?;
+            eprintln!("Measuring this machine to tune key derivation…");
+            let kdf = KdfParams::calibrate(kdf_target()?)?;
+            let vault = Vault::create(&path, &passphrase, kdf, options())?;
+            println!(
+                "Created vault at {} (Argon2id {} MiB, {} passes).",
+                vault.path().display(),
+                kdf.memory_kib / 1024,
+                kdf.iterations
+            );
+            println!("Next: keystead add --name binance-main --exchange binance --scopes read,trade --ip YOUR.SERVER.IP");
+        }
+        Command::Unlock => {
+            let mut vault = open(&path)?;
+            vault.record_unlock()?;
+            let keys = vault.list()?.len();
+            println!(
+                "Vault unlocked: {keys} key{} in {}.",
+                if keys == 1 { "" } else { "s" },
+                path.display()
+            );
+        }
+        Command::Add(a) => {
+            let exchange = catalog::exchange(&a.exchange)?;
+            let new = NewKey {
+                name: parse::key_name(&a.name)?,
+                exchange: exchange.id.to_string(),
+                account: a.account,
+                environment: Some(a.environment.parse()?),
+                scopes: a.scopes,
+                ip_allowlist: parse::ip_allowlist(&a.ip)?,
+                expires_at: a.expires.as_deref().map(parse::date).transpose()?,
+                rotation_days: a.rotate_every.as_deref().map(parse::days).transpose()?,
+                tags: a.tags,
+                notes: a.notes,
+            };
+            exchange.resolve_scopes(&new.scopes)?;
+            let mut vault = open(&path)?;
+            let secrets = prompt::secrets(exchange, a.secrets_stdin)?;
+            let entry = vault.add(new, secrets)?;
+            println!("Added '{}' ({}).", entry.name, exchange.name);
+            let summary = vault.summary(&entry.id.to_string())?;
+            output::print_flags(&summary);
+        }
+        Command::List { json } => {
+            let vault = open(&path)?;
+            let keys = vault.list()?;
+            if json {
+                output::json(&keys)?;
+            } else {
+                output::table(&keys, Utc::now());
+            }
+        }
+        Command::Show { name, json } => {
+            let vault = open(&path)?;
+            let entry = vault.find(&name)?;
+            let summary = vault.summary(&name)?;
+            if json {
+                output::json(&output::detail_json(&entry, &summary)?)?;
+            } else {
+                output::detail(&entry, &summary, Utc::now());
+            }
+        }
+        Command::Reveal {
+            name,
+            field,
+            version,
+        } => {
+            let field = CredentialField::parse(&field)?;
+            let mut vault = open(&path)?;
+            let value = vault.reveal(&name, field, version)?;
+            let mut out = std::io::stdout().lock();
+            let _ = out.write_all(value.expose_secret().as_bytes());
+            let _ = out.write_all(b"\n");
+        }
+        Command::Edit(e) => {
+            let edit = KeyEdit {
+                name: e.rename,
+                account: e.account.map(|a| Some(a).filter(|a| !a.trim().is_empty())),
+                environment: e.environment.as_deref().map(str::parse).transpose()?,
+                scopes: e.scopes,
+                ip_allowlist: if e.no_ip {
+                    Some(Vec::new())
+                } else if e.ip.is_empty() {
+                    None
+                } else {
+                    Some(parse::ip_allowlist(&e.ip)?)
+                },
+                expires_at: e
+                    .expires
+                    .as_deref()
+                    .map(|d| never_or(d, parse::date))
+                    .transpose()?,
+                rotation_days: e
+                    .rotate_every
+                    .as_deref()
+                    .map(|d| never_or(d, parse::days))
+                    .transpose()?,
+                tags: (!e.tags.is_empty()).then_some(e.tags),
+                notes: e.notes,
+            };
+            if edit.is_empty() {
+                return Err(usage("nothing to change: give at least one option, e.g. --scopes read (see `keystead edit --help`)"));
+            }
+            let mut vault = open(&path)?;
+            let entry = vault.edit(&e.name, edit)?;
+            println!("Updated '{}'.", entry.name);
+            output::print_flags(&vault.summary(&entry.id.to_string())?);
+        }
+        Command::Rotate {
+            name,
+            reason,
+            secrets_stdin,
+        } => {
+            let mut vault = open(&path)?;
+            let entry = vault.find(&name)?;
+            let exchange = vault::exchange_of(&entry);
+            let secrets = prompt::secrets(exchange, secrets_stdin)?;
+            let entry = vault.rotate(&name, secrets, reason)?;
+            let version = entry.current_version().map_or(1, |v| v.version);
+            println!(
+                "Rotated '{}': now at version {version}; the old secrets are kept in its history.",
+                entry.name
+            );
+            let summary = vault.summary(&entry.id.to_string())?;
+            if let Some(at) = summary.due_at {
+                println!(
+                    "Next due {} ({}).",
+                    at.format("%Y-%m-%d"),
+                    output::countdown(at, Utc::now())
+                );
+            }
+        }
+        Command::Revoke { name, reason } => {
+            let mut vault = open(&path)?;
+            let entry = vault.revoke(&name, reason)?;
+            println!("'{}' is now revoked.", entry.name);
+            let page = vault::exchange_of(&entry).api_key_page;
+            if !page.is_empty() {
+                println!("Make sure it is deleted on the exchange too: {page}");
+            }
+        }
+        Command::Compromised { name, reason } => {
+            let mut vault = open(&path)?;
+            let entry = vault.mark_compromised(&name, reason)?;
+            output::incident_checklist(&entry);
+        }
+        Command::Passwd => {
+            let mut vault = open(&path)?;
+            let new = prompt::new_passphrase("KEYSTEAD_NEW_PASSPHRASE", "New passphrase: ")?;
+            eprintln!("Measuring this machine to tune key derivation…");
+            let kdf = KdfParams::calibrate(kdf_target()?)?;
+            vault.change_passphrase(&new, kdf)?;
+            println!("Passphrase changed. Use the new one from now on; your keys are unchanged.");
+        }
+        Command::Audit { json, verify, key } => {
+            let vault = open(&path)?;
+            if verify {
+                let report = vault.verify_audit()?;
+                let problems = vault.integrity_problems()?;
+                return Ok(output::audit_report(&report, &problems));
+            }
+            let mut records = vault.audit_log()?;
+            if let Some(name) = key {
+                let id = vault.find(&name)?.id;
+                records.retain(|r| r.event.key_id == Some(id));
+            }
+            if json {
+                output::json(&records)?;
+            } else {
+                output::audit_timeline(&records);
+            }
+        }
+        Command::Exchanges { json } => output::exchanges(json)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `never` clears an optional value; anything else is parsed.
+fn never_or<T>(
+    text: &str,
+    parse: impl Fn(&str) -> keystead_core::Result<T>,
+) -> CliResult<Option<T>> {
+    if text.trim().eq_ignore_ascii_case("never") || text.trim().eq_ignore_ascii_case("none") {
+        Ok(None)
+    } else {
+        Ok(Some(parse(text)?))
+    }
+}

@@ -1,0 +1,79 @@
+//! Reading passphrases and secrets: from the environment or stdin for automation, otherwise from the
+//! terminal without echo. Never from arguments.
+
+use crate::{usage, CliResult};
+use keystead_core::{CredentialField, Exchange, SecretFields};
+use secrecy::{ExposeSecret, SecretString};
+use std::io::Read;
+use zeroize::Zeroizing;
+
+/// Largest `--secrets-stdin` document accepted (a PEM private key is a few KiB).
+const MAX_SECRETS_BYTES: u64 = 64 * 1024;
+
+fn ask(prompt: &str) -> CliResult<SecretString> {
+    rpassword::prompt_password(prompt).map(SecretString::from).map_err(|_| {
+        usage("cannot ask for the passphrase without a terminal: set KEYSTEAD_PASSPHRASE, or run keystead in a terminal")
+    })
+}
+
+/// The vault passphrase: `KEYSTEAD_PASSPHRASE`, or asked without echo.
+pub fn passphrase(prompt: &str) -> CliResult<SecretString> {
+    match std::env::var("KEYSTEAD_PASSPHRASE") {
+        Ok(p) => Ok(SecretString::from(p)),
+        Err(_) => ask(prompt),
+    }
+}
+
+/// A new passphrase: from `env_var`, or asked twice without echo.
+pub fn new_passphrase(env_var: &str, prompt: &str) -> CliResult<SecretString> {
+    if let Ok(p) = std::env::var(env_var) {
+        return Ok(SecretString::from(p));
+    }
+    let first = ask(prompt)?;
+    let second = ask("Repeat it: ")?;
+    if first.expose_secret() != second.expose_secret() {
+        return Err(usage(
+            "the two passphrases differ: nothing was changed, try again",
+        ));
+    }
+    Ok(first)
+}
+
+/// An exchange's secrets: one JSON object on stdin, or each field asked without echo.
+pub fn secrets(exchange: &Exchange, from_stdin: bool) -> CliResult<SecretFields> {
+    if from_stdin {
+        let mut text = Zeroizing::new(String::new());
+        std::io::stdin()
+            .take(MAX_SECRETS_BYTES + 1)
+            .read_to_string(&mut text)
+            .map_err(|e| usage(format!("cannot read the secrets from standard input: {e}")))?;
+        if text.len() as u64 > MAX_SECRETS_BYTES {
+            return Err(usage("the secrets on standard input are larger than 64 KiB: send one JSON object of fields"));
+        }
+        return Ok(SecretFields::from_json(&text)?);
+    }
+    let mut fields = SecretFields::new();
+    let custom = exchange.required_fields.is_empty();
+    let asked: Vec<CredentialField> = if custom {
+        vec![
+            CredentialField::ApiKey,
+            CredentialField::Secret,
+            CredentialField::Password,
+        ]
+    } else {
+        exchange.accepted_fields().collect()
+    };
+    for field in asked {
+        let required = exchange.required_fields.contains(&field);
+        let prompt = if required {
+            format!("{} ({field}): ", field.label())
+        } else {
+            format!("{} ({field}, optional, Enter to skip): ", field.label())
+        };
+        let value = Zeroizing::new(rpassword::prompt_password(prompt).map_err(|_| {
+            usage("cannot ask for secrets without a terminal: pipe them as one JSON object with --secrets-stdin")
+        })?);
+        fields.insert(field, SecretString::from(value.trim().to_string()));
+    }
+    Ok(fields)
+}

@@ -1,0 +1,185 @@
+//! The audit log: an append-only list of events, each sealed like any record and chained with an HMAC
+//! over the previous entry's MAC, its sequence number and its sealed bytes. The head (last sequence
+//! number and MAC) is anchored in the MAC'd vault state, so removing entries from the end is detected.
+
+use crate::crypto::{self, KEY_LEN, MAC_LEN};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use uuid::Uuid;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AuditAction {
+    VaultCreated,
+    VaultUnlocked,
+    UnlockFailed,
+    VaultLocked,
+    PassphraseChanged,
+    KeyCreated,
+    KeyEdited,
+    SecretRevealed,
+    SecretCopied,
+    KeyRotated,
+    KeyRevoked,
+    KeyCompromised,
+}
+
+impl AuditAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::VaultCreated => "vault_created",
+            Self::VaultUnlocked => "vault_unlocked",
+            Self::UnlockFailed => "unlock_failed",
+            Self::VaultLocked => "vault_locked",
+            Self::PassphraseChanged => "passphrase_changed",
+            Self::KeyCreated => "key_created",
+            Self::KeyEdited => "key_edited",
+            Self::SecretRevealed => "secret_revealed",
+            Self::SecretCopied => "secret_copied",
+            Self::KeyRotated => "key_rotated",
+            Self::KeyRevoked => "key_revoked",
+            Self::KeyCompromised => "key_compromised",
+        }
+    }
+}
+
+impl fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One event as written. Never holds a secret: `detail` names fields, never values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    pub at: DateTime<Utc>,
+    pub action: AuditAction,
+    pub key_id: Option<Uuid>,
+    /// The key's name when the event happened (names change; the id does not).
+    pub key_name: Option<String>,
+    pub detail: Option<String>,
+    /// Which program did it: `cli` or `app`.
+    pub actor: String,
+}
+
+/// An event with its place in the chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditRecord {
+    pub seq: u64,
+    #[serde(flatten)]
+    pub event: AuditEvent,
+}
+
+/// The result of checking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditReport {
+    /// Entries read from the file.
+    pub entries: u64,
+    /// The first problem found, if any.
+    pub problem: Option<AuditProblem>,
+}
+
+impl AuditReport {
+    pub fn intact(&self) -> bool {
+        self.problem.is_none()
+    }
+}
+
+/// The first break in the chain, named by the sequence number a person can look up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AuditProblem {
+    /// Entry `seq` does not match its MAC: edited, swapped or replaced.
+    Altered { seq: u64 },
+    /// Entry `seq` is missing from the middle of the chain.
+    Missing { seq: u64 },
+    /// The chain ends at `last_present` but the vault recorded entries up to `expected_last`.
+    Truncated {
+        last_present: u64,
+        expected_last: u64,
+    },
+    /// The chain goes on past the recorded head, or the head's MAC differs: written without the vault key.
+    HeadMismatch { seq: u64 },
+}
+
+impl fmt::Display for AuditProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Altered { seq } => write!(f, "entry #{seq} was altered, swapped or replaced"),
+            Self::Missing { seq } => write!(f, "entry #{seq} was deleted"),
+            Self::Truncated { last_present, expected_last } => write!(
+                f,
+                "entries #{}–#{expected_last} were removed from the end (the chain stops at #{last_present})",
+                last_present + 1
+            ),
+            Self::HeadMismatch { seq } => {
+                write!(f, "entry #{seq} does not match the vault's recorded head of the chain")
+            }
+        }
+    }
+}
+
+/// The MAC of entry `seq`, chained to the previous entry's MAC.
+pub(crate) fn chain_mac(
+    key: &[u8; KEY_LEN],
+    prev: &[u8; MAC_LEN],
+    seq: u64,
+    sealed: &[u8],
+) -> [u8; MAC_LEN] {
+    crypto::mac(key, &[prev, &seq.to_le_bytes(), sealed])
+}
+
+/// The MAC before the first entry.
+pub(crate) const GENESIS: [u8; MAC_LEN] = [0u8; MAC_LEN];
+
+/// Walks rows in sequence order and reports the first break. `head` is the anchored (seq, mac).
+pub(crate) fn verify_chain<I>(
+    key: &[u8; KEY_LEN],
+    rows: I,
+    head: (u64, [u8; MAC_LEN]),
+) -> crate::Result<AuditReport>
+where
+    I: Iterator<Item = crate::Result<(u64, Vec<u8>, Vec<u8>)>>,
+{
+    let mut prev = GENESIS;
+    let mut expected = 1u64;
+    let mut count = 0u64;
+    for row in rows {
+        let (seq, sealed, stored) = row?;
+        count += 1;
+        if seq != expected {
+            return Ok(AuditReport {
+                entries: count,
+                problem: Some(AuditProblem::Missing { seq: expected }),
+            });
+        }
+        let mac = chain_mac(key, &prev, seq, &sealed);
+        if !crypto::mac_eq(&mac, &stored) {
+            return Ok(AuditReport {
+                entries: count,
+                problem: Some(AuditProblem::Altered { seq }),
+            });
+        }
+        prev = mac;
+        expected += 1;
+    }
+    let last = expected - 1;
+    let (head_seq, head_mac) = head;
+    let problem = if last < head_seq {
+        Some(AuditProblem::Truncated {
+            last_present: last,
+            expected_last: head_seq,
+        })
+    } else if last > head_seq || !crypto::mac_eq(&prev, &head_mac) {
+        Some(AuditProblem::HeadMismatch { seq: last })
+    } else {
+        None
+    };
+    Ok(AuditReport {
+        entries: count,
+        problem,
+    })
+}

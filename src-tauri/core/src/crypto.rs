@@ -1,0 +1,356 @@
+//! The key hierarchy: passphrase → Argon2id → key-encryption key → wraps a random vault key → HKDF subkeys
+//! for records, the audit MAC and the vault-state MAC. All AEAD is XChaCha20-Poly1305 with a random
+//! 192-bit nonce stored in front of the ciphertext.
+
+use crate::error::{Error, Result};
+use argon2::{Algorithm, Argon2, Params, Version};
+use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use sha2::Sha256;
+use std::time::{Duration, Instant};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+const NONCE_LEN: usize = 24;
+const TAG_LEN: usize = 16;
+pub(crate) const KEY_LEN: usize = 32;
+pub(crate) const MAC_LEN: usize = 32;
+
+/// Argon2id cost, stored in the vault header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct KdfParams {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl KdfParams {
+    /// The least work a vault may ask for: 64 MiB, 3 passes.
+    pub const FLOOR: KdfParams = KdfParams {
+        memory_kib: 64 * 1024,
+        iterations: 3,
+        parallelism: 1,
+    };
+    /// The most work a vault file may ask for; more is refused before deriving (a hostile header could
+    /// otherwise ask for terabytes).
+    pub const CEILING: KdfParams = KdfParams {
+        memory_kib: 4 * 1024 * 1024,
+        iterations: 20,
+        parallelism: 16,
+    };
+    /// Memory beyond which calibration adds passes instead of memory.
+    const CALIBRATION_MAX_MEMORY_KIB: u32 = 256 * 1024;
+
+    /// Refuses parameters outside [FLOOR, CEILING]. Runs before any derivation.
+    pub fn check(&self) -> Result<()> {
+        let (lo, hi) = (Self::FLOOR, Self::CEILING);
+        let mut bad = Vec::new();
+        if !(lo.memory_kib..=hi.memory_kib).contains(&self.memory_kib) {
+            bad.push(format!(
+                "memory {} KiB, allowed {}–{} KiB",
+                self.memory_kib, lo.memory_kib, hi.memory_kib
+            ));
+        }
+        if !(lo.iterations..=hi.iterations).contains(&self.iterations) {
+            bad.push(format!(
+                "iterations {}, allowed {}–{}",
+                self.iterations, lo.iterations, hi.iterations
+            ));
+        }
+        if !(lo.parallelism..=hi.parallelism).contains(&self.parallelism) {
+            bad.push(format!(
+                "parallelism {}, allowed {}–{}",
+                self.parallelism, lo.parallelism, hi.parallelism
+            ));
+        }
+        if bad.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::KdfOutOfRange {
+                detail: bad.join("; "),
+            })
+        }
+    }
+
+    /// Picks parameters that take about `target` on this machine, never below the floor: one measured
+    /// run at the floor, then memory grows to 256 MiB, then passes grow, up to the ceiling.
+    pub fn calibrate(target: Duration) -> Result<Self> {
+        let floor = Self::FLOOR;
+        let start = Instant::now();
+        derive_kek(&SecretString::from("calibration"), &[0u8; 16], floor)?;
+        let measured = start.elapsed().as_secs_f64().max(1e-4);
+        // Argon2 time is close to linear in memory × passes.
+        let unit_cost = measured / (floor.memory_kib as f64 * floor.iterations as f64);
+        let budget = target.as_secs_f64() / unit_cost;
+        let memory = (budget / floor.iterations as f64).clamp(
+            floor.memory_kib as f64,
+            Self::CALIBRATION_MAX_MEMORY_KIB as f64,
+        ) as u32;
+        let memory = memory / 1024 * 1024;
+        let iterations = (budget / memory as f64)
+            .round()
+            .clamp(floor.iterations as f64, Self::CEILING.iterations as f64)
+            as u32;
+        Ok(Self {
+            memory_kib: memory,
+            iterations,
+            parallelism: 1,
+        })
+    }
+}
+
+/// Derives the key-encryption key from the passphrase. Parameters are checked first.
+pub(crate) fn derive_kek(
+    passphrase: &SecretString,
+    salt: &[u8],
+    params: KdfParams,
+) -> Result<Zeroizing<[u8; KEY_LEN]>> {
+    params.check()?;
+    let argon_params = Params::new(
+        params.memory_kib,
+        params.iterations,
+        params.parallelism,
+        Some(KEY_LEN),
+    )
+    .map_err(|e| Error::KdfOutOfRange {
+        detail: e.to_string(),
+    })?;
+    let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    argon
+        .hash_password_into(passphrase.expose_secret().as_bytes(), salt, out.as_mut())
+        .map_err(|e| Error::KdfOutOfRange {
+            detail: e.to_string(),
+        })?;
+    Ok(out)
+}
+
+pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
+    use chacha20poly1305::aead::rand_core::RngCore;
+    let mut out = [0u8; N];
+    OsRng.fill_bytes(&mut out);
+    out
+}
+
+/// Seals `plaintext` with `key`, binding `ad`. Output: nonce ‖ ciphertext ‖ tag.
+pub(crate) fn seal(key: &[u8; KEY_LEN], plaintext: &[u8], ad: &[u8]) -> Vec<u8> {
+    let cipher = XChaCha20Poly1305::new(key.into());
+    let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
+    // Encryption fails only for messages near 256 GiB; every record is tiny.
+    let ct = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plaintext,
+                aad: ad,
+            },
+        )
+        .unwrap_or_default();
+    let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
+    out.extend_from_slice(&nonce);
+    out.extend_from_slice(&ct);
+    out
+}
+
+/// Opens a sealed blob; `None` if the key, the associated data or any byte is wrong.
+pub(crate) fn open(key: &[u8; KEY_LEN], sealed: &[u8], ad: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    if sealed.len() < NONCE_LEN + TAG_LEN {
+        return None;
+    }
+    let (nonce, ct) = sealed.split_at(NONCE_LEN);
+    let cipher = XChaCha20Poly1305::new(key.into());
+    cipher
+        .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: ad })
+        .ok()
+        .map(Zeroizing::new)
+}
+
+/// HMAC-SHA256 over the concatenation of `parts`.
+pub(crate) fn mac(key: &[u8; KEY_LEN], parts: &[&[u8]]) -> [u8; MAC_LEN] {
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    for p in parts {
+        m.update(p);
+    }
+    m.finalize().into_bytes().into()
+}
+
+/// Constant-time equality for MACs.
+pub(crate) fn mac_eq(a: &[u8], b: &[u8]) -> bool {
+    use subtle::ConstantTimeEq;
+    a.len() == b.len() && bool::from(a.ct_eq(b))
+}
+
+/// The random 256-bit vault key and the subkeys derived from it. No `Debug`, wiped on drop.
+#[derive(Zeroize, ZeroizeOnDrop)]
+pub(crate) struct VaultKeys {
+    master: [u8; KEY_LEN],
+    pub records: [u8; KEY_LEN],
+    pub audit_mac: [u8; KEY_LEN],
+    pub state_mac: [u8; KEY_LEN],
+    pub fingerprint: [u8; KEY_LEN],
+}
+
+impl VaultKeys {
+    pub fn generate(vault_id: &[u8]) -> Self {
+        Self::derive(random_bytes::<KEY_LEN>(), vault_id)
+    }
+
+    fn derive(mut master: [u8; KEY_LEN], vault_id: &[u8]) -> Self {
+        let hk = Hkdf::<Sha256>::new(Some(vault_id), &master);
+        let sub = |info: &[u8]| {
+            let mut k = [0u8; KEY_LEN];
+            hk.expand(info, &mut k)
+                .expect("32 bytes is a valid HKDF length");
+            k
+        };
+        let keys = Self {
+            master,
+            records: sub(b"keystead v1 records"),
+            audit_mac: sub(b"keystead v1 audit mac"),
+            state_mac: sub(b"keystead v1 state mac"),
+            fingerprint: sub(b"keystead v1 secret fingerprint"),
+        };
+        master.zeroize();
+        keys
+    }
+
+    /// Wraps the vault key under the key-encryption key, binding the header's associated data.
+    pub fn wrap(&self, kek: &[u8; KEY_LEN], header_ad: &[u8]) -> Vec<u8> {
+        seal(kek, &self.master, header_ad)
+    }
+
+    pub fn unwrap(
+        kek: &[u8; KEY_LEN],
+        wrapped: &[u8],
+        header_ad: &[u8],
+        vault_id: &[u8],
+    ) -> Option<Self> {
+        let plain = open(kek, wrapped, header_ad)?;
+        let master: [u8; KEY_LEN] = plain.as_slice().try_into().ok()?;
+        Some(Self::derive(master, vault_id))
+    }
+}
+
+/// Associated data for a record cell: vault id ‖ table ‖ row id ‖ column ‖ generation, each length-prefixed,
+/// so a ciphertext moved to another row, column, table, generation or vault fails to open.
+pub(crate) fn record_ad(
+    vault_id: &[u8],
+    table: &str,
+    row: &str,
+    column: &str,
+    generation: u64,
+) -> Vec<u8> {
+    let mut ad = Vec::with_capacity(64 + row.len());
+    for part in [
+        vault_id,
+        table.as_bytes(),
+        row.as_bytes(),
+        column.as_bytes(),
+    ] {
+        ad.extend_from_slice(&(part.len() as u32).to_le_bytes());
+        ad.extend_from_slice(part);
+    }
+    ad.extend_from_slice(&generation.to_le_bytes());
+    ad
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_record_opens_only_with_its_own_associated_data() {
+        let key = random_bytes::<KEY_LEN>();
+        let ad = record_ad(b"vault-a", "entries", "row-1", "meta", 1);
+        let sealed = seal(&key, b"hello", &ad);
+        assert_eq!(open(&key, &sealed, &ad).unwrap().as_slice(), b"hello");
+        for other in [
+            record_ad(b"vault-b", "entries", "row-1", "meta", 1),
+            record_ad(b"vault-a", "entries", "row-2", "meta", 1),
+            record_ad(b"vault-a", "entries", "row-1", "secrets", 1),
+            record_ad(b"vault-a", "entries", "row-1", "meta", 2),
+        ] {
+            assert!(open(&key, &sealed, &other).is_none());
+        }
+        let mut flipped = sealed.clone();
+        flipped[30] ^= 1;
+        assert!(open(&key, &flipped, &ad).is_none());
+        assert!(open(&key, &sealed[..20], &ad).is_none());
+    }
+
+    #[test]
+    fn kdf_parameters_outside_floor_and_ceiling_are_refused_before_deriving() {
+        let absurd = KdfParams {
+            memory_kib: u32::MAX,
+            iterations: 3,
+            parallelism: 1,
+        };
+        let err = derive_kek(&SecretString::from("x"), &[0; 16], absurd)
+            .err()
+            .unwrap();
+        assert!(matches!(err, Error::KdfOutOfRange { .. }), "{err}");
+        for p in [
+            KdfParams {
+                memory_kib: 1024,
+                ..KdfParams::FLOOR
+            },
+            KdfParams {
+                iterations: 2,
+                ..KdfParams::FLOOR
+            },
+            KdfParams {
+                iterations: 21,
+                ..KdfParams::FLOOR
+            },
+            KdfParams {
+                parallelism: 0,
+                ..KdfParams::FLOOR
+            },
+            KdfParams {
+                parallelism: 17,
+                ..KdfParams::FLOOR
+            },
+        ] {
+            assert!(p.check().is_err(), "{p:?} accepted");
+        }
+        assert!(KdfParams::FLOOR.check().is_ok());
+        assert!(KdfParams::CEILING.check().is_ok());
+    }
+
+    #[test]
+    fn calibration_never_goes_below_the_floor() {
+        let p = KdfParams::calibrate(Duration::from_millis(1)).unwrap();
+        assert_eq!(p, KdfParams::FLOOR);
+    }
+
+    #[test]
+    fn argon2id_matches_the_rfc_9106_test_vector() {
+        // RFC 9106 §5.3: the same algorithm, version and parameter handling we call, fed the RFC's secret
+        // and associated data (our own use passes neither).
+        let params = argon2::ParamsBuilder::new()
+            .m_cost(32)
+            .t_cost(3)
+            .p_cost(4)
+            .output_len(32)
+            .data(argon2::AssociatedData::new(&[4u8; 12]).unwrap())
+            .build()
+            .unwrap();
+        let argon = Argon2::new_with_secret(&[3u8; 8], Algorithm::Argon2id, Version::V0x13, params)
+            .unwrap();
+        let mut out = [0u8; 32];
+        argon
+            .hash_password_into(&[1u8; 32], &[2u8; 16], &mut out)
+            .unwrap();
+        assert_eq!(
+            hex(&out),
+            "0d640df58d78766c08c037a34a8b53c9d01ef0452d75b65eb52520e96b01e659"
+        );
+    }
+
+    fn hex(b: &[u8]) -> String {
+        b.iter().map(|x| format!("{x:02x}")).collect()
+    }
+}

@@ -1,0 +1,27 @@
+//! Keystead's domain logic: the encrypted vault file, the audit chain, the exchange catalog, due state and
+//! risk flags. Nothing here knows about Tauri, windows, notifications or the clipboard; time comes from a
+//! [`Clock`] so that expiry logic is exact under test.
+
+pub mod audit;
+pub mod catalog;
+pub mod clock;
+mod crypto;
+pub mod due;
+pub mod error;
+pub mod model;
+pub mod parse;
+pub mod process;
+pub mod secret;
+pub mod vault;
+
+pub use audit::{AuditAction, AuditEvent, AuditRecord, AuditReport};
+pub use catalog::Exchange;
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use crypto::KdfParams;
+pub use due::{DueInfo, DueKind, DueState, RiskFlag};
+pub use error::{Error, Result};
+pub use model::{
+    Environment, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey, Scope, SecretVersionInfo,
+};
+pub use secret::{CredentialField, SecretFields};
+pub use vault::Vault;

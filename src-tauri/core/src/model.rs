@@ -1,0 +1,300 @@
+//! What a key is, in the trader's words.
+
+use crate::due::{DueInfo, RiskFlag};
+use crate::error::{Error, Result};
+use crate::secret::CredentialField;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use std::fmt;
+use std::str::FromStr;
+use uuid::Uuid;
+
+/// What a key may do, in canonical terms shared by every exchange.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    Read,
+    Trade,
+    Withdraw,
+    Transfer,
+    Margin,
+    Futures,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 6] = [
+        Self::Read,
+        Self::Trade,
+        Self::Withdraw,
+        Self::Transfer,
+        Self::Margin,
+        Self::Futures,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Trade => "trade",
+            Self::Withdraw => "withdraw",
+            Self::Transfer => "transfer",
+            Self::Margin => "margin",
+            Self::Futures => "futures",
+        }
+    }
+
+    /// Scopes that can move money out of the account or between accounts.
+    pub fn moves_funds(self) -> bool {
+        matches!(self, Self::Withdraw | Self::Transfer)
+    }
+
+    /// Scopes that can place orders or move funds: the ones exchanges want IP-bound.
+    pub fn can_act(self) -> bool {
+        !matches!(self, Self::Read)
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    Production,
+    Staging,
+    Development,
+    Testnet,
+}
+
+impl Environment {
+    pub const ALL: [Environment; 4] = [
+        Self::Production,
+        Self::Staging,
+        Self::Development,
+        Self::Testnet,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Production => "production",
+            Self::Staging => "staging",
+            Self::Development => "development",
+            Self::Testnet => "testnet",
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Environment {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        let s = s.trim().to_ascii_lowercase();
+        let found = match s.as_str() {
+            "prod" => Some(Self::Production),
+            "dev" => Some(Self::Development),
+            "test" => Some(Self::Testnet),
+            _ => Self::ALL.into_iter().find(|e| e.as_str() == s),
+        };
+        found.ok_or_else(|| Error::InvalidInput {
+            message: format!(
+                "unknown environment '{s}': use production, staging, development or testnet"
+            ),
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyStatus {
+    Active,
+    Revoked,
+    Compromised,
+}
+
+impl KeyStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Revoked => "revoked",
+            Self::Compromised => "compromised",
+        }
+    }
+}
+
+impl fmt::Display for KeyStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One stored version of a key's secrets, described without the secrets.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SecretVersionInfo {
+    /// 1 for the secrets the key was created with, +1 per rotation.
+    pub version: u32,
+    pub fields: Vec<CredentialField>,
+    pub created_at: DateTime<Utc>,
+    /// When it was replaced by a rotation; `None` for the current version.
+    pub retired_at: Option<DateTime<Utc>>,
+    /// Why it was replaced.
+    pub reason: Option<String>,
+}
+
+/// One API credential's metadata. The secrets live apart, in [`crate::SecretFields`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyEntry {
+    pub id: Uuid,
+    pub name: String,
+    /// Catalog id of the exchange (`binance`, `okx`, …) or `custom`.
+    pub exchange: String,
+    pub account: Option<String>,
+    pub environment: Environment,
+    /// Canonical scopes: what the key may do.
+    pub scopes: BTreeSet<Scope>,
+    /// The exchange's own permission names, as chosen (each implies canonical scopes).
+    pub exchange_scopes: Vec<String>,
+    /// Addresses or CIDR ranges the exchange accepts this key from; empty = any address.
+    pub ip_allowlist: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_rotated_at: Option<DateTime<Utc>>,
+    /// Last time Keystead handed the key to a program; exchanges count inactivity from use.
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub rotation_days: Option<u32>,
+    pub status: KeyStatus,
+    pub status_reason: Option<String>,
+    pub status_changed_at: Option<DateTime<Utc>>,
+    pub tags: Vec<String>,
+    pub notes: String,
+    /// Every secret version, oldest first; the last one is current.
+    pub versions: Vec<SecretVersionInfo>,
+    /// Keyed fingerprints of the current secret values, to spot one secret stored twice without
+    /// decrypting secrets when listing. Meaningless without the vault key.
+    #[serde(default)]
+    pub(crate) fingerprints: Vec<String>,
+}
+
+impl KeyEntry {
+    pub fn current_version(&self) -> Option<&SecretVersionInfo> {
+        self.versions.last()
+    }
+
+    /// The secret fields the current version holds.
+    pub fn secret_fields(&self) -> Vec<CredentialField> {
+        self.current_version()
+            .map(|v| v.fields.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// What `add` takes besides the secrets.
+#[derive(Debug, Clone, Default)]
+pub struct NewKey {
+    pub name: String,
+    pub exchange: String,
+    pub account: Option<String>,
+    pub environment: Option<Environment>,
+    /// Canonical scope names or the exchange's own permission names.
+    pub scopes: Vec<String>,
+    pub ip_allowlist: Vec<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rotation_days: Option<u32>,
+    pub tags: Vec<String>,
+    pub notes: String,
+}
+
+/// A change to a key's metadata; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct KeyEdit {
+    pub name: Option<String>,
+    pub account: Option<Option<String>>,
+    pub environment: Option<Environment>,
+    pub scopes: Option<Vec<String>>,
+    pub ip_allowlist: Option<Vec<String>>,
+    pub expires_at: Option<Option<DateTime<Utc>>>,
+    pub rotation_days: Option<Option<u32>>,
+    pub tags: Option<Vec<String>>,
+    pub notes: Option<String>,
+}
+
+impl KeyEdit {
+    pub fn is_empty(&self) -> bool {
+        self.name.is_none()
+            && self.account.is_none()
+            && self.environment.is_none()
+            && self.scopes.is_none()
+            && self.ip_allowlist.is_none()
+            && self.expires_at.is_none()
+            && self.rotation_days.is_none()
+            && self.tags.is_none()
+            && self.notes.is_none()
+    }
+}
+
+/// A key as the list shows it: metadata, due state and risk flags. Never a secret.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeySummary {
+    pub id: Uuid,
+    pub name: String,
+    pub exchange: String,
+    pub exchange_name: String,
+    pub account: Option<String>,
+    pub environment: Environment,
+    pub scopes: BTreeSet<Scope>,
+    pub exchange_scopes: Vec<String>,
+    pub ip_allowlist: Vec<String>,
+    pub status: KeyStatus,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_rotated_at: Option<DateTime<Utc>>,
+    pub rotation_days: Option<u32>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub due_kind: Option<crate::due::DueKind>,
+    pub due_state: crate::due::DueState,
+    pub days_left: Option<i64>,
+    pub due_reason: Option<String>,
+    pub risk_flags: Vec<RiskFlag>,
+    pub tags: Vec<String>,
+}
+
+impl KeySummary {
+    pub(crate) fn new(
+        entry: &KeyEntry,
+        exchange_name: &str,
+        due: DueInfo,
+        risk_flags: Vec<RiskFlag>,
+    ) -> Self {
+        Self {
+            id: entry.id,
+            name: entry.name.clone(),
+            exchange: entry.exchange.clone(),
+            exchange_name: exchange_name.to_string(),
+            account: entry.account.clone(),
+            environment: entry.environment,
+            scopes: entry.scopes.clone(),
+            exchange_scopes: entry.exchange_scopes.clone(),
+            ip_allowlist: entry.ip_allowlist.clone(),
+            status: entry.status,
+            created_at: entry.created_at,
+            expires_at: entry.expires_at,
+            last_rotated_at: entry.last_rotated_at,
+            rotation_days: entry.rotation_days,
+            due_at: due.due_at,
+            due_kind: due.kind,
+            due_state: due.state,
+            days_left: due.days_left,
+            due_reason: due.reason,
+            risk_flags,
+            tags: entry.tags.clone(),
+        }
+    }
+}

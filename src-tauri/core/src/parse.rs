@@ -1,0 +1,179 @@
+//! Parsing of what people type: dates, durations, IP allowlists, key names.
+
+use crate::error::{Error, Result};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::net::IpAddr;
+
+/// A date as `YYYY-MM-DD` (the start of that day, UTC) or a full RFC 3339 time.
+pub fn date(text: &str) -> Result<DateTime<Utc>> {
+    let t = text.trim();
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        if let Some(dt) = d.and_hms_opt(0, 0, 0) {
+            return Ok(dt.and_utc());
+        }
+    }
+    DateTime::parse_from_rfc3339(t)
+        .map(|d| d.with_timezone(&Utc))
+        .map_err(|_| {
+            Error::input(format!(
+                "bad date '{t}': write it as YYYY-MM-DD (e.g. 2027-03-01) or as an RFC 3339 time"
+            ))
+        })
+}
+
+/// A period in whole days, written `90d`, `12w`, `6m` (30-day months) or `1y` (365 days); a bare number is days.
+pub fn days(text: &str) -> Result<u32> {
+    let t = text.trim().to_ascii_lowercase();
+    let bad = || {
+        Error::input(format!(
+            "bad duration '{text}': write a number of days, weeks, months or years, e.g. 90d, 12w, 3m or 1y"
+        ))
+    };
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u32 = num.parse().map_err(|_| bad())?;
+    let per = match unit.trim() {
+        "" | "d" | "day" | "days" => 1,
+        "w" | "week" | "weeks" => 7,
+        "m" | "mo" | "month" | "months" => 30,
+        "y" | "year" | "years" => 365,
+        _ => return Err(bad()),
+    };
+    match n.checked_mul(per) {
+        Some(d) if (1..=36_500).contains(&d) => Ok(d),
+        _ => Err(Error::input(format!(
+            "bad duration '{text}': use between 1 day and 100 years"
+        ))),
+    }
+}
+
+/// One IP allowlist item: an address or a CIDR range (`203.0.113.0/24`, `2001:db8::/32`), normalised.
+pub fn ip_entry(text: &str) -> Result<String> {
+    let t = text.trim();
+    let bad = || {
+        Error::input(format!(
+            "bad IP allowlist entry '{t}': use an IPv4 or IPv6 address, or a CIDR range such as 203.0.113.0/24"
+        ))
+    };
+    let (addr, prefix) = match t.split_once('/') {
+        Some((a, p)) => (a, Some(p)),
+        None => (t, None),
+    };
+    let ip: IpAddr = addr.parse().map_err(|_| bad())?;
+    match prefix {
+        None => Ok(ip.to_string()),
+        Some(p) => {
+            let bits: u8 = p.parse().map_err(|_| bad())?;
+            let max = if ip.is_ipv4() { 32 } else { 128 };
+            if bits > max {
+                return Err(bad());
+            }
+            Ok(format!("{ip}/{bits}"))
+        }
+    }
+}
+
+/// A list of allowlist items from comma-separated words, deduplicated in order.
+pub fn ip_allowlist<S: AsRef<str>>(items: &[S]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for item in items.iter().flat_map(|s| s.as_ref().split(',')) {
+        if item.trim().is_empty() {
+            continue;
+        }
+        let ip = ip_entry(item)?;
+        if !out.contains(&ip) {
+            out.push(ip);
+        }
+    }
+    Ok(out)
+}
+
+/// Longest key name accepted.
+pub const MAX_NAME_LEN: usize = 128;
+
+/// A key name: trimmed, non-empty, at most 128 characters, no control characters.
+pub fn key_name(text: &str) -> Result<String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(Error::input(
+            "the key name is empty: give it a name such as binance-main",
+        ));
+    }
+    if t.chars().count() > MAX_NAME_LEN {
+        return Err(Error::input(format!(
+            "the key name is longer than {MAX_NAME_LEN} characters: choose a shorter name"
+        )));
+    }
+    if t.chars().any(char::is_control) {
+        return Err(Error::input(
+            "the key name contains control characters: use letters, digits, spaces and punctuation",
+        ));
+    }
+    Ok(t.to_string())
+}
+
+/// Free text (notes, account labels, reasons): at most `max` characters.
+pub fn text(what: &str, value: &str, max: usize) -> Result<String> {
+    if value.chars().count() > max {
+        return Err(Error::input(format!(
+            "the {what} is longer than {max} characters: shorten it"
+        )));
+    }
+    Ok(value.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_read_as_the_start_of_the_day_in_utc_or_as_rfc3339() {
+        assert_eq!(
+            date("2027-03-01").unwrap().to_rfc3339(),
+            "2027-03-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            date("2027-03-01T12:00:00+02:00").unwrap().to_rfc3339(),
+            "2027-03-01T10:00:00+00:00"
+        );
+        for bad in ["2027-13-45", "tomorrow", "", "01/03/2027"] {
+            let e = date(bad).unwrap_err().to_string();
+            assert!(e.contains("YYYY-MM-DD"), "{e}");
+        }
+    }
+
+    #[test]
+    fn durations_accept_days_weeks_months_and_years() {
+        assert_eq!(days("90d").unwrap(), 90);
+        assert_eq!(days("90").unwrap(), 90);
+        assert_eq!(days("12w").unwrap(), 84);
+        assert_eq!(days("3m").unwrap(), 90);
+        assert_eq!(days("1y").unwrap(), 365);
+        for bad in ["9x", "d", "0d", "-5d", "99999999999d", "1000y"] {
+            assert!(days(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn ip_allowlists_take_addresses_and_cidr_ranges_and_refuse_the_rest() {
+        assert_eq!(
+            ip_allowlist(&["203.0.113.7, 198.51.100.0/24", "2001:db8::1", "203.0.113.7"]).unwrap(),
+            vec!["203.0.113.7", "198.51.100.0/24", "2001:db8::1"]
+        );
+        for bad in ["203.0.113", "10.0.0.0/33", "example.com", "::1/129"] {
+            assert!(ip_entry(bad).is_err(), "{bad} accepted");
+        }
+    }
+
+    #[test]
+    fn key_names_are_trimmed_and_must_be_printable() {
+        assert_eq!(key_name("  binance-main ").unwrap(), "binance-main");
+        assert!(key_name("").is_err());
+        assert!(key_name("a\u{7}b").is_err());
+        assert!(key_name(&"x".repeat(129)).is_err());
+        assert_eq!(
+            key_name("<img src=x onerror=alert(1)>").unwrap(),
+            "<img src=x onerror=alert(1)>"
+        );
+    }
+}
