@@ -185,6 +185,7 @@ pub(crate) fn mac_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// The random 256-bit vault key and the subkeys derived from it. No `Debug`, wiped on drop.
 #[derive(Zeroize, ZeroizeOnDrop)]
+#[cfg_attr(feature = "bench", derive(Clone))]
 pub(crate) struct VaultKeys {
     master: [u8; KEY_LEN],
     pub records: [u8; KEY_LEN],
