@@ -277,26 +277,15 @@ fn run(cli: Cli) -> CliResult {
     let path = vault_path(&cli)?;
     let Some(command) = cli.command else {
         output::welcome(&path);
+        if !path.exists() && prompt::confirm(&format!("Create a vault at {} now?", path.display()))
+        {
+            println!();
+            init(&path)?;
+        }
         return Ok(ExitCode::SUCCESS);
     };
     match command {
-        Command::Init => {
-            if path.exists() {
-                return Err(Error::VaultExists { path }.into());
-            }
-            let passphrase =
-                prompt::new_passphrase("KEYSTEAD_PASSPHRASE", "New vault passphrase: ")?;
-            eprintln!("Measuring this machine to tune key derivation…");
-            let kdf = KdfParams::calibrate(kdf_target()?)?;
-            let vault = Vault::create(&path, &passphrase, kdf, options())?;
-            println!(
-                "Created vault at {} (Argon2id {} MiB, {} passes).",
-                vault.path().display(),
-                kdf.memory_kib / 1024,
-                kdf.iterations
-            );
-            println!("Next: keystead add --name binance-main --exchange binance --scopes read,trade --ip YOUR.SERVER.IP");
-        }
+        Command::Init => init(&path)?,
         Command::Unlock => {
             let mut vault = open(&path)?;
             vault.record_unlock()?;
@@ -435,6 +424,7 @@ fn run(cli: Cli) -> CliResult {
         Command::Passwd => {
             let mut vault = open(&path)?;
             let new = prompt::new_passphrase("KEYSTEAD_NEW_PASSPHRASE", "New passphrase: ")?;
+            vault::check_passphrase(&new)?;
             eprintln!("Measuring this machine to tune key derivation…");
             let kdf = KdfParams::calibrate(kdf_target()?)?;
             vault.change_passphrase(&new, kdf)?;
@@ -461,6 +451,33 @@ fn run(cli: Cli) -> CliResult {
         Command::Exchanges { json } => output::exchanges(json)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn init(path: &std::path::Path) -> CliResult<()> {
+    if path.exists() {
+        return Err(Error::VaultExists {
+            path: path.to_path_buf(),
+        }
+        .into());
+    }
+    println!(
+        "Choose a passphrase of at least {} characters; a few random words work well.",
+        vault::MIN_PASSPHRASE_CHARS
+    );
+    println!("Keystead cannot recover it for you: write it down somewhere safe.");
+    let passphrase = prompt::new_passphrase("KEYSTEAD_PASSPHRASE", "New vault passphrase: ")?;
+    vault::check_passphrase(&passphrase)?;
+    eprintln!("Measuring this machine to tune key derivation…");
+    let kdf = KdfParams::calibrate(kdf_target()?)?;
+    let vault = Vault::create(path, &passphrase, kdf, options())?;
+    println!(
+        "Created vault at {} (Argon2id {} MiB, {} passes).",
+        vault.path().display(),
+        kdf.memory_kib / 1024,
+        kdf.iterations
+    );
+    println!("Next: keystead add --name binance-main --exchange binance --scopes read,trade --ip YOUR.SERVER.IP");
+    Ok(())
 }
 
 /// `never` clears an optional value; anything else is parsed.

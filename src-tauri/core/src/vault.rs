@@ -260,7 +260,9 @@ fn header_ad(vault_id: &[u8], version: i64, kdf: KdfParams, salt: &[u8]) -> Vec<
     ad
 }
 
-fn check_passphrase(p: &SecretString) -> Result<()> {
+/// Refuses a passphrase too short to protect a vault. `create` and `change_passphrase` call it too;
+/// front ends call it first to answer before the slow key derivation.
+pub fn check_passphrase(p: &SecretString) -> Result<()> {
     if p.expose_secret().chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(Error::WeakPassphrase {
             min: MIN_PASSPHRASE_CHARS,
