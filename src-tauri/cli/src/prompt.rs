@@ -70,10 +70,27 @@ pub fn secrets(exchange: &Exchange, from_stdin: bool) -> CliResult<SecretFields>
         } else {
             format!("{} ({field}, optional, Enter to skip): ", field.label())
         };
-        let value = Zeroizing::new(rpassword::prompt_password(prompt).map_err(|_| {
-            usage("cannot ask for secrets without a terminal: pipe them as one JSON object with --secrets-stdin")
-        })?);
-        fields.insert(field, SecretString::from(value.trim().to_string()));
+        for attempt in 1.. {
+            let value = Zeroizing::new(rpassword::prompt_password(&prompt).map_err(|_| {
+                usage("cannot ask for secrets without a terminal: pipe them as one JSON object with --secrets-stdin")
+            })?);
+            let value = value.trim();
+            if value.is_empty() && required {
+                if attempt == 3 {
+                    return Err(usage(format!(
+                        "{} keys need {field}: nothing was added",
+                        exchange.name
+                    )));
+                }
+                eprintln!(
+                    "{} keys need {field}; paste it (input is hidden).",
+                    exchange.name
+                );
+                continue;
+            }
+            fields.insert(field, SecretString::from(value.to_string()));
+            break;
+        }
     }
     Ok(fields)
 }
