@@ -27,8 +27,8 @@ ensure_rust() {
   fi
 }
 
-# C compiler for the bundled SQLite.
+# C compiler for the bundled SQLite; libdbus for the OS keyring (Secret Service).
 ensure_build_deps() {
-  apt_install build-essential pkg-config
+  apt_install build-essential pkg-config libdbus-1-dev
   ensure_rust
 }

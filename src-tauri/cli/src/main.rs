@@ -5,6 +5,7 @@ mod prompt;
 
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
+use keystead_core::anchor::KeyringAnchor;
 use keystead_core::error::ErrorKind;
 use keystead_core::vault::{self, OpenOptions};
 use keystead_core::{
@@ -237,10 +238,7 @@ fn vault_path(cli: &Cli) -> CliResult<PathBuf> {
 }
 
 fn options() -> OpenOptions {
-    OpenOptions {
-        clock: Arc::new(SystemClock),
-        actor: "cli".into(),
-    }
+    OpenOptions::new(Arc::new(SystemClock), "cli").with_anchor(Arc::new(KeyringAnchor::default()))
 }
 
 fn open(path: &std::path::Path) -> CliResult<Vault> {
@@ -434,8 +432,7 @@ fn run(cli: Cli) -> CliResult {
             let vault = open(&path)?;
             if verify {
                 let report = vault.verify_audit()?;
-                let problems = vault.integrity_problems()?;
-                return Ok(output::audit_report(&report, &problems));
+                return Ok(output::audit_report(&report, vault.warnings()));
             }
             let mut records = vault.audit_log()?;
             if let Some(name) = key {

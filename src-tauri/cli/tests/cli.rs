@@ -1818,3 +1818,58 @@ fn canary_secrets_never_reach_the_vault_file_or_any_output() {
         );
     }
 }
+
+/// The OS keyring of the test run: gnome-keyring's Secret Service on the private D-Bus session that
+/// scripts/test.sh starts. `None` (the test says so and passes) when run outside that script.
+fn keyring_bus() -> Option<String> {
+    if std::env::var_os("KEYSTEAD_TEST_KEYRING").is_none() {
+        eprintln!("skipped: needs gnome-keyring on a private D-Bus session; run scripts/test.sh");
+        return None;
+    }
+    Some(
+        std::env::var("DBUS_SESSION_BUS_ADDRESS")
+            .expect("KEYSTEAD_TEST_KEYRING is set but there is no D-Bus session"),
+    )
+}
+
+#[test]
+fn a_vault_file_swapped_for_an_older_copy_is_reported_through_the_os_keyring() {
+    let Some(bus) = keyring_bus() else { return };
+    let sb = Sandbox::new();
+    let with_keyring = |args: &[&str]| sb.cmd(args).env("DBUS_SESSION_BUS_ADDRESS", &bus);
+    with_keyring(&["init"]).run().ok();
+    with_keyring(&[
+        "add",
+        "--name",
+        "binance-main",
+        "--exchange",
+        "binance",
+        "--scopes",
+        "read,withdraw",
+        "--secrets-stdin",
+    ])
+    .stdin(binance_secrets())
+    .run()
+    .ok();
+    // Each command checkpoints the WAL into the main file on exit, so the file alone is a full copy.
+    let before_revoke = std::fs::read(&sb.vault).unwrap();
+    with_keyring(&["revoke", "binance-main", "--reason", "left the team"])
+        .run()
+        .ok();
+    let out = with_keyring(&["list"]).run().ok();
+    assert!(!out.stderr.contains("older"), "{}", out.describe());
+
+    // Put the pre-revocation file back: the key looks active again.
+    std::fs::write(&sb.vault, before_revoke).unwrap();
+    let _ = std::fs::remove_file(sb.vault.with_extension("db-wal"));
+    let _ = std::fs::remove_file(sb.vault.with_extension("db-shm"));
+    let out = with_keyring(&["list", "--json"]).run().ok();
+    assert!(out.stderr.contains("older copy"), "{}", out.describe());
+    let verify = with_keyring(&["audit", "--verify"]).run().exits(1);
+    assert!(verify.stdout.contains("older"), "{}", verify.describe());
+
+    // Without the keyring (a headless server) the same file opens with no such warning: the mirror
+    // lives only in the keyring, never in a file beside the vault.
+    let out = sb.cmd(&["list"]).run().ok();
+    assert!(!out.stderr.contains("older"), "{}", out.describe());
+}

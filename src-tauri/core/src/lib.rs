@@ -2,6 +2,7 @@
 //! risk flags. Nothing here knows about Tauri, windows, notifications or the clipboard; time comes from a
 //! [`Clock`] so that expiry logic is exact under test.
 
+pub mod anchor;
 pub mod audit;
 pub mod catalog;
 pub mod clock;

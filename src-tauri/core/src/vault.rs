@@ -6,6 +6,7 @@
 //! (name, exchange, scopes, notes) and every secret is sealed with associated data
 //! `vault id ‖ table ‖ row id ‖ column ‖ generation`.
 
+use crate::anchor::{NoAnchor, RollbackAnchor};
 use crate::audit::{self, AuditAction, AuditEvent, AuditRecord, AuditReport};
 use crate::catalog::{self, Exchange};
 use crate::clock::Clock;
@@ -205,6 +206,7 @@ pub struct Vault {
     keys: VaultKeys,
     clock: Arc<dyn Clock>,
     actor: String,
+    anchor: Arc<dyn RollbackAnchor>,
     warnings: Vec<String>,
 }
 
@@ -289,6 +291,24 @@ pub struct OpenOptions {
     pub clock: Arc<dyn Clock>,
     /// Recorded as the actor of audit events: `cli` or `app`.
     pub actor: String,
+    /// Where the commit counter is mirrored outside the file.
+    pub anchor: Arc<dyn RollbackAnchor>,
+}
+
+impl OpenOptions {
+    /// Options with no rollback mirror; add one with [`OpenOptions::with_anchor`].
+    pub fn new(clock: Arc<dyn Clock>, actor: &str) -> Self {
+        Self {
+            clock,
+            actor: actor.to_string(),
+            anchor: Arc::new(NoAnchor),
+        }
+    }
+
+    pub fn with_anchor(mut self, anchor: Arc<dyn RollbackAnchor>) -> Self {
+        self.anchor = anchor;
+        self
+    }
 }
 
 impl Vault {
@@ -340,6 +360,7 @@ impl Vault {
             keys,
             clock: opts.clock,
             actor: opts.actor,
+            anchor: opts.anchor,
             warnings: Vec::new(),
         };
         {
@@ -502,11 +523,14 @@ impl Vault {
             keys,
             clock: opts.clock,
             actor: opts.actor,
+            anchor: opts.anchor,
             warnings: Vec::new(),
         };
-        vault.read_state()?;
+        let state = vault.read_state()?;
+        let rollback = vault.check_rollback(state.commit_counter);
         vault.seal_failed_unlocks()?;
         vault.warnings = vault.integrity_problems()?;
+        vault.warnings.extend(rollback);
         Ok(vault)
     }
 
@@ -564,6 +588,7 @@ impl Vault {
     /// commit together or not at all.
     fn write<T>(&mut self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
         let now = self.clock.now();
+        let (anchor, anchor_id) = (self.anchor.clone(), self.anchor_id());
         let cells = Cells {
             keys: &self.keys,
             vault_id: &self.vault_id,
@@ -592,8 +617,30 @@ impl Vault {
                 &mac[..]
             ],
         )?;
+        let counter = w.state.commit_counter;
         w.tx.commit()?;
+        anchor.record(&anchor_id, counter);
         Ok(out)
+    }
+
+    fn anchor_id(&self) -> String {
+        self.vault_id.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Compares the file's commit counter with the one mirrored outside it.
+    fn check_rollback(&self, counter: u64) -> Option<String> {
+        match self.anchor.seen(&self.anchor_id()) {
+            Some(seen) if seen > counter => Some(format!(
+                "this vault file is older than the one this machine last saw (write #{counter}, last seen #{seen}): \
+                 it was replaced by an older copy. If you restored a backup on purpose, carry on; otherwise \
+                 find out who replaced the file, and check that revoked keys are still marked revoked"
+            )),
+            Some(seen) if seen == counter => None,
+            _ => {
+                self.anchor.record(&self.anchor_id(), counter);
+                None
+            }
+        }
     }
 
     /// Every key's metadata with its row generation.
@@ -1506,6 +1553,7 @@ impl Vault {
             keys: self.keys.clone(),
             clock: self.clock.clone(),
             actor: self.actor.clone(),
+            anchor: self.anchor.clone(),
             warnings: Vec::new(),
         };
         vault.read_state()?;

@@ -1,6 +1,7 @@
 //! The vault against a real SQLite file in a temporary folder, on a fake clock.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use keystead_core::anchor::MemoryAnchor;
 use keystead_core::audit::AuditProblem;
 use keystead_core::catalog::{self, RuleClock, RuleEffect};
 use keystead_core::due::{DueKind, DueState, RiskFlag};
@@ -25,6 +26,8 @@ struct Sandbox {
     _dir: TempDir,
     path: PathBuf,
     clock: Arc<FixedClock>,
+    /// Stands in for the OS keyring (the CLI tests use gnome-keyring's Secret Service).
+    anchor: Arc<MemoryAnchor>,
 }
 
 impl Sandbox {
@@ -36,6 +39,7 @@ impl Sandbox {
             _dir: dir,
             path,
             clock,
+            anchor: Arc::new(MemoryAnchor::default()),
         };
         drop(
             Vault::create(
@@ -50,10 +54,7 @@ impl Sandbox {
     }
 
     fn opts(&self) -> OpenOptions {
-        OpenOptions {
-            clock: self.clock.clone(),
-            actor: "test".into(),
-        }
+        OpenOptions::new(self.clock.clone(), "test").with_anchor(self.anchor.clone())
     }
 
     fn open(&self) -> Vault {
@@ -673,10 +674,7 @@ fn any_header_edit_within_range_fails_to_unwrap_the_vault_key() {
 #[test]
 fn a_file_that_is_not_a_vault_or_is_missing_says_so() {
     let dir = tempfile::tempdir().unwrap();
-    let opts = || OpenOptions {
-        clock: Arc::new(FixedClock::new(start())),
-        actor: "test".into(),
-    };
+    let opts = || OpenOptions::new(Arc::new(FixedClock::new(start())), "test");
     let junk = dir.path().join("junk.db");
     std::fs::write(
         &junk,
@@ -918,4 +916,34 @@ fn status_changes_are_recorded_and_rotation_is_refused_for_dead_keys() {
         last.detail.as_deref(),
         Some("status: compromised → revoked")
     );
+}
+
+#[test]
+fn a_vault_file_replaced_by_an_older_copy_is_reported_until_the_next_write() {
+    let s = Sandbox::new();
+    let mut v = s.open();
+    v.add(
+        key("a", "binance", &["read", "withdraw"]),
+        fields_for("binance", "a"),
+    )
+    .unwrap();
+    drop(v);
+    let old = std::fs::read(&s.path).unwrap();
+    let mut v = s.open();
+    v.revoke("a", Some("left the team".into())).unwrap();
+    drop(v);
+    assert!(s.open().warnings().is_empty());
+
+    std::fs::write(&s.path, old).unwrap();
+    let mut v = s.open();
+    assert!(
+        v.warnings().iter().any(|w| w.contains("older copy")),
+        "{:?}",
+        v.warnings()
+    );
+    assert_eq!(v.find("a").unwrap().status, KeyStatus::Active);
+    // Carrying on (a backup restored on purpose) re-anchors at the file's counter.
+    v.record_unlock().unwrap();
+    drop(v);
+    assert!(s.open().warnings().is_empty());
 }
