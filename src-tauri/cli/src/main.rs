@@ -327,12 +327,11 @@ fn run(cli: Cli) -> CliResult {
         }
         Command::Show { name, json } => {
             let vault = open(&path)?;
-            let entry = vault.find(&name)?;
-            let summary = vault.summary(&name)?;
             if json {
-                output::json(&output::detail_json(&entry, &summary)?)?;
+                output::json(&output::detail_json(&vault.detail(&name)?)?)?;
             } else {
-                output::detail(&entry, &summary, Utc::now());
+                let entry = vault.find(&name)?;
+                output::detail(&entry, &vault.summary(&name)?, Utc::now());
             }
         }
         Command::Reveal {

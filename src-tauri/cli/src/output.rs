@@ -3,9 +3,12 @@
 use crate::{CliResult, Failure};
 use chrono::{DateTime, Utc};
 use keystead_core::audit::AuditProblem;
+use keystead_core::catalog::ExchangeInfo;
 use keystead_core::due::DueState;
 use keystead_core::vault;
-use keystead_core::{catalog, AuditRecord, AuditReport, KeyEntry, KeyStatus, KeySummary, Scope};
+use keystead_core::{
+    catalog, AuditRecord, AuditReport, KeyDetail, KeyEntry, KeyStatus, KeySummary, Scope,
+};
 use serde::Serialize;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -221,39 +224,25 @@ struct MaskedSecret {
 }
 
 #[derive(Serialize)]
-struct Detail<'a> {
+struct ShowJson<'a> {
     #[serde(flatten)]
-    summary: &'a KeySummary,
-    notes: &'a str,
-    status_reason: &'a Option<String>,
-    status_changed_at: Option<DateTime<Utc>>,
-    updated_at: DateTime<Utc>,
-    last_used_at: Option<DateTime<Utc>>,
-    api_key_page: &'static str,
+    detail: &'a KeyDetail,
     secrets: Vec<MaskedSecret>,
-    versions: &'a [keystead_core::SecretVersionInfo],
 }
 
-pub fn detail_json(entry: &KeyEntry, summary: &KeySummary) -> CliResult<serde_json::Value> {
-    let detail = Detail {
-        summary,
-        notes: &entry.notes,
-        status_reason: &entry.status_reason,
-        status_changed_at: entry.status_changed_at,
-        updated_at: entry.updated_at,
-        last_used_at: entry.last_used_at,
-        api_key_page: vault::exchange_of(entry).api_key_page,
-        secrets: entry
-            .secret_fields()
-            .into_iter()
+pub fn detail_json(detail: &KeyDetail) -> CliResult<serde_json::Value> {
+    let show = ShowJson {
+        detail,
+        secrets: detail
+            .secret_fields
+            .iter()
             .map(|f| MaskedSecret {
                 field: f.as_str(),
                 masked: MASK,
             })
             .collect(),
-        versions: &entry.versions,
     };
-    serde_json::to_value(detail).map_err(|e| Failure {
+    serde_json::to_value(show).map_err(|e| Failure {
         code: 3,
         message: format!("cannot print JSON: {e}"),
     })
@@ -432,64 +421,33 @@ pub fn audit_timeline(records: &[AuditRecord]) {
     }
 }
 
-#[derive(Serialize)]
-struct ExchangeJson {
-    id: &'static str,
-    name: &'static str,
-    required_fields: Vec<&'static str>,
-    optional_fields: Vec<&'static str>,
-    permissions: Vec<PermissionJson>,
-    lifetime_rules: Vec<&'static str>,
-    api_key_page: &'static str,
-}
-
-#[derive(Serialize)]
-struct PermissionJson {
-    id: &'static str,
-    label: &'static str,
-    grants: Vec<&'static str>,
-}
-
 pub fn exchanges(as_json: bool) -> CliResult<()> {
-    let list: Vec<ExchangeJson> = catalog::exchanges()
-        .iter()
-        .map(|e| ExchangeJson {
-            id: e.id,
-            name: e.name,
-            required_fields: e.required_fields.iter().map(|f| f.as_str()).collect(),
-            optional_fields: e.optional_fields.iter().map(|f| f.as_str()).collect(),
-            permissions: e
-                .permissions
-                .iter()
-                .map(|p| PermissionJson {
-                    id: p.id,
-                    label: p.label,
-                    grants: p.grants.iter().map(|s| s.as_str()).collect(),
-                })
-                .collect(),
-            lifetime_rules: e.lifetime_rules.iter().map(|r| r.summary).collect(),
-            api_key_page: e.api_key_page,
-        })
-        .collect();
+    let list: Vec<ExchangeInfo> = catalog::exchanges().iter().map(|e| e.info()).collect();
     if as_json {
         return json(&list);
     }
+    let names = |fields: &[keystead_core::CredentialField]| {
+        fields
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     for e in &list {
         println!("{} ({})", e.id, e.name);
-        println!(
-            "  fields: {}",
-            e.required_fields.join(", ")
-                + &if e.optional_fields.is_empty() {
-                    String::new()
-                } else {
-                    format!("; optional: {}", e.optional_fields.join(", "))
-                }
-        );
+        let mut fields = names(&e.required_fields);
+        if !e.optional_fields.is_empty() {
+            fields += &format!("; optional: {}", names(&e.optional_fields));
+        }
+        println!("  fields: {fields}");
         if !e.permissions.is_empty() {
             let perms: Vec<String> = e
                 .permissions
                 .iter()
-                .map(|p| format!("{} [{}]", p.id, p.grants.join(",")))
+                .map(|p| {
+                    let grants: Vec<&str> = p.grants.iter().map(|s| s.as_str()).collect();
+                    format!("{} [{}]", p.id, grants.join(","))
+                })
                 .collect();
             println!("  permissions: {}", perms.join(", "));
         }

@@ -9,6 +9,8 @@ use std::fmt;
 use uuid::Uuid;
 
 /// What happened.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -53,6 +55,8 @@ impl fmt::Display for AuditAction {
 }
 
 /// One event as written. Never holds a secret: `detail` names fields, never values.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
     pub at: DateTime<Utc>,
@@ -66,6 +70,8 @@ pub struct AuditEvent {
 }
 
 /// An event with its place in the chain.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditRecord {
     pub seq: u64,
@@ -74,6 +80,8 @@ pub struct AuditRecord {
 }
 
 /// The result of checking the whole chain.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditReport {
     /// Entries read from the file.
@@ -89,6 +97,8 @@ impl AuditReport {
 }
 
 /// The first break in the chain, named by the sequence number a person can look up.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum AuditProblem {

@@ -75,6 +75,56 @@ impl LifetimeRule {
     }
 }
 
+/// An exchange as front ends receive it (the add form follows it).
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExchangeInfo {
+    pub id: String,
+    pub name: String,
+    pub required_fields: Vec<CredentialField>,
+    pub optional_fields: Vec<CredentialField>,
+    pub permissions: Vec<PermissionInfo>,
+    /// One sentence per key-lifetime rule.
+    pub lifetime_rules: Vec<String>,
+    pub api_key_page: String,
+}
+
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PermissionInfo {
+    pub id: String,
+    pub label: String,
+    pub grants: Vec<Scope>,
+}
+
+impl Exchange {
+    pub fn info(&self) -> ExchangeInfo {
+        ExchangeInfo {
+            id: self.id.into(),
+            name: self.name.into(),
+            required_fields: self.required_fields.to_vec(),
+            optional_fields: self.optional_fields.to_vec(),
+            permissions: self
+                .permissions
+                .iter()
+                .map(|p| PermissionInfo {
+                    id: p.id.into(),
+                    label: p.label.into(),
+                    grants: p.grants.to_vec(),
+                })
+                .collect(),
+            lifetime_rules: self
+                .lifetime_rules
+                .iter()
+                .map(|r| r.summary.into())
+                .collect(),
+            api_key_page: self.api_key_page.into(),
+        }
+    }
+}
+
 /// Every exchange in the catalog; `custom` last.
 pub fn exchanges() -> &'static [Exchange] {
     EXCHANGES

@@ -7,6 +7,8 @@ use serde::Serialize;
 use std::fmt;
 
 /// How close a key is to needing attention.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DueState {
@@ -36,6 +38,8 @@ impl fmt::Display for DueState {
 }
 
 /// Which clock decides the due date.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DueKind {
@@ -128,6 +132,8 @@ pub fn due_info(entry: &KeyEntry, exchange: &Exchange, now: DateTime<Utc>) -> Du
 }
 
 /// Why a key deserves a second look.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RiskFlag {

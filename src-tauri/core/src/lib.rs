@@ -22,7 +22,8 @@ pub use crypto::KdfParams;
 pub use due::{DueInfo, DueKind, DueState, RiskFlag};
 pub use error::{Error, Result};
 pub use model::{
-    Environment, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey, Scope, SecretVersionInfo,
+    Environment, KeyDetail, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey, Scope,
+    SecretVersionInfo,
 };
 pub use secret::{CredentialField, SecretFields};
 pub use vault::Vault;

@@ -11,6 +11,8 @@ use std::str::FromStr;
 use uuid::Uuid;
 
 /// What a key may do, in canonical terms shared by every exchange.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Scope {
@@ -60,6 +62,8 @@ impl fmt::Display for Scope {
     }
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Environment {
@@ -111,6 +115,8 @@ impl FromStr for Environment {
     }
 }
 
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum KeyStatus {
@@ -136,6 +142,8 @@ impl fmt::Display for KeyStatus {
 }
 
 /// One stored version of a key's secrets, described without the secrets.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecretVersionInfo {
     /// 1 for the secrets the key was created with, +1 per rotation.
@@ -241,6 +249,8 @@ impl KeyEdit {
 }
 
 /// A key as the list shows it: metadata, due state and risk flags. Never a secret.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Serialize)]
 pub struct KeySummary {
     pub id: Uuid,
@@ -295,6 +305,42 @@ impl KeySummary {
             due_reason: due.reason,
             risk_flags,
             tags: entry.tags.clone(),
+        }
+    }
+}
+
+/// One key as its detail view shows it: everything but the secrets, whose field names are listed.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyDetail {
+    #[serde(flatten)]
+    pub summary: KeySummary,
+    pub notes: String,
+    pub status_reason: Option<String>,
+    pub status_changed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// The secret fields of the current version (names only).
+    pub secret_fields: Vec<CredentialField>,
+    /// Every secret version, oldest first.
+    pub versions: Vec<SecretVersionInfo>,
+    /// The exchange's API-key page, or "" for custom keys.
+    pub api_key_page: String,
+}
+
+impl KeyDetail {
+    pub fn new(entry: &KeyEntry, summary: KeySummary, api_key_page: &str) -> Self {
+        Self {
+            summary,
+            notes: entry.notes.clone(),
+            status_reason: entry.status_reason.clone(),
+            status_changed_at: entry.status_changed_at,
+            updated_at: entry.updated_at,
+            last_used_at: entry.last_used_at,
+            secret_fields: entry.secret_fields(),
+            versions: entry.versions.clone(),
+            api_key_page: api_key_page.to_string(),
         }
     }
 }

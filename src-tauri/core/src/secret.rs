@@ -9,6 +9,8 @@ use zeroize::Zeroizing;
 
 /// A credential field, named as ccxt names it (`apiKey`, `secret`, `password`, …), so `--secrets-stdin`
 /// documents and bots share one vocabulary.
+#[derive(ts_rs::TS)]
+#[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum CredentialField {
     #[serde(rename = "apiKey")]

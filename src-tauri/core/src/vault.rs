@@ -13,7 +13,9 @@ use crate::clock::Clock;
 use crate::crypto::{self, KdfParams, VaultKeys, MAC_LEN};
 use crate::due::{self, DueInfo};
 use crate::error::{Error, Result};
-use crate::model::{KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey, SecretVersionInfo};
+use crate::model::{
+    KeyDetail, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey, SecretVersionInfo,
+};
 use crate::parse;
 use crate::secret::{CredentialField, SecretFields};
 use chrono::{DateTime, Utc};
@@ -692,6 +694,17 @@ impl Vault {
             .into_iter()
             .find(|s| s.id == key.id)
             .unwrap_or_else(|| summarize(&key, self.clock.now(), false)))
+    }
+
+    /// One key's detail view, looked up by name or id.
+    pub fn detail(&self, name: &str) -> Result<KeyDetail> {
+        let entry = self.find(name)?;
+        let summary = self.summary(&entry.id.to_string())?;
+        Ok(KeyDetail::new(
+            &entry,
+            summary,
+            exchange_of(&entry).api_key_page,
+        ))
     }
 
     /// The due state of one key now.
