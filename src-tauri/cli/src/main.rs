@@ -218,6 +218,7 @@ fn usage(message: impl Into<String>) -> Failure {
 
 fn main() -> ExitCode {
     keystead_core::process::harden();
+    keystead_core::process::exit_quietly_on_closed_pipe();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,

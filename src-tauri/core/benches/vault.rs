@@ -6,8 +6,11 @@
 //!   connection, state MAC, integrity checks) plus `list()`, which decrypts every entry's metadata and
 //!   computes due state and risk flags. The KDF is excluded on purpose: it is a fixed, deliberate cost.
 //! - `verify_audit/{100000,1000000}`: a full walk of the audit HMAC chain of that many entries.
+//! - `unlock/empty_vault`: a full `Vault::unlock` of a vault with no keys, i.e. about the Argon2id cost at
+//!   the floor that the two groups above leave out.
 //!
-//! Each vault is built once per size in a temporary directory, outside the timed code.
+//! Each vault is built once per size, on first use (a `--bench` filter that skips a size skips building
+//! it), in a temporary directory and outside the timed code.
 //!
 //! With `KEYSTEAD_BENCH_WRITE_VAULT=/path/vault.db` set, the binary instead writes one vault there (passphrase
 //! `bench-passphrase`, Argon2id at the floor) and exits without running criterion; `scripts/bench.sh` uses
@@ -27,6 +30,11 @@ use secrecy::SecretString;
 
 const PASSPHRASE: &str = "bench-passphrase";
 
+/// No rollback anchor: the OS keyring is outside what these figures measure.
+fn options() -> OpenOptions {
+    OpenOptions::new(Arc::new(SystemClock), "bench")
+}
+
 /// Builds a vault with `keys` keys and (at least) `audit_entries` audit entries in total.
 fn build_vault(path: &Path, keys: usize, audit_entries: usize) -> Vault {
     let start = Instant::now();
@@ -34,10 +42,7 @@ fn build_vault(path: &Path, keys: usize, audit_entries: usize) -> Vault {
         path,
         &SecretString::from(PASSPHRASE),
         KdfParams::FLOOR,
-        OpenOptions {
-            clock: Arc::new(SystemClock),
-            actor: "bench".into(),
-        },
+        options(),
     )
     .expect("create the bench vault");
     if keys > 0 {
@@ -60,6 +65,34 @@ fn build_vault(path: &Path, keys: usize, audit_entries: usize) -> Vault {
     vault
 }
 
+/// A vault built on first use, so that benchmarks a `--bench` filter skips cost nothing. Criterion only
+/// times the code inside `Bencher::iter`, so building it in the benchmark closure stays untimed.
+struct Fixture {
+    keys: usize,
+    audit_entries: usize,
+    built: Option<(Vault, tempfile::TempDir)>,
+}
+
+impl Fixture {
+    fn new(keys: usize, audit_entries: usize) -> Self {
+        Fixture {
+            keys,
+            audit_entries,
+            built: None,
+        }
+    }
+
+    fn vault(&mut self) -> &Vault {
+        let (keys, audit_entries) = (self.keys, self.audit_entries);
+        let (vault, _dir) = self.built.get_or_insert_with(|| {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let vault = build_vault(&dir.path().join("vault.db"), keys, audit_entries);
+            (vault, dir)
+        });
+        vault
+    }
+}
+
 fn env_count(name: &str) -> Option<usize> {
     let v = std::env::var(name).ok()?;
     Some(
@@ -74,13 +107,15 @@ fn open_and_list(c: &mut Criterion) {
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(5))
         .sampling_mode(SamplingMode::Flat);
-    for n in [1_000usize, 10_000, 100_000] {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let vault = build_vault(&dir.path().join("vault.db"), n, 0);
-        group.throughput(Throughput::Elements(n as u64));
+    // Long enough for 10 samples of one iteration each at the largest size (about 1.6 s per run here).
+    for (n, secs) in [(1_000usize, 5), (10_000, 5), (100_000, 20)] {
+        let mut fixture = Fixture::new(n, 0);
+        group
+            .measurement_time(Duration::from_secs(secs))
+            .throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+            let vault = fixture.vault();
             b.iter(|| {
                 let opened = vault.bench_reopen().expect("reopen");
                 let keys = opened.list().expect("list");
@@ -88,7 +123,6 @@ fn open_and_list(c: &mut Criterion) {
                 black_box(keys)
             })
         });
-        drop(vault);
     }
     group.finish();
 }
@@ -98,21 +132,42 @@ fn verify_audit(c: &mut Criterion) {
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(8))
         .sampling_mode(SamplingMode::Flat);
-    for n in [100_000usize, 1_000_000] {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let vault = build_vault(&dir.path().join("vault.db"), 0, n);
-        group.throughput(Throughput::Elements(n as u64));
+    for (n, secs) in [(100_000usize, 5), (1_000_000, 12)] {
+        let mut fixture = Fixture::new(0, n);
+        group
+            .measurement_time(Duration::from_secs(secs))
+            .throughput(Throughput::Elements(n as u64));
         group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+            let vault = fixture.vault();
             b.iter(|| {
                 let report = vault.verify_audit().expect("verify");
                 assert!(report.intact() && report.entries == n as u64);
                 black_box(report)
             })
         });
-        drop(vault);
     }
+    group.finish();
+}
+
+/// `Vault::unlock` of a vault with no keys: the Argon2id derivation at the floor (64 MiB, 3 passes) plus a
+/// negligible open, i.e. the part `open_and_list` leaves out. Writes nothing to the vault.
+fn unlock_empty(c: &mut Criterion) {
+    let mut group = c.benchmark_group("unlock");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(4))
+        .sampling_mode(SamplingMode::Flat);
+    let mut fixture = Fixture::new(0, 0);
+    group.bench_function("empty_vault", |b| {
+        let path = fixture.vault().path().to_path_buf();
+        let passphrase = SecretString::from(PASSPHRASE);
+        b.iter(|| {
+            let vault = Vault::unlock(&path, &passphrase, options()).expect("unlock");
+            black_box(vault)
+        })
+    });
     group.finish();
 }
 
@@ -126,5 +181,6 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     open_and_list(&mut c);
     verify_audit(&mut c);
+    unlock_empty(&mut c);
     c.final_summary();
 }

@@ -4,7 +4,9 @@
 
 use crate::crypto::{self, KEY_LEN, MAC_LEN};
 use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 use std::fmt;
 use uuid::Uuid;
 
@@ -27,6 +29,8 @@ pub enum AuditAction {
     KeyRotated,
     KeyRevoked,
     KeyCompromised,
+    /// A step of a compromised key's incident checklist ticked or unticked.
+    IncidentStep,
 }
 
 impl AuditAction {
@@ -44,6 +48,7 @@ impl AuditAction {
             Self::KeyRotated => "key_rotated",
             Self::KeyRevoked => "key_revoked",
             Self::KeyCompromised => "key_compromised",
+            Self::IncidentStep => "incident_step",
         }
     }
 }
@@ -145,51 +150,57 @@ pub(crate) fn chain_mac(
 /// The MAC before the first entry.
 pub(crate) const GENESIS: [u8; MAC_LEN] = [0u8; MAC_LEN];
 
-/// Walks rows in sequence order and reports the first break. `head` is the anchored (seq, mac).
-pub(crate) fn verify_chain<I>(
-    key: &[u8; KEY_LEN],
-    rows: I,
-    head: (u64, [u8; MAC_LEN]),
-) -> crate::Result<AuditReport>
-where
-    I: Iterator<Item = crate::Result<(u64, Vec<u8>, Vec<u8>)>>,
-{
-    let mut prev = GENESIS;
-    let mut expected = 1u64;
-    let mut count = 0u64;
-    for row in rows {
-        let (seq, sealed, stored) = row?;
-        count += 1;
-        if seq != expected {
-            return Ok(AuditReport {
-                entries: count,
-                problem: Some(AuditProblem::Missing { seq: expected }),
-            });
+/// Walks the chain in sequence order and reports the first break. The HMAC is keyed once and cloned
+/// per entry; rows are borrowed, so a million entries verify without a million allocations.
+pub(crate) struct ChainWalk {
+    keyed: Hmac<Sha256>,
+    prev: [u8; MAC_LEN],
+    expected: u64,
+    pub entries: u64,
+}
+
+impl ChainWalk {
+    pub fn new(key: &[u8; KEY_LEN]) -> Self {
+        Self {
+            keyed: <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length"),
+            prev: GENESIS,
+            expected: 1,
+            entries: 0,
         }
-        let mac = chain_mac(key, &prev, seq, &sealed);
-        if !crypto::mac_eq(&mac, &stored) {
-            return Ok(AuditReport {
-                entries: count,
-                problem: Some(AuditProblem::Altered { seq }),
-            });
-        }
-        prev = mac;
-        expected += 1;
     }
-    let last = expected - 1;
-    let (head_seq, head_mac) = head;
-    let problem = if last < head_seq {
-        Some(AuditProblem::Truncated {
-            last_present: last,
-            expected_last: head_seq,
-        })
-    } else if last > head_seq || !crypto::mac_eq(&prev, &head_mac) {
-        Some(AuditProblem::HeadMismatch { seq: last })
-    } else {
+
+    /// Checks the next row; the first problem ends the walk.
+    pub fn next(&mut self, seq: u64, sealed: &[u8], stored_mac: &[u8]) -> Option<AuditProblem> {
+        self.entries += 1;
+        if seq != self.expected {
+            return Some(AuditProblem::Missing { seq: self.expected });
+        }
+        let mut m = self.keyed.clone();
+        m.update(&self.prev);
+        m.update(&seq.to_le_bytes());
+        m.update(sealed);
+        let mac: [u8; MAC_LEN] = m.finalize().into_bytes().into();
+        if !crypto::mac_eq(&mac, stored_mac) {
+            return Some(AuditProblem::Altered { seq });
+        }
+        self.prev = mac;
+        self.expected += 1;
         None
-    };
-    Ok(AuditReport {
-        entries: count,
-        problem,
-    })
+    }
+
+    /// Compares where the chain ended with the anchored head (seq, mac).
+    pub fn finish(self, head: (u64, [u8; MAC_LEN])) -> Option<AuditProblem> {
+        let last = self.expected - 1;
+        let (head_seq, head_mac) = head;
+        if last < head_seq {
+            Some(AuditProblem::Truncated {
+                last_present: last,
+                expected_last: head_seq,
+            })
+        } else if last > head_seq || !crypto::mac_eq(&self.prev, &head_mac) {
+            Some(AuditProblem::HeadMismatch { seq: last })
+        } else {
+            None
+        }
+    }
 }

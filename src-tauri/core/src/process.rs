@@ -14,3 +14,13 @@ pub fn harden() {
         libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
     }
 }
+
+/// For command-line programs: a closed pipe (`keystead list | head`) ends the process quietly, as
+/// for other Unix tools, instead of a panic in `println!`.
+pub fn exit_quietly_on_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restores the default disposition of one signal before any thread is started.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}

@@ -66,6 +66,8 @@ CREATE TABLE entries (
     history BLOB NOT NULL
 );
 CREATE INDEX entries_due_at ON entries(due_at);
+-- Lets the integrity check read ids and generations without touching the sealed columns.
+CREATE INDEX entries_generation ON entries(id, generation);
 CREATE TABLE audit (
     seq INTEGER PRIMARY KEY,
     event BLOB NOT NULL,
@@ -1001,13 +1003,33 @@ impl Vault {
         })
     }
 
-    /// Returns one secret field of the current version, or of an older `version`. Audited before the
-    /// value is returned: no audit entry, no secret.
+    /// Returns one secret field of the current version, or of an older `version`, to show it. Audited
+    /// before the value is returned: no audit entry, no secret.
     pub fn reveal(
         &mut self,
         name: &str,
         field: CredentialField,
         version: Option<u32>,
+    ) -> Result<SecretString> {
+        self.secret_for(name, field, version, AuditAction::SecretRevealed)
+    }
+
+    /// Like [`Vault::reveal`], for putting the value on the clipboard (audited as a copy).
+    pub fn secret_for_copy(
+        &mut self,
+        name: &str,
+        field: CredentialField,
+        version: Option<u32>,
+    ) -> Result<SecretString> {
+        self.secret_for(name, field, version, AuditAction::SecretCopied)
+    }
+
+    fn secret_for(
+        &mut self,
+        name: &str,
+        field: CredentialField,
+        version: Option<u32>,
+        action: AuditAction,
     ) -> Result<SecretString> {
         self.write(|tx| {
             let (entry, generation) = find_in(read_entries(&tx.tx, &tx.cells)?, name)?;
@@ -1047,7 +1069,7 @@ impl Vault {
             } else {
                 format!("{field} of version {wanted}")
             };
-            tx.audit(AuditAction::SecretRevealed, Some(&entry), Some(detail))?;
+            tx.audit(action, Some(&entry), Some(detail))?;
             Ok(value)
         })
     }
@@ -1076,6 +1098,42 @@ impl Vault {
                 Some(format!("Argon2id {} MiB, {} passes", kdf.memory_kib / 1024, kdf.iterations)),
             )
         })
+    }
+
+    /// Checks a passphrase against the header without changing anything (step-up before a sensitive
+    /// operation). Costs one key derivation.
+    pub fn verify_passphrase(&self, passphrase: &SecretString) -> Result<()> {
+        let (m, t, p, salt, wrapped): (u32, u32, u32, Vec<u8>, Vec<u8>) = self.conn.query_row(
+            "SELECT kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_key FROM header WHERE singleton = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?;
+        let kdf = KdfParams {
+            memory_kib: m,
+            iterations: t,
+            parallelism: p,
+        };
+        let kek = crypto::derive_kek(passphrase, &salt, kdf)?;
+        let ad = header_ad(&self.vault_id, FORMAT_VERSION, kdf, &salt);
+        match VaultKeys::unwrap(&kek, &wrapped, &ad, &self.vault_id) {
+            Some(_) => Ok(()),
+            None => Err(Error::WrongPassphrase),
+        }
+    }
+
+    /// Records a step of a compromised key's incident checklist.
+    pub fn record_incident_step(&mut self, name: &str, step: &str, done: bool) -> Result<()> {
+        let step = parse::text("incident step", step, MAX_SHORT_TEXT_CHARS)?;
+        self.write(|tx| {
+            let (entry, _) = find_in(read_entries(&tx.tx, &tx.cells)?, name)?;
+            let detail = format!("{} {step}", if done { "done:" } else { "undone:" });
+            tx.audit(AuditAction::IncidentStep, Some(&entry), Some(detail))
+        })
+    }
+
+    /// Records that the vault was locked; the caller drops the vault next.
+    pub fn record_lock(&mut self, reason: &str) -> Result<()> {
+        self.write(|tx| tx.audit(AuditAction::VaultLocked, None, Some(reason.to_string())))
     }
 
     /// Records a successful unlock (the app does at every unlock; the CLI's `unlock` check does).
@@ -1117,18 +1175,26 @@ impl Vault {
         let mut stmt = self
             .conn
             .prepare("SELECT seq, event, mac FROM audit ORDER BY seq")?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)? as u64,
-                r.get::<_, Vec<u8>>(1)?,
-                r.get::<_, Vec<u8>>(2)?,
-            ))
-        })?;
-        audit::verify_chain(
-            &self.keys.audit_mac,
-            rows.map(|r| r.map_err(Error::from)),
-            (state.audit_head_seq, state.audit_head_mac),
-        )
+        let mut rows = stmt.query([])?;
+        let mut walk = audit::ChainWalk::new(&self.keys.audit_mac);
+        while let Some(row) = rows.next()? {
+            let seq = row.get::<_, i64>(0)? as u64;
+            let blob = |i: usize| -> Result<&[u8]> {
+                row.get_ref(i)?
+                    .as_blob()
+                    .map_err(|_| Error::damaged(format!("audit entry #{seq} is not a blob")))
+            };
+            let (event, mac) = (blob(1)?, blob(2)?);
+            if let Some(problem) = walk.next(seq, event, mac) {
+                return Ok(AuditReport {
+                    entries: walk.entries,
+                    problem: Some(problem),
+                });
+            }
+        }
+        let entries = walk.entries;
+        let problem = walk.finish((state.audit_head_seq, state.audit_head_mac));
+        Ok(AuditReport { entries, problem })
     }
 
     /// Structural checks that need no full chain walk: the entry rows match the MAC'd digest, and the

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Keystead's benchmarks (issue #2): prints figures against the targets; asserts nothing.
+#   1. criterion (src-tauri/core/benches/vault.rs): open + list of 1k/10k/100k keys with the KDF excluded,
+#      the audit chain walk on 100k/1M entries, and an unlock of an empty vault (≈ the Argon2id cost).
+#   2. hyperfine on the release `keystead` binary: `list --json` on 0 and 10k keys, `audit --verify` on
+#      100k and 1M audit entries. These wall times include process start, the OS keyring lookup (if a
+#      Secret Service is reachable) and Argon2id at the floor (64 MiB, 3 passes).
+# Run from anywhere: scripts/bench.sh. Takes a few minutes on 2 cores. Extra arguments go to criterion,
+# e.g. scripts/bench.sh 'open_and_list' to run one group (the summary then shows "n/a" for the rest).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/deps.sh
+ensure_build_deps
+command -v hyperfine >/dev/null 2>&1 || apt_install hyperfine
+command -v jq >/dev/null 2>&1 || apt_install jq
+
+echo "== Building the release CLI and the benchmark" >&2
+cargo build --release --locked -p keystead-cli
+cargo bench --locked -p keystead-core --features bench --bench vault --no-run
+
+target_dir=$(cargo metadata --format-version 1 --no-deps --locked | jq -r .target_directory)
+keystead="$target_dir/release/keystead"
+criterion_dir="${CRITERION_HOME:-$target_dir/criterion}"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# The bench binary writes a vault and exits when KEYSTEAD_BENCH_WRITE_VAULT is set (passphrase
+# bench-passphrase, Argon2id at the floor). KEYSTEAD_BENCH_AUDIT is the total number of audit entries.
+write_vault() { # path keys audit_entries
+  KEYSTEAD_BENCH_WRITE_VAULT="$1" KEYSTEAD_BENCH_KEYS="$2" KEYSTEAD_BENCH_AUDIT="$3" \
+    cargo bench --locked -q -p keystead-core --features bench --bench vault
+}
+echo "== Writing the CLI's test vaults in $work" >&2
+write_vault "$work/empty.db" 0 0
+write_vault "$work/keys10k.db" 10000 0
+write_vault "$work/audit100k.db" 0 100000
+write_vault "$work/audit1m.db" 0 1000000
+
+export KEYSTEAD_PASSPHRASE=bench-passphrase
+# Mean wall time in ms of one CLI command on one vault (output discarded).
+cli_ms() { # name vault args...
+  local name=$1 vault=$2
+  shift 2
+  KEYSTEAD_VAULT="$vault" hyperfine -N --style basic --warmup 2 --min-runs 10 \
+    --export-json "$work/$name.json" --command-name "keystead $* ($name)" "'$keystead' $*" >&2
+  jq '.results[0].mean * 1000' "$work/$name.json"
+}
+echo "== CLI wall times (hyperfine)" >&2
+cli_empty=$(cli_ms list-empty "$work/empty.db" list --json)
+cli_10k=$(cli_ms list-10k "$work/keys10k.db" list --json)
+cli_a100k=$(cli_ms audit-100k "$work/audit100k.db" audit --verify)
+cli_a1m=$(cli_ms audit-1m "$work/audit1m.db" audit --verify)
+
+echo "== Criterion" >&2
+cargo bench --locked -p keystead-core --features bench --bench vault -- "$@"
+
+# Criterion's mean estimate in ms, or n/a when that benchmark did not run.
+crit_ms() { # group/id
+  local f="$criterion_dir/$1/new/estimates.json"
+  if [ -f "$f" ] && [ "$f" -nt "$work" ]; then
+    jq '.mean.point_estimate / 1e6' "$f"
+  else
+    echo n/a
+  fi
+}
+open1k=$(crit_ms open_and_list/1000)
+open10k=$(crit_ms open_and_list/10000)
+open100k=$(crit_ms open_and_list/100000)
+verify100k=$(crit_ms verify_audit/100000)
+verify1m=$(crit_ms verify_audit/1000000)
+kdf=$(crit_ms unlock/empty_vault)
+
+fmt() { [ "$1" = n/a ] && echo n/a || printf '%.1f ms' "$1"; }
+sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f ms", a - b }'; }
+verdict() { # value_ms limit_ms
+  [ "$1" = n/a ] && { echo "not run"; return; }
+  awk -v v="$1" -v l="$2" 'BEGIN { if (v <= l) print "MET (target <= " l " ms)"; else printf "MISSED (target <= %s ms, %.1fx over)\n", l, v / l }'
+}
+
+cat <<EOF
+
+==== Keystead benchmark summary ($(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)) ====
+Open + decrypt all entries, KDF excluded (criterion mean: bench_reopen + list):
+  1k keys:     $(fmt "$open1k")
+  10k keys:    $(fmt "$open10k")   $(verdict "$open10k" 50)
+  100k keys:   $(fmt "$open100k")
+Audit chain walk, verify_audit (criterion mean):
+  100k entries: $(fmt "$verify100k")
+  1M entries:   $(fmt "$verify1m")   $(verdict "$verify1m" 1000)
+KDF: Vault::unlock of an empty vault (Argon2id 64 MiB, 3 passes): $(fmt "$kdf")
+CLI wall time (hyperfine mean; includes process start, keyring lookup and the KDF):
+  list --json, 0 keys:           $(fmt "$cli_empty")   (fixed cost: KDF + start-up)
+  list --json, 10k keys:         $(fmt "$cli_10k"), of which KDF ≈ $(fmt "$kdf") and fixed cost $(fmt "$cli_empty"); beyond the fixed cost: $(sub "$cli_10k" "$cli_empty")
+  audit --verify, 100k entries:  $(fmt "$cli_a100k"); beyond the fixed cost: $(sub "$cli_a100k" "$cli_empty")
+  audit --verify, 1M entries:    $(fmt "$cli_a1m"); beyond the fixed cost: $(sub "$cli_a1m" "$cli_empty")   $(verdict "$(awk -v a="$cli_a1m" -v b="$cli_empty" 'BEGIN { print a - b }')" 1000)
+Reference: KeePassXC's CLI needs about 600 ms for 10k entries on this machine.
+EOF
