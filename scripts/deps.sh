@@ -27,8 +27,23 @@ ensure_rust() {
   fi
 }
 
-# C compiler for the bundled SQLite; libdbus for the OS keyring (Secret Service).
+# C compiler for the bundled SQLite; libdbus for the OS keyring (Secret Service); WebKitGTK and friends
+# for the Tauri desktop app.
 ensure_build_deps() {
-  apt_install build-essential pkg-config libdbus-1-dev
+  apt_install build-essential pkg-config libdbus-1-dev libwebkit2gtk-4.1-dev libssl-dev libxdo-dev \
+    libayatana-appindicator3-dev librsvg2-dev file
   ensure_rust
+}
+
+# Node.js and npm for the web UI (Vite needs Node 20.19 or newer).
+ensure_node() {
+  command -v npm >/dev/null 2>&1 || apt_install nodejs npm
+}
+
+# The UI's packages, installed from the lock file when it changed.
+ensure_ui_packages() {
+  ensure_node
+  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    npm --prefix ui ci --no-audit --no-fund
+  fi
 }

@@ -1,0 +1,26 @@
+/// Every command the webview may call; build.rs turns each into an `allow-…` permission that the main
+/// window's capability grants by name.
+pub const COMMANDS: &[&str] = &[
+    "vault_status",
+    "create_vault",
+    "unlock",
+    "lock",
+    "touch",
+    "list_keys",
+    "key_detail",
+    "catalog",
+    "add_key",
+    "edit_key",
+    "rotate_key",
+    "revoke_key",
+    "mark_compromised",
+    "incident_step",
+    "reveal_secret",
+    "copy_secret",
+    "audit_log",
+    "verify_audit",
+    "export_audit",
+    "get_settings",
+    "set_settings",
+    "change_passphrase",
+];

@@ -1,0 +1,127 @@
+//! The one owner of the unlocked vault. Locking drops the vault, which wipes its keys.
+
+use crate::clipboard::SecretClipboard;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::settings::Settings;
+use keystead_core::Vault;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+pub struct AppState {
+    pub vault_path: PathBuf,
+    pub settings_path: PathBuf,
+    pub vault: Mutex<Option<Vault>>,
+    pub settings: Mutex<Settings>,
+    pub clipboard: SecretClipboard,
+    last_activity: Mutex<Instant>,
+    failures: Mutex<Failures>,
+}
+
+#[derive(Default)]
+struct Failures {
+    count: u32,
+    not_before: Option<Instant>,
+}
+
+impl AppState {
+    pub fn new(vault_path: PathBuf, settings_path: PathBuf) -> Self {
+        let settings = Settings::load(&settings_path);
+        Self {
+            vault_path,
+            settings_path,
+            vault: Mutex::new(None),
+            settings: Mutex::new(settings),
+            clipboard: SecretClipboard::default(),
+            last_activity: Mutex::new(Instant::now()),
+            failures: Mutex::new(Failures::default()),
+        }
+    }
+
+    pub fn settings(&self) -> Settings {
+        self.settings
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn touch(&self) {
+        *self.last_activity.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+    }
+
+    pub fn idle_for(&self) -> Duration {
+        self.last_activity
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .elapsed()
+    }
+
+    /// Runs `f` on the unlocked vault, or answers `Locked`.
+    pub fn with_vault<T>(&self, f: impl FnOnce(&mut Vault) -> AppResult<T>) -> AppResult<T> {
+        self.touch();
+        let mut guard = self.vault.lock().unwrap_or_else(|e| e.into_inner());
+        match guard.as_mut() {
+            Some(v) => f(v),
+            None => Err(AppError::locked()),
+        }
+    }
+
+    pub fn is_unlocked(&self) -> bool {
+        self.vault
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
+    }
+
+    /// Drops the vault (its keys are wiped) and clears the clipboard if it still holds our secret.
+    pub fn lock(&self, reason: &str) -> bool {
+        let vault = self.vault.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.clipboard.clear_if_ours();
+        match vault {
+            Some(mut v) => {
+                let _ = v.record_lock(reason);
+                drop(v);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// How long before another unlock attempt is allowed.
+    pub fn retry_after(&self) -> Duration {
+        let f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        f.not_before.map_or(Duration::ZERO, |t| {
+            t.saturating_duration_since(Instant::now())
+        })
+    }
+
+    pub fn check_retry(&self) -> AppResult<()> {
+        let wait = self.retry_after();
+        if wait.is_zero() {
+            Ok(())
+        } else {
+            Err(AppError::new(
+                ErrorCode::RetryLater,
+                format!(
+                    "Too many wrong passphrases: wait {} s before trying again.",
+                    wait.as_secs() + 1
+                ),
+            ))
+        }
+    }
+
+    /// Two free attempts, then 1 s, 2 s, 4 s … up to 60 s between attempts.
+    pub fn unlock_failed(&self) {
+        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        f.count += 1;
+        if f.count >= 3 {
+            let secs = 1u64 << (f.count - 3).min(6);
+            f.not_before = Some(Instant::now() + Duration::from_secs(secs.min(60)));
+        }
+    }
+
+    pub fn unlock_succeeded(&self) {
+        *self.failures.lock().unwrap_or_else(|e| e.into_inner()) = Failures::default();
+        self.touch();
+    }
+}

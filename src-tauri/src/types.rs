@@ -1,0 +1,159 @@
+//! Request and response types of the IPC commands. Defined once here; the UI imports the generated
+//! TypeScript from ui/src/bindings.
+
+use keystead_core::{CredentialField, Environment};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use zeroize::Zeroize;
+
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Serialize)]
+pub struct VaultStatus {
+    pub path: String,
+    pub exists: bool,
+    pub unlocked: bool,
+    /// Milliseconds before another unlock attempt is accepted (growing delay after failures).
+    pub retry_after_ms: u64,
+    /// Integrity warnings found at unlock (rolled-back file, cut audit log).
+    pub warnings: Vec<String>,
+}
+
+/// One typed-in secret. The value moves into a `SecretString` at once and is wiped from this struct.
+#[derive(TS)]
+#[ts(export)]
+#[derive(Deserialize)]
+pub struct SecretInput {
+    pub field: CredentialField,
+    pub value: String,
+}
+
+impl std::fmt::Debug for SecretInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretInput")
+            .field("field", &self.field)
+            .field("value", &"<redacted>")
+            .finish()
+    }
+}
+
+impl Drop for SecretInput {
+    fn drop(&mut self) {
+        self.value.zeroize();
+    }
+}
+
+impl SecretInput {
+    pub fn into_fields(inputs: Vec<SecretInput>) -> keystead_core::SecretFields {
+        let mut fields = keystead_core::SecretFields::new();
+        for mut input in inputs {
+            let value = zeroize::Zeroizing::new(std::mem::take(&mut input.value));
+            fields.insert(input.field, SecretString::from(value.trim().to_string()));
+        }
+        fields
+    }
+}
+
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Deserialize)]
+pub struct AddKeyInput {
+    pub name: String,
+    pub exchange: String,
+    pub account: Option<String>,
+    pub environment: Environment,
+    /// Canonical scope names or the exchange's permission ids.
+    pub scopes: Vec<String>,
+    pub ip_allowlist: Vec<String>,
+    /// `YYYY-MM-DD`.
+    pub expires_at: Option<String>,
+    /// `90d`, `12w`, `3m`, `1y`.
+    pub rotate_every: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: String,
+    pub secrets: Vec<SecretInput>,
+}
+
+/// The editable metadata, replaced as a whole by the edit form.
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Deserialize)]
+pub struct EditKeyInput {
+    pub name: String,
+    pub account: Option<String>,
+    pub environment: Environment,
+    pub scopes: Vec<String>,
+    pub ip_allowlist: Vec<String>,
+    pub expires_at: Option<String>,
+    pub rotate_every: Option<String>,
+    pub tags: Vec<String>,
+    pub notes: String,
+}
+
+/// A revealed secret, shown for `hide_after_seconds` and then dropped by the UI.
+#[derive(TS)]
+#[ts(export)]
+#[derive(Serialize)]
+pub struct RevealedSecret {
+    pub value: String,
+    pub hide_after_seconds: u32,
+}
+
+impl std::fmt::Debug for RevealedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevealedSecret")
+            .field("value", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyResult {
+    pub clears_in_seconds: u32,
+}
+
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditStatus {
+    pub intact: bool,
+    pub entries: u64,
+    /// "Chain intact — 42 events" or what is broken, e.g. "Entry #7 was altered, swapped or replaced".
+    pub message: String,
+}
+
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentStep {
+    RevokeOnExchange,
+    CheckWithdrawals,
+    CreateReplacement,
+    UpdateBots,
+    ScanForCopies,
+}
+
+impl IncidentStep {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::RevokeOnExchange => "revoke the key on the exchange",
+            Self::CheckWithdrawals => "check recent withdrawals and the withdrawal whitelist",
+            Self::CreateReplacement => "create a replacement key",
+            Self::UpdateBots => "update bots that used this key",
+            Self::ScanForCopies => "scan for other copies of this key",
+        }
+    }
+}
+
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditExportFormat {
+    Json,
+    Csv,
+}
