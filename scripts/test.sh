@@ -1,19 +1,32 @@
 #!/usr/bin/env bash
-# Runs Keystead's whole test suite: core unit and integration tests (real SQLite files, fake clock,
-# tamper and canary checks) and the end-to-end tests of the built `keystead` binary, on a private D-Bus
-# session with gnome-keyring's Secret Service (the real OS keyring, in a throw-away home).
+# Runs Keystead's whole test suite:
+#   1. Rust: core unit and integration tests (real SQLite files, fake clock, tamper and canary checks),
+#      the app's security guards, and end-to-end tests of the built `keystead` CLI — on a private D-Bus
+#      session with gnome-keyring's Secret Service (the real OS keyring, in a throw-away home).
+#   2. UI: svelte-check and vitest.
+#   3. The real desktop app under Xvfb, driven through WebDriver (scripts/e2e.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 ensure_build_deps
 apt_install dbus gnome-keyring
+ensure_ui_packages
+
+echo "== UI: svelte-check and vitest"
+npm --prefix ui run -s check
+npm --prefix ui run -s test
+
+echo "== Rust tests"
 cargo build --workspace --all-targets --locked
 # The keyring gets a throw-away HOME; cargo and rustup keep theirs.
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
-exec dbus-run-session -- bash -c '
+dbus-run-session -- bash -c '
   set -euo pipefail
   export HOME=$(mktemp -d) KEYSTEAD_TEST_KEYRING=1
   eval "$(printf keystead-test | gnome-keyring-daemon --unlock --components=secrets)"
   trap "rm -rf \"\$HOME\"" EXIT
   cargo test --workspace --locked
 '
+
+echo "== End-to-end: the real app under Xvfb"
+./scripts/e2e.sh

@@ -255,8 +255,14 @@ pub async fn incident_step(
 }
 
 /// A withdraw-enabled key's secrets need the passphrase again (step-up): the one operation that can
-/// lose money gets a second check even on an unlocked vault.
-fn step_up(v: &keystead_core::Vault, id: &str, passphrase: Option<String>) -> AppResult<()> {
+/// lose money gets a second check even on an unlocked vault. Wrong answers are audited and slowed down
+/// like failed unlocks.
+fn step_up(
+    state: &AppState,
+    v: &mut keystead_core::Vault,
+    id: &str,
+    passphrase: Option<String>,
+) -> AppResult<()> {
     let key = v.find(id)?;
     if !key.scopes.contains(&Scope::Withdraw) {
         return Ok(());
@@ -270,14 +276,19 @@ fn step_up(v: &keystead_core::Vault, id: &str, passphrase: Option<String>) -> Ap
             ),
         ));
     };
-    v.verify_passphrase(&SecretString::from(p))
-        .map_err(|e| match e {
-            keystead_core::Error::WrongPassphrase => AppError::new(
+    state.check_retry()?;
+    match v.verify_passphrase(&SecretString::from(p)) {
+        Ok(()) => Ok(()),
+        Err(keystead_core::Error::WrongPassphrase) => {
+            state.unlock_failed();
+            v.record_step_up_failure(id)?;
+            Err(AppError::new(
                 ErrorCode::WrongPassphrase,
                 "Wrong passphrase: the secret stays hidden.",
-            ),
-            e => e.into(),
-        })
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[tauri::command]
@@ -292,7 +303,7 @@ pub async fn reveal_secret(
     blocking(move || {
         let hide_after_seconds = state.settings().reveal_seconds;
         state.with_vault(|v| {
-            step_up(v, &id, passphrase)?;
+            step_up(&state, v, &id, passphrase)?;
             let value = v.reveal(&id, field, version)?;
             Ok(RevealedSecret {
                 value: value.expose_secret().to_string(),
@@ -317,7 +328,7 @@ pub async fn copy_secret(
     let for_copy = state.clone();
     blocking(move || {
         for_copy.with_vault(|v| {
-            step_up(v, &id, passphrase)?;
+            step_up(&for_copy, v, &id, passphrase)?;
             let value = v.secret_for_copy(&id, field, version)?;
             for_copy
                 .clipboard

@@ -1116,6 +1116,18 @@ impl Vault {
         }
     }
 
+    /// Records a wrong passphrase given to use a key's secret (step-up), so guessing shows in the audit.
+    pub fn record_step_up_failure(&mut self, name: &str) -> Result<()> {
+        self.write(|tx| {
+            let (entry, _) = find_in(read_entries(&tx.tx, &tx.cells)?, name)?;
+            tx.audit(
+                AuditAction::UnlockFailed,
+                Some(&entry),
+                Some("wrong passphrase when asked again for this key's secret".into()),
+            )
+        })
+    }
+
     /// Records a step of a compromised key's incident checklist.
     pub fn record_incident_step(&mut self, name: &str, step: &str, done: bool) -> Result<()> {
         let step = parse::text("incident step", step, MAX_SHORT_TEXT_CHARS)?;

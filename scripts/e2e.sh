@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# End-to-end tests of the real Keystead desktop app: builds the UI and a standalone debug binary, then runs
+# tests/e2e/*.test.mjs (node --test + selenium-webdriver) against it through tauri-driver + WebKitWebDriver,
+# under Xvfb, on a private D-Bus session with an unlocked gnome-keyring, in a throw-away HOME.
+# Screenshots of every screen land in target/e2e-screenshots/ (NN-screen.png), logs in target/e2e-logs/.
+#   scripts/e2e.sh                 build, then run every test
+#   E2E_SKIP_BUILD=1 scripts/e2e.sh   reuse the binary already built
+#   scripts/e2e.sh --test-name-pattern=xss   extra arguments go to `node --test`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+source scripts/deps.sh
+ensure_build_deps
+apt_install webkit2gtk-driver xvfb xauth imagemagick x11-utils dbus dbus-x11 at-spi2-core gnome-keyring xclip \
+  curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev libayatana-appindicator3-dev
+command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked
+if ! command -v node >/dev/null 2>&1; then
+  apt_install nodejs npm
+fi
+
+# npm ci only when node_modules is missing or older than the lock file (npm ci deletes node_modules, which
+# would pull the rug from under a running `tauri dev`).
+npm_deps() {
+  local dir=$1 stamp="$1/node_modules/.package-lock.json"
+  if [ -f "$dir/package-lock.json" ]; then
+    if [ ! -f "$stamp" ] || [ "$dir/package-lock.json" -nt "$stamp" ] || [ "$dir/package.json" -nt "$stamp" ]; then
+      npm --prefix "$dir" ci --no-audit --no-fund
+    fi
+  else
+    npm --prefix "$dir" install --no-audit --no-fund
+  fi
+}
+npm_deps ui
+npm_deps tests
+
+target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$repo/$target" ;; esac
+app_bin="$target/debug/keystead-app"
+if [ "${E2E_SKIP_BUILD:-0}" != 1 ]; then
+  echo "== Building the UI and a standalone debug binary (tauri build --debug --no-bundle)" >&2
+  # Run from the repo root: the Tauri CLI does not search parent folders for tauri.conf.json.
+  npm --prefix ui exec -- tauri build --debug --no-bundle >&2
+fi
+[ -x "$app_bin" ] || { echo "No app binary at $app_bin" >&2; exit 1; }
+
+screenshots="$repo/target/e2e-screenshots"
+logs="$repo/target/e2e-logs"
+rm -rf "$screenshots" "$logs"
+mkdir -p "$screenshots" "$logs"
+
+# HOME changes below: cargo and rustup keep theirs.
+export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
+export PATH="$CARGO_HOME/bin:$PATH"
+export APP_BIN="$app_bin" SCREENSHOT_DIR="$screenshots" E2E_LOGS="$logs" E2E_REPO="$repo"
+export E2E_PORT="${E2E_PORT:-4444}"
+export WEBDRIVER_URL="http://127.0.0.1:$E2E_PORT/"
+export TAURI_DRIVER="$(command -v tauri-driver)"
+
+echo "== End-to-end tests (Xvfb, D-Bus, gnome-keyring, tauri-driver on port $E2E_PORT)" >&2
+start=$(date +%s)
+set +e
+xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- bash -c '
+  set -uo pipefail
+  export HOME=$(mktemp -d /tmp/keystead-e2e-home.XXXXXX)
+  export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_CACHE_HOME="$HOME/.cache"
+  unset KEYSTEAD_VAULT
+  eval "$(printf e2e-pass | gnome-keyring-daemon --unlock --components=secrets)"
+  "$TAURI_DRIVER" --port "$E2E_PORT" --native-port "$((E2E_PORT + 1))" \
+    --native-driver /usr/bin/WebKitWebDriver >"$E2E_LOGS/tauri-driver.log" 2>&1 &
+  driver=$!
+  cleanup() {
+    kill "$driver" 2>/dev/null
+    wait "$driver" 2>/dev/null
+    rm -rf "$HOME"
+  }
+  trap cleanup EXIT
+  ready=0
+  for _ in $(seq 1 100); do
+    if curl -sf "http://127.0.0.1:$E2E_PORT/status" >/dev/null 2>&1; then ready=1; break; fi
+    kill -0 "$driver" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ "$ready" != 1 ]; then
+    echo "tauri-driver did not answer on port $E2E_PORT:" >&2
+    cat "$E2E_LOGS/tauri-driver.log" >&2
+    exit 1
+  fi
+  cd "$E2E_REPO"
+  node --test --test-concurrency=1 "$@" tests/e2e/
+' e2e "$@"
+status=$?
+set -e
+echo "== End-to-end: exit $status in $(( $(date +%s) - start )) s; screenshots in $screenshots" >&2
+ls "$screenshots" >&2 || true
+exit "$status"

@@ -1,0 +1,229 @@
+// Helpers for the end-to-end tests: start the real Keystead app through tauri-driver (WebDriver), find
+// elements by their data-testid, wait with timeouts, save screenshots, read the X11 clipboard.
+// Run through scripts/e2e.sh, which builds the app and starts Xvfb, D-Bus, gnome-keyring and tauri-driver.
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir, homedir } from "node:os";
+import path from "node:path";
+import { Builder, By, Key, until } from "selenium-webdriver";
+
+export { By, Key, until };
+
+export const APP_BIN = process.env.APP_BIN ?? "";
+export const WEBDRIVER_URL = process.env.WEBDRIVER_URL ?? "http://127.0.0.1:4444/";
+export const SCREENSHOT_DIR = process.env.SCREENSHOT_DIR ?? path.resolve("target/e2e-screenshots");
+
+/** Timers in the pre-written settings: short, so the tests wait seconds, not minutes. */
+export const SETTINGS = {
+  auto_lock_minutes: 5,
+  clipboard_clear_seconds: 5,
+  reveal_seconds: 5,
+  theme: "dark",
+};
+
+export const MASK = "••••••••";
+
+/** The app's settings file ($XDG_CONFIG_HOME/app.keystead.desktop/settings.json), written before start. */
+export function writeSettings(settings = SETTINGS) {
+  const config = process.env.XDG_CONFIG_HOME || path.join(homedir(), ".config");
+  const dir = path.join(config, "app.keystead.desktop");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "settings.json"), JSON.stringify(settings, null, 2));
+}
+
+/**
+ * Starts the app on a fresh vault file in its own temporary folder. Returns the driver and a `quit`
+ * that ends the session (tauri-driver then stops the app) and removes the folder.
+ */
+export async function startApp() {
+  if (APP_BIN === "") throw new Error("APP_BIN is not set: run the tests through scripts/e2e.sh");
+  writeSettings();
+  const dir = mkdtempSync(path.join(tmpdir(), "keystead-e2e-"));
+  const vault = path.join(dir, "vault.db");
+  const driver = await new Builder()
+    .usingServer(WEBDRIVER_URL)
+    .withCapabilities({
+      browserName: "wry",
+      "tauri:options": { application: APP_BIN, args: ["--vault", vault] },
+    })
+    .build();
+  const quit = async () => {
+    try {
+      await driver.quit();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+  return { driver, vault, quit };
+}
+
+export const byTestId = (id) => By.css(`[data-testid="${id}"]`);
+
+/** Waits until an element is in the DOM and displayed; returns it. */
+export async function waitVisible(driver, locator, timeout = 10_000) {
+  const by = typeof locator === "string" ? byTestId(locator) : locator;
+  const el = await driver.wait(until.elementLocated(by), timeout, `element ${describe(by)} never appeared`);
+  await driver.wait(until.elementIsVisible(el), timeout, `element ${describe(by)} never became visible`);
+  return el;
+}
+
+/** Waits until no element matches (e.g. a dialog closed). */
+export async function waitGone(driver, locator, timeout = 10_000) {
+  const by = typeof locator === "string" ? byTestId(locator) : locator;
+  await poll(async () => (await driver.findElements(by)).length === 0, {
+    timeout,
+    message: `element ${describe(by)} is still there`,
+  });
+}
+
+function describe(by) {
+  return by.value ?? String(by);
+}
+
+/**
+ * Calls `fn` until it returns a truthy value (which is returned) or the timeout passes. Errors thrown by
+ * `fn` count as "not yet" (stale elements while Svelte re-renders), the last one is reported.
+ */
+export async function poll(fn, { timeout = 10_000, interval = 100, message = "condition" } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  let lastError;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      lastError = e;
+    }
+    if (Date.now() > deadline) {
+      const why = lastError ? ` (last error: ${lastError.message})` : ` (last value: ${JSON.stringify(last)})`;
+      throw new Error(`timed out after ${timeout} ms waiting for ${message}${why}`);
+    }
+    await sleep(interval);
+  }
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Text of the element with that test id (waits until it is visible). */
+export async function textOf(driver, id, timeout) {
+  return (await waitVisible(driver, id, timeout)).getText();
+}
+
+/** Waits until the element's text satisfies `test` (a string for equality, a RegExp, or a function). */
+export async function waitText(driver, locator, test, timeout = 10_000) {
+  const by = typeof locator === "string" ? byTestId(locator) : locator;
+  const ok = (t) => (typeof test === "string" ? t === test : test instanceof RegExp ? test.test(t) : test(t));
+  let seen;
+  await poll(
+    async () => {
+      const el = await driver.findElement(by);
+      seen = await el.getText();
+      return ok(seen);
+    },
+    { timeout, message: `text of ${describe(by)} to match ${test} (saw ${JSON.stringify(seen)})` },
+  );
+  return seen;
+}
+
+/** Clears a field and types into it. */
+export async function typeInto(driver, locator, text) {
+  const el = await waitVisible(driver, locator);
+  await el.clear();
+  await el.sendKeys(text);
+  return el;
+}
+
+export async function click(driver, locator) {
+  const el = await waitVisible(driver, locator);
+  await driver.wait(until.elementIsEnabled(el), 10_000, `${describe(typeof locator === "string" ? byTestId(locator) : locator)} stays disabled`);
+  await el.click();
+  return el;
+}
+
+/** Picks an option of a <select> by its value, as a user would (click the select, then the option). */
+export async function selectOption(driver, testId, value) {
+  const select = await waitVisible(driver, testId);
+  const option = await select.findElement(By.css(`option[value="${value}"]`));
+  await option.click();
+  await poll(async () => (await select.getAttribute("value")) === value, {
+    timeout: 3000,
+    message: `select ${testId} to hold ${value}`,
+  });
+}
+
+/** Checks (or unchecks) a checkbox by clicking it when its state differs. */
+export async function setChecked(driver, testId, on = true) {
+  const box = await waitVisible(driver, testId);
+  if ((await box.isSelected()) !== on) await box.click();
+  await poll(async () => (await box.isSelected()) === on, { timeout: 3000, message: `${testId} checked=${on}` });
+}
+
+/** Saves a PNG of the window under SCREENSHOT_DIR as `NN-name.png`; returns the path. */
+export async function screenshot(driver, name) {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+  // The snapshot is the last painted frame: let what was just typed or rendered reach the screen first.
+  await driver
+    .executeAsyncScript("const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));")
+    .catch(() => undefined);
+  const data = await driver.takeScreenshot();
+  writeFileSync(file, data, "base64");
+  return file;
+}
+
+/**
+ * The X11 clipboard as `xclip -selection clipboard -o` prints it: `{ ok: true, text }`, or `{ ok: false }`
+ * when nothing (or no text) is on it. A timeout keeps a stuck selection owner from hanging the test.
+ */
+export function readClipboard() {
+  return new Promise((resolve) => {
+    execFile("xclip", ["-selection", "clipboard", "-o"], { timeout: 3000, encoding: "utf8" }, (err, stdout) => {
+      if (err) resolve({ ok: false, text: "", error: err.message.trim() });
+      else resolve({ ok: true, text: stdout });
+    });
+  });
+}
+
+/** Date `days` from now as YYYY-MM-DD in UTC (the form's dates are UTC days). */
+export function utcDate(days) {
+  const d = new Date(Date.now() + days * 86_400_000);
+  return d.toISOString().slice(0, 10);
+}
+
+/**
+ * Types a date into an empty <input type="date">. WebKitGTK draws it as month/day/year fields (the C locale
+ * under Xvfb) that take the parts with separators; the value the page sees is then checked.
+ */
+export async function typeDate(driver, testId, isoDate) {
+  const input = await waitVisible(driver, testId);
+  const [y, m, d] = isoDate.split("-");
+  await input.sendKeys(`${m}/${d}/${y}`);
+  const value = await input.getAttribute("value");
+  if (value !== isoDate) throw new Error(`the date field ${testId} took ${JSON.stringify(value)}, not ${isoDate}`);
+}
+
+/** All rows of the key table as { name, el }. */
+export async function keyRows(driver) {
+  const rows = await driver.findElements(byTestId("key-row"));
+  return Promise.all(rows.map(async (el) => ({ name: await el.getAttribute("data-key-name"), el })));
+}
+
+export async function rowByName(driver, name, timeout = 10_000) {
+  return poll(
+    async () => (await keyRows(driver)).find((r) => r.name === name)?.el,
+    { timeout, message: `a key-row named ${JSON.stringify(name)}` },
+  );
+}
+
+/** Asserts no JavaScript dialog (alert/confirm/prompt) is open. */
+export async function assertNoAlert(driver) {
+  let text = null;
+  try {
+    const alert = await driver.switchTo().alert();
+    text = await alert.getText();
+  } catch {
+    return;
+  }
+  throw new Error(`a JavaScript alert is open: ${JSON.stringify(text)}`);
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from "vitest";
+import type { AuditRecord } from "./ipc";
+import {
+  actionFamily,
+  actionLabel,
+  auditSentence,
+  filterAudit,
+  groupByDay,
+  incidentStepsDone,
+  keysInLog,
+  localDay,
+} from "./audit";
+
+let seq = 0;
+function rec(over: Partial<AuditRecord>): AuditRecord {
+  seq += 1;
+  return {
+    seq,
+    at: new Date(2026, 10, 27, 10, 0, seq).toISOString(),
+    action: "vault_unlocked",
+    key_id: null,
+    key_name: null,
+    detail: null,
+    actor: "app",
+    ...over,
+  };
+}
+
+describe("auditSentence", () => {
+  it("writes one sentence per action, naming the key and the detail", () => {
+    const cases: [Partial<AuditRecord>, string][] = [
+      [{ action: "vault_created", detail: "Argon2id 256 MiB, 3 passes" }, "Created the vault (Argon2id 256 MiB, 3 passes)."],
+      [{ action: "vault_unlocked" }, "Unlocked the vault."],
+      [{ action: "unlock_failed", detail: "wrong passphrase" }, "Unlock failed: wrong passphrase."],
+      [{ action: "vault_locked", detail: "auto-lock after inactivity" }, "Locked the vault (auto-lock after inactivity)."],
+      [{ action: "passphrase_changed" }, "Changed the vault passphrase."],
+      [
+        { action: "key_created", key_name: "binance-main", detail: "Binance production, scopes: read, trade" },
+        "Added “binance-main”: Binance production, scopes: read, trade.",
+      ],
+      [{ action: "key_edited", key_name: "okx", detail: "tags; notes" }, "Edited “okx”: tags; notes."],
+      [{ action: "secret_revealed", key_name: "okx", detail: "secret" }, "Revealed secret of “okx”."],
+      [
+        { action: "secret_revealed", key_name: "okx", detail: "apiKey of version 1" },
+        "Revealed apiKey of version 1 of “okx”.",
+      ],
+      [{ action: "secret_copied", key_name: "okx", detail: "apiKey" }, "Copied apiKey of “okx” to the clipboard."],
+      [
+        { action: "key_rotated", key_name: "okx", detail: "version 1 → 2; reason: leaked" },
+        "Rotated “okx”: version 1 → 2; reason: leaked.",
+      ],
+      [{ action: "key_revoked", key_name: "okx", detail: "status: active → revoked" }, "Revoked “okx” (status: active → revoked)."],
+      [{ action: "key_compromised", key_name: "okx" }, "Marked “okx” compromised."],
+      [
+        { action: "incident_step", key_name: "okx", detail: "done: revoke the key on the exchange" },
+        "Ticked “Revoke the key on the exchange” on the incident checklist of “okx”.",
+      ],
+      [
+        { action: "incident_step", key_name: "okx", detail: "undone: update bots that used this key" },
+        "Unticked “Update bots that used this key” on the incident checklist of “okx”.",
+      ],
+    ];
+    for (const [over, sentence] of cases) expect(auditSentence(rec(over))).toBe(sentence);
+  });
+
+  it("copes with a missing key name and an action this build does not know", () => {
+    expect(auditSentence(rec({ action: "key_edited", key_name: null }))).toBe("Edited a key.");
+    const future = { action: "share_exported", key_name: "x", detail: "2 keys" } as unknown as AuditRecord;
+    expect(auditSentence(future)).toBe("Share exported: “x” (2 keys).");
+    expect(actionLabel("share_exported")).toBe("Share exported");
+    expect(actionFamily("share_exported")).toBe("change");
+  });
+
+  it("keeps markup in names as plain text", () => {
+    expect(auditSentence(rec({ action: "key_created", key_name: "<img src=x onerror=alert(1)>" }))).toBe(
+      "Added “<img src=x onerror=alert(1)>”.",
+    );
+  });
+});
+
+describe("groupByDay", () => {
+  const at = (d: number, h: number, m = 0) => new Date(2026, 10, d, h, m).toISOString();
+  const records = [
+    rec({ seq: 1, at: at(25, 9) }),
+    rec({ seq: 2, at: at(25, 23, 59) }),
+    rec({ seq: 3, at: at(26, 0, 1) }),
+    rec({ seq: 4, at: at(27, 8) }),
+    rec({ seq: 5, at: at(27, 17) }),
+  ];
+
+  it("groups by local day, newest day and newest event first", () => {
+    const days = groupByDay(records);
+    expect(days.map((d) => d.day)).toEqual(["2026-11-27", "2026-11-26", "2026-11-25"]);
+    expect(days.map((d) => d.records.map((r) => r.seq))).toEqual([[5, 4], [3], [2, 1]]);
+  });
+
+  it("does not depend on the order given", () => {
+    expect(groupByDay([...records].reverse())).toEqual(groupByDay(records));
+    expect(groupByDay([])).toEqual([]);
+  });
+
+  it("orders by time when sequence and time disagree, one group per day", () => {
+    // Failed unlocks are recorded at the next unlock with the time they happened.
+    const late = [
+      rec({ seq: 10, at: at(27, 9) }),
+      rec({ seq: 11, at: at(25, 22) }),
+      rec({ seq: 12, at: at(27, 9, 1) }),
+      rec({ seq: 13, at: at(27, 9, 1) }),
+    ];
+    const days = groupByDay(late);
+    expect(days.map((d) => d.day)).toEqual(["2026-11-27", "2026-11-25"]);
+    expect(days.map((d) => d.records.map((r) => r.seq))).toEqual([[13, 12, 10], [11]]);
+  });
+
+  it("formats local days", () => {
+    expect(localDay(new Date(2026, 0, 5, 23, 30).toISOString())).toBe("2026-01-05");
+    expect(localDay("garbage")).toBe("unknown day");
+  });
+});
+
+describe("filterAudit and keysInLog", () => {
+  const log = [
+    rec({ action: "vault_unlocked" }),
+    rec({ action: "key_created", key_id: "a", key_name: "old-name" }),
+    rec({ action: "secret_copied", key_id: "a", key_name: "new-name" }),
+    rec({ action: "key_revoked", key_id: "b", key_name: "bybit" }),
+  ];
+
+  it("filters by key and by action family", () => {
+    expect(filterAudit(log, { keyId: "a", family: "" }).map((r) => r.action)).toEqual(["key_created", "secret_copied"]);
+    expect(filterAudit(log, { keyId: "", family: "incident" }).map((r) => r.action)).toEqual(["key_revoked"]);
+    expect(filterAudit(log, { keyId: "a", family: "secret" }).map((r) => r.action)).toEqual(["secret_copied"]);
+    expect(filterAudit(log, { keyId: "", family: "" })).toHaveLength(4);
+  });
+
+  it("names each key by its latest name", () => {
+    expect(keysInLog(log)).toEqual([
+      { id: "b", name: "bybit" },
+      { id: "a", name: "new-name" },
+    ]);
+  });
+});
+
+describe("incidentStepsDone", () => {
+  it("reads the ticks back from the key's audit events, latest event winning", () => {
+    const log = [
+      rec({ action: "incident_step", key_id: "k", detail: "done: revoke the key on the exchange" }),
+      rec({ action: "incident_step", key_id: "k", detail: "done: create a replacement key" }),
+      rec({ action: "incident_step", key_id: "other", detail: "done: update bots that used this key" }),
+      rec({ action: "incident_step", key_id: "k", detail: "undone: revoke the key on the exchange" }),
+      rec({ action: "incident_step", key_id: "k", detail: "done: scan for other copies of this key" }),
+      rec({ action: "key_edited", key_id: "k", detail: "done: check recent withdrawals and the withdrawal whitelist" }),
+    ];
+    expect(incidentStepsDone(log, "k")).toEqual(["create_replacement", "scan_for_copies"]);
+    expect(incidentStepsDone(log, "other")).toEqual(["update_bots"]);
+    expect(incidentStepsDone([], "k")).toEqual([]);
+  });
+});

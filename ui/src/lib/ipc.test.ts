@@ -1,0 +1,55 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+const invoke = vi.fn();
+vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+vi.mock("@tauri-apps/api/event", () => ({ listen: vi.fn(async () => () => undefined) }));
+
+const ipc = await import("./ipc");
+
+beforeEach(() => {
+  invoke.mockReset();
+  ipc.onLockedError(null);
+});
+
+describe("ipc", () => {
+  it("passes camelCase argument keys that Tauri maps to the Rust parameter names", async () => {
+    invoke.mockResolvedValue(undefined);
+    await ipc.changePassphrase("old", "new-one");
+    expect(invoke).toHaveBeenLastCalledWith("change_passphrase", { current: "old", newPassphrase: "new-one" });
+    await ipc.revealSecret("id1", "secret", 2, "pw");
+    expect(invoke).toHaveBeenLastCalledWith("reveal_secret", { id: "id1", field: "secret", version: 2, passphrase: "pw" });
+    await ipc.copySecret("id1", "apiKey", null, null);
+    expect(invoke).toHaveBeenLastCalledWith("copy_secret", { id: "id1", field: "apiKey", version: null, passphrase: null });
+    await ipc.incidentStep("id1", "update_bots", true);
+    expect(invoke).toHaveBeenLastCalledWith("incident_step", { id: "id1", step: "update_bots", done: true });
+    await ipc.exportAudit("csv");
+    expect(invoke).toHaveBeenLastCalledWith("export_audit", { format: "csv" });
+    await ipc.lock();
+    expect(invoke).toHaveBeenLastCalledWith("lock", undefined);
+  });
+
+  it("rethrows { code, message } as an IpcError", async () => {
+    invoke.mockRejectedValue({ code: "step_up_required", message: "enter the vault passphrase" });
+    const error = await ipc.revealSecret("id", "secret", null, null).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ipc.IpcError);
+    expect(error).toMatchObject({ code: "step_up_required", message: "enter the vault passphrase" });
+  });
+
+  it("wraps anything else as unexpected", async () => {
+    invoke.mockRejectedValue("command reveal_secret not allowed");
+    await expect(ipc.listKeys()).rejects.toMatchObject({ code: "unexpected", message: "command reveal_secret not allowed" });
+    invoke.mockRejectedValue(42);
+    await expect(ipc.listKeys()).rejects.toMatchObject({ code: "unexpected" });
+  });
+
+  it("tells the app when a command finds the vault locked", async () => {
+    const locked = vi.fn();
+    ipc.onLockedError(locked);
+    invoke.mockRejectedValue({ code: "locked", message: "The vault is locked: unlock it to continue." });
+    await expect(ipc.listKeys()).rejects.toMatchObject({ code: "locked" });
+    expect(locked).toHaveBeenCalledTimes(1);
+    invoke.mockRejectedValue({ code: "invalid", message: "bad" });
+    await expect(ipc.listKeys()).rejects.toMatchObject({ code: "invalid" });
+    expect(locked).toHaveBeenCalledTimes(1);
+  });
+});

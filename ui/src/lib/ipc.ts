@@ -1,0 +1,162 @@
+// The one module that talks to Rust. Every command is a typed function here; components import these
+// functions and the re-exported types, never @tauri-apps/api. Errors arrive as `{ code, message }` and are
+// rethrown as IpcError so callers can branch on `code`.
+import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+
+import type { AddKeyInput } from "../bindings/AddKeyInput";
+import type { AppError } from "../bindings/AppError";
+import type { AuditAction } from "../bindings/AuditAction";
+import type { AuditExportFormat } from "../bindings/AuditExportFormat";
+import type { AuditRecord } from "../bindings/AuditRecord";
+import type { AuditStatus } from "../bindings/AuditStatus";
+import type { CopyResult } from "../bindings/CopyResult";
+import type { CredentialField } from "../bindings/CredentialField";
+import type { DueKind } from "../bindings/DueKind";
+import type { DueState } from "../bindings/DueState";
+import type { EditKeyInput } from "../bindings/EditKeyInput";
+import type { Environment } from "../bindings/Environment";
+import type { ErrorCode } from "../bindings/ErrorCode";
+import type { ExchangeInfo } from "../bindings/ExchangeInfo";
+import type { IncidentStep } from "../bindings/IncidentStep";
+import type { KeyDetail } from "../bindings/KeyDetail";
+import type { KeyStatus } from "../bindings/KeyStatus";
+import type { KeySummary } from "../bindings/KeySummary";
+import type { PermissionInfo } from "../bindings/PermissionInfo";
+import type { RevealedSecret } from "../bindings/RevealedSecret";
+import type { RiskFlag } from "../bindings/RiskFlag";
+import type { Scope } from "../bindings/Scope";
+import type { SecretInput } from "../bindings/SecretInput";
+import type { SecretVersionInfo } from "../bindings/SecretVersionInfo";
+import type { Settings } from "../bindings/Settings";
+import type { Theme } from "../bindings/Theme";
+import type { VaultStatus } from "../bindings/VaultStatus";
+
+export type {
+  AddKeyInput,
+  AppError,
+  AuditAction,
+  AuditRecord,
+  AuditStatus,
+  CopyResult,
+  CredentialField,
+  DueKind,
+  DueState,
+  EditKeyInput,
+  Environment,
+  ErrorCode,
+  ExchangeInfo,
+  AuditExportFormat,
+  IncidentStep,
+  KeyDetail,
+  KeyStatus,
+  KeySummary,
+  PermissionInfo,
+  RevealedSecret,
+  RiskFlag,
+  Scope,
+  SecretInput,
+  SecretVersionInfo,
+  Settings,
+  Theme,
+  VaultStatus,
+};
+
+/** The event Rust emits when it locks the vault on its own (idle timer). Payload: null. */
+export const VAULT_LOCKED_EVENT = "vault-locked";
+
+/** A command failed. `unexpected` is the UI's own code for a rejection that was not `{ code, message }`. */
+export class IpcError extends Error {
+  readonly code: ErrorCode | "unexpected";
+
+  constructor(code: ErrorCode | "unexpected", message: string) {
+    super(message);
+    this.name = "IpcError";
+    this.code = code;
+  }
+}
+
+function isAppError(value: unknown): value is AppError {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.code === "string" && typeof v.message === "string";
+}
+
+/** Turns whatever a rejected invoke carries into an IpcError. */
+export function toIpcError(reason: unknown): IpcError {
+  if (reason instanceof IpcError) return reason;
+  if (isAppError(reason)) return new IpcError(reason.code, reason.message);
+  if (typeof reason === "string") return new IpcError("unexpected", reason);
+  if (reason instanceof Error) return new IpcError("unexpected", reason.message);
+  return new IpcError("unexpected", "The app did not answer as expected. Try again, or restart Keystead.");
+}
+
+let lockedHandler: (() => void) | null = null;
+
+/**
+ * Called when any command answers `locked`: Rust locked the vault (idle timer) and the webview missed the
+ * event, so the screen must go back to unlock.
+ */
+export function onLockedError(handler: (() => void) | null): void {
+  lockedHandler = handler;
+}
+
+async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (reason) {
+    const error = toIpcError(reason);
+    if (error.code === "locked") lockedHandler?.();
+    throw error;
+  }
+}
+
+// Argument keys are camelCase: Tauri maps them to the snake_case parameter names of the Rust commands.
+// Objects passed as one argument (input, settings) keep their serde field names.
+
+export const vaultStatus = () => call<VaultStatus>("vault_status");
+export const createVault = (passphrase: string) => call<void>("create_vault", { passphrase });
+export const unlock = (passphrase: string) => call<void>("unlock", { passphrase });
+export const lock = () => call<void>("lock");
+export const touch = () => call<void>("touch");
+
+export const listKeys = () => call<KeySummary[]>("list_keys");
+export const keyDetail = (id: string) => call<KeyDetail>("key_detail", { id });
+export const catalog = () => call<ExchangeInfo[]>("catalog");
+export const addKey = (input: AddKeyInput) => call<KeyDetail>("add_key", { input });
+export const editKey = (id: string, input: EditKeyInput) => call<KeyDetail>("edit_key", { id, input });
+export const rotateKey = (id: string, secrets: SecretInput[], reason: string | null) =>
+  call<KeyDetail>("rotate_key", { id, secrets, reason });
+export const revokeKey = (id: string, reason: string | null) => call<KeyDetail>("revoke_key", { id, reason });
+export const markCompromised = (id: string, reason: string | null) =>
+  call<KeyDetail>("mark_compromised", { id, reason });
+export const incidentStep = (id: string, step: IncidentStep, done: boolean) =>
+  call<void>("incident_step", { id, step, done });
+
+export const revealSecret = (
+  id: string,
+  field: CredentialField,
+  version: number | null,
+  passphrase: string | null,
+) => call<RevealedSecret>("reveal_secret", { id, field, version, passphrase });
+
+export const copySecret = (
+  id: string,
+  field: CredentialField,
+  version: number | null,
+  passphrase: string | null,
+) => call<CopyResult>("copy_secret", { id, field, version, passphrase });
+
+export const auditLog = () => call<AuditRecord[]>("audit_log");
+export const verifyAudit = () => call<AuditStatus>("verify_audit");
+export const exportAudit = (format: AuditExportFormat) => call<string>("export_audit", { format });
+
+export const getSettings = () => call<Settings>("get_settings");
+export const setSettings = (settings: Settings) => call<Settings>("set_settings", { settings });
+export const changePassphrase = (current: string, newPassphrase: string) =>
+  call<void>("change_passphrase", { current, newPassphrase });
+
+/** Calls `handler` whenever Rust locks the vault on its own. Returns the function that stops listening. */
+export function onVaultLocked(handler: () => void): Promise<UnlistenFn> {
+  return listen<null>(VAULT_LOCKED_EVENT, () => handler());
+}

@@ -1,0 +1,107 @@
+// What the webview holds while the vault is open. `clear()` forgets all of it: on Lock, Ctrl+L and Rust's
+// `vault-locked` event. Revealed secret values never live here; they stay in the detail panel, which is
+// unmounted on lock.
+import * as ipc from "./ipc";
+import type { ExchangeInfo, KeySummary, Settings, VaultStatus } from "./ipc";
+import { applyTheme } from "./theme";
+
+export type Phase = "loading" | "locked" | "unlocked";
+export type View = "keys" | "audit" | "settings";
+
+class Session {
+  phase = $state<Phase>("loading");
+  status = $state<VaultStatus | null>(null);
+  /** Problems Rust reported on open (e.g. an older vault file), until dismissed. */
+  warnings = $state<string[]>([]);
+  view = $state<View>("keys");
+  /** Replaced whole on each load: 10,000 keys are not worth deep reactivity. */
+  keys = $state.raw<KeySummary[]>([]);
+  keysLoaded = $state(false);
+  catalog = $state.raw<ExchangeInfo[]>([]);
+  settings = $state<Settings | null>(null);
+  selectedId = $state<string | null>(null);
+  /** Bumped by Ctrl+F; the keys view focuses its search box when it changes. */
+  searchRequests = $state(0);
+  /** A message for the whole window (e.g. a failed lock), or null. */
+  notice = $state<string | null>(null);
+
+  exchange(id: string): ExchangeInfo | undefined {
+    return this.catalog.find((e) => e.id === id);
+  }
+
+  /** At start: Rust may already hold an open vault (the webview was reloaded). */
+  async start(): Promise<void> {
+    // Settings live outside the vault, so the theme is known before unlock.
+    ipc.getSettings().then((s) => applyTheme(s.theme), () => undefined);
+    const status = await ipc.vaultStatus();
+    this.status = status;
+    if (status.unlocked) await this.opened();
+    else this.phase = "locked";
+  }
+
+  /** Re-reads the vault status (path, retry delay) without changing the phase. */
+  async refreshStatus(): Promise<VaultStatus> {
+    const status = await ipc.vaultStatus();
+    this.status = status;
+    return status;
+  }
+
+  /** After unlock or create: load what every screen needs. */
+  async opened(): Promise<void> {
+    this.clear();
+    const status = await ipc.vaultStatus();
+    this.status = status;
+    this.warnings = [...status.warnings];
+    this.phase = "unlocked";
+    try {
+      const [keys, catalog, settings] = await Promise.all([ipc.listKeys(), ipc.catalog(), ipc.getSettings()]);
+      this.keys = keys;
+      this.keysLoaded = true;
+      this.catalog = catalog;
+      this.settings = settings;
+      applyTheme(settings.theme);
+    } catch (e) {
+      // The unlock screen is gone by now: say it on the main screen.
+      if (this.phase === "unlocked") this.notice = `Could not load the keys: ${ipc.toIpcError(e).message}`;
+    }
+  }
+
+  async reloadKeys(): Promise<void> {
+    this.keys = await ipc.listKeys();
+    this.keysLoaded = true;
+  }
+
+  /** Forgets everything the open vault showed. */
+  clear(): void {
+    this.keys = [];
+    this.keysLoaded = false;
+    this.catalog = [];
+    this.settings = null;
+    this.selectedId = null;
+    this.warnings = [];
+    this.view = "keys";
+    this.searchRequests = 0;
+    this.notice = null;
+  }
+
+  /** Rust locked (or we asked it to): drop all state and show the unlock screen. */
+  locked(): void {
+    this.clear();
+    this.phase = "locked";
+    void this.refreshStatus().catch(() => undefined);
+  }
+
+  async lock(): Promise<void> {
+    // Clear first: whatever Rust answers, the webview forgets.
+    this.clear();
+    this.phase = "locked";
+    try {
+      await ipc.lock();
+    } catch (e) {
+      this.notice = `Locking failed: ${ipc.toIpcError(e).message}. Close Keystead to be sure the vault is locked.`;
+    }
+    await this.refreshStatus().catch(() => undefined);
+  }
+}
+
+export const session = new Session();
