@@ -4,6 +4,7 @@ pub const COMMANDS: &[&str] = &[
     "vault_status",
     "create_vault",
     "unlock",
+    "use_vault_file",
     "lock",
     "touch",
     "list_keys",

@@ -43,8 +43,8 @@ pub async fn vault_status(state: AppStateRef<'_>) -> AppResult<VaultStatus> {
         .map(|v| v.warnings().to_vec())
         .unwrap_or_default();
     Ok(VaultStatus {
-        path: state.vault_path.display().to_string(),
-        exists: state.vault_path.is_file(),
+        path: state.vault_path().display().to_string(),
+        exists: state.vault_path().is_file(),
         unlocked: state.is_unlocked(),
         retry_after_ms: state.retry_after().as_millis() as u64,
         warnings,
@@ -58,7 +58,8 @@ pub async fn create_vault(state: AppStateRef<'_>, passphrase: String) -> AppResu
     let state = state.inner().clone();
     blocking(move || {
         let kdf = KdfParams::calibrate(Duration::from_millis(500))?;
-        let v = keystead_core::Vault::create(&state.vault_path, &passphrase, kdf, open_options())?;
+        let v =
+            keystead_core::Vault::create(&state.vault_path(), &passphrase, kdf, open_options())?;
         *state.vault.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
         state.unlock_succeeded();
         Ok(())
@@ -72,7 +73,7 @@ pub async fn unlock(state: AppStateRef<'_>, passphrase: String) -> AppResult<()>
     let passphrase = SecretString::from(passphrase);
     let state = state.inner().clone();
     blocking(move || {
-        match keystead_core::Vault::unlock(&state.vault_path, &passphrase, open_options()) {
+        match keystead_core::Vault::unlock(&state.vault_path(), &passphrase, open_options()) {
             Ok(mut v) => {
                 v.record_unlock()?;
                 *state.vault.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
@@ -90,6 +91,31 @@ pub async fn unlock(state: AppStateRef<'_>, passphrase: String) -> AppResult<()>
         }
     })
     .await
+}
+
+/// Chooses another vault file (an existing one to unlock, or a new path to create one at).
+#[tauri::command]
+pub async fn use_vault_file(state: AppStateRef<'_>, path: String) -> AppResult<VaultStatus> {
+    let path = std::path::PathBuf::from(path.trim());
+    if path.as_os_str().is_empty() || !path.is_absolute() {
+        return Err(AppError::invalid(
+            "Give the vault file's full path, e.g. /home/you/keys/vault.db.",
+        ));
+    }
+    if path.is_dir() {
+        return Err(AppError::invalid(format!(
+            "{} is a folder: give the path of the vault file in it.",
+            path.display()
+        )));
+    }
+    if !path.exists() && !path.parent().is_some_and(|p| p.is_dir()) {
+        return Err(AppError::invalid(format!(
+            "The folder of {} does not exist.",
+            path.display()
+        )));
+    }
+    state.set_vault_path(path)?;
+    vault_status(state).await
 }
 
 #[tauri::command]

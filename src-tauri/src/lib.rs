@@ -57,6 +57,7 @@ pub fn run() {
             commands::vault_status,
             commands::create_vault,
             commands::unlock,
+            commands::use_vault_file,
             commands::lock,
             commands::touch,
             commands::list_keys,

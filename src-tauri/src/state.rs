@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub struct AppState {
-    pub vault_path: PathBuf,
+    vault_path: Mutex<PathBuf>,
     pub settings_path: PathBuf,
     pub vault: Mutex<Option<Vault>>,
     pub settings: Mutex<Settings>,
@@ -28,7 +28,7 @@ impl AppState {
     pub fn new(vault_path: PathBuf, settings_path: PathBuf) -> Self {
         let settings = Settings::load(&settings_path);
         Self {
-            vault_path,
+            vault_path: Mutex::new(vault_path),
             settings_path,
             vault: Mutex::new(None),
             settings: Mutex::new(settings),
@@ -36,6 +36,25 @@ impl AppState {
             last_activity: Mutex::new(Instant::now()),
             failures: Mutex::new(Failures::default()),
         }
+    }
+
+    pub fn vault_path(&self) -> PathBuf {
+        self.vault_path
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Points the app at another vault file; only while locked.
+    pub fn set_vault_path(&self, path: PathBuf) -> AppResult<()> {
+        if self.is_unlocked() {
+            return Err(AppError::invalid(
+                "Lock the vault before opening another vault file.",
+            ));
+        }
+        *self.vault_path.lock().unwrap_or_else(|e| e.into_inner()) = path;
+        *self.failures.lock().unwrap_or_else(|e| e.into_inner()) = Failures::default();
+        Ok(())
     }
 
     pub fn settings(&self) -> Settings {

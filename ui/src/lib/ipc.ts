@@ -117,6 +117,7 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
 export const vaultStatus = () => call<VaultStatus>("vault_status");
 export const createVault = (passphrase: string) => call<void>("create_vault", { passphrase });
 export const unlock = (passphrase: string) => call<void>("unlock", { passphrase });
+export const useVaultFile = (path: string) => call<VaultStatus>("use_vault_file", { path });
 export const lock = () => call<void>("lock");
 export const touch = () => call<void>("touch");
 
