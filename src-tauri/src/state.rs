@@ -144,3 +144,37 @@ impl AppState {
         self.touch();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrong_passphrases_are_free_twice_then_slowed_down_more_each_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(
+            dir.path().join("vault.db"),
+            dir.path().join("settings.json"),
+        );
+        state.unlock_failed();
+        state.unlock_failed();
+        assert!(state.check_retry().is_ok());
+        state.unlock_failed();
+        let first = state.retry_after();
+        assert!(
+            first > Duration::from_millis(500) && first <= Duration::from_secs(1),
+            "{first:?}"
+        );
+        let err = state.check_retry().unwrap_err();
+        assert_eq!(err.code, ErrorCode::RetryLater);
+        assert!(err.message.contains("wait"), "{}", err.message);
+        state.unlock_failed();
+        assert!(state.retry_after() > first);
+        for _ in 0..20 {
+            state.unlock_failed();
+        }
+        assert!(state.retry_after() <= Duration::from_secs(60));
+        state.unlock_succeeded();
+        assert!(state.check_retry().is_ok());
+    }
+}

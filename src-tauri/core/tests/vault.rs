@@ -830,6 +830,7 @@ fn no_name_exchange_note_or_secret_is_readable_in_the_file() {
         v.audit_log().unwrap()
     );
     let list = serde_json::to_string(&v.list().unwrap()).unwrap();
+    let detail = serde_json::to_string(&v.detail("canary-name-7Qx").unwrap()).unwrap();
     let bytes_open = s.file_bytes();
     drop(v);
     for bytes in [bytes_open, s.file_bytes()] {
@@ -852,8 +853,8 @@ fn no_name_exchange_note_or_secret_is_readable_in_the_file() {
     }
     for secret in ["canary-secret", "canary-rotated", "canarywallet"] {
         assert!(
-            !debug.contains(secret) && !list.contains(secret),
-            "{secret} leaked into Debug or list"
+            !debug.contains(secret) && !list.contains(secret) && !detail.contains(secret),
+            "{secret} leaked into Debug, list or detail"
         );
     }
 }
