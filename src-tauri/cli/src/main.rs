@@ -6,6 +6,7 @@ mod prompt;
 use chrono::Utc;
 use clap::{Args, Parser, Subcommand};
 use keystead_core::anchor::KeyringAnchor;
+use keystead_core::due::DueState;
 use keystead_core::error::ErrorKind;
 use keystead_core::vault::{self, OpenOptions};
 use keystead_core::{
@@ -21,7 +22,7 @@ use std::time::Duration;
 const EXIT_CODES: &str = "\
 Exit codes:
   0  success
-  1  a check failed (e.g. `audit --verify` found a break in the chain)
+  1  a check failed (`audit --verify` found a broken chain; `due` found a key overdue or expired)
   2  usage or input error (unknown key, exchange or scope; bad date or duration; missing field)
   3  the vault did not open: wrong passphrase, or a damaged or altered vault file
 
@@ -34,6 +35,15 @@ Environment:
 
 Secrets are never taken as arguments: they are asked without echo, or read as one JSON object
 with --secrets-stdin, e.g. {\"apiKey\": \"…\", \"secret\": \"…\", \"password\": \"…\"}.";
+
+const DUE_EXIT_CODES: &str = "\
+Exit codes:
+  0  no key is overdue or expired (also when nothing is due within the window)
+  1  at least one key is overdue for rotation or expired
+  2  usage or input error (e.g. a bad --within period)
+  3  the vault did not open: wrong passphrase, or a damaged or altered vault file
+
+Example (cron, with KEYSTEAD_PASSPHRASE set): keystead due --within 7d || echo \"check the API keys\"";
 
 #[derive(Parser)]
 #[command(
@@ -114,6 +124,17 @@ enum Command {
         /// Only events of this key.
         #[arg(long, value_name = "NAME")]
         key: Option<String>,
+    },
+    /// List active keys due within a window (expiry, rotation or exchange rule), most urgent first. For
+    /// servers and cron jobs: exits 1 when a key is overdue or expired.
+    #[command(after_help = DUE_EXIT_CODES)]
+    Due {
+        /// How far ahead to look: 14d, 2w, 1m (30 days), 1y; a bare number is days.
+        #[arg(long, value_name = "PERIOD", default_value = "14d")]
+        within: String,
+        /// Print JSON (never contains a secret).
+        #[arg(long)]
+        json: bool,
     },
     /// List the exchanges Keystead knows, their fields, permissions and key-lifetime rules.
     Exchanges {
@@ -443,6 +464,19 @@ fn run(cli: Cli) -> CliResult {
                 output::json(&records)?;
             } else {
                 output::audit_timeline(&records);
+            }
+        }
+        Command::Due { within, json } => {
+            let days = parse::days(&within)?;
+            let vault = open(&path)?;
+            let keys = vault.due_within(chrono::Duration::days(days.into()))?;
+            if json {
+                output::json(&keys)?;
+            } else {
+                output::due_table(&keys, days, Utc::now());
+            }
+            if keys.iter().any(|k| k.due_state >= DueState::Overdue) {
+                return Ok(ExitCode::from(1));
             }
         }
         Command::Exchanges { json } => output::exchanges(json)?,

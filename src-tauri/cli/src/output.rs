@@ -202,6 +202,57 @@ pub fn table(keys: &[KeySummary], now: DateTime<Utc>) {
     );
 }
 
+/// `due`: what is due within the window, most urgent first, and what happens then.
+pub fn due_table(keys: &[KeySummary], window_days: u32, now: DateTime<Utc>) {
+    let window = if window_days == 1 {
+        "1 day".to_string()
+    } else {
+        format!("{window_days} days")
+    };
+    if keys.is_empty() {
+        println!("Nothing due within {window}.");
+        return;
+    }
+    let header = ["NAME", "EXCHANGE", "DUE", "COUNTDOWN", "WHAT HAPPENS"];
+    let rows: Vec<[String; 5]> = keys
+        .iter()
+        .map(|k| {
+            let (countdown, colour) = due_cell(k, now);
+            [
+                k.name.clone(),
+                k.exchange_name.clone(),
+                k.due_at
+                    .map_or("—".into(), |d| d.format("%Y-%m-%d %H:%M UTC").to_string()),
+                paint(&countdown, colour),
+                k.due_reason.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let mut widths = header.map(str::len);
+    for r in &rows {
+        for (w, cell) in widths.iter_mut().zip(r) {
+            *w = (*w).max(strip_ansi(cell).chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        let parts: Vec<String> = cells.iter().zip(widths).map(|(c, w)| pad(c, w)).collect();
+        println!("{}", parts.join("  ").trim_end());
+    };
+    line(&header.map(String::from));
+    for r in &rows {
+        line(r);
+    }
+    let late = keys
+        .iter()
+        .filter(|k| k.due_state >= DueState::Overdue)
+        .count();
+    println!(
+        "\n{} key{} due within {window}: {late} overdue or expired.",
+        keys.len(),
+        if keys.len() == 1 { "" } else { "s" }
+    );
+}
+
 pub fn print_flags(k: &KeySummary) {
     for f in &k.risk_flags {
         println!("  {} {}: {}", paint("!", AMBER), f.as_str(), f.reason());

@@ -31,6 +31,8 @@ pub enum AuditAction {
     KeyCompromised,
     /// A step of a compromised key's incident checklist ticked or unticked.
     IncidentStep,
+    /// A reminder that a key is due (or overdue) was shown to the user.
+    ReminderSent,
 }
 
 impl AuditAction {
@@ -49,6 +51,7 @@ impl AuditAction {
             Self::KeyRevoked => "key_revoked",
             Self::KeyCompromised => "key_compromised",
             Self::IncidentStep => "incident_step",
+            Self::ReminderSent => "reminder_sent",
         }
     }
 }

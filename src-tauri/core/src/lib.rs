@@ -12,6 +12,7 @@ pub mod error;
 pub mod model;
 pub mod parse;
 pub mod process;
+pub mod reminders;
 pub mod secret;
 pub mod vault;
 
@@ -24,6 +25,9 @@ pub use error::{Error, Result};
 pub use model::{
     Environment, KeyDetail, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey, Scope,
     SecretVersionInfo,
+};
+pub use reminders::{
+    KeyReminder, LockedDue, Reminder, ReminderPolicy, ReminderText, SentReminder, Threshold,
 };
 pub use secret::{CredentialField, SecretFields};
 pub use vault::Vault;

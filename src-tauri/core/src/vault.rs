@@ -17,9 +17,14 @@ use crate::model::{
     KeyDetail, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey, SecretVersionInfo,
 };
 use crate::parse;
+use crate::reminders::{
+    self, KeyReminder, LockedDue, Reminder, ReminderPolicy, SentReminder, Threshold,
+};
 use crate::secret::{CredentialField, SecretFields};
 use chrono::{DateTime, Utc};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
+use rusqlite::{
+    params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
+};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -30,8 +35,9 @@ use zeroize::Zeroizing;
 const MAGIC: &[u8] = b"KEYSTEAD";
 /// Version of the cryptographic format (header, record sealing). Bound into the header's associated data.
 pub const FORMAT_VERSION: i64 = 1;
-/// Version of the SQLite schema (`PRAGMA user_version`).
-const SCHEMA_VERSION: i64 = 1;
+/// Version of the SQLite schema (`PRAGMA user_version`). 2 added `reminders_sent`; older files are
+/// migrated in place when opened (see [`migrate`]).
+const SCHEMA_VERSION: i64 = 2;
 /// Shortest passphrase accepted for a new vault or a passphrase change.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 const MAX_NOTES_CHARS: usize = 10_000;
@@ -79,6 +85,23 @@ CREATE TABLE unlock_failures (
     id INTEGER PRIMARY KEY,
     at INTEGER NOT NULL,
     actor TEXT NOT NULL
+);
+";
+
+/// Schema version 2: the reminders already sent, so a restart neither repeats nor misses one. Plaintext on
+/// purpose: it holds only entry ids and due dates, which the `entries` table already keeps in plaintext so
+/// that reminders fire while the vault is locked; nothing in it says what a key is. Written while locked
+/// (no vault key needed); `sealed` turns 1 once the reminder's audit event is in the chain, which for a
+/// reminder sent while locked happens at the next unlock.
+const REMINDERS_SCHEMA: &str = "
+CREATE TABLE reminders_sent (
+    entry_id TEXT NOT NULL,
+    due_at INTEGER NOT NULL,
+    threshold INTEGER NOT NULL,
+    sent_at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    sealed INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (entry_id, due_at, threshold)
 );
 ";
 
@@ -376,6 +399,7 @@ impl Vault {
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Exclusive)?;
             tx.execute_batch(SCHEMA)?;
+            tx.execute_batch(REMINDERS_SCHEMA)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.execute(
                 "INSERT INTO header VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -530,9 +554,13 @@ impl Vault {
             anchor: opts.anchor,
             warnings: Vec::new(),
         };
+        if schema < SCHEMA_VERSION {
+            migrate(&vault.conn)?;
+        }
         let state = vault.read_state()?;
         let rollback = vault.check_rollback(state.commit_counter);
         vault.seal_failed_unlocks()?;
+        vault.seal_locked_reminders()?;
         vault.warnings = vault.integrity_problems()?;
         vault.warnings.extend(rollback);
         Ok(vault)
@@ -1260,6 +1288,370 @@ impl Drop for Vault {
     fn drop(&mut self) {
         let _ = self.checkpoint();
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reminders (issue 4). While locked, only the plaintext ids, due dates and the `reminders_sent` table are
+// read or written, with no passphrase. While unlocked, reminders name the key and its exchange, and each
+// one recorded gets its audit event in the same transaction.
+// ---------------------------------------------------------------------------------------------------------
+
+impl Vault {
+    /// Every active key's id and due date, read without a passphrase (a read-only open that touches
+    /// nothing but `entries.id` and `entries.due_at`). Keys with nothing due are left out.
+    pub fn due_dates_locked(path: &Path) -> Result<Vec<LockedDue>> {
+        read_due_dates(&open_locked(path, false)?)
+    }
+
+    /// The reminders recorded as sent, read without a passphrase. A vault file from before reminders
+    /// existed has none.
+    pub fn sent_reminders_locked(path: &Path) -> Result<Vec<SentReminder>> {
+        read_sent_reminders(&open_locked(path, false)?)
+    }
+
+    /// The reminders to send at `now`, computed without a passphrase (see [`reminders::reminders_due`]).
+    /// Show them with [`reminders::ReminderText::locked`] and record them with
+    /// [`Vault::record_reminders_locked`].
+    pub fn reminders_locked(
+        path: &Path,
+        policy: &ReminderPolicy,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Reminder>> {
+        let conn = open_locked(path, false)?;
+        // One read transaction, so the due dates and the sent reminders are of the same moment.
+        let tx = conn.unchecked_transaction()?;
+        let due = read_due_dates(&tx)?;
+        let sent = read_sent_reminders(&tx)?;
+        Ok(reminders::reminders_due(policy, &due, &sent, now))
+    }
+
+    /// Records reminders sent while the vault is locked, without a passphrase; their audit events are
+    /// sealed into the chain at the next unlock. Returns the ones newly recorded (a reminder recorded
+    /// before, by this or another process, is not returned): notify for those only.
+    pub fn record_reminders_locked(
+        path: &Path,
+        sent: &[Reminder],
+        now: DateTime<Utc>,
+        actor: &str,
+    ) -> Result<Vec<Reminder>> {
+        if sent.is_empty() {
+            return Ok(Vec::new());
+        }
+        let conn = open_locked(path, true)?;
+        let tx = Transaction::new_unchecked(&conn, TransactionBehavior::Immediate)?;
+        let mut recorded = Vec::new();
+        for r in sent {
+            if insert_sent_reminder(&tx, r, now, actor, false)? {
+                recorded.push(*r);
+            }
+        }
+        tx.commit()?;
+        Ok(recorded)
+    }
+
+    /// The reminders to send now, naming each key and its exchange. Show them with
+    /// [`reminders::ReminderText::for_key`] and record them with [`Vault::record_reminders_sent`].
+    pub fn reminders_to_send(&self, policy: &ReminderPolicy) -> Result<Vec<KeyReminder>> {
+        let now = self.clock.now();
+        let mut known: HashMap<Uuid, (KeyEntry, DueInfo)> = HashMap::new();
+        let mut due = Vec::new();
+        for (entry, _) in self.entries()? {
+            let info = self.due(&entry);
+            if let Some(at) = info.due_at.filter(|_| info.kind.is_some()) {
+                // The plaintext column keeps whole seconds; records of reminders sent while locked name
+                // that value, so the unlocked side must use it too.
+                due.push(LockedDue {
+                    id: entry.id,
+                    due_at: whole_seconds(at),
+                });
+                known.insert(entry.id, (entry, info));
+            }
+        }
+        let sent = read_sent_reminders(&self.conn)?;
+        Ok(reminders::reminders_due(policy, &due, &sent, now)
+            .into_iter()
+            .filter_map(|reminder| {
+                let (entry, info) = known.get(&reminder.entry_id)?;
+                Some(KeyReminder {
+                    reminder,
+                    name: entry.name.clone(),
+                    exchange_name: exchange_of(entry).name.to_string(),
+                    kind: info.kind?,
+                    reason: info.reason.clone().unwrap_or_default(),
+                })
+            })
+            .collect())
+    }
+
+    /// Records reminders sent while unlocked, each with its `reminder_sent` audit event in the same
+    /// transaction. Returns the ones newly recorded: notify for those only.
+    pub fn record_reminders_sent(&mut self, sent: &[Reminder]) -> Result<Vec<Reminder>> {
+        if sent.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.write(|tx| {
+            let entries = read_entries(&tx.tx, &tx.cells)?;
+            let mut recorded = Vec::new();
+            for r in sent {
+                if !insert_sent_reminder(&tx.tx, r, tx.now, tx.actor, true)? {
+                    continue;
+                }
+                let entry = entries.iter().map(|(e, _)| e).find(|e| e.id == r.entry_id);
+                let detail = reminder_detail(
+                    &r.entry_id.to_string(),
+                    r.threshold,
+                    r.due_at,
+                    entry.is_none(),
+                    false,
+                );
+                tx.audit(AuditAction::ReminderSent, entry, Some(detail))?;
+                recorded.push(*r);
+            }
+            Ok(recorded)
+        })
+    }
+
+    /// Seals the reminders recorded while locked into the audit chain, at the time they were sent.
+    /// [`Vault::unlock`] calls it; returns how many were sealed.
+    pub fn seal_locked_reminders(&mut self) -> Result<usize> {
+        let pending: Vec<(String, i64, i64, i64, String)> = {
+            let mut stmt = self.conn.prepare(
+                "SELECT entry_id, due_at, threshold, sent_at, actor FROM reminders_sent
+                 WHERE sealed = 0 ORDER BY sent_at, due_at, entry_id, threshold DESC",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        self.write(|tx| {
+            let entries = read_entries(&tx.tx, &tx.cells)?;
+            for (id, due_at, code, sent_at, actor) in &pending {
+                let threshold = Threshold::from_code(*code).ok_or_else(|| {
+                    Error::damaged(format!("a reminder record holds threshold {code}"))
+                })?;
+                let entry = entries
+                    .iter()
+                    .map(|(e, _)| e)
+                    .find(|e| e.id.to_string() == *id);
+                let detail = reminder_detail(
+                    id,
+                    threshold,
+                    from_ts(*due_at),
+                    entry.is_none(),
+                    true,
+                );
+                tx.audit_at(
+                    from_ts(*sent_at),
+                    AuditAction::ReminderSent,
+                    entry,
+                    Some(detail),
+                    actor,
+                )?;
+                tx.tx.execute(
+                    "UPDATE reminders_sent SET sealed = 1 WHERE entry_id = ?1 AND due_at = ?2 AND threshold = ?3",
+                    params![id, due_at, code],
+                )?;
+            }
+            Ok(pending.len())
+        })
+    }
+
+    /// Active keys due within `window` from now (overdue and expired ones included), most urgent first.
+    pub fn due_within(&self, window: chrono::Duration) -> Result<Vec<KeySummary>> {
+        let now = self.clock.now();
+        let mut keys: Vec<KeySummary> = self
+            .list()?
+            .into_iter()
+            .filter(|k| {
+                k.status == KeyStatus::Active && k.due_at.is_some_and(|at| at - now <= window)
+            })
+            .collect();
+        keys.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.name.cmp(&b.name)));
+        Ok(keys)
+    }
+}
+
+/// Brings a vault file of an older schema up to [`SCHEMA_VERSION`], in one transaction. Needs no vault
+/// key: every step so far only adds plaintext tables.
+fn migrate(conn: &Connection) -> Result<()> {
+    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
+    // Read again inside the write lock: another process may have migrated the file meanwhile.
+    let version: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    if version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    if version < 2 {
+        tx.execute_batch(REMINDERS_SCHEMA)?;
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Opens a vault file without its passphrase, for the plaintext reminder columns only. `write` opens it
+/// read-write and migrates an older schema; otherwise the open is read-only.
+fn open_locked(path: &Path, write: bool) -> Result<Connection> {
+    if !path.is_file() {
+        return Err(Error::NoVault {
+            path: path.to_path_buf(),
+        });
+    }
+    let conn = if write {
+        open_connection(path, false)?
+    } else {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| not_a_vault(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn
+    };
+    let schema: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| not_a_vault(path, e))?;
+    if schema == 0 {
+        return Err(Error::NotAVault {
+            path: path.to_path_buf(),
+            detail: "it has no Keystead tables".into(),
+        });
+    }
+    if schema > SCHEMA_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: schema,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    let has_header: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'header')",
+        [],
+        |r| r.get(0),
+    )?;
+    let magic: Option<Vec<u8>> = if has_header {
+        conn.query_row("SELECT magic FROM header WHERE singleton = 1", [], |r| {
+            r.get(0)
+        })
+        .optional()
+        .map_err(|e| not_a_vault(path, e))?
+    } else {
+        None
+    };
+    if magic.as_deref() != Some(MAGIC) {
+        return Err(Error::NotAVault {
+            path: path.to_path_buf(),
+            detail: "its header is missing or has the wrong magic".into(),
+        });
+    }
+    if write && schema < SCHEMA_VERSION {
+        migrate(&conn)?;
+    }
+    Ok(conn)
+}
+
+fn from_ts(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+fn whole_seconds(at: DateTime<Utc>) -> DateTime<Utc> {
+    from_ts(ts(at))
+}
+
+fn read_due_dates(conn: &Connection) -> Result<Vec<LockedDue>> {
+    let mut stmt = conn.prepare("SELECT id, due_at FROM entries WHERE due_at IS NOT NULL")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    rows.map(|row| {
+        let (id, due_at) = row?;
+        Ok(LockedDue {
+            id: parse_entry_id(&id)?,
+            due_at: from_ts(due_at),
+        })
+    })
+    .collect()
+}
+
+fn read_sent_reminders(conn: &Connection) -> Result<Vec<SentReminder>> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reminders_sent')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        // A schema-1 file opened read-only: not migrated yet, so nothing was sent.
+        return Ok(Vec::new());
+    }
+    let mut stmt =
+        conn.prepare("SELECT entry_id, due_at, threshold, sent_at FROM reminders_sent")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, due_at, code, sent_at) = row?;
+        Ok(SentReminder {
+            entry_id: parse_entry_id(&id)?,
+            due_at: from_ts(due_at),
+            threshold: Threshold::from_code(code).ok_or_else(|| {
+                Error::damaged(format!("a reminder record holds threshold {code}"))
+            })?,
+            sent_at: from_ts(sent_at),
+        })
+    })
+    .collect()
+}
+
+fn parse_entry_id(id: &str) -> Result<Uuid> {
+    Uuid::parse_str(id).map_err(|_| Error::damaged(format!("a key id is malformed ({id:?})")))
+}
+
+/// Inserts one sent reminder; `false` when it was recorded already.
+fn insert_sent_reminder(
+    conn: &Connection,
+    r: &Reminder,
+    now: DateTime<Utc>,
+    actor: &str,
+    sealed: bool,
+) -> Result<bool> {
+    let n = conn.execute(
+        "INSERT OR IGNORE INTO reminders_sent (entry_id, due_at, threshold, sent_at, actor, sealed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            r.entry_id.to_string(),
+            ts(r.due_at),
+            r.threshold.code(),
+            ts(now),
+            actor,
+            sealed
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// The audit detail of a reminder: which threshold, for which due date. Names no secret.
+fn reminder_detail(
+    id: &str,
+    threshold: Threshold,
+    due_at: DateTime<Utc>,
+    unknown_key: bool,
+    while_locked: bool,
+) -> String {
+    let mut detail = if unknown_key {
+        format!("key {id}: ")
+    } else {
+        String::new()
+    };
+    detail += &format!("{threshold}, due {} UTC", due_at.format("%Y-%m-%d %H:%M"));
+    if while_locked {
+        detail += "; sent while the vault was locked";
+    }
+    detail
 }
 
 /// The list view of one entry.

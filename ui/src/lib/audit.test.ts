@@ -156,3 +156,15 @@ describe("incidentStepsDone", () => {
     expect(incidentStepsDone([], "k")).toEqual([]);
   });
 });
+
+describe("reminder events", () => {
+  it("say which key the reminder was about and when it is due", () => {
+    const text = auditSentence({
+      action: "reminder_sent",
+      key_name: "binance-main",
+      detail: "3 days left, due 2026-01-13 09:00 UTC",
+    });
+    expect(text).toContain("binance-main");
+    expect(text).toContain("3 days left");
+  });
+});

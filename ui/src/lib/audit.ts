@@ -18,6 +18,7 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   key_revoked: "incident",
   key_compromised: "incident",
   incident_step: "incident",
+  reminder_sent: "rotation",
 };
 
 /** The family of an action; actions this build does not know yet count as changes. */
@@ -39,6 +40,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   key_revoked: "Key revoked",
   key_compromised: "Marked compromised",
   incident_step: "Incident step",
+  reminder_sent: "Reminder sent",
 };
 
 export function actionLabel(action: string): string {
@@ -92,6 +94,8 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
       const verb = step.done ? "Ticked" : "Unticked";
       return `${verb} “${capitalise(step.label)}” on the incident checklist of ${quoted(name)}.`;
     }
+    case "reminder_sent":
+      return name === null ? withDetail("Sent a reminder", detail) : withDetail(`Reminded about ${quoted(name)}`, detail);
     default: {
       const label = actionLabel(action);
       const subject = name === null ? label : `${label}: ${quoted(name)}`;
