@@ -5,19 +5,24 @@
 // For every configuration (a set of environment variables for the app, e.g. WebKitGTK's memory knobs) it
 // starts its own tauri-driver (the app inherits its environment through WebKitWebDriver) and measures, each
 // run on a fresh copy of the vault:
-//   launch      WebDriver new-session request -> [data-testid=unlock-passphrase] displayed (client side)
+//   launch      WebDriver new-session request -> [data-testid=unlock-passphrase] laid out (one executeScript
+//               poll per round trip), with the page's navigation start and first paint
 //   unlock      in the page: the form's submit event -> first [data-testid=key-row] in the DOM, then the end of
-//               the next rendering update (requestAnimationFrame + a posted message) = "table painted".
-//               The same on a vault with 0 keys gives the fixed cost (Argon2id at the floor, the OS keyring,
-//               the audit write, the IPC); "KDF excluded" = 10k figure - 0-key figure.
-//   memory      PSS (smaps_rollup) of the app process and all its descendants (WebKit web + network
+//               the next rendering update (requestAnimationFrame + a posted message) = "table painted"; every
+//               IPC call (fetch of ipc://localhost/<command>) and main-thread stalls are timed on the way.
+//               "KDF excluded", three ways: A = 10k run - 0-key run (the brief's; it also removes the keyring,
+//               audit write and main-screen mount), B = from the `unlock` command's answer to the table
+//               painted, C = 10k run - criterion's unlock/empty_vault (when scripts/bench.sh ran before)
+//   memory      PSS and USS (smaps_rollup) of the app process and all its descendants (WebKit web + network
 //               processes), `--settle` seconds after the table was painted; also on the unlock screen
 //   search      in the page: set the search box's value + dispatch `input`; time until Svelte flushed and a
 //               forced layout (work), until the next rendering update ran (next paint) and until the second
 //               requestAnimationFrame (double rAF, the brief's figure: it includes up to two frame waits)
-//   payload     size of list_keys' JSON and its round trip, called directly through __TAURI_INTERNALS__
+//   detail      click a row -> the detail panel painted
+//   payload     size of list_keys' JSON and its round trip, called directly through __TAURI_INTERNALS__, and
+//               what the UI does with it (parse, sort, filter) timed alone on the same data
 // and, without WebDriver (tests/bench/direct-run.py, screen grabs + xdotool): spawn -> window mapped,
-// spawn -> unlock screen painted, Return -> table painted, PSS.
+// spawn -> unlock screen painted, Return -> table painted, PSS/USS.
 import { execFile, execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -117,21 +122,47 @@ function appPid(driverPid) {
   return null;
 }
 
+/**
+ * Memory of the app's process tree from smaps_rollup: PSS (the issue's figure: shared pages divided among
+ * every process that maps them) and USS (Private_Clean + Private_Dirty: pages only that process holds).
+ * PSS drops when other processes (another WebKit app, an e2e run) map the same libraries; USS does not.
+ */
 function pssTree(pid) {
   let total = 0;
+  let uss = 0;
+  let rss = 0;
   const parts = {};
   for (const p of descendants(pid)) {
     try {
       const rollup = readFileSync(`/proc/${p}/smaps_rollup`, "utf8");
-      const kib = Number(/^Pss:\s+(\d+) kB/m.exec(rollup)[1]);
+      const field = (name) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(rollup)?.[1] ?? 0);
       const comm = readFileSync(`/proc/${p}/comm`, "utf8").trim();
-      total += kib;
-      parts[comm] = (parts[comm] ?? 0) + kib;
+      total += field("Pss");
+      uss += field("Private_Clean") + field("Private_Dirty");
+      rss += field("Rss");
+      parts[comm] = (parts[comm] ?? 0) + field("Pss");
     } catch {
       // gone
     }
   }
-  return { kib: total, parts };
+  return { kib: total, uss, rss, parts };
+}
+
+/** Processes outside our tree that map WebKitGTK: they share its pages and so lower our PSS. */
+function foreignWebKit(ourRoot) {
+  const ours = new Set(descendants(ourRoot));
+  const found = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d) || ours.has(Number(d))) continue;
+    try {
+      if (readFileSync(`/proc/${d}/maps`, "utf8").includes("libwebkit2gtk")) {
+        found.push(`${d}:${readFileSync(`/proc/${d}/comm`, "utf8").trim()}`);
+      }
+    } catch {
+      // gone or not readable
+    }
+  }
+  return found;
 }
 
 async function screenshot(file) {
@@ -141,10 +172,31 @@ async function screenshot(file) {
 // ---------------------------------------------------------------------------------------------------------
 // tauri-driver
 
+// On Ctrl+C or SIGTERM, end what we started (tauri-driver, WebKitWebDriver, the app and its WebKit processes)
+// instead of leaving them to the init process.
+const started = new Set();
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    const map = children();
+    for (const pid of started) {
+      for (const p of descendants(pid, map).reverse()) {
+        try {
+          process.kill(p, "SIGTERM");
+        } catch {
+          // already gone
+        }
+      }
+    }
+    process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+  });
+}
+
 async function startDriver(env) {
   const log = path.join(opt.out, `tauri-driver-${PORT}.log`);
   const child = spawn(opt["tauri-driver"], ["--port", String(PORT), "--native-port", String(PORT + 1),
     "--native-driver", opt["native-driver"]], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  started.add(child.pid);
+  child.once("exit", () => started.delete(child.pid));
   const chunks = [];
   child.stdout.on("data", (d) => chunks.push(d));
   child.stderr.on("data", (d) => chunks.push(d));
@@ -450,6 +502,7 @@ async function webdriverRun(driverProc, config, vaultSrc, mode, shot) {
     if (mode === "rows") {
       await sleep(SETTLE_MS);
       r.pss = pssTree(app);
+      r.foreign_webkit = foreignWebKit(driverProc.child.pid);
       if (shot) await screenshot(shot);
       const s = JSON.parse(await driver.executeAsyncScript(SEARCH_SCRIPT, SEARCH));
       if (s.error) throw new Error(`search: ${s.error}`);
@@ -470,19 +523,26 @@ async function webdriverRun(driverProc, config, vaultSrc, mode, shot) {
 }
 
 let directRuns = 0;
-function directRun(config, vaultSrc, shot) {
+async function directRun(config, vaultSrc, shot) {
   const vault = freshVault(vaultSrc);
   const args = [path.join(here, "direct-run.py"), "--bin", BIN, "--vault", vault, "--passphrase", PASSPHRASE,
     "--wait", String(SETTLE_MS / 1000), "--log", path.join(opt.out, "direct-app.log"),
     "--fail-shot", path.join(opt.out, `direct-failed-${config.name}-${++directRuns}.png`)];
   for (const [k, v] of Object.entries(config.env)) args.push("--env", `${k}=${v}`);
   if (shot) args.push("--shot", shot);
-  try {
-    const out = execFileSync("/usr/bin/python3", args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-    return { config: config.name, ...JSON.parse(out.trim().split("\n").pop()) };
-  } catch (e) {
-    return { config: config.name, error: String(e.message ?? e) };
-  }
+  return new Promise((resolve) => {
+    const child = execFile("/usr/bin/python3", args, { encoding: "utf8", maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      started.delete(child.pid);
+      if (stderr) process.stderr.write(stderr);
+      try {
+        if (err) throw err;
+        resolve({ config: config.name, ...JSON.parse(stdout.trim().split("\n").pop()) });
+      } catch (e) {
+        resolve({ config: config.name, error: String(e.message ?? e) });
+      }
+    });
+    started.add(child.pid);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -535,6 +595,10 @@ function summarise(name, rows, zero, direct, directZero) {
     searchNext: searches.map((x) => x.nextPaint),
     searchRaf2: searches.map((x) => x.doubleRaf),
     pss: ok.map((r) => r.pss?.kib),
+    uss: ok.map((r) => r.pss?.uss),
+    ussUnlockScreen: ok.map((r) => r.pss_unlock_screen?.uss),
+    dUss: direct.filter((r) => !r.error).map((r) => r.uss_kib),
+    foreign: Math.max(0, ...ok.map((r) => r.foreign_webkit?.length ?? 0)),
     pssUnlockScreen: ok.map((r) => r.pss_unlock_screen?.kib),
     pssParts: ok[0]?.pss?.parts,
     payload: ok.find((r) => r.payload)?.payload,
@@ -593,7 +657,8 @@ function printSummary(all) {
   line("  double rAF (includes one whole frame wait)", `${ms(median(base.searchRaf2))} / ${ms(quantile(base.searchRaf2, 0.95))}`);
   line("open a key's detail (click -> panel painted), 10k keys", `${ms(median(base.detail))} / ${ms(quantile(base.detail, 0.95))}`);
   line("memory: PSS app + WebKit processes, 10k keys unlocked", range(base.pss, mib), "min.", "KeePassXC 142 MiB");
-  line("  no WebDriver", range(base.dPss, mib));
+  line("  USS (private pages only; not lowered by other WebKit processes)", range(base.uss, mib));
+  line("  no WebDriver: PSS / USS", `${range(base.dPss, mib)} / ${mib(median(base.dUss))}`);
   line("  on the unlock screen (before unlock)", range(base.pssUnlockScreen, mib));
   if (base.pssParts) line("  by process (run 1)", Object.entries(base.pssParts).map(([k, v]) => `${k} ${mib(v)}`).join(", "));
   if (base.payload) {
@@ -609,16 +674,22 @@ function printSummary(all) {
   }
 
   console.log(`\n==== Memory knobs (environment of the app process) ====`);
-  const cols = ["config", "PSS 10k (WebDriver)", "PSS 10k (direct)", "PSS unlock screen", "launch WD/direct", "unlock A / B", "search work/paint p95"];
-  const widths = [Math.max(16, ...all.map((s) => s.name.length + 2)), 27, 27, 27, 20, 18, 22];
+  const cols = ["config", "PSS 10k (WebDriver)", "USS 10k", "PSS 10k (direct)", "PSS / USS unlock screen", "launch WD/direct", "unlock A / B", "search work/paint p95"];
+  const widths = [Math.max(16, ...all.map((s) => s.name.length + 2)), 27, 10, 27, 25, 20, 18, 22];
   console.log("  " + cols.map((c, i) => c.padEnd(widths[i])).join(""));
   for (const s of all) {
-    const cells = [s.name, range(s.pss, mib), range(s.dPss, mib), range(s.pssUnlockScreen, mib),
+    const cells = [s.name, range(s.pss, mib), mib(median(s.uss)), range(s.dPss, mib),
+      `${mib(median(s.pssUnlockScreen))} / ${mib(median(s.ussUnlockScreen))}`,
       `${ms(median(s.launch))} / ${ms(median(s.dPainted))}`, `${ms(s.kdfExcluded)} / ${ms(median(s.afterCmd10k))}`,
       `${ms(quantile(s.searchWork, 0.95))} / ${ms(quantile(s.searchNext, 0.95))}`];
     console.log("  " + cells.map((c, i) => c.padEnd(widths[i])).join(""));
   }
   console.log("  (page clocks in WebKit tick in whole milliseconds)");
+  const foreign = Math.max(...all.map((s) => s.foreign));
+  if (foreign > 0) {
+    console.log(`  NOTE: up to ${foreign} other processes mapped WebKitGTK during the runs (another app, an e2e run):`);
+    console.log("  they share its library pages, so PSS reads lower than for Keystead alone; compare USS across runs.");
+  }
   for (const s of all) if (s.errors.length) console.log(`  ${s.name}: ${s.errors.length} failed runs: ${[...new Set(s.errors)].join("; ")}`);
 }
 
@@ -663,12 +734,12 @@ for (const config of CONFIGS) {
   if (opt.direct === "1") {
     for (let i = 0; i < RUNS; i++) {
       const shot = i === 0 ? path.join(opt.out, `direct-${config.name}.png`) : null;
-      const r = directRun(config, opt.vault10k, shot);
+      const r = await directRun(config, opt.vault10k, shot);
       direct.push(r);
       console.error(`  direct run ${i + 1}: window ${ms(r.window_s * 1000)}, painted ${ms(r.painted_s * 1000)}, unlock ${ms(r.unlock_s * 1000)}, PSS ${mib(r.pss_kib)}${r.error ? ` ERROR ${r.error}` : ""}`);
     }
     for (let i = 0; i < RUNS; i++) {
-      const r = directRun(config, opt.vault0, null);
+      const r = await directRun(config, opt.vault0, null);
       directZero.push(r);
       console.error(`  direct 0-key run ${i + 1}: unlock ${ms(r.unlock_s * 1000)}${r.error ? ` ERROR ${r.error}` : ""}`);
     }

@@ -113,18 +113,24 @@ def descendants(pid):
 
 
 def pss_tree(pid):
-    total, parts = 0, {}
+    """PSS of the process tree, its USS (Private_Clean + Private_Dirty) and PSS by process name."""
+    total, uss, parts = 0, 0, {}
     for p in descendants(pid):
         try:
+            fields = {}
             with open(f"/proc/{p}/smaps_rollup") as f:
-                kib = next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+                for line in f:
+                    bits = line.split()
+                    if len(bits) == 3 and bits[2] == "kB":
+                        fields[bits[0].rstrip(":")] = int(bits[1])
             with open(f"/proc/{p}/comm") as f:
                 comm = f.read().strip()
-        except (OSError, StopIteration):
+        except OSError:
             continue
-        total += kib
-        parts[comm] = parts.get(comm, 0) + kib
-    return total, parts
+        total += fields.get("Pss", 0)
+        uss += fields.get("Private_Clean", 0) + fields.get("Private_Dirty", 0)
+        parts[comm] = parts.get(comm, 0) + fields.get("Pss", 0)
+    return total, uss, parts
 
 
 def xdotool(*args):
@@ -132,6 +138,8 @@ def xdotool(*args):
 
 
 def main():
+    # SIGTERM ends the run through the `finally` below, which stops the app.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True)
     ap.add_argument("--vault", required=True)
@@ -191,8 +199,9 @@ def main():
         remaining = a.wait - (time.monotonic() - t)
         if remaining > 0:
             time.sleep(remaining)
-        total, parts = pss_tree(app.pid)
+        total, uss, parts = pss_tree(app.pid)
         result["pss_kib"] = total
+        result["uss_kib"] = uss
         result["pss_parts_kib"] = parts
         if a.shot:
             subprocess.run(["import", "-window", "root", a.shot], check=False)
