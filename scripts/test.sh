@@ -9,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
 ensure_build_deps
-apt_install dbus gnome-keyring
+# age: the share-file tests check that Debian's `age` tool opens our files and that we open its files.
+apt_install dbus gnome-keyring age
 ensure_ui_packages
 
 echo "== UI: svelte-check and vitest"
@@ -22,7 +23,7 @@ cargo build --workspace --all-targets --locked
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 dbus-run-session -- bash -c '
   set -euo pipefail
-  export HOME=$(mktemp -d) KEYSTEAD_TEST_KEYRING=1
+  export HOME=$(mktemp -d) KEYSTEAD_TEST_KEYRING=1 KEYSTEAD_REQUIRE_AGE=1
   eval "$(printf keystead-test | gnome-keyring-daemon --unlock --components=secrets)"
   trap "rm -rf \"\$HOME\"" EXIT
   cargo test --workspace --locked

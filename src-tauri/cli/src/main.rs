@@ -8,9 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use keystead_core::anchor::KeyringAnchor;
 use keystead_core::due::DueState;
 use keystead_core::error::ErrorKind;
+use keystead_core::share;
 use keystead_core::vault::{self, OpenOptions};
 use keystead_core::{
-    catalog, parse, CredentialField, Error, KdfParams, KeyEdit, NewKey, SystemClock, Vault,
+    catalog, parse, CredentialField, Error, ImportChoice, KdfParams, KeyEdit, NewKey,
+    ShareEntryStatus, ShareExport, SystemClock, Vault,
 };
 use secrecy::ExposeSecret;
 use std::io::Write;
@@ -30,6 +32,7 @@ Environment:
   KEYSTEAD_VAULT           vault file (default: ~/.local/share/keystead/vault.db)
   KEYSTEAD_PASSPHRASE      vault passphrase, for automation (otherwise asked without echo)
   KEYSTEAD_NEW_PASSPHRASE  the new passphrase for `passwd`
+  KEYSTEAD_SHARE_PASSPHRASE  the passphrase of a share file (`share export --passphrase`, `share import`)
   KEYSTEAD_KDF_TARGET_MS   time Argon2id should take at `init`/`passwd` (default 500; never below 64 MiB, 3 passes)
   NO_COLOR                 plain output
 
@@ -141,6 +144,97 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show this vault's sharing key: the one line teammates need to send you keys, and its fingerprint.
+    Whoami {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Teammates you share keys with: a name and the sharing key they gave you.
+    #[command(subcommand)]
+    Contacts(ContactsCommand),
+    /// Pass keys to teammates in encrypted share files (age format; the `age` tool opens them too).
+    #[command(subcommand)]
+    Share(ShareCommand),
+}
+
+#[derive(Subcommand)]
+enum ContactsCommand {
+    /// Add a contact. KEY: the line `keystead whoami` printed for them, or a plain age1… public key.
+    Add { name: String, key: String },
+    /// List contacts with their fingerprints.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a contact (keys already shared with them stay shared: rotate those).
+    Remove { name: String },
+    /// Rename a contact.
+    Rename { old: String, new: String },
+}
+
+#[derive(Subcommand)]
+enum ShareCommand {
+    /// Write chosen keys into a share file that only the recipients (or holders of a passphrase) can open.
+    Export(ShareExportArgs),
+    /// Show what a share file holds and import it: new keys are added, changed ones replaced (old secrets
+    /// kept in the history), identical ones skipped, conflicting ones kept beside yours.
+    Import(ShareImportArgs),
+}
+
+#[derive(Args)]
+struct ShareExportArgs {
+    /// Keys to share, by name (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', required = true, value_name = "NAME")]
+    keys: Vec<String>,
+    /// Recipients: contact names and/or age1… public keys (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "CONTACT|age1…")]
+    to: Vec<String>,
+    /// Protect the file with a passphrase instead of recipients (KEYSTEAD_SHARE_PASSPHRASE, or asked twice).
+    #[arg(long)]
+    passphrase: bool,
+    /// Write ASCII armor (text) instead of binary.
+    #[arg(long)]
+    armor: bool,
+    /// Keys with the withdraw scope you really mean to share, each named (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAME")]
+    confirm_withdraw: Vec<String>,
+    /// Your name as the receiver will see it (not verified; the signature is).
+    #[arg(long, value_name = "NAME")]
+    from: Option<String>,
+    /// The share file to write.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: PathBuf,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Args)]
+struct ShareImportArgs {
+    file: PathBuf,
+    /// Only show what would be imported.
+    #[arg(long)]
+    dry_run: bool,
+    /// Import without asking.
+    #[arg(long)]
+    yes: bool,
+    /// Print the preview (and what was imported) as JSON; never contains a secret.
+    #[arg(long)]
+    json: bool,
+    /// The file is protected by a passphrase (KEYSTEAD_SHARE_PASSPHRASE, or asked). Asked anyway when the
+    /// file needs one.
+    #[arg(long)]
+    passphrase: bool,
+    /// What to do with a key whose name another key of yours already has.
+    #[arg(long, value_enum, default_value = "keep-both")]
+    on_conflict: OnConflict,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum OnConflict {
+    KeepBoth,
+    Replace,
+    Skip,
 }
 
 #[derive(Args)]
@@ -480,8 +574,150 @@ fn run(cli: Cli) -> CliResult {
             }
         }
         Command::Exchanges { json } => output::exchanges(json)?,
+        Command::Whoami { json } => {
+            let mut vault = open(&path)?;
+            let key = vault.sharing_key()?;
+            if json {
+                output::json(&key)?;
+            } else {
+                output::whoami(&key);
+            }
+        }
+        Command::Contacts(c) => contacts(&path, c)?,
+        Command::Share(ShareCommand::Export(a)) => share_export(&path, a)?,
+        Command::Share(ShareCommand::Import(a)) => share_import(&path, a)?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn contacts(path: &std::path::Path, command: ContactsCommand) -> CliResult<()> {
+    let mut vault = open(path)?;
+    match command {
+        ContactsCommand::Add { name, key } => {
+            let c = vault.add_contact(&name, &key)?;
+            println!("Added contact '{}', fingerprint {}.", c.name, c.fingerprint);
+            if c.can_verify {
+                println!("Compare the fingerprint with them (by voice, not in the chat you got the key from).");
+            } else {
+                println!("This is an age key only: you can send them files, but files from them cannot be attributed.");
+            }
+        }
+        ContactsCommand::List { json } => {
+            let list = vault.contacts()?;
+            if json {
+                output::json(&list)?;
+            } else {
+                output::contacts(&list);
+            }
+        }
+        ContactsCommand::Remove { name } => {
+            let c = vault.remove_contact(&name)?;
+            println!("Removed contact '{}'. Keys you shared with them before still work: rotate them if they left the team.", c.name);
+        }
+        ContactsCommand::Rename { old, new } => {
+            let c = vault.rename_contact(&old, &new)?;
+            println!("Renamed contact '{old}' to '{}'.", c.name);
+        }
+    }
+    Ok(())
+}
+
+fn share_export(path: &std::path::Path, a: ShareExportArgs) -> CliResult<()> {
+    if !a.force && a.output.exists() {
+        return Err(usage(format!(
+            "{} already exists: choose another file name with -o, or pass --force to replace it",
+            a.output.display()
+        )));
+    }
+    if a.passphrase && !a.to.is_empty() {
+        return Err(usage("a share file is protected either by recipients or by a passphrase, not both (the age format requires the passphrase alone): drop --to or --passphrase"));
+    }
+    let mut vault = open(path)?;
+    let passphrase = if a.passphrase {
+        let p = prompt::new_passphrase("KEYSTEAD_SHARE_PASSPHRASE", "Share file passphrase: ")?;
+        vault::check_passphrase(&p)?;
+        Some(p)
+    } else {
+        None
+    };
+    let exported = vault.share_export(&ShareExport {
+        keys: a.keys,
+        to: a.to,
+        passphrase,
+        armor: a.armor,
+        confirm_withdraw: a.confirm_withdraw,
+        sender_name: a.from,
+        scrypt_work_factor: None,
+    })?;
+    share::write_file(&a.output, &exported.bytes, a.force)?;
+    output::share_exported(&a.output, &exported.summary);
+    Ok(())
+}
+
+fn share_import(path: &std::path::Path, a: ShareImportArgs) -> CliResult<()> {
+    use std::io::Read;
+    let file = std::fs::File::open(&a.file)
+        .map_err(|e| usage(format!("cannot read {}: {e}", a.file.display())))?;
+    let mut bytes = Vec::new();
+    file.take(share::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| usage(format!("cannot read {}: {e}", a.file.display())))?;
+    let mut vault = open(path)?;
+    let passphrase = if a.passphrase || share::is_passphrase_protected(&bytes)? {
+        Some(match std::env::var("KEYSTEAD_SHARE_PASSPHRASE") {
+            Ok(p) => secrecy::SecretString::from(p),
+            Err(_) => prompt::ask("Share file passphrase: ")?,
+        })
+    } else {
+        None
+    };
+    let opened = vault.share_open(&bytes, passphrase.as_ref())?;
+    let preview = vault.share_preview(&opened)?;
+    let choices: Vec<ImportChoice> = preview
+        .entries
+        .iter()
+        .map(|e| match (e.status, a.on_conflict) {
+            (ShareEntryStatus::Conflicting, OnConflict::Replace) => ImportChoice::Replace,
+            (ShareEntryStatus::Conflicting, OnConflict::Skip) => ImportChoice::Skip,
+            _ => e.default_choice,
+        })
+        .collect();
+    if !a.json {
+        output::share_preview(&preview, &choices);
+    }
+    let nothing = choices.iter().all(|c| *c == ImportChoice::Skip);
+    let apply = !a.dry_run
+        && !nothing
+        && {
+            if a.yes {
+                true
+            } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                prompt::confirm("Import these keys?")
+            } else {
+                return Err(usage("nothing was imported: pass --yes to import without asking, or --dry-run to only see the preview"));
+            }
+        };
+    let imported = if apply {
+        Some(vault.share_apply(&opened, &choices)?)
+    } else {
+        None
+    };
+    if a.json {
+        output::json(&serde_json::json!({
+            "preview": preview,
+            "choices": choices,
+            "imported": imported,
+        }))?;
+    } else if let Some(summary) = &imported {
+        output::share_imported(summary);
+    } else if a.dry_run {
+        println!("Dry run: nothing was imported.");
+    } else if nothing {
+        println!("Nothing to import.");
+    } else {
+        println!("Nothing was imported.");
+    }
+    Ok(())
 }
 
 fn init(path: &std::path::Path) -> CliResult<()> {

@@ -10,7 +10,8 @@ use zeroize::Zeroizing;
 /// Largest `--secrets-stdin` document accepted (a PEM private key is a few KiB).
 const MAX_SECRETS_BYTES: u64 = 64 * 1024;
 
-fn ask(prompt: &str) -> CliResult<SecretString> {
+/// Asks once without echo.
+pub fn ask(prompt: &str) -> CliResult<SecretString> {
     rpassword::prompt_password(prompt).map(SecretString::from).map_err(|_| {
         usage("cannot ask for the passphrase without a terminal: set KEYSTEAD_PASSPHRASE, or run keystead in a terminal")
     })

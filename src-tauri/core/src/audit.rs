@@ -33,6 +33,15 @@ pub enum AuditAction {
     IncidentStep,
     /// A reminder that a key is due (or overdue) was shown to the user.
     ReminderSent,
+    /// The vault's sharing identity (age key pair and Ed25519 signing key) was made.
+    SharingIdentityCreated,
+    ContactAdded,
+    ContactRenamed,
+    ContactRemoved,
+    /// Keys were written into an encrypted share file (which keys, to whom).
+    ShareExported,
+    /// A share file was imported (from whom, what was added or replaced).
+    ShareImported,
 }
 
 impl AuditAction {
@@ -52,6 +61,12 @@ impl AuditAction {
             Self::KeyCompromised => "key_compromised",
             Self::IncidentStep => "incident_step",
             Self::ReminderSent => "reminder_sent",
+            Self::SharingIdentityCreated => "sharing_identity_created",
+            Self::ContactAdded => "contact_added",
+            Self::ContactRenamed => "contact_renamed",
+            Self::ContactRemoved => "contact_removed",
+            Self::ShareExported => "share_exported",
+            Self::ShareImported => "share_imported",
         }
     }
 }

@@ -79,6 +79,36 @@ pub enum Error {
         status: String,
         hint: String,
     },
+    /// No contact by that name.
+    #[error("no contact named '{name}': {hint}")]
+    ContactNotFound { name: String, hint: String },
+    /// Another contact already has this name or this sharing key.
+    #[error("{message}")]
+    DuplicateContact { message: String },
+    /// A sharing key (or age public key) that does not parse.
+    #[error("not a sharing key ({detail}): paste the whole line `keystead whoami` prints (keystead-share1:age1…:…), or a plain age public key (age1…)")]
+    BadSharingKey { detail: String },
+    /// Keys with the withdraw scope were chosen for a share without confirming each one.
+    #[error("{names} can withdraw funds: a share file would let everyone who opens it withdraw too. Confirm each one explicitly (--confirm-withdraw {names}), or leave it out")]
+    WithdrawNotConfirmed { names: String },
+    /// The share file cannot be read as a Keystead share: too large, malformed, wrong format or version,
+    /// invalid entries. Nothing was imported.
+    #[error(
+        "the share file was refused: {reason}. Nothing was imported; ask the sender for a new file"
+    )]
+    ShareRefused { reason: String },
+    /// No identity we hold opens the file.
+    #[error("this share file was not made for you: it is encrypted to other people's sharing keys. Ask the sender to export it to your sharing key (`keystead whoami` shows it). Nothing was imported")]
+    ShareNotForYou,
+    /// The share passphrase does not open the file.
+    #[error("wrong share passphrase: the file did not open. Ask the sender for the passphrase they chose when exporting. Nothing was imported")]
+    WrongSharePassphrase,
+    /// The file is protected by a passphrase and none was given.
+    #[error("this share file is protected by a passphrase: give the passphrase the sender chose (`keystead share import --passphrase`). Nothing was imported")]
+    SharePassphraseNeeded,
+    /// The payload carries a signature that does not verify: altered after signing, or forged.
+    #[error("the share file's signature does not verify ({detail}): it was altered after it was signed or it is forged. Nothing was imported; ask the sender for a new file")]
+    BadSignature { detail: String },
     /// SQLite or the file system failed.
     #[error("could not read or write the vault file: {0}. Check the disk and file permissions, and that no other program is using the file")]
     Storage(String),

@@ -14,6 +14,7 @@ pub mod parse;
 pub mod process;
 pub mod reminders;
 pub mod secret;
+pub mod share;
 pub mod vault;
 
 pub use audit::{AuditAction, AuditEvent, AuditRecord, AuditReport};
@@ -30,4 +31,8 @@ pub use reminders::{
     KeyReminder, LockedDue, Reminder, ReminderPolicy, ReminderText, SentReminder, Threshold,
 };
 pub use secret::{CredentialField, SecretFields};
+pub use share::{
+    Contact, ImportChoice, OpenedShare, ShareEntryStatus, ShareExport, ShareImportSummary,
+    SharePreview, ShareSender, SharingKey, SharingKeyInfo,
+};
 pub use vault::Vault;

@@ -14,7 +14,8 @@ use crate::crypto::{self, KdfParams, VaultKeys, MAC_LEN};
 use crate::due::{self, DueInfo};
 use crate::error::{Error, Result};
 use crate::model::{
-    KeyDetail, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey, SecretVersionInfo,
+    Environment, KeyDetail, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey, Scope,
+    SecretVersionInfo,
 };
 use crate::parse;
 use crate::reminders::{
@@ -26,18 +27,20 @@ use rusqlite::{
     params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,
 };
 use secrecy::{ExposeSecret, SecretString};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
+mod sharing;
+
 const MAGIC: &[u8] = b"KEYSTEAD";
 /// Version of the cryptographic format (header, record sealing). Bound into the header's associated data.
 pub const FORMAT_VERSION: i64 = 1;
-/// Version of the SQLite schema (`PRAGMA user_version`). 2 added `reminders_sent`; older files are
-/// migrated in place when opened (see [`migrate`]).
-const SCHEMA_VERSION: i64 = 2;
+/// Version of the SQLite schema (`PRAGMA user_version`). 2 added `reminders_sent`, 3 the sharing identity
+/// and contacts; older files are migrated in place when opened (see [`migrate`]).
+const SCHEMA_VERSION: i64 = 3;
 /// Shortest passphrase accepted for a new vault or a passphrase change.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 const MAX_NOTES_CHARS: usize = 10_000;
@@ -104,6 +107,28 @@ CREATE TABLE reminders_sent (
     PRIMARY KEY (entry_id, due_at, threshold)
 );
 ";
+
+/// Schema version 3: the sharing identity (its secret parts sealed, made with the vault or on first use for
+/// an older vault) and contacts (name and sharing key, sealed). Both count in the entries digest of the
+/// vault state, so a deleted or rolled-back row is noticed like a key's.
+const SHARING_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS sharing_identity (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    generation INTEGER NOT NULL,
+    secret BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS contacts (
+    id TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    record BLOB NOT NULL
+);
+";
+
+/// Row ids of the sharing tables in the entries digest. Key ids are UUIDs, which never contain '/'.
+const IDENTITY_ROW: &str = "sharing_identity/1";
+fn contact_row(id: &str) -> String {
+    format!("contacts/{id}")
+}
 
 /// The MAC'd vault state, read and re-written by every transaction.
 #[derive(Clone)]
@@ -400,6 +425,7 @@ impl Vault {
                 .transaction_with_behavior(TransactionBehavior::Exclusive)?;
             tx.execute_batch(SCHEMA)?;
             tx.execute_batch(REMINDERS_SCHEMA)?;
+            tx.execute_batch(SHARING_SCHEMA)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.execute(
                 "INSERT INTO header VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -431,6 +457,8 @@ impl Vault {
             tx.commit()?;
         }
         vault.write(|tx| {
+            // The sharing identity is part of the new vault; `vault_created` covers it.
+            tx.sharing_identity(false)?;
             tx.audit(
                 AuditAction::VaultCreated,
                 None,
@@ -739,64 +767,19 @@ impl Vault {
 
     /// Adds a key. Refuses unknown exchanges and scopes, missing required fields and duplicate names.
     pub fn add(&mut self, new: NewKey, secrets: SecretFields) -> Result<KeyEntry> {
-        let exchange = catalog::exchange(&new.exchange)?;
-        let name = parse::key_name(&new.name)?;
-        let (scopes, exchange_scopes) = exchange.resolve_scopes(&new.scopes)?;
-        let ip_allowlist = parse::ip_allowlist(&new.ip_allowlist)?;
-        check_secrets(exchange, &secrets)?;
-        check_rotation(new.rotation_days)?;
-        let notes = parse::text("notes", &new.notes, MAX_NOTES_CHARS)?;
-        let account = new
-            .account
-            .map(|a| parse::text("account label", a.trim(), MAX_SHORT_TEXT_CHARS))
-            .transpose()?;
-        let tags = clean_tags(&new.tags)?;
+        let checked = check_new_key(&new, &secrets)?;
         self.write(|tx| {
             let entries = read_entries(&tx.tx, &tx.cells)?;
             if entries
                 .iter()
-                .any(|(e, _)| e.name.eq_ignore_ascii_case(&name))
+                .any(|(e, _)| e.name.eq_ignore_ascii_case(&checked.name))
             {
-                return Err(Error::DuplicateName { name: name.clone() });
+                return Err(Error::DuplicateName {
+                    name: checked.name.clone(),
+                });
             }
-            let now = tx.now;
-            let ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
-            let id = Uuid::new_v7(uuid::Timestamp::from_unix(
-                uuid::NoContext,
-                ms / 1000,
-                ((ms % 1000) * 1_000_000) as u32,
-            ));
-            let entry = KeyEntry {
-                id,
-                name: name.clone(),
-                exchange: exchange.id.to_string(),
-                account: account.filter(|a| !a.is_empty()),
-                environment: new
-                    .environment
-                    .unwrap_or(crate::model::Environment::Production),
-                scopes,
-                exchange_scopes,
-                ip_allowlist,
-                created_at: now,
-                updated_at: now,
-                expires_at: new.expires_at,
-                last_rotated_at: None,
-                last_used_at: None,
-                rotation_days: new.rotation_days,
-                status: KeyStatus::Active,
-                status_reason: None,
-                status_changed_at: None,
-                tags,
-                notes,
-                versions: vec![SecretVersionInfo {
-                    version: 1,
-                    fields: secrets.fields(),
-                    created_at: now,
-                    retired_at: None,
-                    reason: None,
-                }],
-                fingerprints: tx.fingerprints(&secrets),
-            };
+            let id = tx.new_key_id();
+            let entry = tx.new_entry(&checked, id, checked.name.clone(), &secrets);
             tx.put_entry(&entry, None, Some((&secrets, &History::new())))?;
             let scopes: Vec<&str> = entry.scopes.iter().map(|s| s.as_str()).collect();
             tx.audit(
@@ -804,7 +787,7 @@ impl Vault {
                 Some(&entry),
                 Some(format!(
                     "{} {}, scopes: {}",
-                    exchange.name,
+                    checked.exchange.name,
                     entry.environment,
                     or_none(&scopes.join(", "))
                 )),
@@ -1246,10 +1229,29 @@ impl Vault {
                 let (id, generation) = row?;
                 xor_into(&mut digest, &cells.row_digest(&id, generation as u64));
             }
+            let mut stmt = self.conn.prepare("SELECT id, generation FROM contacts")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (id, generation) = row?;
+                xor_into(
+                    &mut digest,
+                    &cells.row_digest(&contact_row(&id), generation as u64),
+                );
+            }
+            let identity: Option<i64> = self
+                .conn
+                .query_row("SELECT generation FROM sharing_identity", [], |r| r.get(0))
+                .optional()?;
+            if let Some(generation) = identity {
+                xor_into(
+                    &mut digest,
+                    &cells.row_digest(IDENTITY_ROW, generation as u64),
+                );
+            }
         }
         if !crypto::mac_eq(&digest, &state.entries_digest) {
             problems.push(
-                "the set of key records does not match the vault's record of them: a key was deleted, added or rolled back outside Keystead"
+                "the set of key and contact records does not match the vault's record of them: a key or contact was deleted, added or rolled back outside Keystead"
                     .to_string(),
             );
         }
@@ -1476,7 +1478,7 @@ impl Vault {
 }
 
 /// Brings a vault file of an older schema up to [`SCHEMA_VERSION`], in one transaction. Needs no vault
-/// key: every step so far only adds plaintext tables.
+/// key: every step so far only adds tables (the sharing identity is made at its first use).
 fn migrate(conn: &Connection) -> Result<()> {
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     // Read again inside the write lock: another process may have migrated the file meanwhile.
@@ -1486,6 +1488,9 @@ fn migrate(conn: &Connection) -> Result<()> {
     }
     if version < 2 {
         tx.execute_batch(REMINDERS_SCHEMA)?;
+    }
+    if version < 3 {
+        tx.execute_batch(SHARING_SCHEMA)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
@@ -1833,6 +1838,74 @@ fn find_in(entries: Vec<(KeyEntry, u64)>, name: &str) -> Result<(KeyEntry, u64)>
     })
 }
 
+/// The current secrets and the retired versions of a key.
+fn read_secrets(
+    conn: &Connection,
+    cells: &Cells<'_>,
+    entry: &KeyEntry,
+    generation: u64,
+) -> Result<(SecretFields, History)> {
+    let id = entry.id.to_string();
+    let (secrets, history): (Vec<u8>, Vec<u8>) = conn.query_row(
+        "SELECT secrets, history FROM entries WHERE id = ?1",
+        [&id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let s = cells.open("entries", &id, "secrets", generation, &secrets)?;
+    let h = cells.open("entries", &id, "history", generation, &history)?;
+    let s = SecretFields::from_sealed_json(&s)
+        .ok_or_else(|| Error::damaged(format!("key record {id} has unreadable secrets")))?;
+    let h = history_from_json(&h)
+        .ok_or_else(|| Error::damaged(format!("key record {id} has an unreadable history")))?;
+    Ok((s, h))
+}
+
+/// A key's metadata as checked for `add` and for an imported key: names, scopes, addresses and lengths
+/// validated, the exchange known, the secrets complete for it.
+pub(crate) struct CheckedKey {
+    pub name: String,
+    pub exchange: &'static Exchange,
+    pub account: Option<String>,
+    pub environment: Environment,
+    pub scopes: BTreeSet<Scope>,
+    pub exchange_scopes: Vec<String>,
+    pub ip_allowlist: Vec<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub rotation_days: Option<u32>,
+    pub tags: Vec<String>,
+    pub notes: String,
+}
+
+pub(crate) fn check_new_key(new: &NewKey, secrets: &SecretFields) -> Result<CheckedKey> {
+    let exchange = catalog::exchange(&new.exchange)?;
+    let name = parse::key_name(&new.name)?;
+    let (scopes, exchange_scopes) = exchange.resolve_scopes(&new.scopes)?;
+    let ip_allowlist = parse::ip_allowlist(&new.ip_allowlist)?;
+    check_secrets(exchange, secrets)?;
+    check_rotation(new.rotation_days)?;
+    let notes = parse::text("notes", &new.notes, MAX_NOTES_CHARS)?;
+    let account = new
+        .account
+        .as_deref()
+        .map(|a| parse::text("account label", a.trim(), MAX_SHORT_TEXT_CHARS))
+        .transpose()?
+        .filter(|a| !a.is_empty());
+    let tags = clean_tags(&new.tags)?;
+    Ok(CheckedKey {
+        name,
+        exchange,
+        account,
+        environment: new.environment.unwrap_or(Environment::Production),
+        scopes,
+        exchange_scopes,
+        ip_allowlist,
+        expires_at: new.expires_at,
+        rotation_days: new.rotation_days,
+        tags,
+        notes,
+    })
+}
+
 /// One write transaction: reads see its own writes; `audit` extends the chain.
 struct WriteTx<'a> {
     tx: rusqlite::Transaction<'a>,
@@ -1889,6 +1962,56 @@ impl WriteTx<'_> {
         Ok(())
     }
 
+    /// A fresh key id, ordered by creation time.
+    fn new_key_id(&self) -> Uuid {
+        let ms = u64::try_from(self.now.timestamp_millis()).unwrap_or(0);
+        Uuid::new_v7(uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            ms / 1000,
+            ((ms % 1000) * 1_000_000) as u32,
+        ))
+    }
+
+    /// A new key at version 1 with these secrets.
+    fn new_entry(
+        &self,
+        checked: &CheckedKey,
+        id: Uuid,
+        name: String,
+        secrets: &SecretFields,
+    ) -> KeyEntry {
+        let now = self.now;
+        KeyEntry {
+            id,
+            name,
+            exchange: checked.exchange.id.to_string(),
+            account: checked.account.clone(),
+            environment: checked.environment,
+            scopes: checked.scopes.clone(),
+            exchange_scopes: checked.exchange_scopes.clone(),
+            ip_allowlist: checked.ip_allowlist.clone(),
+            created_at: now,
+            updated_at: now,
+            expires_at: checked.expires_at,
+            last_rotated_at: None,
+            last_used_at: None,
+            rotation_days: checked.rotation_days,
+            status: KeyStatus::Active,
+            status_reason: None,
+            status_changed_at: None,
+            tags: checked.tags.clone(),
+            notes: checked.notes.clone(),
+            versions: vec![SecretVersionInfo {
+                version: 1,
+                fields: secrets.fields(),
+                created_at: now,
+                retired_at: None,
+                reason: None,
+            }],
+            fingerprints: self.fingerprints(secrets),
+        }
+    }
+
     fn fingerprints(&self, secrets: &SecretFields) -> Vec<String> {
         secrets
             .iter()
@@ -1899,23 +2022,7 @@ impl WriteTx<'_> {
 
     /// The current secrets and the retired versions of a key.
     fn secrets_of(&self, entry: &KeyEntry, generation: u64) -> Result<(SecretFields, History)> {
-        let id = entry.id.to_string();
-        let (secrets, history): (Vec<u8>, Vec<u8>) = self.tx.query_row(
-            "SELECT secrets, history FROM entries WHERE id = ?1",
-            [&id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let s = self
-            .cells
-            .open("entries", &id, "secrets", generation, &secrets)?;
-        let h = self
-            .cells
-            .open("entries", &id, "history", generation, &history)?;
-        let s = SecretFields::from_sealed_json(&s)
-            .ok_or_else(|| Error::damaged(format!("key record {id} has unreadable secrets")))?;
-        let h = history_from_json(&h)
-            .ok_or_else(|| Error::damaged(format!("key record {id} has an unreadable history")))?;
-        Ok((s, h))
+        read_secrets(&self.tx, &self.cells, entry, generation)
     }
 
     /// Writes a key row at the next generation, re-sealing every column under it (all columns carry the

@@ -65,10 +65,19 @@ describe("auditSentence", () => {
 
   it("copes with a missing key name and an action this build does not know", () => {
     expect(auditSentence(rec({ action: "key_edited", key_name: null }))).toBe("Edited a key.");
-    const future = { action: "share_exported", key_name: "x", detail: "2 keys" } as unknown as AuditRecord;
-    expect(auditSentence(future)).toBe("Share exported: “x” (2 keys).");
-    expect(actionLabel("share_exported")).toBe("Share exported");
-    expect(actionFamily("share_exported")).toBe("change");
+    const future = { action: "leak_scanned", key_name: "x", detail: "2 files" } as unknown as AuditRecord;
+    expect(auditSentence(future)).toBe("Leak scanned: “x” (2 files).");
+    expect(actionLabel("leak_scanned")).toBe("Leak scanned");
+    expect(actionFamily("leak_scanned")).toBe("change");
+  });
+
+  it("says what was shared, with whom, and what an import changed", () => {
+    const exported = rec({ action: "share_exported", key_name: null, detail: "keys: binance-main; to: bob (AB12-CD34-EF56-7890)" });
+    expect(auditSentence(exported)).toBe("Exported keys to a share file (keys: binance-main; to: bob (AB12-CD34-EF56-7890)).");
+    expect(actionFamily("share_exported")).toBe("secret");
+    const imported = rec({ action: "share_imported", key_name: null, detail: "from alice; added: okx-bot" });
+    expect(auditSentence(imported)).toBe("Imported keys from a share file (from alice; added: okx-bot).");
+    expect(actionLabel("contact_added")).toBe("Contact added");
   });
 
   it("keeps markup in names as plain text", () => {

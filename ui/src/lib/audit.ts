@@ -19,6 +19,12 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   key_compromised: "incident",
   incident_step: "incident",
   reminder_sent: "rotation",
+  sharing_identity_created: "vault",
+  contact_added: "vault",
+  contact_renamed: "vault",
+  contact_removed: "vault",
+  share_exported: "secret",
+  share_imported: "change",
 };
 
 /** The family of an action; actions this build does not know yet count as changes. */
@@ -41,6 +47,12 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   key_compromised: "Marked compromised",
   incident_step: "Incident step",
   reminder_sent: "Reminder sent",
+  sharing_identity_created: "Sharing key created",
+  contact_added: "Contact added",
+  contact_renamed: "Contact renamed",
+  contact_removed: "Contact removed",
+  share_exported: "Keys shared",
+  share_imported: "Keys imported",
 };
 
 export function actionLabel(action: string): string {
@@ -96,6 +108,18 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
     }
     case "reminder_sent":
       return name === null ? withDetail("Sent a reminder", detail) : withDetail(`Reminded about ${quoted(name)}`, detail);
+    case "sharing_identity_created":
+      return withDetail("Created this vault's sharing key", detail);
+    case "contact_added":
+      return withDetail("Added a contact", detail);
+    case "contact_renamed":
+      return withDetail("Renamed a contact", detail);
+    case "contact_removed":
+      return withDetail("Removed a contact", detail);
+    case "share_exported":
+      return withDetail("Exported keys to a share file", detail);
+    case "share_imported":
+      return withDetail("Imported keys from a share file", detail);
     default: {
       const label = actionLabel(action);
       const subject = name === null ? label : `${label}: ${quoted(name)}`;
