@@ -12,7 +12,8 @@ repo=$(pwd)
 source scripts/deps.sh
 ensure_build_deps
 apt_install webkit2gtk-driver xvfb xauth imagemagick x11-utils dbus dbus-x11 at-spi2-core gnome-keyring xclip \
-  curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev libayatana-appindicator3-dev
+  curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev libayatana-appindicator3-dev \
+  xdotool python3-dbus python3-gi python3-xlib
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked
 if ! command -v node >/dev/null 2>&1; then
   apt_install nodejs npm
@@ -36,12 +37,16 @@ npm_deps tests
 target="${CARGO_TARGET_DIR:-target}"
 case "$target" in /*) ;; *) target="$repo/$target" ;; esac
 app_bin="$target/debug/keystead-app"
+cli_bin="$target/debug/keystead"
 if [ "${E2E_SKIP_BUILD:-0}" != 1 ]; then
   echo "== Building the UI and a standalone debug binary (tauri build --debug --no-bundle)" >&2
   # Run from the repo root: the Tauri CLI does not search parent folders for tauri.conf.json.
   npm --prefix ui exec -- tauri build --debug --no-bundle >&2
+  # The reminder tests prepare vaults with the CLI, as a user adding keys from a terminal would.
+  cargo build -p keystead-cli >&2
 fi
 [ -x "$app_bin" ] || { echo "No app binary at $app_bin" >&2; exit 1; }
+[ -x "$cli_bin" ] || { echo "No CLI binary at $cli_bin" >&2; exit 1; }
 
 screenshots="$repo/target/e2e-screenshots"
 logs="$repo/target/e2e-logs"
@@ -51,12 +56,14 @@ mkdir -p "$screenshots" "$logs"
 # HOME changes below: cargo and rustup keep theirs.
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
 export PATH="$CARGO_HOME/bin:$PATH"
-export APP_BIN="$app_bin" SCREENSHOT_DIR="$screenshots" E2E_LOGS="$logs" E2E_REPO="$repo"
+# Debian's Python, which has the python3-dbus, -gi and -xlib packages (a pyenv python3 may come first).
+export E2E_PYTHON=/usr/bin/python3
+export APP_BIN="$app_bin" CLI_BIN="$cli_bin" SCREENSHOT_DIR="$screenshots" E2E_LOGS="$logs" E2E_REPO="$repo"
 export E2E_PORT="${E2E_PORT:-4444}"
 export WEBDRIVER_URL="http://127.0.0.1:$E2E_PORT/"
 export TAURI_DRIVER="$(command -v tauri-driver)"
 
-echo "== End-to-end tests (Xvfb, D-Bus, gnome-keyring, tauri-driver on port $E2E_PORT)" >&2
+echo "== End-to-end tests (Xvfb, D-Bus, gnome-keyring, a recording notification server, tauri-driver on port $E2E_PORT)" >&2
 start=$(date +%s)
 set +e
 xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- bash -c '
@@ -65,12 +72,20 @@ xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- bash -c
   export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_CACHE_HOME="$HOME/.cache"
   unset KEYSTEAD_VAULT
   eval "$(printf e2e-pass | gnome-keyring-daemon --unlock --components=secrets)"
+  # The desktop notification server: records every notification to a JSON-lines file. It must own the
+  # bus name before the app notifies, or D-Bus could start another daemon.
+  export NOTIFICATIONS_LOG="$E2E_LOGS/notifications.jsonl"
+  "$E2E_PYTHON" "$E2E_REPO/tests/e2e/notification-recorder.py" "$NOTIFICATIONS_LOG" "$E2E_LOGS/recorder.ready" \
+    2>"$E2E_LOGS/recorder.log" &
+  recorder=$!
+  for _ in $(seq 1 100); do [ -f "$E2E_LOGS/recorder.ready" ] && break; sleep 0.05; done
+  [ -f "$E2E_LOGS/recorder.ready" ] || { echo "The notification recorder did not start:" >&2; cat "$E2E_LOGS/recorder.log" >&2; exit 1; }
   "$TAURI_DRIVER" --port "$E2E_PORT" --native-port "$((E2E_PORT + 1))" \
     --native-driver /usr/bin/WebKitWebDriver >"$E2E_LOGS/tauri-driver.log" 2>&1 &
   driver=$!
   cleanup() {
-    kill "$driver" 2>/dev/null
-    wait "$driver" 2>/dev/null
+    kill "$driver" "$recorder" 2>/dev/null
+    wait "$driver" "$recorder" 2>/dev/null
     rm -rf "$HOME"
   }
   trap cleanup EXIT

@@ -24,4 +24,5 @@ pub const COMMANDS: &[&str] = &[
     "get_settings",
     "set_settings",
     "change_passphrase",
+    "send_test_notification",
 ];

@@ -16,6 +16,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::Duration;
 use tauri::{AppHandle, Emitter, Manager, State};
+use tauri_plugin_autostart::ManagerExt;
 
 type AppStateRef<'a> = State<'a, Arc<AppState>>;
 
@@ -183,7 +184,7 @@ pub async fn add_key(state: AppStateRef<'_>, input: AddKeyInput) -> AppResult<Ke
     };
     let state = state.inner().clone();
     blocking(move || {
-        state.with_vault(|v| {
+        state.change_keys(|v| {
             let entry = v.add(new, secrets)?;
             Ok(v.detail(&entry.id.to_string())?)
         })
@@ -210,7 +211,7 @@ pub async fn edit_key(
     };
     let state = state.inner().clone();
     blocking(move || {
-        state.with_vault(|v| {
+        state.change_keys(|v| {
             v.edit(&id, edit)?;
             Ok(v.detail(&id)?)
         })
@@ -228,7 +229,7 @@ pub async fn rotate_key(
     let secrets = SecretInput::into_fields(secrets);
     let state = state.inner().clone();
     blocking(move || {
-        state.with_vault(|v| {
+        state.change_keys(|v| {
             v.rotate(&id, secrets, reason)?;
             Ok(v.detail(&id)?)
         })
@@ -244,7 +245,7 @@ pub async fn revoke_key(
 ) -> AppResult<KeyDetail> {
     let state = state.inner().clone();
     blocking(move || {
-        state.with_vault(|v| {
+        state.change_keys(|v| {
             v.revoke(&id, reason)?;
             Ok(v.detail(&id)?)
         })
@@ -260,7 +261,7 @@ pub async fn mark_compromised(
 ) -> AppResult<KeyDetail> {
     let state = state.inner().clone();
     blocking(move || {
-        state.with_vault(|v| {
+        state.change_keys(|v| {
             v.mark_compromised(&id, reason)?;
             Ok(v.detail(&id)?)
         })
@@ -493,10 +494,47 @@ pub async fn get_settings(state: AppStateRef<'_>) -> AppResult<Settings> {
 }
 
 #[tauri::command]
-pub async fn set_settings(state: AppStateRef<'_>, settings: Settings) -> AppResult<Settings> {
+pub async fn set_settings(
+    app: AppHandle,
+    state: AppStateRef<'_>,
+    settings: Settings,
+) -> AppResult<Settings> {
+    settings.check()?;
+    if settings.start_at_login != state.settings().start_at_login {
+        let autostart = app.autolaunch();
+        let done = if settings.start_at_login {
+            autostart.enable()
+        } else {
+            autostart.disable()
+        };
+        done.map_err(|e| {
+            AppError::new(
+                ErrorCode::Storage,
+                format!("Could not change \"start at login\": {e}. Nothing was saved."),
+            )
+        })?;
+    }
     settings.save(&state.settings_path)?;
     *state.settings.lock().unwrap_or_else(|e| e.into_inner()) = settings.clone();
+    if !settings.show_names_when_locked {
+        state.reminders.forget_names();
+    }
+    state.reminders.wake();
     Ok(settings)
+}
+
+/// Shows a sample reminder, so the user sees how (and whether) their desktop shows Keystead's
+/// notifications. Says nothing about any key.
+#[tauri::command]
+pub async fn send_test_notification(app: AppHandle, state: AppStateRef<'_>) -> AppResult<()> {
+    let text = keystead_core::reminders::ReminderText {
+        summary: "Keystead notifications work".to_string(),
+        body: "Reminders like this one appear before an API key expires or is due for rotation."
+            .to_string(),
+    };
+    state
+        .reminders
+        .show(&app, &crate::reminders::Outgoing { text, key: None })
 }
 
 #[tauri::command]

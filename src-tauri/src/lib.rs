@@ -1,13 +1,16 @@
-//! The Keystead desktop app: a thin shell of commands over keystead-core, the lock timer and the
-//! clipboard. The webview gets metadata; secrets leave Rust only through `reveal_secret`.
+//! The Keystead desktop app: a thin shell of commands over keystead-core, the lock timer, the reminder
+//! task, the tray and the clipboard. The webview gets metadata; secrets leave Rust only through
+//! `reveal_secret`.
 
 mod clipboard;
 #[cfg(test)]
 mod command_names;
 mod commands;
 mod error;
+mod reminders;
 mod settings;
 mod state;
+mod tray;
 mod types;
 
 #[cfg(test)]
@@ -16,7 +19,17 @@ mod security_tests;
 use state::AppState;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tauri::Manager;
+use tauri::{Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
+
+/// A click on a reminder: show the window and open the key it is about (the UI opens it after unlock
+/// when locked).
+fn open_from_notification(app: &tauri::AppHandle, notification_id: Option<i32>) {
+    tray::show_main_window(app);
+    let state = app.state::<Arc<AppState>>();
+    let key = notification_id.and_then(|id| state.reminders.key_of_notification(id));
+    let _ = app.emit("open-key", key.map(|k| k.to_string()));
+}
 
 /// The vault file: `--vault PATH`, `KEYSTEAD_VAULT`, or the platform data dir.
 fn vault_path() -> PathBuf {
@@ -37,21 +50,55 @@ fn vault_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("vault.db"))
 }
 
+/// Started at login: stay in the tray until the user opens the window.
+const MINIMIZED_ARG: &str = "--minimized";
+
 pub fn run() {
     keystead_core::process::harden();
     tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .args([MINIMIZED_ARG])
+                .build(),
+        )
         .setup(|app| {
             let config = app.path().app_config_dir()?;
             let state = Arc::new(AppState::new(vault_path(), config.join("settings.json")));
             app.manage(state);
+            if let Err(e) = tray::build(app.handle()) {
+                // No tray on this desktop: closing the window then quits (see on_window_event).
+                eprintln!("keystead: no system tray: {e}");
+            }
+            let handle = app.handle().clone();
+            app.notification().on_action(move |performed| {
+                if performed.action_id() == "tap" {
+                    open_from_notification(&handle, performed.notification().map(|n| n.id()));
+                }
+            })?;
+            if std::env::args().any(|a| a == MINIMIZED_ARG) {
+                if let Some(w) = app.get_webview_window("main") {
+                    w.hide()?;
+                }
+            }
             commands::spawn_auto_lock(app.handle().clone());
+            reminders::spawn(app.handle().clone());
             Ok(())
         })
-        .on_window_event(|window, event| {
-            if let tauri::WindowEvent::Destroyed = event {
+        .on_window_event(|window, event| match event {
+            tauri::WindowEvent::CloseRequested { api, .. } => {
                 let state = window.state::<Arc<AppState>>().inner().clone();
-                state.lock("app closed");
+                let has_tray = window.app_handle().try_state::<tray::TrayMenu>().is_some();
+                if state.settings().close_to_tray && has_tray {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
             }
+            tauri::WindowEvent::Destroyed => {
+                // The last window is gone: lock and leave, tray or not.
+                tray::quit(window.app_handle());
+            }
+            _ => {}
         })
         .invoke_handler(tauri::generate_handler![
             commands::vault_status,
@@ -77,6 +124,7 @@ pub fn run() {
             commands::get_settings,
             commands::set_settings,
             commands::change_passphrase,
+            commands::send_test_notification,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Keystead");

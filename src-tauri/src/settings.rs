@@ -2,6 +2,7 @@
 //! the platform config dir.
 
 use crate::error::{AppError, AppResult, ErrorCode};
+use keystead_core::reminders::ReminderPolicy;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use ts_rs::TS;
@@ -28,6 +29,15 @@ pub struct Settings {
     /// Mask a revealed secret again after this many seconds.
     pub reveal_seconds: u32,
     pub theme: Theme,
+    /// Days before a key is due at which a reminder is sent, most distant first.
+    pub reminder_thresholds_days: Vec<u32>,
+    /// While locked, name the keys in reminders (from names remembered since the last unlock, in memory
+    /// only). Off: a locked reminder only says how many keys are due.
+    pub show_names_when_locked: bool,
+    /// Closing the window keeps Keystead running in the system tray, so reminders still fire.
+    pub close_to_tray: bool,
+    /// Start Keystead (in the tray, window hidden) when the user logs in.
+    pub start_at_login: bool,
 }
 
 impl Default for Settings {
@@ -37,6 +47,10 @@ impl Default for Settings {
             clipboard_clear_seconds: 20,
             reveal_seconds: 30,
             theme: Theme::System,
+            reminder_thresholds_days: ReminderPolicy::DEFAULT_THRESHOLDS_DAYS.to_vec(),
+            show_names_when_locked: false,
+            close_to_tray: true,
+            start_at_login: false,
         }
     }
 }
@@ -60,7 +74,23 @@ impl Settings {
             300,
             "seconds",
         )?;
-        range("Reveal time", self.reveal_seconds, 5, 300, "seconds")
+        range("Reveal time", self.reveal_seconds, 5, 300, "seconds")?;
+        self.reminder_policy().map(|_| ())
+    }
+
+    /// The reminder thresholds as core's policy, validated (a message that says what to fix otherwise).
+    pub fn reminder_policy(&self) -> AppResult<ReminderPolicy> {
+        let policy = ReminderPolicy {
+            thresholds_days: self.reminder_thresholds_days.clone(),
+        };
+        policy.validate().map_err(|e| {
+            let mut m = e.to_string();
+            if let Some(first) = m.chars().next() {
+                m.replace_range(..first.len_utf8(), &first.to_uppercase().to_string());
+            }
+            AppError::invalid(format!("{m}."))
+        })?;
+        Ok(policy)
     }
 
     /// Reads the file; a missing or unreadable file gives the defaults (preferences are not worth

@@ -2,6 +2,7 @@
 
 use crate::clipboard::SecretClipboard;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::reminders::ReminderService;
 use crate::settings::Settings;
 use keystead_core::Vault;
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ pub struct AppState {
     pub vault: Mutex<Option<Vault>>,
     pub settings: Mutex<Settings>,
     pub clipboard: SecretClipboard,
+    pub reminders: ReminderService,
     last_activity: Mutex<Instant>,
     failures: Mutex<Failures>,
 }
@@ -33,6 +35,7 @@ impl AppState {
             vault: Mutex::new(None),
             settings: Mutex::new(settings),
             clipboard: SecretClipboard::default(),
+            reminders: ReminderService::default(),
             last_activity: Mutex::new(Instant::now()),
             failures: Mutex::new(Failures::default()),
         }
@@ -54,6 +57,8 @@ impl AppState {
         }
         *self.vault_path.lock().unwrap_or_else(|e| e.into_inner()) = path;
         *self.failures.lock().unwrap_or_else(|e| e.into_inner()) = Failures::default();
+        self.reminders.forget_names();
+        self.reminders.wake();
         Ok(())
     }
 
@@ -85,6 +90,13 @@ impl AppState {
         }
     }
 
+    /// Like [`Self::with_vault`], for a change that may move a due date: the reminder task looks again.
+    pub fn change_keys<T>(&self, f: impl FnOnce(&mut Vault) -> AppResult<T>) -> AppResult<T> {
+        let out = self.with_vault(f);
+        self.reminders.wake();
+        out
+    }
+
     pub fn is_unlocked(&self) -> bool {
         self.vault
             .lock()
@@ -96,6 +108,10 @@ impl AppState {
     pub fn lock(&self, reason: &str) -> bool {
         let vault = self.vault.lock().unwrap_or_else(|e| e.into_inner()).take();
         self.clipboard.clear_if_ours();
+        if !self.settings().show_names_when_locked {
+            self.reminders.forget_names();
+        }
+        self.reminders.wake();
         match vault {
             Some(mut v) => {
                 let _ = v.record_lock(reason);
@@ -142,6 +158,7 @@ impl AppState {
     pub fn unlock_succeeded(&self) {
         *self.failures.lock().unwrap_or_else(|e| e.into_inner()) = Failures::default();
         self.touch();
+        self.reminders.wake();
     }
 }
 

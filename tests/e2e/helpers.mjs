@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, homedir } from "node:os";
 import path from "node:path";
+import { test } from "node:test";
 import { Builder, By, Key, until } from "selenium-webdriver";
 
 export { By, Key, until };
@@ -32,14 +33,16 @@ export function writeSettings(settings = SETTINGS) {
 }
 
 /**
- * Starts the app on a fresh vault file in its own temporary folder. Returns the driver and a `quit`
- * that ends the session (tauri-driver then stops the app) and removes the folder.
+ * Starts the app on a fresh vault file in its own temporary folder (or on `vault`, an existing file).
+ * Returns the driver and a `quit` that ends the session (tauri-driver then stops the app) and removes the
+ * folder.
  */
-export async function startApp() {
+export async function startApp({ vault: existing = null, settings = SETTINGS } = {}) {
   if (APP_BIN === "") throw new Error("APP_BIN is not set: run the tests through scripts/e2e.sh");
-  writeSettings();
-  const dir = mkdtempSync(path.join(tmpdir(), "keystead-e2e-"));
-  const vault = path.join(dir, "vault.db");
+  writeSettings(settings);
+  // An existing vault file belongs to the caller, who removes it.
+  const dir = existing === null ? mkdtempSync(path.join(tmpdir(), "keystead-e2e-")) : null;
+  const vault = existing ?? path.join(dir, "vault.db");
   const driver = await new Builder()
     .usingServer(WEBDRIVER_URL)
     .withCapabilities({
@@ -51,7 +54,7 @@ export async function startApp() {
     try {
       await driver.quit();
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      if (dir !== null) rmSync(dir, { recursive: true, force: true });
     }
   };
   return { driver, vault, quit };
@@ -226,4 +229,29 @@ export async function assertNoAlert(driver) {
     return;
   }
   throw new Error(`a JavaScript alert is open: ${JSON.stringify(text)}`);
+}
+
+/**
+ * Steps that share one app and build on each other: after a failure the rest are skipped, and the failing
+ * screen is saved. `getDriver` answers the current driver (or null when no app runs).
+ */
+export function stepsOf(getDriver, defaultTimeout = 60_000) {
+  let failed = null;
+  return (name, fn, timeout = defaultTimeout) =>
+    test(name, { timeout }, async (t) => {
+      if (failed !== null) {
+        t.skip(`an earlier step failed: ${failed}`);
+        return;
+      }
+      try {
+        await fn(t);
+      } catch (e) {
+        failed = name;
+        const driver = getDriver();
+        if (driver) {
+          await screenshot(driver, `failed-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`).catch(() => undefined);
+        }
+        throw e;
+      }
+    });
 }

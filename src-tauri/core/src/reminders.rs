@@ -348,7 +348,9 @@ impl ReminderText {
             reason.push('.');
         }
         let date = format!("Due {} UTC.", due_at.format("%Y-%m-%d %H:%M"));
-        let body = if reason.is_empty() {
+        // "The key expires." only repeats the summary; the other reasons say why (rotation period,
+        // exchange rule).
+        let body = if reason.is_empty() || r.kind == DueKind::Expiry {
             date
         } else {
             format!("{reason} {date}")

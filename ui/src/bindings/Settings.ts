@@ -13,4 +13,21 @@ clipboard_clear_seconds: number,
 /**
  * Mask a revealed secret again after this many seconds.
  */
-reveal_seconds: number, theme: Theme, };
+reveal_seconds: number, theme: Theme, 
+/**
+ * Days before a key is due at which a reminder is sent, most distant first.
+ */
+reminder_thresholds_days: Array<number>, 
+/**
+ * While locked, name the keys in reminders (from names remembered since the last unlock, in memory
+ * only). Off: a locked reminder only says how many keys are due.
+ */
+show_names_when_locked: boolean, 
+/**
+ * Closing the window keeps Keystead running in the system tray, so reminders still fire.
+ */
+close_to_tray: boolean, 
+/**
+ * Start Keystead (in the tray, window hidden) when the user logs in.
+ */
+start_at_login: boolean, };

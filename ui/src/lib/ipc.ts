@@ -62,8 +62,10 @@ export type {
   VaultStatus,
 };
 
-/** The event Rust emits when it locks the vault on its own (idle timer). Payload: null. */
+/** The event Rust emits when it locks the vault on its own (idle timer, tray). Payload: null. */
 export const VAULT_LOCKED_EVENT = "vault-locked";
+/** The event Rust emits when the user clicks a reminder. Payload: the key's id, or null for several keys. */
+export const OPEN_KEY_EVENT = "open-key";
 
 /** A command failed. `unexpected` is the UI's own code for a rejection that was not `{ code, message }`. */
 export class IpcError extends Error {
@@ -156,8 +158,14 @@ export const getSettings = () => call<Settings>("get_settings");
 export const setSettings = (settings: Settings) => call<Settings>("set_settings", { settings });
 export const changePassphrase = (current: string, newPassphrase: string) =>
   call<void>("change_passphrase", { current, newPassphrase });
+export const sendTestNotification = () => call<void>("send_test_notification");
 
 /** Calls `handler` whenever Rust locks the vault on its own. Returns the function that stops listening. */
 export function onVaultLocked(handler: () => void): Promise<UnlistenFn> {
   return listen<null>(VAULT_LOCKED_EVENT, () => handler());
+}
+
+/** Calls `handler` when the user clicked a reminder (Rust has shown the window). */
+export function onOpenKey(handler: (id: string | null) => void): Promise<UnlistenFn> {
+  return listen<string | null>(OPEN_KEY_EVENT, (event) => handler(event.payload));
 }

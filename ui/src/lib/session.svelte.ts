@@ -24,6 +24,8 @@ class Session {
   searchRequests = $state(0);
   /** A message for the whole window (e.g. a failed lock), or null. */
   notice = $state<string | null>(null);
+  /** A key a clicked reminder asked for while locked: opened after unlock. Only an id. */
+  private pendingKey: string | null = null;
 
   exchange(id: string): ExchangeInfo | undefined {
     return this.catalog.find((e) => e.id === id);
@@ -60,10 +62,23 @@ class Session {
       this.catalog = catalog;
       this.settings = settings;
       applyTheme(settings.theme);
+      const wanted = this.pendingKey;
+      this.pendingKey = null;
+      if (wanted !== null) this.openKey(wanted);
     } catch (e) {
       // The unlock screen is gone by now: say it on the main screen.
       if (this.phase === "unlocked") this.notice = `Could not load the keys: ${ipc.toIpcError(e).message}`;
     }
+  }
+
+  /** A clicked reminder: show that key (after unlock when locked), or the keys list for several keys. */
+  openKey(id: string | null): void {
+    if (this.phase !== "unlocked") {
+      this.pendingKey = id;
+      return;
+    }
+    this.view = "keys";
+    if (id !== null && this.keys.some((k) => k.id === id)) this.selectedId = id;
   }
 
   async reloadKeys(): Promise<void> {

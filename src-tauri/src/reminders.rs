@@ -1,0 +1,357 @@
+//! The reminder task: sends a desktop notification when a key reaches one of its reminder thresholds,
+//! whether the vault is locked or not, and keeps the tray's count of due keys current.
+//!
+//! Which reminders are due, what they say and the record that keeps them from repeating are core's
+//! (`keystead_core::reminders`); this module only decides when to look, and shows what core answers.
+//! Locked, core reads the plaintext due dates and the text is generic; unlocked, it names the keys.
+
+use crate::error::AppResult;
+use crate::state::AppState;
+use chrono::{DateTime, Utc};
+use keystead_core::due::DueKind;
+use keystead_core::reminders::{self, next_threshold_at, KeyReminder, Reminder, ReminderText};
+use keystead_core::{KeySummary, Vault};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_notification::NotificationExt;
+use uuid::Uuid;
+
+/// The longest the task sleeps without looking again, even with nothing due for weeks.
+const MAX_SLEEP: Duration = Duration::from_secs(3600);
+/// How often the task wakes to notice a resume from suspend (the wall clock jumped past the next
+/// threshold) or a vault file changed by another process (`keystead add` from a terminal). Two `stat`
+/// calls each time.
+const TICK: Duration = Duration::from_secs(10);
+
+/// What a locked reminder may say about a key when the user chose "show key names while locked",
+/// remembered from the last unlocked look, in memory only.
+#[derive(Clone)]
+struct KeyLabel {
+    name: String,
+    exchange_name: String,
+    kind: DueKind,
+    reason: String,
+}
+
+impl KeyLabel {
+    fn from_summary(k: &KeySummary) -> Option<(Uuid, KeyLabel)> {
+        Some((
+            k.id,
+            KeyLabel {
+                name: k.name.clone(),
+                exchange_name: k.exchange_name.clone(),
+                kind: k.due_kind?,
+                reason: k.due_reason.clone().unwrap_or_default(),
+            },
+        ))
+    }
+}
+
+/// One notification to show: its text and, when it is about one key, which key a click opens.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    pub text: ReminderText,
+    pub key: Option<Uuid>,
+}
+
+/// What one look found: the notification to show (if any), how many keys are due, when to look next.
+struct Look {
+    outgoing: Option<Outgoing>,
+    due_count: usize,
+    next_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Default)]
+pub struct ReminderService {
+    wake: tokio::sync::Notify,
+    labels: Mutex<HashMap<Uuid, KeyLabel>>,
+    /// Notification id → the key it is about (None: about several keys), for a click.
+    shown: Mutex<HashMap<i32, Option<Uuid>>>,
+    next_id: AtomicI32,
+}
+
+impl ReminderService {
+    /// Makes the task look again now (after an unlock, a change of keys or of settings).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Forgets remembered key names (on lock, unless the user wants names while locked).
+    pub fn forget_names(&self) {
+        self.labels
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// The key a clicked notification is about.
+    pub fn key_of_notification(&self, id: i32) -> Option<Uuid> {
+        self.shown
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+            .copied()
+            .flatten()
+    }
+
+    /// Shows a notification through the Tauri notification plugin and remembers which key it is about.
+    pub fn show(&self, app: &AppHandle, outgoing: &Outgoing) -> AppResult<()> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        self.shown
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, outgoing.key);
+        app.notification()
+            .builder()
+            .id(id)
+            .title(&outgoing.text.summary)
+            .body(&outgoing.text.body)
+            .show()
+            .map_err(|e| {
+                crate::error::AppError::new(
+                    crate::error::ErrorCode::Storage,
+                    format!("Could not show a desktop notification: {e}."),
+                )
+            })
+    }
+
+    /// One look at the vault: records and returns what to notify, with the vault locked or not.
+    fn look(&self, state: &AppState, now: DateTime<Utc>) -> AppResult<Look> {
+        let settings = state.settings();
+        let policy = settings.reminder_policy()?;
+        let path = state.vault_path();
+        if !path.is_file() {
+            return Ok(Look {
+                outgoing: None,
+                due_count: 0,
+                next_at: None,
+            });
+        }
+        let outgoing = {
+            let mut guard = state.vault.lock().unwrap_or_else(|e| e.into_inner());
+            match guard.as_mut() {
+                Some(vault) => {
+                    let keys = vault.reminders_to_send(&policy)?;
+                    let sent: Vec<Reminder> = keys.iter().map(|k| k.reminder).collect();
+                    let recorded = vault.record_reminders_sent(&sent)?;
+                    let mut labels = self.labels.lock().unwrap_or_else(|e| e.into_inner());
+                    if settings.show_names_when_locked {
+                        *labels = vault
+                            .list()?
+                            .iter()
+                            .filter_map(KeyLabel::from_summary)
+                            .collect();
+                    } else {
+                        labels.clear();
+                    }
+                    let fresh: Vec<KeyReminder> = keys
+                        .into_iter()
+                        .filter(|k| recorded.contains(&k.reminder))
+                        .collect();
+                    unlocked_notification(&fresh, now)
+                }
+                None => {
+                    drop(guard);
+                    let due = Vault::reminders_locked(&path, &policy, now)?;
+                    let recorded = Vault::record_reminders_locked(&path, &due, now, "app")?;
+                    let labels = self.labels.lock().unwrap_or_else(|e| e.into_inner());
+                    let names = settings.show_names_when_locked.then_some(&*labels);
+                    locked_notification(&recorded, names, now)
+                }
+            }
+        };
+        let dates = Vault::due_dates_locked(&path)?;
+        Ok(Look {
+            outgoing,
+            due_count: dates
+                .iter()
+                .filter(|d| reminders::threshold_reached(&policy, d.due_at, now).is_some())
+                .count(),
+            next_at: next_threshold_at(&policy, &dates, now),
+        })
+    }
+}
+
+/// The notification for reminders recorded while unlocked: names and exchanges.
+pub fn unlocked_notification(fresh: &[KeyReminder], now: DateTime<Utc>) -> Option<Outgoing> {
+    let text = ReminderText::unlocked(fresh, now)?;
+    Some(Outgoing {
+        text,
+        key: single_key(fresh.iter().map(|k| k.reminder.entry_id)),
+    })
+}
+
+/// The notification for reminders recorded while locked: generic, unless the user asked for names and
+/// every key is one whose name is remembered from the last unlock.
+fn locked_notification(
+    recorded: &[Reminder],
+    names: Option<&HashMap<Uuid, KeyLabel>>,
+    now: DateTime<Utc>,
+) -> Option<Outgoing> {
+    let key = single_key(recorded.iter().map(|r| r.entry_id));
+    let named: Option<Vec<KeyReminder>> = names.and_then(|labels| {
+        recorded
+            .iter()
+            .map(|r| {
+                labels.get(&r.entry_id).map(|l| KeyReminder {
+                    reminder: *r,
+                    name: l.name.clone(),
+                    exchange_name: l.exchange_name.clone(),
+                    kind: l.kind,
+                    reason: l.reason.clone(),
+                })
+            })
+            .collect()
+    });
+    let text = match named {
+        Some(keys) => ReminderText::unlocked(&keys, now),
+        None => ReminderText::locked(recorded),
+    }?;
+    Some(Outgoing { text, key })
+}
+
+fn single_key(mut ids: impl Iterator<Item = Uuid>) -> Option<Uuid> {
+    let first = ids.next()?;
+    ids.all(|id| id == first).then_some(first)
+}
+
+/// The modification times of the vault file and its write-ahead log: a change means another process
+/// (or this one) wrote to the vault, and the due dates may have moved.
+fn file_marks(path: &Path) -> (Option<SystemTime>, Option<SystemTime>) {
+    let mtime = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    (mtime(path.to_path_buf()), mtime(PathBuf::from(wal)))
+}
+
+/// Starts the task: one look at start (the catch-up after the app was off or the machine slept), then
+/// one at each threshold, at least hourly, and whenever woken.
+pub fn spawn(app: AppHandle) {
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let state = app.state::<Arc<AppState>>().inner().clone();
+            let service_app = app.clone();
+            let look = tauri::async_runtime::spawn_blocking(move || {
+                let look = state.reminders.look(&state, Utc::now());
+                if let Ok(Look {
+                    outgoing: Some(out),
+                    ..
+                }) = &look
+                {
+                    if let Err(e) = state.reminders.show(&service_app, out) {
+                        eprintln!("keystead: {}", e.message);
+                    }
+                }
+                look
+            })
+            .await;
+            let (next_at, due_count) = match look {
+                Ok(Ok(look)) => (look.next_at, look.due_count),
+                Ok(Err(e)) => {
+                    // A vault being created or replaced, a locked database: look again soon.
+                    eprintln!("keystead: reminders: {}", e.message);
+                    (None, 0)
+                }
+                Err(_) => (None, 0),
+            };
+            crate::tray::show_due_count(&app, due_count);
+            let _ = app.emit("reminders-checked", due_count);
+            wait_for_next_look(&app, next_at).await;
+        }
+    });
+}
+
+async fn wait_for_next_look(app: &AppHandle, next_at: Option<DateTime<Utc>>) {
+    let state = app.state::<Arc<AppState>>().inner().clone();
+    let path = state.vault_path();
+    let marks = file_marks(&path);
+    let settings = state.settings();
+    let give_up = tokio::time::Instant::now() + MAX_SLEEP;
+    loop {
+        // The monotonic clock stops while the machine sleeps; the wall clock does not. Comparing with
+        // the wall clock at every tick is what notices a resume.
+        if next_at.is_some_and(|at| Utc::now() >= at) || tokio::time::Instant::now() >= give_up {
+            return;
+        }
+        tokio::select! {
+            _ = state.reminders.wake.notified() => return,
+            _ = tokio::time::sleep(TICK) => {}
+        }
+        if state.vault_path() != path || file_marks(&path) != marks || state.settings() != settings
+        {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use keystead_core::reminders::Threshold;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap()
+    }
+
+    fn reminder(id: Uuid, days: i64) -> Reminder {
+        Reminder {
+            entry_id: id,
+            due_at: now() + chrono::Duration::days(days) + chrono::Duration::hours(1),
+            threshold: Threshold::DaysLeft(3),
+        }
+    }
+
+    fn label(name: &str) -> KeyLabel {
+        KeyLabel {
+            name: name.into(),
+            exchange_name: "Binance".into(),
+            kind: DueKind::Expiry,
+            reason: "expiry date".into(),
+        }
+    }
+
+    #[test]
+    fn a_locked_reminder_names_no_key_unless_the_user_asked_for_names() {
+        let id = Uuid::now_v7();
+        let labels = HashMap::from([(id, label("binance-main"))]);
+        let generic = locked_notification(&[reminder(id, 2)], None, now()).unwrap();
+        assert_eq!(generic.text.summary, "1 API key needs rotation");
+        assert!(!generic.text.body.contains("binance-main"));
+        assert_eq!(generic.key, Some(id), "a click still opens the key");
+
+        let named = locked_notification(&[reminder(id, 2)], Some(&labels), now()).unwrap();
+        assert_eq!(
+            named.text.summary,
+            "binance-main (Binance) expires in 2 days"
+        );
+    }
+
+    #[test]
+    fn a_key_whose_name_was_never_seen_keeps_the_locked_text_generic() {
+        let (known, unknown) = (Uuid::now_v7(), Uuid::now_v7());
+        let labels = HashMap::from([(known, label("binance-main"))]);
+        let out = locked_notification(
+            &[reminder(known, 2), reminder(unknown, 5)],
+            Some(&labels),
+            now(),
+        )
+        .unwrap();
+        assert_eq!(out.text.summary, "2 API keys need rotation");
+        assert!(!out.text.body.contains("binance-main"));
+        assert_eq!(
+            out.key, None,
+            "a click on a reminder about two keys opens the list"
+        );
+    }
+
+    #[test]
+    fn nothing_recorded_shows_nothing() {
+        assert_eq!(locked_notification(&[], None, now()), None);
+        assert_eq!(unlocked_notification(&[], now()), None);
+    }
+}
