@@ -38,6 +38,21 @@ impl SecretClipboard {
         Ok(())
     }
 
+    /// Copies a value that is not secret (a public sharing key): not marked as ours, never cleared.
+    pub fn copy_public(&self, text: &str) -> Result<(), String> {
+        let mut board = self.board.lock().unwrap_or_else(|e| e.into_inner());
+        if board.is_none() {
+            *board = Some(
+                Clipboard::new().map_err(|e| format!("the clipboard is not available ({e})"))?,
+            );
+        }
+        let cb = board.as_mut().expect("set above");
+        cb.set_text(text.to_string())
+            .map_err(|e| format!("could not copy ({e})"))?;
+        *self.ours.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        Ok(())
+    }
+
     /// Clears the clipboard if it still holds what we put there. Returns whether it cleared.
     pub fn clear_if_ours(&self) -> bool {
         let mut ours = self.ours.lock().unwrap_or_else(|e| e.into_inner());

@@ -21,7 +21,7 @@ use tauri_plugin_autostart::ManagerExt;
 type AppStateRef<'a> = State<'a, Arc<AppState>>;
 
 /// Runs blocking work (key derivation, SQLite, D-Bus) off the async runtime's worker threads.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
     tauri::async_runtime::spawn_blocking(f)

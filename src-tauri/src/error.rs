@@ -23,6 +23,8 @@ pub enum ErrorCode {
     Invalid,
     /// Disk or keyring trouble.
     Storage,
+    /// The file to write exists: the UI asks whether to replace it.
+    FileExists,
 }
 
 #[derive(TS)]

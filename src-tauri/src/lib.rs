@@ -9,6 +9,7 @@ mod commands;
 mod error;
 mod reminders;
 mod settings;
+mod sharing;
 mod state;
 mod tray;
 mod types;
@@ -57,6 +58,8 @@ pub fn run() {
     keystead_core::process::harden();
     tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
+        // File choosers for share files, opened from Rust only (no webview permission).
+        .plugin(tauri_plugin_dialog::init())
         .plugin(
             tauri_plugin_autostart::Builder::new()
                 .args([MINIMIZED_ARG])
@@ -125,6 +128,19 @@ pub fn run() {
             commands::set_settings,
             commands::change_passphrase,
             commands::send_test_notification,
+            sharing::sharing_key,
+            sharing::copy_sharing_key,
+            sharing::list_contacts,
+            sharing::add_contact,
+            sharing::rename_contact,
+            sharing::remove_contact,
+            sharing::default_share_path,
+            sharing::choose_share_file,
+            sharing::share_export,
+            sharing::share_file_needs_passphrase,
+            sharing::share_preview,
+            sharing::share_apply,
+            sharing::share_cancel,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Keystead");

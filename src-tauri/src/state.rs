@@ -4,6 +4,7 @@ use crate::clipboard::SecretClipboard;
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::reminders::ReminderService;
 use crate::settings::Settings;
+use keystead_core::share::OpenedShare;
 use keystead_core::Vault;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -16,6 +17,8 @@ pub struct AppState {
     pub settings: Mutex<Settings>,
     pub clipboard: SecretClipboard,
     pub reminders: ReminderService,
+    /// A share file opened for import, between preview and apply. Holds secrets: dropped on lock.
+    pending_share: Mutex<Option<OpenedShare>>,
     last_activity: Mutex<Instant>,
     failures: Mutex<Failures>,
 }
@@ -36,6 +39,7 @@ impl AppState {
             settings: Mutex::new(settings),
             clipboard: SecretClipboard::default(),
             reminders: ReminderService::default(),
+            pending_share: Mutex::new(None),
             last_activity: Mutex::new(Instant::now()),
             failures: Mutex::new(Failures::default()),
         }
@@ -97,6 +101,17 @@ impl AppState {
         out
     }
 
+    pub fn set_pending_share(&self, opened: Option<OpenedShare>) {
+        *self.pending_share.lock().unwrap_or_else(|e| e.into_inner()) = opened;
+    }
+
+    pub fn take_pending_share(&self) -> Option<OpenedShare> {
+        self.pending_share
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
     pub fn is_unlocked(&self) -> bool {
         self.vault
             .lock()
@@ -108,6 +123,7 @@ impl AppState {
     pub fn lock(&self, reason: &str) -> bool {
         let vault = self.vault.lock().unwrap_or_else(|e| e.into_inner()).take();
         self.clipboard.clear_if_ours();
+        self.set_pending_share(None);
         if !self.settings().show_names_when_locked {
             self.reminders.forget_names();
         }

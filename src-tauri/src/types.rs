@@ -157,3 +157,34 @@ pub enum AuditExportFormat {
     Json,
     Csv,
 }
+
+/// A share file to make: which keys, for whom, where.
+#[derive(TS)]
+#[ts(export)]
+#[derive(Deserialize)]
+pub struct ShareExportInput {
+    /// Key ids.
+    pub keys: Vec<String>,
+    /// Contact names and/or age1… / keystead-share1 keys.
+    pub to: Vec<String>,
+    /// A passphrase instead of recipients (sent once, moved into a secret type).
+    pub passphrase: Option<String>,
+    pub armor: bool,
+    /// Ids of withdraw-enabled keys the user confirmed one by one.
+    pub confirm_withdraw: Vec<String>,
+    /// How the recipient sees the sender named (unverified; the signature is what counts).
+    pub sender_name: Option<String>,
+    /// Full path of the file to write.
+    pub path: String,
+    /// Replace an existing file at `path`.
+    pub overwrite: bool,
+}
+
+/// What an export wrote, and where.
+#[derive(TS)]
+#[ts(export)]
+#[derive(Serialize)]
+pub struct ShareExportResult {
+    pub summary: keystead_core::share::ShareExportSummary,
+    pub path: String,
+}

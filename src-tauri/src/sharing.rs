@@ -1,0 +1,297 @@
+//! Commands for team sharing: my sharing key, contacts, share files out and in. Rules live in
+//! keystead-core (`share`, `Vault::share_*`); these take typed input, call core and map the error.
+//!
+//! An opened share file holds secrets: it stays in Rust (`AppState::pending_share`) between preview and
+//! apply, and is dropped on apply, cancel and lock. The webview only ever sees the preview.
+
+use crate::commands::blocking;
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::state::AppState;
+use crate::types::{ShareExportInput, ShareExportResult};
+use keystead_core::share::{
+    self, Contact, ImportChoice, ShareExport, ShareImportSummary, SharePreview, SharingKeyInfo,
+};
+use secrecy::SecretString;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_dialog::DialogExt;
+
+type AppStateRef<'a> = State<'a, Arc<AppState>>;
+
+/// The file name offered for a new share file.
+fn suggested_name(now: chrono::DateTime<chrono::Utc>, armor: bool) -> String {
+    format!(
+        "keystead-share-{}.{}",
+        now.format("%Y%m%d-%H%M"),
+        if armor { "age.txt" } else { "age" }
+    )
+}
+
+/// A path the user typed: absolute, in an existing folder.
+fn checked_path(text: &str) -> AppResult<PathBuf> {
+    let path = PathBuf::from(text.trim());
+    if path.as_os_str().is_empty() || !path.is_absolute() {
+        return Err(AppError::invalid(
+            "Give the share file's full path, e.g. /home/you/Downloads/keystead-share.age.",
+        ));
+    }
+    if path.is_dir() {
+        return Err(AppError::invalid(format!(
+            "{} is a folder: give a file name in it.",
+            path.display()
+        )));
+    }
+    Ok(path)
+}
+
+/// Reads a share file, refusing a huge one before reading it.
+fn read_share_file(path: &Path) -> AppResult<Vec<u8>> {
+    let meta = std::fs::metadata(path).map_err(|e| {
+        AppError::invalid(format!(
+            "Could not open {}: {e}. Check the path.",
+            path.display()
+        ))
+    })?;
+    if meta.len() > share::MAX_FILE_BYTES as u64 {
+        return Err(AppError::invalid(format!(
+            "{} is {} MiB: a share file is at most {} MiB. Is it the right file?",
+            path.display(),
+            meta.len() / (1024 * 1024),
+            share::MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    std::fs::read(path).map_err(|e| {
+        AppError::new(
+            ErrorCode::Storage,
+            format!("Could not read {}: {e}.", path.display()),
+        )
+    })
+}
+
+#[tauri::command]
+pub async fn sharing_key(state: AppStateRef<'_>) -> AppResult<SharingKeyInfo> {
+    let state = state.inner().clone();
+    blocking(move || state.with_vault(|v| Ok(v.sharing_key()?))).await
+}
+
+/// Copies my sharing key (public) to the clipboard. Not a secret: not cleared later.
+#[tauri::command]
+pub async fn copy_sharing_key(state: AppStateRef<'_>) -> AppResult<()> {
+    let state = state.inner().clone();
+    blocking(move || {
+        let key = state.with_vault(|v| Ok(v.sharing_key()?))?;
+        state
+            .clipboard
+            .copy_public(&key.sharing_key)
+            .map_err(|e| AppError::new(ErrorCode::Storage, format!("Could not copy: {e}.")))
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn list_contacts(state: AppStateRef<'_>) -> AppResult<Vec<Contact>> {
+    let state = state.inner().clone();
+    blocking(move || state.with_vault(|v| Ok(v.contacts()?))).await
+}
+
+#[tauri::command]
+pub async fn add_contact(state: AppStateRef<'_>, name: String, key: String) -> AppResult<Contact> {
+    let state = state.inner().clone();
+    blocking(move || state.with_vault(|v| Ok(v.add_contact(&name, &key)?))).await
+}
+
+#[tauri::command]
+pub async fn rename_contact(
+    state: AppStateRef<'_>,
+    name: String,
+    new_name: String,
+) -> AppResult<Contact> {
+    let state = state.inner().clone();
+    blocking(move || state.with_vault(|v| Ok(v.rename_contact(&name, &new_name)?))).await
+}
+
+#[tauri::command]
+pub async fn remove_contact(state: AppStateRef<'_>, name: String) -> AppResult<Contact> {
+    let state = state.inner().clone();
+    blocking(move || state.with_vault(|v| Ok(v.remove_contact(&name)?))).await
+}
+
+/// Where a new share file goes unless the user picks another place: the Downloads folder.
+#[tauri::command]
+pub async fn default_share_path(app: AppHandle, armor: bool) -> AppResult<String> {
+    let dir = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir())
+        .map_err(|e| AppError::new(ErrorCode::Storage, format!("No folder to save into: {e}.")))?;
+    Ok(dir
+        .join(suggested_name(chrono::Utc::now(), armor))
+        .display()
+        .to_string())
+}
+
+/// The desktop's file chooser, shown from Rust (the webview has no file-system access). `None` when the
+/// user cancels.
+#[tauri::command]
+pub async fn choose_share_file(
+    app: AppHandle,
+    save: bool,
+    current: Option<String>,
+) -> AppResult<Option<String>> {
+    blocking(move || {
+        let mut dialog = app
+            .dialog()
+            .file()
+            .add_filter("Keystead share files", &["age", "txt"]);
+        if let Some(current) = current.map(PathBuf::from) {
+            if let Some(dir) = current.parent().filter(|d| d.is_dir()) {
+                dialog = dialog.set_directory(dir);
+            }
+            if let Some(name) = current.file_name().filter(|_| save) {
+                dialog = dialog.set_file_name(name.to_string_lossy());
+            }
+        }
+        let picked = if save {
+            dialog.set_title("Save share file").blocking_save_file()
+        } else {
+            dialog.set_title("Open share file").blocking_pick_file()
+        };
+        Ok(picked
+            .and_then(|p| p.into_path().ok())
+            .map(|p| p.display().to_string()))
+    })
+    .await
+}
+
+/// Makes a share file of the chosen keys for the chosen people (or a passphrase) and writes it
+/// atomically. The export is audited (which keys, to whom) before the file is written.
+#[tauri::command]
+pub async fn share_export(
+    state: AppStateRef<'_>,
+    input: ShareExportInput,
+) -> AppResult<ShareExportResult> {
+    let path = checked_path(&input.path)?;
+    if path.exists() && !input.overwrite {
+        return Err(AppError::new(
+            ErrorCode::FileExists,
+            format!(
+                "{} already exists. Replace it, or choose another name.",
+                path.display()
+            ),
+        ));
+    }
+    if !path.parent().is_some_and(Path::is_dir) {
+        return Err(AppError::invalid(format!(
+            "The folder of {} does not exist.",
+            path.display()
+        )));
+    }
+    let request = ShareExport {
+        keys: input.keys,
+        to: input.to,
+        passphrase: input.passphrase.map(SecretString::from),
+        armor: input.armor,
+        confirm_withdraw: input.confirm_withdraw,
+        sender_name: input.sender_name.filter(|n| !n.trim().is_empty()),
+        scrypt_work_factor: None,
+    };
+    let state = state.inner().clone();
+    blocking(move || {
+        let exported = state.with_vault(|v| Ok(v.share_export(&request)?))?;
+        share::write_file(&path, &exported.bytes, input.overwrite)?;
+        Ok(ShareExportResult {
+            summary: exported.summary,
+            path: path.display().to_string(),
+        })
+    })
+    .await
+}
+
+/// Whether a share file is protected by a passphrase (then `share_preview` needs one).
+#[tauri::command]
+pub async fn share_file_needs_passphrase(path: String) -> AppResult<bool> {
+    let path = checked_path(&path)?;
+    blocking(move || Ok(share::is_passphrase_protected(&read_share_file(&path)?)?)).await
+}
+
+/// Opens a share file (decrypt, verify, validate, all in memory) and answers what importing it would do.
+/// The opened file waits in Rust for `share_apply`.
+#[tauri::command]
+pub async fn share_preview(
+    state: AppStateRef<'_>,
+    path: String,
+    passphrase: Option<String>,
+) -> AppResult<SharePreview> {
+    let path = checked_path(&path)?;
+    let passphrase = passphrase.map(SecretString::from);
+    let state = state.inner().clone();
+    blocking(move || {
+        let bytes = read_share_file(&path)?;
+        state.with_vault(|v| {
+            let opened = v.share_open(&bytes, passphrase.as_ref())?;
+            let preview = v.share_preview(&opened)?;
+            state.set_pending_share(Some(opened));
+            Ok(preview)
+        })
+    })
+    .await
+}
+
+/// Applies the previewed file with one choice per entry, in one transaction. Nothing changes on error,
+/// and the previewed file stays open so the user can choose again.
+#[tauri::command]
+pub async fn share_apply(
+    state: AppStateRef<'_>,
+    choices: Vec<ImportChoice>,
+) -> AppResult<ShareImportSummary> {
+    let state = state.inner().clone();
+    blocking(move || {
+        let opened = state.take_pending_share().ok_or_else(|| {
+            AppError::invalid("No share file is open: open it again to see its preview.")
+        })?;
+        let applied = state.change_keys(|v| Ok(v.share_apply(&opened, &choices)?));
+        if applied.is_err() {
+            state.set_pending_share(Some(opened));
+        }
+        applied
+    })
+    .await
+}
+
+/// Forgets the previewed file (its secrets are wiped).
+#[tauri::command]
+pub async fn share_cancel(state: AppStateRef<'_>) -> AppResult<()> {
+    state.set_pending_share(None);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn share_files_are_named_by_time_and_armor() {
+        let at = chrono::Utc.with_ymd_and_hms(2026, 11, 28, 9, 5, 0).unwrap();
+        assert_eq!(
+            suggested_name(at, false),
+            "keystead-share-20261128-0905.age"
+        );
+        assert_eq!(
+            suggested_name(at, true),
+            "keystead-share-20261128-0905.age.txt"
+        );
+    }
+
+    #[test]
+    fn a_relative_path_or_a_folder_is_refused_with_what_to_give() {
+        assert!(checked_path("share.age")
+            .unwrap_err()
+            .message
+            .contains("full path"));
+        let dir = tempfile::tempdir().unwrap();
+        let err = checked_path(&dir.path().display().to_string()).unwrap_err();
+        assert!(err.message.contains("is a folder"), "{}", err.message);
+    }
+}
