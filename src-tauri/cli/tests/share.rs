@@ -220,12 +220,19 @@ fn keys_exported_from_one_vault_import_into_another_after_a_dry_run() {
     // The same file again: everything identical, nothing to do.
     let again = b.run(&["share", "import", file, "--yes"]).ok();
     assert!(again.stdout.contains("identical"), "{}", again.describe());
-    let imported: Vec<Value> = b
+    let (imported, per_key): (Vec<Value>, Vec<Value>) = b
         .changes()
         .into_iter()
         .filter(|e| e["action"] == "share_imported")
-        .collect();
-    assert_eq!(imported.len(), 1, "{imported:#?}");
+        .partition(|e| e["key_name"].is_null());
+    assert_eq!(imported.len(), 1, "one import: {imported:#?}");
+    assert!(
+        !per_key.is_empty()
+            && per_key.iter().all(|e| e["detail"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("added from contact alice"))),
+        "each imported key's history names the sender: {per_key:#?}"
+    );
     let detail = imported[0]["detail"].as_str().unwrap();
     assert!(
         detail.contains("from contact alice") && detail.contains("okx-hot"),

@@ -229,6 +229,30 @@ fn keys_travel_from_one_vault_to_a_contact_with_metadata_secrets_and_sender() {
         import_detail.contains("added: binance-main, okx-bot"),
         "{import_detail}"
     );
+    // Each key's own history says it left one vault and came into the other.
+    let history = |d: &Desk, name: &str| -> Vec<(AuditAction, String)> {
+        d.vault
+            .audit_log()
+            .unwrap()
+            .into_iter()
+            .filter(|r| r.event.key_name.as_deref() == Some(name))
+            .map(|r| (r.event.action, r.event.detail.unwrap_or_default()))
+            .collect()
+    };
+    for name in ["binance-main", "okx-bot"] {
+        let sent = history(&a, name);
+        assert!(
+            sent.iter()
+                .any(|(act, d)| *act == AuditAction::ShareExported && d.contains("contact bob")),
+            "{name}: {sent:?}"
+        );
+        let got = history(&b, name);
+        assert!(
+            got.iter().any(|(act, d)| *act == AuditAction::ShareImported
+                && d.starts_with("added from contact alice")),
+            "{name}: {got:?}"
+        );
+    }
     for d in [&a, &b] {
         assert!(d.vault.verify_audit().unwrap().intact());
         assert!(d.vault.integrity_problems().unwrap().is_empty());

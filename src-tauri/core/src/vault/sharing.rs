@@ -587,7 +587,14 @@ impl Vault {
             if !withdraw.is_empty() {
                 detail += &format!("; withdraw confirmed for: {}", withdraw.join(", "));
             }
-            tx.audit(AuditAction::ShareExported, None, Some(detail))?;
+            // One event per key, so each key's own history shows that its secrets left the vault.
+            for (entry, _) in &chosen {
+                tx.audit(
+                    AuditAction::ShareExported,
+                    Some(entry),
+                    Some(detail.clone()),
+                )?;
+            }
             Ok(ExportedShare {
                 summary: ShareExportSummary {
                     keys: key_names,
@@ -701,6 +708,11 @@ impl Vault {
                             .filter(|id| !entries.iter().any(|(e, _)| e.id == *id))
                             .unwrap_or_else(|| tx.new_key_id());
                         let entry = tx.import_new(shared, id, name.clone())?;
+                        tx.audit(
+                            AuditAction::ShareImported,
+                            Some(&entry),
+                            Some(format!("added from {from}")),
+                        )?;
                         summary.added.push(entry.name.clone());
                         entries.push((entry, 1));
                     }
@@ -721,6 +733,11 @@ impl Vault {
                         };
                         let id = tx.new_key_id();
                         let entry = tx.import_new(shared, id, new_name.clone())?;
+                        tx.audit(
+                            AuditAction::ShareImported,
+                            Some(&entry),
+                            Some(format!("added from {from}")),
+                        )?;
                         if new_name != *name {
                             kept_both.push(format!("{name} as '{new_name}'"));
                         }
@@ -742,6 +759,11 @@ impl Vault {
                             return Err(Error::DuplicateName { name: name.clone() });
                         }
                         let updated = tx.import_replace(shared, old, generation, &from)?;
+                        tx.audit(
+                            AuditAction::ShareImported,
+                            Some(&updated.0),
+                            Some(format!("replaced from {from}")),
+                        )?;
                         summary.replaced.push(updated.0.name.clone());
                         if let Some(slot) = entries.iter_mut().find(|(e, _)| e.id == updated.0.id) {
                             *slot = updated;
