@@ -8,6 +8,9 @@
 //! - `verify_audit/{100000,1000000}`: a full walk of the audit HMAC chain of that many entries.
 //! - `unlock/empty_vault`: a full `Vault::unlock` of a vault with no keys, i.e. about the Argon2id cost at
 //!   the floor that the two groups above leave out.
+//! - `reminders/{locked,unlocked}/10000`: one look of the app's reminder task at a vault of 10,000 keys
+//!   with due dates: locked, from the plaintext due dates and the sent-reminder records (no key); unlocked,
+//!   decrypting every entry to name the keys. Nothing is recorded, so every iteration finds the same work.
 //!
 //! Each vault is built once per size, on first use (a `--bench` filter that skips a size skips building
 //! it), in a temporary directory and outside the timed code.
@@ -171,6 +174,35 @@ fn unlock_empty(c: &mut Criterion) {
     group.finish();
 }
 
+fn reminder_looks(c: &mut Criterion) {
+    use keystead_core::reminders::ReminderPolicy;
+    let mut group = c.benchmark_group("reminders");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    let n = 10_000usize;
+    let mut fixture = Fixture::new(n, 0);
+    let policy = ReminderPolicy::default();
+    group.bench_with_input(BenchmarkId::new("locked", n), &n, |b, _| {
+        let path = fixture.vault().path().to_path_buf();
+        b.iter(|| {
+            let due = Vault::reminders_locked(&path, &policy, chrono::Utc::now()).expect("look");
+            assert!(!due.is_empty());
+            black_box(due)
+        })
+    });
+    group.bench_with_input(BenchmarkId::new("unlocked", n), &n, |b, _| {
+        let vault = fixture.vault();
+        b.iter(|| {
+            let due = vault.reminders_to_send(&policy).expect("look");
+            assert!(!due.is_empty());
+            black_box(due)
+        })
+    });
+    group.finish();
+}
+
 fn main() {
     if let Some(path) = std::env::var_os("KEYSTEAD_BENCH_WRITE_VAULT") {
         let keys = env_count("KEYSTEAD_BENCH_KEYS").unwrap_or(0);
@@ -182,5 +214,6 @@ fn main() {
     open_and_list(&mut c);
     verify_audit(&mut c);
     unlock_empty(&mut c);
+    reminder_looks(&mut c);
     c.final_summary();
 }
