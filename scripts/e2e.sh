@@ -13,7 +13,7 @@ source scripts/deps.sh
 ensure_build_deps
 apt_install webkit2gtk-driver xvfb xauth imagemagick x11-utils dbus dbus-x11 at-spi2-core gnome-keyring xclip \
   curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev libayatana-appindicator3-dev \
-  xdotool python3-dbus python3-gi python3-xlib
+  xdotool python3-dbus python3-gi python3-xlib iproute2
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked
 if ! command -v node >/dev/null 2>&1; then
   apt_install nodejs npm
@@ -59,17 +59,30 @@ export PATH="$CARGO_HOME/bin:$PATH"
 # Debian's Python, which has the python3-dbus, -gi and -xlib packages (a pyenv python3 may come first).
 export E2E_PYTHON=/usr/bin/python3
 export APP_BIN="$app_bin" CLI_BIN="$cli_bin" SCREENSHOT_DIR="$screenshots" E2E_LOGS="$logs" E2E_REPO="$repo"
-export E2E_PORT="${E2E_PORT:-4444}"
+# Two free ports in a row for tauri-driver and WebKitWebDriver, so two runs on one machine do not collide.
+free_port_pair() {
+  local p
+  for p in $(seq 4444 2 4644); do
+    if ! ss -ltnH "( sport = :$p or sport = :$((p + 1)) )" 2>/dev/null | grep -q .; then
+      echo "$p"
+      return
+    fi
+  done
+  echo 4444
+}
+export E2E_PORT="${E2E_PORT:-$(free_port_pair)}"
 export WEBDRIVER_URL="http://127.0.0.1:$E2E_PORT/"
 export TAURI_DRIVER="$(command -v tauri-driver)"
 
 echo "== End-to-end tests (Xvfb, D-Bus, gnome-keyring, a recording notification server, tauri-driver on port $E2E_PORT)" >&2
 start=$(date +%s)
 set +e
-xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- bash -c '
+# A throw-away HOME set before the D-Bus session starts, so services it starts on demand write there too.
+e2e_home=$(mktemp -d /tmp/keystead-e2e-home.XXXXXX)
+HOME="$e2e_home" XDG_CONFIG_HOME="$e2e_home/.config" XDG_DATA_HOME="$e2e_home/.local/share" \
+  XDG_CACHE_HOME="$e2e_home/.cache" \
+  xvfb-run -a -s "-screen 0 1280x800x24 -nolisten tcp" dbus-run-session -- bash -c '
   set -uo pipefail
-  export HOME=$(mktemp -d /tmp/keystead-e2e-home.XXXXXX)
-  export XDG_CONFIG_HOME="$HOME/.config" XDG_DATA_HOME="$HOME/.local/share" XDG_CACHE_HOME="$HOME/.cache"
   unset KEYSTEAD_VAULT
   eval "$(printf e2e-pass | gnome-keyring-daemon --unlock --components=secrets)"
   # The desktop notification server: records every notification to a JSON-lines file. It must own the

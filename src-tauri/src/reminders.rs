@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 use tauri_plugin_notification::NotificationExt;
 use uuid::Uuid;
 
@@ -228,12 +228,18 @@ fn file_marks(path: &Path) -> (Option<SystemTime>, Option<SystemTime>) {
     (mtime(path.to_path_buf()), mtime(PathBuf::from(wal)))
 }
 
+/// After a failed look (a vault file being written by another process, a full disk), the next one.
+const RETRY_AFTER_ERROR: Duration = Duration::from_secs(30);
+
 /// Starts the task: one look at start (the catch-up after the app was off or the machine slept), then
 /// one at each threshold, at least hourly, and whenever woken.
 pub fn spawn(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
         loop {
             let state = app.state::<Arc<AppState>>().inner().clone();
+            // Taken before the look, so a write that lands during it is still noticed afterwards.
+            let path = state.vault_path();
+            let marks = file_marks(&path);
             let service_app = app.clone();
             let look = tauri::async_runtime::spawn_blocking(move || {
                 let look = state.reminders.look(&state, Utc::now());
@@ -249,26 +255,30 @@ pub fn spawn(app: AppHandle) {
                 look
             })
             .await;
-            let (next_at, due_count) = match look {
-                Ok(Ok(look)) => (look.next_at, look.due_count),
-                Ok(Err(e)) => {
-                    // A vault being created or replaced, a locked database: look again soon.
-                    eprintln!("keystead: reminders: {}", e.message);
-                    (None, 0)
+            let retry = Utc::now() + RETRY_AFTER_ERROR;
+            let next_at = match look {
+                Ok(Ok(look)) => {
+                    crate::tray::show_due_count(&app, look.due_count);
+                    look.next_at
                 }
-                Err(_) => (None, 0),
+                Ok(Err(e)) => {
+                    eprintln!("keystead: reminders: {}", e.message);
+                    Some(retry)
+                }
+                Err(_) => Some(retry),
             };
-            crate::tray::show_due_count(&app, due_count);
-            let _ = app.emit("reminders-checked", due_count);
-            wait_for_next_look(&app, next_at).await;
+            wait_for_next_look(&app, &path, marks, next_at).await;
         }
     });
 }
 
-async fn wait_for_next_look(app: &AppHandle, next_at: Option<DateTime<Utc>>) {
+async fn wait_for_next_look(
+    app: &AppHandle,
+    path: &Path,
+    marks: (Option<SystemTime>, Option<SystemTime>),
+    next_at: Option<DateTime<Utc>>,
+) {
     let state = app.state::<Arc<AppState>>().inner().clone();
-    let path = state.vault_path();
-    let marks = file_marks(&path);
     let settings = state.settings();
     let give_up = tokio::time::Instant::now() + MAX_SLEEP;
     loop {
@@ -281,8 +291,7 @@ async fn wait_for_next_look(app: &AppHandle, next_at: Option<DateTime<Utc>>) {
             _ = state.reminders.wake.notified() => return,
             _ = tokio::time::sleep(TICK) => {}
         }
-        if state.vault_path() != path || file_marks(&path) != marks || state.settings() != settings
-        {
+        if state.vault_path() != path || file_marks(path) != marks || state.settings() != settings {
             return;
         }
     }

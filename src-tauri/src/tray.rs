@@ -91,3 +91,15 @@ pub fn quit(app: &AppHandle) {
     state.lock("app closed");
     app.exit(0);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::due_text;
+
+    #[test]
+    fn the_tray_says_how_many_keys_are_due_in_words() {
+        assert_eq!(due_text(0), "No API keys due");
+        assert_eq!(due_text(1), "1 API key due");
+        assert_eq!(due_text(12), "12 API keys due");
+    }
+}

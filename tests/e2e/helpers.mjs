@@ -1,7 +1,7 @@
 // Helpers for the end-to-end tests: start the real Keystead app through tauri-driver (WebDriver), find
 // elements by their data-testid, wait with timeouts, save screenshots, read the X11 clipboard.
 // Run through scripts/e2e.sh, which builds the app and starts Xvfb, D-Bus, gnome-keyring and tauri-driver.
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, homedir } from "node:os";
 import path from "node:path";
@@ -52,7 +52,15 @@ export async function startApp({ vault: existing = null, settings = SETTINGS } =
     .build();
   const quit = async () => {
     try {
-      await driver.quit();
+      // WebDriver may wait forever on a window hidden in the tray: then end the app as the OS would.
+      const ended = await Promise.race([driver.quit().then(() => true, () => false), sleep(20_000).then(() => false)]);
+      if (!ended) {
+        try {
+          execFileSync("pkill", ["-TERM", "-f", APP_BIN]);
+        } catch {
+          // Already gone.
+        }
+      }
     } finally {
       if (dir !== null) rmSync(dir, { recursive: true, force: true });
     }
@@ -249,7 +257,9 @@ export function stepsOf(getDriver, defaultTimeout = 60_000) {
         failed = name;
         const driver = getDriver();
         if (driver) {
-          await screenshot(driver, `failed-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`).catch(() => undefined);
+          // A window hidden in the tray may never answer a screenshot: do not let that hide the failure.
+          const shot = screenshot(driver, `failed-${name.replace(/[^a-z0-9]+/gi, "-").slice(0, 40)}`);
+          await Promise.race([shot.catch(() => undefined), sleep(5000)]);
         }
         throw e;
       }
