@@ -58,8 +58,6 @@ pub fn run() {
     keystead_core::process::harden();
     tauri::Builder::default()
         .plugin(tauri_plugin_notification::init())
-        // File choosers for share files, opened from Rust only (no webview permission).
-        .plugin(tauri_plugin_dialog::init())
         .plugin(
             tauri_plugin_autostart::Builder::new()
                 .args([MINIMIZED_ARG])

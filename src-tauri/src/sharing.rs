@@ -15,7 +15,6 @@ use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tauri::{AppHandle, Manager, State};
-use tauri_plugin_dialog::DialogExt;
 
 type AppStateRef<'a> = State<'a, Arc<AppState>>;
 
@@ -139,11 +138,22 @@ pub async fn choose_share_file(
     save: bool,
     current: Option<String>,
 ) -> AppResult<Option<String>> {
-    blocking(move || {
-        let mut dialog = app
-            .dialog()
-            .file()
-            .add_filter("Keystead share files", &["age", "txt"]);
+    type Picked =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Option<rfd::FileHandle>> + Send>>;
+    let (tx, rx) = tokio::sync::oneshot::channel::<Option<PathBuf>>();
+    let window = app.get_webview_window("main");
+    // GTK dialogs are made on the main thread; the answer is awaited elsewhere.
+    app.run_on_main_thread(move || {
+        let mut dialog = rfd::AsyncFileDialog::new()
+            .add_filter("Keystead share files", &["age", "txt"])
+            .set_title(if save {
+                "Save share file"
+            } else {
+                "Open share file"
+            });
+        if let Some(w) = &window {
+            dialog = dialog.set_parent(w);
+        }
         if let Some(current) = current.map(PathBuf::from) {
             if let Some(dir) = current.parent().filter(|d| d.is_dir()) {
                 dialog = dialog.set_directory(dir);
@@ -152,16 +162,23 @@ pub async fn choose_share_file(
                 dialog = dialog.set_file_name(name.to_string_lossy());
             }
         }
-        let picked = if save {
-            dialog.set_title("Save share file").blocking_save_file()
+        let picked: Picked = if save {
+            Box::pin(dialog.save_file())
         } else {
-            dialog.set_title("Open share file").blocking_pick_file()
+            Box::pin(dialog.pick_file())
         };
-        Ok(picked
-            .and_then(|p| p.into_path().ok())
-            .map(|p| p.display().to_string()))
+        std::thread::spawn(move || {
+            let path = tauri::async_runtime::block_on(picked).map(|h| h.path().to_path_buf());
+            let _ = tx.send(path);
+        });
     })
-    .await
+    .map_err(|e| {
+        AppError::new(
+            ErrorCode::Storage,
+            format!("Could not show the file chooser: {e}."),
+        )
+    })?;
+    Ok(rx.await.ok().flatten().map(|p| p.display().to_string()))
 }
 
 /// Makes a share file of the chosen keys for the chosen people (or a passphrase) and writes it
