@@ -77,6 +77,11 @@ describe("auditSentence", () => {
     expect(actionFamily("share_exported")).toBe("secret");
     const imported = rec({ action: "share_imported", key_name: null, detail: "from alice; added: okx-bot" });
     expect(auditSentence(imported)).toBe("Imported keys from a share file (from alice; added: okx-bot).");
+    // The per-key events name their key, as every other key event does.
+    const one = rec({ action: "share_imported", key_name: "okx-bot", detail: "added from alice (AB12-CD34-EF56-7890)" });
+    expect(auditSentence(one)).toBe("Imported “okx-bot” from a share file (added from alice (AB12-CD34-EF56-7890)).");
+    const sent = rec({ action: "share_exported", key_name: "binance-main", detail: "keys: binance-main; to: bob" });
+    expect(auditSentence(sent)).toBe("Shared “binance-main” in a share file (keys: binance-main; to: bob).");
     expect(actionLabel("contact_added")).toBe("Contact added");
   });
 

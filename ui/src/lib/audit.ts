@@ -116,10 +116,14 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
       return withDetail("Renamed a contact", detail);
     case "contact_removed":
       return withDetail("Removed a contact", detail);
+    // Per key (its own history shows its secrets left or arrived) or, for an import, one summary event.
     case "share_exported":
-      return withDetail("Exported keys to a share file", detail);
+      return withDetail(name === null ? "Exported keys to a share file" : `Shared ${quoted(name)} in a share file`, detail);
     case "share_imported":
-      return withDetail("Imported keys from a share file", detail);
+      return withDetail(
+        name === null ? "Imported keys from a share file" : `Imported ${quoted(name)} from a share file`,
+        detail,
+      );
     default: {
       const label = actionLabel(action);
       const subject = name === null ? label : `${label}: ${quoted(name)}`;

@@ -28,6 +28,30 @@ describe("ipc", () => {
     expect(invoke).toHaveBeenLastCalledWith("lock", undefined);
   });
 
+  it("sends the sharing commands' arguments under the names Rust expects", async () => {
+    invoke.mockResolvedValue(undefined);
+    await ipc.renameContact("bob", "Bob K.");
+    expect(invoke).toHaveBeenLastCalledWith("rename_contact", { name: "bob", newName: "Bob K." });
+    await ipc.chooseShareFile(true, null);
+    expect(invoke).toHaveBeenLastCalledWith("choose_share_file", { save: true, current: null });
+    await ipc.sharePreview("/tmp/s.age", null);
+    expect(invoke).toHaveBeenLastCalledWith("share_preview", { path: "/tmp/s.age", passphrase: null });
+    await ipc.shareApply(["add", "skip"]);
+    expect(invoke).toHaveBeenLastCalledWith("share_apply", { choices: ["add", "skip"] });
+    const input = {
+      keys: ["k1"],
+      to: ["bob"],
+      passphrase: null,
+      armor: false,
+      confirm_withdraw: [],
+      sender_name: null,
+      path: "/tmp/s.age",
+      overwrite: false,
+    };
+    await ipc.shareExport(input);
+    expect(invoke).toHaveBeenLastCalledWith("share_export", { input });
+  });
+
   it("rethrows { code, message } as an IpcError", async () => {
     invoke.mockRejectedValue({ code: "step_up_required", message: "enter the vault passphrase" });
     const error = await ipc.revealSecret("id", "secret", null, null).catch((e: unknown) => e);

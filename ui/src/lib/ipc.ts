@@ -10,6 +10,7 @@ import type { AuditAction } from "../bindings/AuditAction";
 import type { AuditExportFormat } from "../bindings/AuditExportFormat";
 import type { AuditRecord } from "../bindings/AuditRecord";
 import type { AuditStatus } from "../bindings/AuditStatus";
+import type { Contact } from "../bindings/Contact";
 import type { CopyResult } from "../bindings/CopyResult";
 import type { CredentialField } from "../bindings/CredentialField";
 import type { DueKind } from "../bindings/DueKind";
@@ -18,6 +19,7 @@ import type { EditKeyInput } from "../bindings/EditKeyInput";
 import type { Environment } from "../bindings/Environment";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { ExchangeInfo } from "../bindings/ExchangeInfo";
+import type { ImportChoice } from "../bindings/ImportChoice";
 import type { IncidentStep } from "../bindings/IncidentStep";
 import type { KeyDetail } from "../bindings/KeyDetail";
 import type { KeyStatus } from "../bindings/KeyStatus";
@@ -29,6 +31,15 @@ import type { Scope } from "../bindings/Scope";
 import type { SecretInput } from "../bindings/SecretInput";
 import type { SecretVersionInfo } from "../bindings/SecretVersionInfo";
 import type { Settings } from "../bindings/Settings";
+import type { ShareEntryStatus } from "../bindings/ShareEntryStatus";
+import type { ShareExportInput } from "../bindings/ShareExportInput";
+import type { ShareExportResult } from "../bindings/ShareExportResult";
+import type { ShareExportSummary } from "../bindings/ShareExportSummary";
+import type { ShareImportSummary } from "../bindings/ShareImportSummary";
+import type { SharePreview } from "../bindings/SharePreview";
+import type { SharePreviewEntry } from "../bindings/SharePreviewEntry";
+import type { ShareSender } from "../bindings/ShareSender";
+import type { SharingKeyInfo } from "../bindings/SharingKeyInfo";
 import type { Theme } from "../bindings/Theme";
 import type { VaultStatus } from "../bindings/VaultStatus";
 
@@ -38,6 +49,7 @@ export type {
   AuditAction,
   AuditRecord,
   AuditStatus,
+  Contact,
   CopyResult,
   CredentialField,
   DueKind,
@@ -47,6 +59,7 @@ export type {
   ErrorCode,
   ExchangeInfo,
   AuditExportFormat,
+  ImportChoice,
   IncidentStep,
   KeyDetail,
   KeyStatus,
@@ -58,6 +71,15 @@ export type {
   SecretInput,
   SecretVersionInfo,
   Settings,
+  ShareEntryStatus,
+  ShareExportInput,
+  ShareExportResult,
+  ShareExportSummary,
+  ShareImportSummary,
+  SharePreview,
+  SharePreviewEntry,
+  ShareSender,
+  SharingKeyInfo,
   Theme,
   VaultStatus,
 };
@@ -159,6 +181,26 @@ export const setSettings = (settings: Settings) => call<Settings>("set_settings"
 export const changePassphrase = (current: string, newPassphrase: string) =>
   call<void>("change_passphrase", { current, newPassphrase });
 export const sendTestNotification = () => call<void>("send_test_notification");
+
+// Sharing. An opened share file stays in Rust between `sharePreview` and `shareApply` / `shareCancel`.
+export const sharingKey = () => call<SharingKeyInfo>("sharing_key");
+export const copySharingKey = () => call<void>("copy_sharing_key");
+export const listContacts = () => call<Contact[]>("list_contacts");
+export const addContact = (name: string, key: string) => call<Contact>("add_contact", { name, key });
+export const renameContact = (name: string, newName: string) =>
+  call<Contact>("rename_contact", { name, newName });
+export const removeContact = (name: string) => call<Contact>("remove_contact", { name });
+export const defaultSharePath = (armor: boolean) => call<string>("default_share_path", { armor });
+/** The desktop's file chooser (shown by Rust); null when the user cancels. */
+export const chooseShareFile = (save: boolean, current: string | null) =>
+  call<string | null>("choose_share_file", { save, current });
+export const shareExport = (input: ShareExportInput) => call<ShareExportResult>("share_export", { input });
+export const shareFileNeedsPassphrase = (path: string) => call<boolean>("share_file_needs_passphrase", { path });
+export const sharePreview = (path: string, passphrase: string | null) =>
+  call<SharePreview>("share_preview", { path, passphrase });
+/** One choice per preview entry, in the preview's order. */
+export const shareApply = (choices: ImportChoice[]) => call<ShareImportSummary>("share_apply", { choices });
+export const shareCancel = () => call<void>("share_cancel");
 
 /** Calls `handler` whenever Rust locks the vault on its own. Returns the function that stops listening. */
 export function onVaultLocked(handler: () => void): Promise<UnlistenFn> {
