@@ -57,12 +57,18 @@ impl AppError {
 }
 
 /// Capitalised first letter: core messages are written to follow "error: " on a terminal.
+/// Core's messages follow "error: " on a terminal: lower-case start, no final stop. In the window they
+/// stand alone as sentences.
 fn sentence(text: String) -> String {
     let mut chars = text.chars();
-    match chars.next() {
+    let mut out: String = match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => text,
+        None => return text,
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
     }
+    out
 }
 
 impl From<keystead_core::Error> for AppError {
@@ -78,3 +84,26 @@ impl From<keystead_core::Error> for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_messages_become_sentences_in_the_window() {
+        let e = AppError::from(keystead_core::Error::WrongSharePassphrase);
+        assert_eq!(e.code, ErrorCode::Invalid);
+        assert!(
+            e.message.starts_with("Wrong share passphrase"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.ends_with("Nothing was imported."),
+            "{}",
+            e.message
+        );
+        assert_eq!(sentence("done.".into()), "Done.");
+        assert_eq!(sentence(String::new()), "");
+    }
+}

@@ -113,7 +113,7 @@ class Session {
     try {
       await ipc.lock();
     } catch (e) {
-      this.notice = `Locking failed: ${ipc.toIpcError(e).message}. Close Keystead to be sure the vault is locked.`;
+      this.notice = `Locking failed: ${ipc.toIpcError(e).message} Close Keystead to be sure the vault is locked.`;
     }
     await this.refreshStatus().catch(() => undefined);
   }
