@@ -481,21 +481,7 @@ impl Vault {
             });
         }
         let conn = open_connection(path, false)?;
-        let schema: i64 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .map_err(|e| not_a_vault(path, e))?;
-        if schema == 0 {
-            return Err(Error::NotAVault {
-                path: path.to_path_buf(),
-                detail: "it has no Keystead tables".into(),
-            });
-        }
-        if schema > SCHEMA_VERSION {
-            return Err(Error::UnsupportedVersion {
-                found: schema,
-                supported: SCHEMA_VERSION,
-            });
-        }
+        let schema = schema_version(&conn, path)?;
         let header = conn
             .query_row(
                 "SELECT magic, format_version, vault_id, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_key FROM header WHERE singleton = 1",
@@ -1499,6 +1485,26 @@ fn migrate(conn: &Connection) -> Result<()> {
 
 /// Opens a vault file without its passphrase, for the plaintext reminder columns only. `write` opens it
 /// read-write and migrates an older schema; otherwise the open is read-only.
+/// The file's schema version, refusing a file with no Keystead tables or from a newer Keystead.
+fn schema_version(conn: &Connection, path: &Path) -> Result<i64> {
+    let schema: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .map_err(|e| not_a_vault(path, e))?;
+    if schema == 0 {
+        return Err(Error::NotAVault {
+            path: path.to_path_buf(),
+            detail: "it has no Keystead tables".into(),
+        });
+    }
+    if schema > SCHEMA_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: schema,
+            supported: SCHEMA_VERSION,
+        });
+    }
+    Ok(schema)
+}
+
 fn open_locked(path: &Path, write: bool) -> Result<Connection> {
     if !path.is_file() {
         return Err(Error::NoVault {
@@ -1516,21 +1522,7 @@ fn open_locked(path: &Path, write: bool) -> Result<Connection> {
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         conn
     };
-    let schema: i64 = conn
-        .pragma_query_value(None, "user_version", |r| r.get(0))
-        .map_err(|e| not_a_vault(path, e))?;
-    if schema == 0 {
-        return Err(Error::NotAVault {
-            path: path.to_path_buf(),
-            detail: "it has no Keystead tables".into(),
-        });
-    }
-    if schema > SCHEMA_VERSION {
-        return Err(Error::UnsupportedVersion {
-            found: schema,
-            supported: SCHEMA_VERSION,
-        });
-    }
+    let schema = schema_version(&conn, path)?;
     let has_header: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'header')",
         [],
@@ -1916,6 +1908,20 @@ struct WriteTx<'a> {
 }
 
 impl WriteTx<'_> {
+    /// Keeps the keyed digest of all rows current when a row goes from `old` (None: new row) to `new`.
+    fn move_row_digest(&mut self, row: &str, old: Option<u64>, new: u64) {
+        if let Some(old) = old {
+            xor_into(
+                &mut self.state.entries_digest,
+                &self.cells.row_digest(row, old),
+            );
+        }
+        xor_into(
+            &mut self.state.entries_digest,
+            &self.cells.row_digest(row, new),
+        );
+    }
+
     fn audit(
         &mut self,
         action: AuditAction,
@@ -2060,16 +2066,7 @@ impl WriteTx<'_> {
                meta = excluded.meta, secrets = excluded.secrets, history = excluded.history",
             params![id, generation as i64, due_at, meta, secrets, history],
         )?;
-        if let Some(old) = old_generation {
-            xor_into(
-                &mut self.state.entries_digest,
-                &self.cells.row_digest(&id, old),
-            );
-        }
-        xor_into(
-            &mut self.state.entries_digest,
-            &self.cells.row_digest(&id, generation),
-        );
+        self.move_row_digest(&id, old_generation, generation);
         Ok(())
     }
 }

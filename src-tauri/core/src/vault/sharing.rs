@@ -837,16 +837,7 @@ impl WriteTx<'_> {
             params![id, generation as i64, sealed],
         )?;
         let row = contact_row(&id);
-        if let Some(old) = old_generation {
-            xor_into(
-                &mut self.state.entries_digest,
-                &self.cells.row_digest(&row, old),
-            );
-        }
-        xor_into(
-            &mut self.state.entries_digest,
-            &self.cells.row_digest(&row, generation),
-        );
+        self.move_row_digest(&row, old_generation, generation);
         Ok(())
     }
 
