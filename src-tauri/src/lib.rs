@@ -7,9 +7,9 @@ mod clipboard;
 mod command_names;
 mod commands;
 mod error;
+mod lock_timer;
 mod reminders;
 mod settings;
-mod sharing;
 mod state;
 mod tray;
 mod types;
@@ -82,7 +82,7 @@ pub fn run() {
                     w.hide()?;
                 }
             }
-            commands::spawn_auto_lock(app.handle().clone());
+            lock_timer::spawn(app.handle().clone());
             reminders::spawn(app.handle().clone());
             Ok(())
         })
@@ -102,43 +102,43 @@ pub fn run() {
             _ => {}
         })
         .invoke_handler(tauri::generate_handler![
-            commands::vault_status,
-            commands::create_vault,
-            commands::unlock,
-            commands::use_vault_file,
-            commands::lock,
-            commands::touch,
-            commands::list_keys,
-            commands::key_detail,
-            commands::catalog,
-            commands::add_key,
-            commands::edit_key,
-            commands::rotate_key,
-            commands::revoke_key,
-            commands::mark_compromised,
-            commands::incident_step,
-            commands::reveal_secret,
-            commands::copy_secret,
-            commands::audit_log,
-            commands::verify_audit,
-            commands::export_audit,
-            commands::get_settings,
-            commands::set_settings,
-            commands::change_passphrase,
-            commands::send_test_notification,
-            sharing::sharing_key,
-            sharing::copy_sharing_key,
-            sharing::list_contacts,
-            sharing::add_contact,
-            sharing::rename_contact,
-            sharing::remove_contact,
-            sharing::default_share_path,
-            sharing::choose_share_file,
-            sharing::share_export,
-            sharing::share_file_needs_passphrase,
-            sharing::share_preview,
-            sharing::share_apply,
-            sharing::share_cancel,
+            commands::vault::vault_status,
+            commands::vault::create_vault,
+            commands::vault::unlock,
+            commands::vault::use_vault_file,
+            commands::vault::lock,
+            commands::vault::touch,
+            commands::keys::list_keys,
+            commands::keys::key_detail,
+            commands::keys::catalog,
+            commands::keys::add_key,
+            commands::keys::edit_key,
+            commands::keys::rotate_key,
+            commands::keys::revoke_key,
+            commands::keys::mark_compromised,
+            commands::keys::incident_step,
+            commands::secrets::reveal_secret,
+            commands::secrets::copy_secret,
+            commands::audit::audit_log,
+            commands::audit::verify_audit,
+            commands::audit::export_audit,
+            commands::settings::get_settings,
+            commands::settings::set_settings,
+            commands::settings::change_passphrase,
+            commands::settings::send_test_notification,
+            commands::sharing::sharing_key,
+            commands::sharing::copy_sharing_key,
+            commands::sharing::list_contacts,
+            commands::sharing::add_contact,
+            commands::sharing::rename_contact,
+            commands::sharing::remove_contact,
+            commands::sharing::default_share_path,
+            commands::sharing::choose_share_file,
+            commands::sharing::share_export,
+            commands::sharing::share_file_needs_passphrase,
+            commands::sharing::share_preview,
+            commands::sharing::share_apply,
+            commands::sharing::share_cancel,
         ])
         .run(tauri::generate_context!())
         .expect("error while running Keystead");

@@ -4,19 +4,15 @@
 //! An opened share file holds secrets: it stays in Rust (`AppState::pending_share`) between preview and
 //! apply, and is dropped on apply, cancel and lock. The webview only ever sees the preview.
 
-use crate::commands::blocking;
+use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::state::AppState;
 use crate::types::{ShareExportInput, ShareExportResult};
 use keystead_core::share::{
     self, Contact, ImportChoice, ShareExport, ShareImportSummary, SharePreview, SharingKeyInfo,
 };
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use tauri::{AppHandle, Manager, State};
-
-type AppStateRef<'a> = State<'a, Arc<AppState>>;
+use tauri::{AppHandle, Manager};
 
 /// The file name offered for a new share file.
 fn suggested_name(now: chrono::DateTime<chrono::Utc>, armor: bool) -> String {
