@@ -28,7 +28,7 @@ use tauri_plugin_notification::NotificationExt;
 fn open_from_notification(app: &tauri::AppHandle, notification_id: Option<i32>) {
     tray::show_main_window(app);
     let state = app.state::<Arc<AppState>>();
-    let key = notification_id.and_then(|id| state.reminders.key_of_notification(id));
+    let key = notification_id.and_then(|id| state.key_of_notification(id));
     let _ = app.emit("open-key", key.map(|k| k.to_string()));
 }
 

@@ -87,17 +87,14 @@ pub async fn copy_secret(
         for_copy.with_vault(|v| {
             step_up(&for_copy, v, &id, passphrase)?;
             let value = v.secret_for_copy(&id, field, version)?;
-            for_copy
-                .clipboard
-                .copy(&value)
-                .map_err(|e| AppError::new(ErrorCode::Storage, format!("Could not copy: {e}.")))
+            for_copy.copy_secret(&value)
         })
     })
     .await?;
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(Duration::from_secs(seconds.into())).await;
         let state = app.state::<Arc<AppState>>().inner().clone();
-        let _ = tauri::async_runtime::spawn_blocking(move || state.clipboard.clear_if_ours()).await;
+        let _ = tauri::async_runtime::spawn_blocking(move || state.clear_clipboard_if_ours()).await;
     });
     Ok(CopyResult {
         clears_in_seconds: seconds,

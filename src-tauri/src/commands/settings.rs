@@ -39,13 +39,7 @@ pub async fn set_settings(
             )
         })?;
     }
-    settings.save(&state.settings_path)?;
-    *state.settings.lock().unwrap_or_else(|e| e.into_inner()) = settings.clone();
-    if !settings.show_names_when_locked {
-        state.reminders.forget_names();
-    }
-    state.reminders.wake();
-    Ok(settings)
+    state.save_settings(settings)
 }
 
 /// Shows a sample reminder, so the user sees how (and whether) their desktop shows Keystead's
@@ -57,7 +51,7 @@ pub async fn send_test_notification(app: AppHandle, state: AppStateRef<'_>) -> A
         body: "Reminders like this one appear before an API key expires or is due for rotation."
             .to_string(),
     };
-    state.reminders.show(&app, &Outgoing { text, key: None })
+    state.notify(&app, &Outgoing { text, key: None })
 }
 
 #[tauri::command]

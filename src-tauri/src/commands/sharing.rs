@@ -76,10 +76,7 @@ pub async fn copy_sharing_key(state: AppStateRef<'_>) -> AppResult<()> {
     let state = state.inner().clone();
     blocking(move || {
         let key = state.with_vault(|v| Ok(v.sharing_key()?))?;
-        state
-            .clipboard
-            .copy_public(&key.sharing_key)
-            .map_err(|e| AppError::new(ErrorCode::Storage, format!("Could not copy: {e}.")))
+        state.copy_public(&key.sharing_key)
     })
     .await
 }

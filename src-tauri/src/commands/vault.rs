@@ -18,19 +18,12 @@ fn open_options() -> OpenOptions {
 
 #[tauri::command]
 pub async fn vault_status(state: AppStateRef<'_>) -> AppResult<VaultStatus> {
-    let warnings = state
-        .vault
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_ref()
-        .map(|v| v.warnings().to_vec())
-        .unwrap_or_default();
     Ok(VaultStatus {
         path: state.vault_path().display().to_string(),
         exists: state.vault_path().is_file(),
         unlocked: state.is_unlocked(),
         retry_after_ms: state.retry_after().as_millis() as u64,
-        warnings,
+        warnings: state.warnings(),
     })
 }
 
@@ -43,8 +36,7 @@ pub async fn create_vault(state: AppStateRef<'_>, passphrase: String) -> AppResu
         let kdf = KdfParams::calibrate(Duration::from_millis(500))?;
         let v =
             keystead_core::Vault::create(&state.vault_path(), &passphrase, kdf, open_options())?;
-        *state.vault.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
-        state.unlock_succeeded();
+        state.install_vault(v);
         Ok(())
     })
     .await
@@ -59,8 +51,7 @@ pub async fn unlock(state: AppStateRef<'_>, passphrase: String) -> AppResult<()>
         match keystead_core::Vault::unlock(&state.vault_path(), &passphrase, open_options()) {
             Ok(mut v) => {
                 v.record_unlock()?;
-                *state.vault.lock().unwrap_or_else(|e| e.into_inner()) = Some(v);
-                state.unlock_succeeded();
+                state.install_vault(v);
                 Ok(())
             }
             Err(keystead_core::Error::WrongPassphrase) => {
