@@ -2,9 +2,10 @@
 //! task, the tray and the clipboard. The webview gets metadata; secrets leave Rust only through
 //! `reveal_secret`.
 
+// First: its macros are used by the modules below.
+#[macro_use]
+mod command_list;
 mod clipboard;
-#[cfg(test)]
-mod command_names;
 mod commands;
 mod error;
 mod lock_timer;
@@ -49,6 +50,13 @@ fn vault_path() -> PathBuf {
         .map(PathBuf::from)
         .or_else(keystead_core::vault::default_path)
         .unwrap_or_else(|| PathBuf::from("vault.db"))
+}
+
+/// `tauri::generate_handler!` over the commands of `command_list.rs`.
+macro_rules! handler_of_commands {
+    ($($module:ident::{$($name:ident),* $(,)?}),* $(,)?) => {
+        tauri::generate_handler![$($(commands::$module::$name),*),*]
+    };
 }
 
 /// Started at login: stay in the tray until the user opens the window.
@@ -101,45 +109,7 @@ pub fn run() {
             }
             _ => {}
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::vault::vault_status,
-            commands::vault::create_vault,
-            commands::vault::unlock,
-            commands::vault::use_vault_file,
-            commands::vault::lock,
-            commands::vault::touch,
-            commands::keys::list_keys,
-            commands::keys::key_detail,
-            commands::keys::catalog,
-            commands::keys::add_key,
-            commands::keys::edit_key,
-            commands::keys::rotate_key,
-            commands::keys::revoke_key,
-            commands::keys::mark_compromised,
-            commands::keys::incident_step,
-            commands::secrets::reveal_secret,
-            commands::secrets::copy_secret,
-            commands::audit::audit_log,
-            commands::audit::verify_audit,
-            commands::audit::export_audit,
-            commands::settings::get_settings,
-            commands::settings::set_settings,
-            commands::settings::change_passphrase,
-            commands::settings::send_test_notification,
-            commands::sharing::sharing_key,
-            commands::sharing::copy_sharing_key,
-            commands::sharing::list_contacts,
-            commands::sharing::add_contact,
-            commands::sharing::rename_contact,
-            commands::sharing::remove_contact,
-            commands::sharing::default_share_path,
-            commands::sharing::choose_share_file,
-            commands::sharing::share_export,
-            commands::sharing::share_file_needs_passphrase,
-            commands::sharing::share_preview,
-            commands::sharing::share_apply,
-            commands::sharing::share_cancel,
-        ])
+        .invoke_handler(with_command_list!(handler_of_commands))
         .run(tauri::generate_context!())
         .expect("error while running Keystead");
 }
