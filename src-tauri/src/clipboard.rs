@@ -1,6 +1,7 @@
 //! Copy happens here, never in the webview. The value is marked so clipboard managers skip it, and it
 //! is cleared after a delay only if the clipboard still holds it (we keep a hash, not the value).
 
+use crate::state::lock;
 use arboard::Clipboard;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -19,7 +20,7 @@ fn digest(text: &str) -> [u8; 32] {
 
 impl SecretClipboard {
     pub fn copy(&self, value: &SecretString) -> Result<(), String> {
-        let mut board = self.board.lock().unwrap_or_else(|e| e.into_inner());
+        let mut board = lock(&self.board);
         if board.is_none() {
             *board = Some(
                 Clipboard::new().map_err(|e| format!("the clipboard is not available ({e})"))?,
@@ -34,13 +35,13 @@ impl SecretClipboard {
         };
         set.text(value.expose_secret().to_string())
             .map_err(|e| format!("could not copy ({e})"))?;
-        *self.ours.lock().unwrap_or_else(|e| e.into_inner()) = Some(digest(value.expose_secret()));
+        *lock(&self.ours) = Some(digest(value.expose_secret()));
         Ok(())
     }
 
     /// Copies a value that is not secret (a public sharing key): not marked as ours, never cleared.
     pub fn copy_public(&self, text: &str) -> Result<(), String> {
-        let mut board = self.board.lock().unwrap_or_else(|e| e.into_inner());
+        let mut board = lock(&self.board);
         if board.is_none() {
             *board = Some(
                 Clipboard::new().map_err(|e| format!("the clipboard is not available ({e})"))?,
@@ -49,15 +50,15 @@ impl SecretClipboard {
         let cb = board.as_mut().expect("set above");
         cb.set_text(text.to_string())
             .map_err(|e| format!("could not copy ({e})"))?;
-        *self.ours.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        *lock(&self.ours) = None;
         Ok(())
     }
 
     /// Clears the clipboard if it still holds what we put there. Returns whether it cleared.
     pub fn clear_if_ours(&self) -> bool {
-        let mut ours = self.ours.lock().unwrap_or_else(|e| e.into_inner());
+        let mut ours = lock(&self.ours);
         let Some(hash) = *ours else { return false };
-        let mut board = self.board.lock().unwrap_or_else(|e| e.into_inner());
+        let mut board = lock(&self.board);
         let Some(cb) = board.as_mut() else {
             return false;
         };

@@ -2,14 +2,15 @@
 //! task, the tray and the clipboard. The webview gets metadata; secrets leave Rust only through
 //! `reveal_secret`.
 
+// First: its macros are used by the modules below.
+#[macro_use]
+mod command_list;
 mod clipboard;
-#[cfg(test)]
-mod command_names;
 mod commands;
 mod error;
+mod lock_timer;
 mod reminders;
 mod settings;
-mod sharing;
 mod state;
 mod tray;
 mod types;
@@ -28,7 +29,7 @@ use tauri_plugin_notification::NotificationExt;
 fn open_from_notification(app: &tauri::AppHandle, notification_id: Option<i32>) {
     tray::show_main_window(app);
     let state = app.state::<Arc<AppState>>();
-    let key = notification_id.and_then(|id| state.reminders.key_of_notification(id));
+    let key = notification_id.and_then(|id| state.key_of_notification(id));
     let _ = app.emit("open-key", key.map(|k| k.to_string()));
 }
 
@@ -49,6 +50,13 @@ fn vault_path() -> PathBuf {
         .map(PathBuf::from)
         .or_else(keystead_core::vault::default_path)
         .unwrap_or_else(|| PathBuf::from("vault.db"))
+}
+
+/// `tauri::generate_handler!` over the commands of `command_list.rs`.
+macro_rules! handler_of_commands {
+    ($($module:ident::{$($name:ident),* $(,)?}),* $(,)?) => {
+        tauri::generate_handler![$($(commands::$module::$name),*),*]
+    };
 }
 
 /// Started at login: stay in the tray until the user opens the window.
@@ -82,7 +90,7 @@ pub fn run() {
                     w.hide()?;
                 }
             }
-            commands::spawn_auto_lock(app.handle().clone());
+            lock_timer::spawn(app.handle().clone());
             reminders::spawn(app.handle().clone());
             Ok(())
         })
@@ -101,45 +109,7 @@ pub fn run() {
             }
             _ => {}
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::vault_status,
-            commands::create_vault,
-            commands::unlock,
-            commands::use_vault_file,
-            commands::lock,
-            commands::touch,
-            commands::list_keys,
-            commands::key_detail,
-            commands::catalog,
-            commands::add_key,
-            commands::edit_key,
-            commands::rotate_key,
-            commands::revoke_key,
-            commands::mark_compromised,
-            commands::incident_step,
-            commands::reveal_secret,
-            commands::copy_secret,
-            commands::audit_log,
-            commands::verify_audit,
-            commands::export_audit,
-            commands::get_settings,
-            commands::set_settings,
-            commands::change_passphrase,
-            commands::send_test_notification,
-            sharing::sharing_key,
-            sharing::copy_sharing_key,
-            sharing::list_contacts,
-            sharing::add_contact,
-            sharing::rename_contact,
-            sharing::remove_contact,
-            sharing::default_share_path,
-            sharing::choose_share_file,
-            sharing::share_export,
-            sharing::share_file_needs_passphrase,
-            sharing::share_preview,
-            sharing::share_apply,
-            sharing::share_cancel,
-        ])
+        .invoke_handler(with_command_list!(handler_of_commands))
         .run(tauri::generate_context!())
         .expect("error while running Keystead");
 }

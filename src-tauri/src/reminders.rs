@@ -59,7 +59,7 @@ pub struct Outgoing {
 }
 
 /// What one look found: the notification to show (if any), how many keys are due, when to look next.
-struct Look {
+pub struct Look {
     outgoing: Option<Outgoing>,
     due_count: usize,
     next_at: Option<DateTime<Utc>>,
@@ -78,6 +78,11 @@ impl ReminderService {
     /// Makes the task look again now (after an unlock, a change of keys or of settings).
     pub fn wake(&self) {
         self.wake.notify_one();
+    }
+
+    /// Resolves when [`Self::wake`] is called.
+    pub async fn woken(&self) {
+        self.wake.notified().await
     }
 
     /// Forgets remembered key names (on lock, unless the user wants names while locked).
@@ -120,7 +125,7 @@ impl ReminderService {
     }
 
     /// One look at the vault: records and returns what to notify, with the vault locked or not.
-    fn look(&self, state: &AppState, now: DateTime<Utc>) -> AppResult<Look> {
+    pub fn look(&self, state: &AppState, now: DateTime<Utc>) -> AppResult<Look> {
         let settings = state.settings();
         let policy = settings.reminder_policy()?;
         let path = state.vault_path();
@@ -131,37 +136,34 @@ impl ReminderService {
                 next_at: None,
             });
         }
-        let outgoing = {
-            let mut guard = state.vault.lock().unwrap_or_else(|e| e.into_inner());
-            match guard.as_mut() {
-                Some(vault) => {
-                    let keys = vault.reminders_to_send(&policy)?;
-                    let sent: Vec<Reminder> = keys.iter().map(|k| k.reminder).collect();
-                    let recorded = vault.record_reminders_sent(&sent)?;
-                    let mut labels = self.labels.lock().unwrap_or_else(|e| e.into_inner());
-                    if settings.show_names_when_locked {
-                        *labels = vault
-                            .list()?
-                            .iter()
-                            .filter_map(KeyLabel::from_summary)
-                            .collect();
-                    } else {
-                        labels.clear();
-                    }
-                    let fresh: Vec<KeyReminder> = keys
-                        .into_iter()
-                        .filter(|k| recorded.contains(&k.reminder))
-                        .collect();
-                    unlocked_notification(&fresh, now)
-                }
-                None => {
-                    drop(guard);
-                    let due = Vault::reminders_locked(&path, &policy, now)?;
-                    let recorded = Vault::record_reminders_locked(&path, &due, now, "app")?;
-                    let labels = self.labels.lock().unwrap_or_else(|e| e.into_inner());
-                    let names = settings.show_names_when_locked.then_some(&*labels);
-                    locked_notification(&recorded, names, now)
-                }
+        let unlocked = state.with_vault_if_unlocked(|vault| -> AppResult<Option<Outgoing>> {
+            let keys = vault.reminders_to_send(&policy)?;
+            let sent: Vec<Reminder> = keys.iter().map(|k| k.reminder).collect();
+            let recorded = vault.record_reminders_sent(&sent)?;
+            let mut labels = self.labels.lock().unwrap_or_else(|e| e.into_inner());
+            if settings.show_names_when_locked {
+                *labels = vault
+                    .list()?
+                    .iter()
+                    .filter_map(KeyLabel::from_summary)
+                    .collect();
+            } else {
+                labels.clear();
+            }
+            let fresh: Vec<KeyReminder> = keys
+                .into_iter()
+                .filter(|k| recorded.contains(&k.reminder))
+                .collect();
+            Ok(unlocked_notification(&fresh, now))
+        });
+        let outgoing = match unlocked {
+            Some(outgoing) => outgoing?,
+            None => {
+                let due = Vault::reminders_locked(&path, &policy, now)?;
+                let recorded = Vault::record_reminders_locked(&path, &due, now, "app")?;
+                let labels = self.labels.lock().unwrap_or_else(|e| e.into_inner());
+                let names = settings.show_names_when_locked.then_some(&*labels);
+                locked_notification(&recorded, names, now)
             }
         };
         let dates = Vault::due_dates_locked(&path)?;
@@ -242,13 +244,13 @@ pub fn spawn(app: AppHandle) {
             let marks = file_marks(&path);
             let service_app = app.clone();
             let look = tauri::async_runtime::spawn_blocking(move || {
-                let look = state.reminders.look(&state, Utc::now());
+                let look = state.look_for_reminders(Utc::now());
                 if let Ok(Look {
                     outgoing: Some(out),
                     ..
                 }) = &look
                 {
-                    if let Err(e) = state.reminders.show(&service_app, out) {
+                    if let Err(e) = state.notify(&service_app, out) {
                         eprintln!("keystead: {}", e.message);
                     }
                 }
@@ -288,7 +290,7 @@ async fn wait_for_next_look(
             return;
         }
         tokio::select! {
-            _ = state.reminders.wake.notified() => return,
+            _ = state.reminders_woken() => return,
             _ = tokio::time::sleep(TICK) => {}
         }
         if state.vault_path() != path || file_marks(path) != marks || state.settings() != settings {

@@ -1,7 +1,10 @@
-//! Guards of the webview boundary: the CSP, the global Tauri object, devtools and the main window's
-//! capability. Each test reads the real configuration files the app is built from.
+//! Guards of the webview boundary: the CSP, the global Tauri object, devtools, the main window's
+//! capability and the commands ipc.ts calls. Each test reads the real files the app is built from.
 
 use serde_json::Value;
+
+/// The names of `command_list.rs`.
+const COMMANDS: &[&str] = with_command_list!(command_names);
 
 fn read_json(path: &str) -> Value {
     let full = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
@@ -56,7 +59,7 @@ fn the_main_window_may_call_only_our_commands_and_listen_to_events() {
         .iter()
         .map(|p| p.as_str().unwrap())
         .collect();
-    let mut expected: Vec<String> = crate::command_names::COMMANDS
+    let mut expected: Vec<String> = COMMANDS
         .iter()
         .map(|c| format!("allow-{}", c.replace('_', "-")))
         .collect();
@@ -88,4 +91,97 @@ fn typed_in_and_revealed_secrets_print_redacted() {
         hide_after_seconds: 30,
     };
     assert!(!format!("{shown:?}").contains("canary"));
+}
+
+/// The names ipc.ts passes to `call(…)` / `call<T>(…)`, the one function there that invokes a command.
+fn called_commands(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut from = 0;
+    while let Some(at) = source[from..].find("call").map(|i| from + i) {
+        from = at + "call".len();
+        let word_start = source[..at]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '.'));
+        if !word_start {
+            continue;
+        }
+        let mut rest = &source[from..];
+        if let Some(generic) = rest.strip_prefix('<') {
+            // Skip the type argument, which may nest (`call<Array<string>>`).
+            let mut depth = 1;
+            let Some(end) = generic.char_indices().find_map(|(i, c)| {
+                match c {
+                    '<' => depth += 1,
+                    '>' => depth -= 1,
+                    _ => {}
+                }
+                (depth == 0).then_some(i)
+            }) else {
+                continue;
+            };
+            rest = &generic[end + 1..];
+        }
+        let Some(args) = rest.trim_start().strip_prefix('(') else {
+            continue;
+        };
+        let args = args.trim_start();
+        let Some(quote) = args
+            .chars()
+            .next()
+            .filter(|c| matches!(c, '"' | '\'' | '`'))
+        else {
+            continue;
+        };
+        if let Some(end) = args[1..].find(quote) {
+            names.push(args[1..1 + end].to_string());
+        }
+    }
+    names
+}
+
+#[test]
+fn command_calls_are_found_in_typescript() {
+    let source = r#"
+        async function call<T>(command: string, args?: InvokeArgs): Promise<T> {}
+        export const a = () => call<VaultStatus>("vault_status");
+        export const b = (p: string) =>
+          call<string | null>(
+            'choose_share_file', { p });
+        export const c = () => call("lock");
+        const recall = () => recall("not_a_command");
+        export const d = () => call<Array<Map<string, number>>>(`audit_log`);
+    "#;
+    assert_eq!(
+        called_commands(source),
+        ["vault_status", "choose_share_file", "lock", "audit_log"]
+    );
+}
+
+#[test]
+fn ipc_ts_calls_exactly_the_commands_of_the_list() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/lib/ipc.ts");
+    let source = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        source.matches("invoke<").count() + source.matches("invoke(").count(),
+        1,
+        "ipc.ts invokes commands only through `call`"
+    );
+    let called = called_commands(&source);
+    let unknown: Vec<&String> = called
+        .iter()
+        .filter(|c| !COMMANDS.contains(&c.as_str()))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "ipc.ts calls commands that are not in src-tauri/src/command_list.rs: {unknown:?}"
+    );
+    let unused: Vec<&&str> = COMMANDS
+        .iter()
+        .filter(|c| !called.iter().any(|n| n == *c))
+        .collect();
+    assert!(
+        unused.is_empty(),
+        "commands in src-tauri/src/command_list.rs that ipc.ts never calls: {unused:?}"
+    );
 }

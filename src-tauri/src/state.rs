@@ -1,22 +1,35 @@
-//! The one owner of the unlocked vault. Locking drops the vault, which wipes its keys.
+//! The one owner of the app's state: the unlocked vault, settings, clipboard, reminders, the share file
+//! between preview and apply, and the unlock back-off. Commands and tasks go through its methods; none
+//! touches its fields. Locking drops the vault, which wipes its keys.
 
 use crate::clipboard::SecretClipboard;
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::reminders::ReminderService;
+use crate::reminders::{Look, Outgoing, ReminderService};
 use crate::settings::Settings;
+use chrono::{DateTime, Utc};
 use keystead_core::share::OpenedShare;
 use keystead_core::Vault;
+use secrecy::SecretString;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
+use tauri::AppHandle;
+use uuid::Uuid;
+
+/// Takes a lock even if a thread panicked while holding it. Every value behind our mutexes is replaced
+/// whole (never left half-written), so what a panicking thread leaves is still a valid value, and one
+/// failed command must not stop every later one (or the lock on quit).
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
 pub struct AppState {
     vault_path: Mutex<PathBuf>,
-    pub settings_path: PathBuf,
-    pub vault: Mutex<Option<Vault>>,
-    pub settings: Mutex<Settings>,
-    pub clipboard: SecretClipboard,
-    pub reminders: ReminderService,
+    settings_path: PathBuf,
+    vault: Mutex<Option<Vault>>,
+    settings: Mutex<Settings>,
+    clipboard: SecretClipboard,
+    reminders: ReminderService,
     /// A share file opened for import, between preview and apply. Holds secrets: dropped on lock.
     pending_share: Mutex<Option<OpenedShare>>,
     last_activity: Mutex<Instant>,
@@ -46,10 +59,7 @@ impl AppState {
     }
 
     pub fn vault_path(&self) -> PathBuf {
-        self.vault_path
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        lock(&self.vault_path).clone()
     }
 
     /// Points the app at another vault file; only while locked.
@@ -59,36 +69,48 @@ impl AppState {
                 "Lock the vault before opening another vault file.",
             ));
         }
-        *self.vault_path.lock().unwrap_or_else(|e| e.into_inner()) = path;
-        *self.failures.lock().unwrap_or_else(|e| e.into_inner()) = Failures::default();
+        *lock(&self.vault_path) = path;
+        *lock(&self.failures) = Failures::default();
         self.reminders.forget_names();
         self.reminders.wake();
         Ok(())
     }
 
     pub fn settings(&self) -> Settings {
-        self.settings
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        lock(&self.settings).clone()
+    }
+
+    /// Saves checked settings to the settings file and uses them from now on; the reminder task looks
+    /// again with them. Nothing changes when the file cannot be written.
+    pub fn save_settings(&self, settings: Settings) -> AppResult<Settings> {
+        settings.save(&self.settings_path)?;
+        *lock(&self.settings) = settings.clone();
+        if !settings.show_names_when_locked {
+            self.reminders.forget_names();
+        }
+        self.reminders.wake();
+        Ok(settings)
     }
 
     pub fn touch(&self) {
-        *self.last_activity.lock().unwrap_or_else(|e| e.into_inner()) = Instant::now();
+        *lock(&self.last_activity) = Instant::now();
     }
 
     pub fn idle_for(&self) -> Duration {
-        self.last_activity
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .elapsed()
+        lock(&self.last_activity).elapsed()
     }
 
-    /// Runs `f` on the unlocked vault, or answers `Locked`.
+    /// Makes a just created or unlocked vault the open one: counts as activity, forgets failed
+    /// attempts, and the reminder task looks again.
+    pub fn install_vault(&self, vault: Vault) {
+        *lock(&self.vault) = Some(vault);
+        self.unlock_succeeded();
+    }
+
+    /// Runs `f` on the unlocked vault, or answers `Locked`. Counts as the user's activity.
     pub fn with_vault<T>(&self, f: impl FnOnce(&mut Vault) -> AppResult<T>) -> AppResult<T> {
         self.touch();
-        let mut guard = self.vault.lock().unwrap_or_else(|e| e.into_inner());
-        match guard.as_mut() {
+        match lock(&self.vault).as_mut() {
             Some(v) => f(v),
             None => Err(AppError::locked()),
         }
@@ -101,27 +123,71 @@ impl AppState {
         out
     }
 
-    pub fn set_pending_share(&self, opened: Option<OpenedShare>) {
-        *self.pending_share.lock().unwrap_or_else(|e| e.into_inner()) = opened;
+    /// For background tasks: runs `f` on the vault if it is unlocked (`None` if locked), without
+    /// counting as activity, so a task never holds off the auto-lock.
+    pub fn with_vault_if_unlocked<T>(&self, f: impl FnOnce(&mut Vault) -> T) -> Option<T> {
+        lock(&self.vault).as_mut().map(f)
     }
 
-    pub fn take_pending_share(&self) -> Option<OpenedShare> {
-        self.pending_share
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()
+    /// The integrity warnings of the unlocked vault (rolled-back file, cut audit log); none while locked.
+    pub fn warnings(&self) -> Vec<String> {
+        lock(&self.vault)
+            .as_ref()
+            .map(|v| v.warnings().to_vec())
+            .unwrap_or_default()
     }
 
     pub fn is_unlocked(&self) -> bool {
-        self.vault
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_some()
+        lock(&self.vault).is_some()
+    }
+
+    pub fn set_pending_share(&self, opened: Option<OpenedShare>) {
+        *lock(&self.pending_share) = opened;
+    }
+
+    pub fn take_pending_share(&self) -> Option<OpenedShare> {
+        lock(&self.pending_share).take()
+    }
+
+    /// Puts a secret on the clipboard, to be cleared by [`Self::clear_clipboard_if_ours`].
+    pub fn copy_secret(&self, value: &SecretString) -> AppResult<()> {
+        self.clipboard.copy(value).map_err(copy_failed)
+    }
+
+    /// Puts a public value (a sharing key) on the clipboard; it is never cleared.
+    pub fn copy_public(&self, text: &str) -> AppResult<()> {
+        self.clipboard.copy_public(text).map_err(copy_failed)
+    }
+
+    /// Clears the clipboard if it still holds the secret we put there.
+    pub fn clear_clipboard_if_ours(&self) -> bool {
+        self.clipboard.clear_if_ours()
+    }
+
+    /// Shows a desktop notification; a click on it opens the key it is about.
+    pub fn notify(&self, app: &AppHandle, outgoing: &Outgoing) -> AppResult<()> {
+        self.reminders.show(app, outgoing)
+    }
+
+    /// The key a clicked notification is about.
+    pub fn key_of_notification(&self, id: i32) -> Option<Uuid> {
+        self.reminders.key_of_notification(id)
+    }
+
+    /// One look of the reminder task: records and returns what to notify, locked or not.
+    pub fn look_for_reminders(&self, now: DateTime<Utc>) -> AppResult<Look> {
+        self.reminders.look(self, now)
+    }
+
+    /// Resolves when something asks the reminder task to look again (unlock, a change of keys or
+    /// settings, lock).
+    pub async fn reminders_woken(&self) {
+        self.reminders.woken().await
     }
 
     /// Drops the vault (its keys are wiped) and clears the clipboard if it still holds our secret.
     pub fn lock(&self, reason: &str) -> bool {
-        let vault = self.vault.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let vault = lock(&self.vault).take();
         self.clipboard.clear_if_ours();
         self.set_pending_share(None);
         if !self.settings().show_names_when_locked {
@@ -140,8 +206,7 @@ impl AppState {
 
     /// How long before another unlock attempt is allowed.
     pub fn retry_after(&self) -> Duration {
-        let f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        f.not_before.map_or(Duration::ZERO, |t| {
+        lock(&self.failures).not_before.map_or(Duration::ZERO, |t| {
             t.saturating_duration_since(Instant::now())
         })
     }
@@ -163,7 +228,7 @@ impl AppState {
 
     /// Two free attempts, then 1 s, 2 s, 4 s … up to 60 s between attempts.
     pub fn unlock_failed(&self) {
-        let mut f = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut f = lock(&self.failures);
         f.count += 1;
         if f.count >= 3 {
             let secs = 1u64 << (f.count - 3).min(6);
@@ -171,11 +236,15 @@ impl AppState {
         }
     }
 
-    pub fn unlock_succeeded(&self) {
-        *self.failures.lock().unwrap_or_else(|e| e.into_inner()) = Failures::default();
+    fn unlock_succeeded(&self) {
+        *lock(&self.failures) = Failures::default();
         self.touch();
         self.reminders.wake();
     }
+}
+
+fn copy_failed(e: String) -> AppError {
+    AppError::new(ErrorCode::Storage, format!("Could not copy: {e}."))
 }
 
 #[cfg(test)]

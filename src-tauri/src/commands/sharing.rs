@@ -4,19 +4,15 @@
 //! An opened share file holds secrets: it stays in Rust (`AppState::pending_share`) between preview and
 //! apply, and is dropped on apply, cancel and lock. The webview only ever sees the preview.
 
-use crate::commands::blocking;
+use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::state::AppState;
 use crate::types::{ShareExportInput, ShareExportResult};
 use keystead_core::share::{
     self, Contact, ImportChoice, ShareExport, ShareImportSummary, SharePreview, SharingKeyInfo,
 };
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use tauri::{AppHandle, Manager, State};
-
-type AppStateRef<'a> = State<'a, Arc<AppState>>;
+use tauri::{AppHandle, Manager};
 
 /// The file name offered for a new share file.
 fn suggested_name(now: chrono::DateTime<chrono::Utc>, armor: bool) -> String {
@@ -80,10 +76,7 @@ pub async fn copy_sharing_key(state: AppStateRef<'_>) -> AppResult<()> {
     let state = state.inner().clone();
     blocking(move || {
         let key = state.with_vault(|v| Ok(v.sharing_key()?))?;
-        state
-            .clipboard
-            .copy_public(&key.sharing_key)
-            .map_err(|e| AppError::new(ErrorCode::Storage, format!("Could not copy: {e}.")))
+        state.copy_public(&key.sharing_key)
     })
     .await
 }

@@ -1,0 +1,34 @@
+// The one list of commands the webview may call, by module under `commands/`. `build.rs` includes this
+// file to write the permission manifest (an `allow-…` permission per command, granted by name in
+// `capabilities/main.json`); `lib.rs` expands it into `generate_handler!`; the tests compare it with the
+// capability and with `ui/src/lib/ipc.ts`. (Plain comments, not `//!`: `include!` refuses inner
+// attributes.)
+
+/// Calls the macro `$then!` with every command as `module::{name, …}`, one group per module.
+macro_rules! with_command_list {
+    ($then:ident) => {
+        $then! {
+            vault::{vault_status, create_vault, unlock, use_vault_file, lock, touch},
+            keys::{
+                list_keys, key_detail, catalog, add_key, edit_key, rotate_key, revoke_key,
+                mark_compromised, incident_step
+            },
+            secrets::{reveal_secret, copy_secret},
+            audit::{audit_log, verify_audit, export_audit},
+            settings::{get_settings, set_settings, change_passphrase, send_test_notification},
+            sharing::{
+                sharing_key, copy_sharing_key, list_contacts, add_contact, rename_contact,
+                remove_contact, default_share_path, choose_share_file, share_export,
+                share_file_needs_passphrase, share_preview, share_apply, share_cancel
+            },
+        }
+    };
+}
+
+/// The command names of the list, as `&[&str]`: `with_command_list!(command_names)` (build.rs, tests).
+#[cfg_attr(not(test), allow(unused_macros))]
+macro_rules! command_names {
+    ($($module:ident::{$($name:ident),* $(,)?}),* $(,)?) => {
+        &[$($(stringify!($name)),*),*]
+    };
+}

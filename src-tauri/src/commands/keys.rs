@@ -1,0 +1,156 @@
+//! Commands about keys: the list, one key's detail, the exchange catalog, and every change to a key
+//! (add, edit, rotate, revoke, mark compromised, incident checklist).
+
+use super::{blocking, AppStateRef};
+use crate::error::AppResult;
+use crate::types::{AddKeyInput, EditKeyInput, IncidentStep, SecretInput};
+use keystead_core::catalog::{self, ExchangeInfo};
+use keystead_core::{parse, KeyDetail, KeyEdit, KeySummary, NewKey};
+
+#[tauri::command]
+pub async fn list_keys(state: AppStateRef<'_>) -> AppResult<Vec<KeySummary>> {
+    let state = state.inner().clone();
+    blocking(move || state.with_vault(|v| Ok(v.list()?))).await
+}
+
+#[tauri::command]
+pub async fn key_detail(state: AppStateRef<'_>, id: String) -> AppResult<KeyDetail> {
+    let state = state.inner().clone();
+    blocking(move || state.with_vault(|v| Ok(v.detail(&id)?))).await
+}
+
+#[tauri::command]
+pub async fn catalog() -> AppResult<Vec<ExchangeInfo>> {
+    Ok(catalog::exchanges().iter().map(|e| e.info()).collect())
+}
+
+/// A date field of the form: empty means none.
+fn optional_date(text: Option<String>) -> AppResult<Option<chrono::DateTime<chrono::Utc>>> {
+    Ok(text
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| parse::date(&t))
+        .transpose()?)
+}
+
+/// A rotation period field of the form: empty means none.
+fn optional_days(text: Option<String>) -> AppResult<Option<u32>> {
+    Ok(text
+        .filter(|t| !t.trim().is_empty())
+        .map(|t| parse::days(&t))
+        .transpose()?)
+}
+
+#[tauri::command]
+pub async fn add_key(state: AppStateRef<'_>, input: AddKeyInput) -> AppResult<KeyDetail> {
+    let mut input = input;
+    let secrets = SecretInput::into_fields(std::mem::take(&mut input.secrets));
+    let new = NewKey {
+        name: input.name,
+        exchange: input.exchange,
+        account: input.account,
+        environment: Some(input.environment),
+        scopes: input.scopes,
+        ip_allowlist: input.ip_allowlist,
+        expires_at: optional_date(input.expires_at)?,
+        rotation_days: optional_days(input.rotate_every)?,
+        tags: input.tags,
+        notes: input.notes,
+    };
+    let state = state.inner().clone();
+    blocking(move || {
+        state.change_keys(|v| {
+            let entry = v.add(new, secrets)?;
+            Ok(v.detail(&entry.id.to_string())?)
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn edit_key(
+    state: AppStateRef<'_>,
+    id: String,
+    input: EditKeyInput,
+) -> AppResult<KeyDetail> {
+    let edit = KeyEdit {
+        name: Some(input.name),
+        account: Some(input.account.filter(|a| !a.trim().is_empty())),
+        environment: Some(input.environment),
+        scopes: Some(input.scopes),
+        ip_allowlist: Some(input.ip_allowlist),
+        expires_at: Some(optional_date(input.expires_at)?),
+        rotation_days: Some(optional_days(input.rotate_every)?),
+        tags: Some(input.tags),
+        notes: Some(input.notes),
+    };
+    let state = state.inner().clone();
+    blocking(move || {
+        state.change_keys(|v| {
+            v.edit(&id, edit)?;
+            Ok(v.detail(&id)?)
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn rotate_key(
+    state: AppStateRef<'_>,
+    id: String,
+    secrets: Vec<SecretInput>,
+    reason: Option<String>,
+) -> AppResult<KeyDetail> {
+    let secrets = SecretInput::into_fields(secrets);
+    let state = state.inner().clone();
+    blocking(move || {
+        state.change_keys(|v| {
+            v.rotate(&id, secrets, reason)?;
+            Ok(v.detail(&id)?)
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn revoke_key(
+    state: AppStateRef<'_>,
+    id: String,
+    reason: Option<String>,
+) -> AppResult<KeyDetail> {
+    let state = state.inner().clone();
+    blocking(move || {
+        state.change_keys(|v| {
+            v.revoke(&id, reason)?;
+            Ok(v.detail(&id)?)
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn mark_compromised(
+    state: AppStateRef<'_>,
+    id: String,
+    reason: Option<String>,
+) -> AppResult<KeyDetail> {
+    let state = state.inner().clone();
+    blocking(move || {
+        state.change_keys(|v| {
+            v.mark_compromised(&id, reason)?;
+            Ok(v.detail(&id)?)
+        })
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn incident_step(
+    state: AppStateRef<'_>,
+    id: String,
+    step: IncidentStep,
+    done: bool,
+) -> AppResult<()> {
+    let state = state.inner().clone();
+    blocking(move || state.with_vault(|v| Ok(v.record_incident_step(&id, step.label(), done)?)))
+        .await
+}

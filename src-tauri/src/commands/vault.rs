@@ -1,0 +1,109 @@
+//! Commands about the vault itself: its status, create, unlock, choose another file, lock, and the
+//! activity ping that holds off the auto-lock.
+
+use super::{blocking, AppStateRef};
+use crate::error::{AppError, AppResult, ErrorCode};
+use crate::types::VaultStatus;
+use keystead_core::vault::{self, OpenOptions};
+use keystead_core::KdfParams;
+use secrecy::SecretString;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+fn open_options() -> OpenOptions {
+    OpenOptions::new(Arc::new(keystead_core::SystemClock), "app")
+        .with_anchor(Arc::new(keystead_core::anchor::KeyringAnchor::default()))
+}
+
+#[tauri::command]
+pub async fn vault_status(state: AppStateRef<'_>) -> AppResult<VaultStatus> {
+    Ok(VaultStatus {
+        path: state.vault_path().display().to_string(),
+        exists: state.vault_path().is_file(),
+        unlocked: state.is_unlocked(),
+        retry_after_ms: state.retry_after().as_millis() as u64,
+        warnings: state.warnings(),
+    })
+}
+
+#[tauri::command]
+pub async fn create_vault(state: AppStateRef<'_>, passphrase: String) -> AppResult<()> {
+    let passphrase = SecretString::from(passphrase);
+    vault::check_passphrase(&passphrase)?;
+    let state = state.inner().clone();
+    blocking(move || {
+        let kdf = KdfParams::calibrate(Duration::from_millis(500))?;
+        let v =
+            keystead_core::Vault::create(&state.vault_path(), &passphrase, kdf, open_options())?;
+        state.install_vault(v);
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn unlock(state: AppStateRef<'_>, passphrase: String) -> AppResult<()> {
+    state.check_retry()?;
+    let passphrase = SecretString::from(passphrase);
+    let state = state.inner().clone();
+    blocking(move || {
+        match keystead_core::Vault::unlock(&state.vault_path(), &passphrase, open_options()) {
+            Ok(mut v) => {
+                v.record_unlock()?;
+                state.install_vault(v);
+                Ok(())
+            }
+            Err(keystead_core::Error::WrongPassphrase) => {
+                state.unlock_failed();
+                Err(AppError::new(
+                    ErrorCode::WrongPassphrase,
+                    "Wrong passphrase. Check it (Caps Lock?) and try again.",
+                ))
+            }
+            Err(e) => Err(e.into()),
+        }
+    })
+    .await
+}
+
+/// Chooses another vault file (an existing one to unlock, or a new path to create one at).
+#[tauri::command]
+pub async fn use_vault_file(state: AppStateRef<'_>, path: String) -> AppResult<VaultStatus> {
+    let path = PathBuf::from(path.trim());
+    if path.as_os_str().is_empty() || !path.is_absolute() {
+        return Err(AppError::invalid(
+            "Give the vault file's full path, e.g. /home/you/keys/vault.db.",
+        ));
+    }
+    if path.is_dir() {
+        return Err(AppError::invalid(format!(
+            "{} is a folder: give the path of the vault file in it.",
+            path.display()
+        )));
+    }
+    if !path.exists() && !path.parent().is_some_and(|p| p.is_dir()) {
+        return Err(AppError::invalid(format!(
+            "The folder of {} does not exist.",
+            path.display()
+        )));
+    }
+    state.set_vault_path(path)?;
+    vault_status(state).await
+}
+
+#[tauri::command]
+pub async fn lock(state: AppStateRef<'_>) -> AppResult<()> {
+    let state = state.inner().clone();
+    blocking(move || {
+        state.lock("locked by the user");
+        Ok(())
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn touch(state: AppStateRef<'_>) -> AppResult<()> {
+    state.touch();
+    Ok(())
+}
