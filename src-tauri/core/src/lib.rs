@@ -26,7 +26,8 @@ pub use due::{DueInfo, DueKind, DueState, RiskFlag};
 pub use error::{Error, Result};
 pub use model::{Environment, KeyEdit, KeyEntry, KeyStatus, NewKey, Scope, SecretVersionInfo};
 pub use reminders::{
-    KeyReminder, LockedDue, Reminder, ReminderPolicy, ReminderText, SentReminder, Threshold,
+    KeyLabel, KeyReminder, LockedDue, Reminder, ReminderPolicy, ReminderText, SentReminder,
+    Threshold,
 };
 pub use secret::{CredentialField, SecretFields};
 pub use share::{
