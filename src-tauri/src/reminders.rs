@@ -1,16 +1,18 @@
 //! The reminder task: sends a desktop notification when a key reaches one of its reminder thresholds,
 //! whether the vault is locked or not, and keeps the tray's count of due keys current.
 //!
-//! Which reminders are due, what they say and the record that keeps them from repeating are core's
-//! (`keystead_core::reminders`); this module only decides when to look, and shows what core answers.
-//! Locked, core reads the plaintext due dates and the text is generic; unlocked, it names the keys.
+//! Which reminders are due, what they say (and which key a click opens) and the record that keeps them
+//! from repeating are core's (`keystead_core::reminders`); this module only decides when to look, and
+//! shows what core answers. Locked, core reads the plaintext due dates and the text is generic (unless
+//! the user asked for names); unlocked, it names the keys.
 
 use crate::error::AppResult;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use keystead_core::due::DueKind;
-use keystead_core::reminders::{self, next_threshold_at, KeyReminder, Reminder, ReminderText};
-use keystead_core::{KeySummary, Vault};
+use keystead_core::reminders::{
+    self, next_threshold_at, single_key, KeyLabel, KeyReminder, Reminder, ReminderText,
+};
+use keystead_core::Vault;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -26,30 +28,6 @@ const MAX_SLEEP: Duration = Duration::from_secs(3600);
 /// threshold) or a vault file changed by another process (`keystead add` from a terminal). Two `stat`
 /// calls each time.
 const TICK: Duration = Duration::from_secs(10);
-
-/// What a locked reminder may say about a key when the user chose "show key names while locked",
-/// remembered from the last unlocked look, in memory only.
-#[derive(Clone)]
-struct KeyLabel {
-    name: String,
-    exchange_name: String,
-    kind: DueKind,
-    reason: String,
-}
-
-impl KeyLabel {
-    fn from_summary(k: &KeySummary) -> Option<(Uuid, KeyLabel)> {
-        Some((
-            k.id,
-            KeyLabel {
-                name: k.name.clone(),
-                exchange_name: k.exchange_name.clone(),
-                kind: k.due_kind?,
-                reason: k.due_reason.clone().unwrap_or_default(),
-            },
-        ))
-    }
-}
 
 /// One notification to show: its text and, when it is about one key, which key a click opens.
 #[derive(Debug, PartialEq, Eq)]
@@ -194,31 +172,10 @@ fn locked_notification(
     names: Option<&HashMap<Uuid, KeyLabel>>,
     now: DateTime<Utc>,
 ) -> Option<Outgoing> {
-    let key = single_key(recorded.iter().map(|r| r.entry_id));
-    let named: Option<Vec<KeyReminder>> = names.and_then(|labels| {
-        recorded
-            .iter()
-            .map(|r| {
-                labels.get(&r.entry_id).map(|l| KeyReminder {
-                    reminder: *r,
-                    name: l.name.clone(),
-                    exchange_name: l.exchange_name.clone(),
-                    kind: l.kind,
-                    reason: l.reason.clone(),
-                })
-            })
-            .collect()
-    });
-    let text = match named {
-        Some(keys) => ReminderText::unlocked(&keys, now),
-        None => ReminderText::locked(recorded),
-    }?;
-    Some(Outgoing { text, key })
-}
-
-fn single_key(mut ids: impl Iterator<Item = Uuid>) -> Option<Uuid> {
-    let first = ids.next()?;
-    ids.all(|id| id == first).then_some(first)
+    Some(Outgoing {
+        text: ReminderText::while_locked(recorded, names, now)?,
+        key: single_key(recorded.iter().map(|r| r.entry_id)),
+    })
 }
 
 /// The modification times of the vault file and its write-ahead log: a change means another process
@@ -305,64 +262,19 @@ mod tests {
     use chrono::TimeZone;
     use keystead_core::reminders::Threshold;
 
-    fn now() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap()
-    }
-
-    fn reminder(id: Uuid, days: i64) -> Reminder {
-        Reminder {
-            entry_id: id,
-            due_at: now() + chrono::Duration::days(days) + chrono::Duration::hours(1),
-            threshold: Threshold::DaysLeft(3),
-        }
-    }
-
-    fn label(name: &str) -> KeyLabel {
-        KeyLabel {
-            name: name.into(),
-            exchange_name: "Binance".into(),
-            kind: DueKind::Expiry,
-            reason: "expiry date".into(),
-        }
-    }
-
     #[test]
-    fn a_locked_reminder_names_no_key_unless_the_user_asked_for_names() {
+    fn a_locked_notification_about_one_key_opens_it_and_nothing_recorded_shows_nothing() {
+        let now = Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap();
         let id = Uuid::now_v7();
-        let labels = HashMap::from([(id, label("binance-main"))]);
-        let generic = locked_notification(&[reminder(id, 2)], None, now()).unwrap();
-        assert_eq!(generic.text.summary, "1 API key needs rotation");
-        assert!(!generic.text.body.contains("binance-main"));
-        assert_eq!(generic.key, Some(id), "a click still opens the key");
-
-        let named = locked_notification(&[reminder(id, 2)], Some(&labels), now()).unwrap();
-        assert_eq!(
-            named.text.summary,
-            "binance-main (Binance) expires in 2 days"
-        );
-    }
-
-    #[test]
-    fn a_key_whose_name_was_never_seen_keeps_the_locked_text_generic() {
-        let (known, unknown) = (Uuid::now_v7(), Uuid::now_v7());
-        let labels = HashMap::from([(known, label("binance-main"))]);
-        let out = locked_notification(
-            &[reminder(known, 2), reminder(unknown, 5)],
-            Some(&labels),
-            now(),
-        )
-        .unwrap();
-        assert_eq!(out.text.summary, "2 API keys need rotation");
-        assert!(!out.text.body.contains("binance-main"));
-        assert_eq!(
-            out.key, None,
-            "a click on a reminder about two keys opens the list"
-        );
-    }
-
-    #[test]
-    fn nothing_recorded_shows_nothing() {
-        assert_eq!(locked_notification(&[], None, now()), None);
-        assert_eq!(unlocked_notification(&[], now()), None);
+        let recorded = [Reminder {
+            entry_id: id,
+            due_at: now + chrono::Duration::days(2),
+            threshold: Threshold::DaysLeft(3),
+        }];
+        let out = locked_notification(&recorded, None, now).unwrap();
+        assert_eq!(out.text, ReminderText::locked(&recorded).unwrap());
+        assert_eq!(out.key, Some(id));
+        assert_eq!(locked_notification(&[], None, now), None);
+        assert_eq!(unlocked_notification(&[], now), None);
     }
 }

@@ -16,6 +16,7 @@ pub mod reminders;
 pub mod secret;
 pub mod share;
 pub mod vault;
+pub mod view;
 
 pub use audit::{AuditAction, AuditEvent, AuditRecord, AuditReport};
 pub use catalog::Exchange;
@@ -23,12 +24,10 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use crypto::KdfParams;
 pub use due::{DueInfo, DueKind, DueState, RiskFlag};
 pub use error::{Error, Result};
-pub use model::{
-    Environment, KeyDetail, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey, Scope,
-    SecretVersionInfo,
-};
+pub use model::{Environment, KeyEdit, KeyEntry, KeyStatus, NewKey, Scope, SecretVersionInfo};
 pub use reminders::{
-    KeyReminder, LockedDue, Reminder, ReminderPolicy, ReminderText, SentReminder, Threshold,
+    KeyLabel, KeyReminder, LockedDue, Reminder, ReminderPolicy, ReminderText, SentReminder,
+    Threshold,
 };
 pub use secret::{CredentialField, SecretFields};
 pub use share::{
@@ -36,3 +35,4 @@ pub use share::{
     SharePreview, ShareSender, SharingKey, SharingKeyInfo,
 };
 pub use vault::Vault;
+pub use view::{KeyDetail, KeySummary};

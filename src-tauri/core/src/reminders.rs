@@ -1,5 +1,8 @@
 //! Reminders before a key is due: which ones to send now, and what they say.
 //!
+//! The words are all here: named (unlocked, or locked with labels the user asked to keep) or generic
+//! (locked: how many keys, never which). The app only decides when to look and shows what this answers.
+//!
 //! A key's due date is the earliest of its expiry, its rotation date and its exchange's key-lifetime rule
 //! ([`crate::due::due_info`]). A reminder fires once per key, per due date, per threshold. Threshold `N` is
 //! reached when the countdown shows `N` whole days or fewer (the same rounded-down `days_left` the list
@@ -14,6 +17,7 @@
 
 use crate::due::DueKind;
 use crate::error::{Error, Result};
+use crate::view::KeySummary;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -181,6 +185,50 @@ pub struct KeyReminder {
     pub reason: String,
 }
 
+/// What a locked reminder may say about a key when the user chose "show key names while locked":
+/// remembered from the last unlocked look, in memory only. Never a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyLabel {
+    name: String,
+    exchange_name: String,
+    kind: DueKind,
+    reason: String,
+}
+
+impl KeyLabel {
+    /// The label of a key as the list shows it, with the key's id; `None` for a key with no due date.
+    pub fn from_summary(k: &KeySummary) -> Option<(Uuid, KeyLabel)> {
+        Some((
+            k.id,
+            KeyLabel {
+                name: k.name.clone(),
+                exchange_name: k.exchange_name.clone(),
+                kind: k.due_kind?,
+                reason: k.due_reason.clone().unwrap_or_default(),
+            },
+        ))
+    }
+
+    /// The reminder as an unlocked vault would have given it, with this label's words.
+    fn reminder(&self, reminder: Reminder) -> KeyReminder {
+        KeyReminder {
+            reminder,
+            name: self.name.clone(),
+            exchange_name: self.exchange_name.clone(),
+            kind: self.kind,
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+/// The one key a notification about these keys is about, so a click opens it; `None` when it is about
+/// several keys (a click opens the list) or none.
+pub fn single_key(ids: impl IntoIterator<Item = Uuid>) -> Option<Uuid> {
+    let mut ids = ids.into_iter();
+    let first = ids.next()?;
+    ids.all(|id| id == first).then_some(first)
+}
+
 /// Whole days left until `due_at`, rounded down (negative once past), as [`crate::DueInfo::days_left`].
 fn days_left(due_at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
     (due_at - now).num_seconds().div_euclid(86_400)
@@ -308,6 +356,27 @@ impl ReminderText {
         Some(ReminderText { summary, body })
     }
 
+    /// The text for reminders recorded while the vault is locked: generic, as [`ReminderText::locked`],
+    /// unless the user asked for names (`labels` is given) and every key is one whose label is
+    /// remembered from the last unlock: then as [`ReminderText::unlocked`]. `None` when there is nothing
+    /// to say.
+    pub fn while_locked(
+        recorded: &[Reminder],
+        labels: Option<&HashMap<Uuid, KeyLabel>>,
+        now: DateTime<Utc>,
+    ) -> Option<ReminderText> {
+        let named: Option<Vec<KeyReminder>> = labels.and_then(|labels| {
+            recorded
+                .iter()
+                .map(|r| labels.get(&r.entry_id).map(|l| l.reminder(*r)))
+                .collect()
+        });
+        match named {
+            Some(keys) => Self::unlocked(&keys, now),
+            None => Self::locked(recorded),
+        }
+    }
+
     /// One key's reminder, naming the key and its exchange: "binance-main (Binance) expires in 3 days".
     pub fn for_key(r: &KeyReminder, now: DateTime<Utc>) -> ReminderText {
         let who = format!("{} ({})", r.name, r.exchange_name);
@@ -428,6 +497,62 @@ mod tests {
         assert_eq!(second, due - Duration::days(1) + Duration::seconds(1));
         assert_eq!(next_threshold_at(&p, &keys, second).unwrap(), due);
         assert_eq!(next_threshold_at(&p, &keys, due), None);
+    }
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 10, 12, 0, 0).unwrap()
+    }
+
+    fn reminder(id: Uuid, days: i64) -> Reminder {
+        Reminder {
+            entry_id: id,
+            due_at: now() + Duration::days(days) + Duration::hours(1),
+            threshold: Threshold::DaysLeft(3),
+        }
+    }
+
+    fn label(name: &str) -> KeyLabel {
+        KeyLabel {
+            name: name.into(),
+            exchange_name: "Binance".into(),
+            kind: DueKind::Expiry,
+            reason: "expiry date".into(),
+        }
+    }
+
+    #[test]
+    fn a_locked_reminder_names_no_key_unless_the_user_asked_for_names() {
+        let id = Uuid::now_v7();
+        let labels = HashMap::from([(id, label("binance-main"))]);
+        let generic = ReminderText::while_locked(&[reminder(id, 2)], None, now()).unwrap();
+        assert_eq!(generic.summary, "1 API key needs rotation");
+        assert!(!generic.body.contains("binance-main"));
+        assert_eq!(single_key([id]), Some(id), "a click still opens the key");
+
+        let named = ReminderText::while_locked(&[reminder(id, 2)], Some(&labels), now()).unwrap();
+        assert_eq!(named.summary, "binance-main (Binance) expires in 2 days");
+    }
+
+    #[test]
+    fn a_key_whose_name_was_never_seen_keeps_the_locked_text_generic() {
+        let (known, unknown) = (Uuid::now_v7(), Uuid::now_v7());
+        let labels = HashMap::from([(known, label("binance-main"))]);
+        let recorded = [reminder(known, 2), reminder(unknown, 5)];
+        let out = ReminderText::while_locked(&recorded, Some(&labels), now()).unwrap();
+        assert_eq!(out.summary, "2 API keys need rotation");
+        assert!(!out.body.contains("binance-main"));
+        assert_eq!(
+            single_key(recorded.iter().map(|r| r.entry_id)),
+            None,
+            "a click on a reminder about two keys opens the list"
+        );
+    }
+
+    #[test]
+    fn nothing_recorded_shows_nothing() {
+        assert_eq!(ReminderText::while_locked(&[], None, now()), None);
+        assert_eq!(ReminderText::unlocked(&[], now()), None);
+        assert_eq!(single_key([]), None);
     }
 
     #[test]

@@ -13,15 +13,15 @@ use crate::clock::Clock;
 use crate::crypto::{self, KdfParams, VaultKeys, MAC_LEN};
 use crate::due::{self, DueInfo};
 use crate::error::{Error, Result};
-use crate::model::{
-    Environment, KeyDetail, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey, Scope,
-    SecretVersionInfo,
-};
 use crate::parse;
 use crate::reminders::{
     self, KeyReminder, LockedDue, Reminder, ReminderPolicy, SentReminder, Threshold,
 };
 use crate::secret::{CredentialField, SecretFields};
+use crate::{
+    Environment, KeyDetail, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey, Scope,
+    SecretVersionInfo,
+};
 use chrono::{DateTime, Utc};
 use rusqlite::{
     params, Connection, OpenFlags, OptionalExtension, Transaction, TransactionBehavior,

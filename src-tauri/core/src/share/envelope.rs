@@ -1,0 +1,199 @@
+//! The age layer of a share file: encrypting to sharing keys or a passphrase, decrypting with this vault's
+//! identity, and writing the file atomically. Everything happens in memory, in buffers wiped on drop.
+
+use super::identity::{ShareIdentity, SharingKey};
+use super::refused;
+use crate::error::{Error, Result};
+use secrecy::SecretString;
+use std::fmt;
+use std::io::{Read, Write};
+use std::path::Path;
+use zeroize::Zeroizing;
+
+/// Largest share file accepted (encrypted or decrypted).
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+/// Highest scrypt work factor (log2 N) a passphrase file may ask for: 2^22 is about 4 GiB·s of work.
+/// More is refused before deriving, so a hostile file cannot tie up the machine.
+pub const MAX_SCRYPT_WORK_FACTOR: u8 = 22;
+
+/// Who can open a file being written: age public keys, or a passphrase alone (age's scrypt recipient must
+/// be the only one).
+pub(crate) enum Seal<'a> {
+    Recipients(&'a [SharingKey]),
+    Passphrase {
+        passphrase: &'a SecretString,
+        /// log2 of scrypt's N; `None` lets age pick about one second of work on this machine.
+        work_factor: Option<u8>,
+    },
+}
+
+/// Encrypts `plain` in memory; the result is the whole share file.
+pub(crate) fn encrypt(plain: &[u8], seal: Seal<'_>, armor: bool) -> Result<Vec<u8>> {
+    let failed = |e: &dyn fmt::Display| Error::Storage(format!("encrypting the share file: {e}"));
+    let encryptor = match seal {
+        Seal::Recipients(keys) => {
+            if keys.is_empty() {
+                return Err(Error::input(
+                    "no recipient: name at least one contact or age1… key, or use a passphrase",
+                ));
+            }
+            let recipients = keys
+                .iter()
+                .map(SharingKey::recipient)
+                .collect::<Result<Vec<_>>>()?;
+            age::Encryptor::with_recipients(recipients.iter().map(|r| r as &dyn age::Recipient))
+                .map_err(|e| failed(&e))?
+        }
+        Seal::Passphrase {
+            passphrase,
+            work_factor,
+        } => {
+            let mut r = age::scrypt::Recipient::new(passphrase.clone());
+            if let Some(n) = work_factor {
+                if !(1..=MAX_SCRYPT_WORK_FACTOR).contains(&n) {
+                    return Err(Error::input(format!(
+                        "the scrypt work factor must be between 1 and {MAX_SCRYPT_WORK_FACTOR}"
+                    )));
+                }
+                r.set_work_factor(n);
+            }
+            age::Encryptor::with_recipients(std::iter::once(&r as &dyn age::Recipient))
+                .map_err(|e| failed(&e))?
+        }
+    };
+    // The ciphertext is about the plaintext's size; one allocation up front.
+    let mut out = Vec::with_capacity(plain.len() * 4 / 3 + 1024);
+    let format = if armor {
+        age::armor::Format::AsciiArmor
+    } else {
+        age::armor::Format::Binary
+    };
+    let armored =
+        age::armor::ArmoredWriter::wrap_output(&mut out, format).map_err(|e| failed(&e))?;
+    let mut writer = encryptor.wrap_output(armored).map_err(|e| failed(&e))?;
+    writer.write_all(plain).map_err(|e| failed(&e))?;
+    writer
+        .finish()
+        .and_then(|a| a.finish())
+        .map_err(|e| failed(&e))?;
+    Ok(out)
+}
+
+/// Whether a share file is protected by a passphrase (then it opens with the passphrase only).
+pub fn is_passphrase_protected(file: &[u8]) -> Result<bool> {
+    Ok(decryptor(file)?.is_scrypt())
+}
+
+type FileDecryptor<'a> = age::Decryptor<age::armor::ArmoredReader<std::io::BufReader<&'a [u8]>>>;
+
+fn decryptor(file: &[u8]) -> Result<FileDecryptor<'_>> {
+    if file.len() > MAX_FILE_BYTES {
+        return Err(refused(format!(
+            "it is larger than {} MiB",
+            MAX_FILE_BYTES / 1024 / 1024
+        )));
+    }
+    if file.is_empty() {
+        return Err(refused("the file is empty"));
+    }
+    age::Decryptor::new_buffered(age::armor::ArmoredReader::new(file)).map_err(|e| match e {
+        age::DecryptError::UnknownFormat => refused(
+            "it is not in the age format this Keystead reads (a newer age version, or not a share file)",
+        ),
+        age::DecryptError::Io(e) => refused(format!(
+            "it is not an age file, or it is truncated or damaged ({e})"
+        )),
+        e => refused(format!("its age header is damaged ({e})")),
+    })
+}
+
+/// Decrypts a share file in memory with this vault's identity, or with the passphrase when the file is
+/// protected by one. The plaintext lives in a buffer wiped on drop.
+pub(crate) fn decrypt(
+    file: &[u8],
+    identity: Option<&ShareIdentity>,
+    passphrase: Option<&SecretString>,
+) -> Result<Zeroizing<Vec<u8>>> {
+    let d = decryptor(file)?;
+    let scrypt = d.is_scrypt();
+    let reader = if scrypt {
+        let passphrase = passphrase.ok_or(Error::SharePassphraseNeeded)?;
+        let mut id = age::scrypt::Identity::new(passphrase.clone());
+        id.set_max_work_factor(MAX_SCRYPT_WORK_FACTOR);
+        d.decrypt(std::iter::once(&id as &dyn age::Identity))
+    } else {
+        let identity = identity.ok_or(Error::ShareNotForYou)?;
+        d.decrypt(std::iter::once(&identity.age as &dyn age::Identity))
+    }
+    .map_err(|e| match e {
+        age::DecryptError::NoMatchingKeys => Error::ShareNotForYou,
+        age::DecryptError::DecryptionFailed | age::DecryptError::KeyDecryptionFailed if scrypt => {
+            Error::WrongSharePassphrase
+        }
+        age::DecryptError::ExcessiveWork { required, .. } => refused(format!(
+            "its passphrase protection asks for scrypt work factor {required}, above the {MAX_SCRYPT_WORK_FACTOR} this Keystead allows"
+        )),
+        age::DecryptError::InvalidMac => refused("its age header was altered (the header MAC does not match)"),
+        e => refused(format!("it does not decrypt ({e})")),
+    })?;
+    // The plaintext is never longer than the file, so this buffer never reallocates (a reallocation
+    // would leave a copy of the secrets behind in freed memory).
+    let mut plain = Zeroizing::new(Vec::with_capacity(file.len() + 1));
+    let mut limited = reader.take(MAX_FILE_BYTES as u64 + 1);
+    let mut chunk = Zeroizing::new([0u8; 8192]);
+    loop {
+        let n = limited.read(&mut chunk[..]).map_err(|e| {
+            refused(format!(
+                "its contents do not decrypt: altered, truncated or damaged ({e})"
+            ))
+        })?;
+        if n == 0 {
+            break;
+        }
+        if plain.len() + n > plain.capacity() || plain.len() + n > MAX_FILE_BYTES {
+            return Err(refused(format!(
+                "its contents are larger than {} MiB",
+                MAX_FILE_BYTES / 1024 / 1024
+            )));
+        }
+        plain.extend_from_slice(&chunk[..n]);
+    }
+    Ok(plain)
+}
+
+/// Writes a share file atomically: a temporary file in the same folder, written and flushed to disk, then
+/// renamed over `path` (or, with `overwrite` false, refused if `path` exists), then the folder is flushed.
+/// A crash leaves either no file or the whole file.
+pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+    let io =
+        |what: &str, e: std::io::Error| Error::Storage(format!("{what} {}: {e}", path.display()));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !overwrite && path.exists() {
+        return Err(Error::input(format!(
+            "{} already exists: choose another file name, or move that file away first",
+            path.display()
+        )));
+    }
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".keystead-share-")
+        .tempfile_in(dir)
+        .map_err(|e| io("cannot create a temporary file beside", e))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| io("cannot write", e))?;
+    if overwrite {
+        tmp.persist(path).map_err(|e| io("cannot save", e.error))?;
+    } else {
+        tmp.persist_noclobber(path)
+            .map_err(|e| io("cannot save", e.error))?;
+    }
+    #[cfg(unix)]
+    if let Ok(d) = std::fs::File::open(dir) {
+        // The rename is durable only once the folder entry is on disk.
+        let _ = d.sync_all();
+    }
+    Ok(())
+}

@@ -1,0 +1,107 @@
+//! The views front ends show of a key: the list row with its due state and risk flags, and the detail
+//! view. Never a secret; built by the vault from a [`KeyEntry`] and the due rules.
+
+use crate::due::{DueInfo, DueKind, DueState, RiskFlag};
+use crate::model::{Environment, KeyEntry, KeyStatus, Scope, SecretVersionInfo};
+use crate::secret::CredentialField;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+/// A key as the list shows it: metadata, due state and risk flags. Never a secret.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Serialize)]
+pub struct KeySummary {
+    pub id: Uuid,
+    pub name: String,
+    pub exchange: String,
+    pub exchange_name: String,
+    pub account: Option<String>,
+    pub environment: Environment,
+    pub scopes: BTreeSet<Scope>,
+    pub exchange_scopes: Vec<String>,
+    pub ip_allowlist: Vec<String>,
+    pub status: KeyStatus,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub last_rotated_at: Option<DateTime<Utc>>,
+    pub rotation_days: Option<u32>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub due_kind: Option<DueKind>,
+    pub due_state: DueState,
+    pub days_left: Option<i64>,
+    pub due_reason: Option<String>,
+    pub risk_flags: Vec<RiskFlag>,
+    pub tags: Vec<String>,
+}
+
+impl KeySummary {
+    pub(crate) fn new(
+        entry: &KeyEntry,
+        exchange_name: &str,
+        due: DueInfo,
+        risk_flags: Vec<RiskFlag>,
+    ) -> Self {
+        Self {
+            id: entry.id,
+            name: entry.name.clone(),
+            exchange: entry.exchange.clone(),
+            exchange_name: exchange_name.to_string(),
+            account: entry.account.clone(),
+            environment: entry.environment,
+            scopes: entry.scopes.clone(),
+            exchange_scopes: entry.exchange_scopes.clone(),
+            ip_allowlist: entry.ip_allowlist.clone(),
+            status: entry.status,
+            created_at: entry.created_at,
+            expires_at: entry.expires_at,
+            last_rotated_at: entry.last_rotated_at,
+            rotation_days: entry.rotation_days,
+            due_at: due.due_at,
+            due_kind: due.kind,
+            due_state: due.state,
+            days_left: due.days_left,
+            due_reason: due.reason,
+            risk_flags,
+            tags: entry.tags.clone(),
+        }
+    }
+}
+
+/// One key as its detail view shows it: everything but the secrets, whose field names are listed.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyDetail {
+    #[serde(flatten)]
+    pub summary: KeySummary,
+    pub notes: String,
+    pub status_reason: Option<String>,
+    pub status_changed_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    /// The secret fields of the current version (names only).
+    pub secret_fields: Vec<CredentialField>,
+    /// Every secret version, oldest first.
+    pub versions: Vec<SecretVersionInfo>,
+    /// The exchange's API-key page, or "" for custom keys.
+    pub api_key_page: String,
+}
+
+impl KeyDetail {
+    pub fn new(entry: &KeyEntry, summary: KeySummary, api_key_page: &str) -> Self {
+        Self {
+            summary,
+            notes: entry.notes.clone(),
+            status_reason: entry.status_reason.clone(),
+            status_changed_at: entry.status_changed_at,
+            updated_at: entry.updated_at,
+            last_used_at: entry.last_used_at,
+            secret_fields: entry.secret_fields(),
+            versions: entry.versions.clone(),
+            api_key_page: api_key_page.to_string(),
+        }
+    }
+}
