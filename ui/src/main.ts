@@ -1,5 +1,6 @@
 import { mount } from "svelte";
 import "./app.css";
+import "./lib/components/common/form.css";
 import App from "./App.svelte";
 import { applyTheme, cachedTheme } from "./lib/theme";
 

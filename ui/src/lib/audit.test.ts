@@ -4,6 +4,7 @@ import {
   actionFamily,
   actionLabel,
   auditSentence,
+  eventsOfKey,
   filterAudit,
   groupByDay,
   incidentStepsDone,
@@ -152,6 +153,17 @@ describe("filterAudit and keysInLog", () => {
       { id: "b", name: "bybit" },
       { id: "a", name: "new-name" },
     ]);
+  });
+});
+
+describe("eventsOfKey", () => {
+  it("keeps one key's events, newest first", () => {
+    const a1 = rec({ action: "key_created", key_id: "a" });
+    const b1 = rec({ action: "key_created", key_id: "b" });
+    const a2 = rec({ action: "secret_revealed", key_id: "a" });
+    const vault = rec({ action: "vault_locked" });
+    expect(eventsOfKey([a1, b1, vault, a2], "a").map((r) => r.seq)).toEqual([a2.seq, a1.seq]);
+    expect(eventsOfKey([vault], "a")).toEqual([]);
   });
 });
 

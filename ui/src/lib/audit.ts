@@ -176,6 +176,11 @@ export function filterAudit(records: readonly AuditRecord[], filters: AuditFilte
   );
 }
 
+/** One key's events, newest first (the detail panel's activity). */
+export function eventsOfKey(records: readonly AuditRecord[], keyId: string): AuditRecord[] {
+  return records.filter((r) => r.key_id === keyId).sort((a, b) => b.seq - a.seq);
+}
+
 /** Keys named in the log (latest name per id), for the key filter. */
 export function keysInLog(records: readonly AuditRecord[]): { id: string; name: string }[] {
   const names = new Map<string, string>();

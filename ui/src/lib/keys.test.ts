@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { KeySummary } from "./ipc";
-import { NO_FILTERS, canAct, countKeys, exchangesIn, filterKeys, nextSort, sortKeys } from "./keys";
+import { NO_FILTERS, canAct, countKeys, effectiveScopes, exchangesIn, filterKeys, nextSort, sortKeys } from "./keys";
 
 function key(name: string, over: Partial<KeySummary> = {}): KeySummary {
   return {
@@ -155,5 +155,28 @@ describe("exchangesIn and canAct", () => {
     expect(canAct({ scopes: ["read"] })).toBe(false);
     expect(canAct({ scopes: [] })).toBe(false);
     expect(canAct({ scopes: ["read", "futures"] })).toBe(true);
+  });
+});
+
+describe("effectiveScopes", () => {
+  const binance = {
+    permissions: [
+      { id: "enable_withdrawals", label: "Enable Withdrawals", grants: ["withdraw" as const] },
+      { id: "enable_spot", label: "Enable Spot & Margin Trading", grants: ["trade" as const, "margin" as const] },
+    ],
+  };
+
+  it("adds what the ticked exchange permissions grant, in canonical order, once each", () => {
+    expect(effectiveScopes(["read", "trade"], ["enable_withdrawals", "enable_spot"], binance)).toEqual([
+      "read",
+      "trade",
+      "withdraw",
+      "margin",
+    ]);
+  });
+
+  it("ignores permissions the exchange does not have", () => {
+    expect(effectiveScopes(["read"], ["enable_withdrawals"], undefined)).toEqual(["read"]);
+    expect(effectiveScopes([], ["unknown"], binance)).toEqual([]);
   });
 });

@@ -1,6 +1,6 @@
 // Filtering, sorting and counting the key list: plain functions, so 10,000 keys cost a few milliseconds and
 // the rules are tested without a DOM.
-import type { DueState, Environment, KeyStatus, KeySummary, Scope } from "./ipc";
+import type { DueState, Environment, ExchangeInfo, KeyStatus, KeySummary, Scope } from "./ipc";
 import { parseTime } from "./countdown";
 
 export type SortColumn = "name" | "exchange" | "environment" | "due" | "status";
@@ -27,6 +27,20 @@ export const SCOPES: readonly Scope[] = ["read", "trade", "withdraw", "transfer"
 
 /** Scopes that can move money out: shown in red. */
 export const isFundsScope = (scope: Scope | string): boolean => scope === "withdraw" || scope === "transfer";
+
+/**
+ * What a key may do: the canonical scopes ticked plus those the ticked exchange permissions grant, in the
+ * order of SCOPES.
+ */
+export function effectiveScopes(
+  canonical: readonly Scope[],
+  permissions: readonly string[],
+  exchange: Pick<ExchangeInfo, "permissions"> | undefined,
+): Scope[] {
+  const all = new Set<Scope>(canonical);
+  for (const id of permissions) for (const s of exchange?.permissions.find((p) => p.id === id)?.grants ?? []) all.add(s);
+  return SCOPES.filter((s) => all.has(s));
+}
 
 const haystacks = new WeakMap<KeySummary, string>();
 

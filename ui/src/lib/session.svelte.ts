@@ -81,6 +81,14 @@ class Session {
     if (id !== null && this.keys.some((k) => k.id === id)) this.selectedId = id;
   }
 
+  /** Saves the saved settings with `patch` applied, so each settings card saves only its own fields. */
+  async saveSettings(patch: Partial<Settings>): Promise<void> {
+    const base = this.settings ?? (await ipc.getSettings());
+    const result = await ipc.setSettings({ ...base, ...patch });
+    this.settings = result;
+    applyTheme(result.theme);
+  }
+
   async reloadKeys(): Promise<void> {
     this.keys = await ipc.listKeys();
     this.keysLoaded = true;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkDate, checkDuration, checkIpAllowlist, checkIpEntry, checkKeyName, parseTags } from "./validate";
+import { checkDate, checkDuration, checkIpAllowlist, checkIpEntry, checkKeyName, parseTags, wholeInRange } from "./validate";
 
 const value = <T>(c: { ok: true; value: T } | { ok: false; error: string }) => (c.ok ? c.value : `ERR ${c.error}`);
 
@@ -120,5 +120,16 @@ describe("checkDate and parseTags", () => {
   it("splits tags on commas and spaces", () => {
     expect(parseTags("bot, tax  grid,bot")).toEqual(["bot", "tax", "grid"]);
     expect(parseTags("  ")).toEqual([]);
+  });
+});
+
+describe("wholeInRange", () => {
+  it("takes whole numbers inside the bounds only", () => {
+    expect(wholeInRange(1, 1, 240)).toBe(true);
+    expect(wholeInRange(240, 1, 240)).toBe(true);
+    expect(wholeInRange(0, 1, 240)).toBe(false);
+    expect(wholeInRange(241, 1, 240)).toBe(false);
+    expect(wholeInRange(2.5, 1, 240)).toBe(false);
+    expect(wholeInRange(Number.NaN, 1, 240)).toBe(false);
   });
 });

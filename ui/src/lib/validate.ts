@@ -139,3 +139,8 @@ export function checkDate(text: string): Checked<string | null> {
   }
   return fail(`bad date '${t}': write it as YYYY-MM-DD (e.g. 2027-03-01)`);
 }
+
+/** A whole number from `min` to `max` (the settings' minutes and seconds). */
+export function wholeInRange(n: number, min: number, max: number): boolean {
+  return Number.isInteger(n) && n >= min && n <= max;
+}
