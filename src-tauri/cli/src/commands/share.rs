@@ -5,7 +5,7 @@ use crate::args::{OnConflict, ShareExportArgs, ShareImportArgs};
 use crate::failure::{usage, CliResult};
 use crate::{output, prompt};
 use keystead_core::{share, vault};
-use keystead_core::{ImportChoice, ShareEntryStatus, ShareExport};
+use keystead_core::{Error, ImportChoice, ShareEntryStatus, ShareExport};
 use std::path::Path;
 
 pub fn whoami(path: &Path, json: bool) -> CliResult<()> {
@@ -27,7 +27,7 @@ pub fn export(path: &Path, a: ShareExportArgs) -> CliResult<()> {
         )));
     }
     if a.passphrase && !a.to.is_empty() {
-        return Err(usage("a share file is protected either by recipients or by a passphrase, not both (the age format requires the passphrase alone): drop --to or --passphrase"));
+        return Err(Error::RecipientsAndPassphrase.into());
     }
     let mut vault = open(path)?;
     let passphrase = if a.passphrase {

@@ -275,3 +275,37 @@ fn a_payload_wrapped_with_age_r_imports_with_an_unsigned_warning() {
     );
     assert_eq!(b.reveal("handmade", "secret", &[]), BINANCE_SECRET);
 }
+
+#[test]
+fn share_export_mistakes_exit_2_naming_the_flag_to_fix_and_write_nothing() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    let file = sb.dir.path().join("out.age");
+    let file = path_str(&file);
+    sb.cmd(&[
+        "share",
+        "export",
+        "--keys",
+        "binance-main",
+        "--to",
+        "age1x",
+        "--passphrase",
+        "-o",
+        file,
+    ])
+    .env("KEYSTEAD_SHARE_PASSPHRASE", "a long share passphrase")
+    .run()
+    .fails(2)
+    .stderr_mentions("not both")
+    .stderr_mentions("drop --to or --passphrase");
+    sb.run(&["share", "export", "--keys", "binance-main", "-o", file])
+        .fails(2)
+        .stderr_mentions("no recipient")
+        .stderr_mentions("--to alice,bob");
+    assert!(!Path::new(file).exists(), "a refused export wrote {file}");
+}

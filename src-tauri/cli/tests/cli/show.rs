@@ -266,3 +266,24 @@ fn risk_flags_and_due_state_follow_the_key_settings() {
         "{expired:#}"
     );
 }
+
+#[test]
+fn an_unknown_key_name_exits_2_and_points_to_list() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    for args in [
+        &["show", "binance-mian"][..],
+        &["reveal", "binance-mian", "secret"][..],
+        &["rotate", "binance-mian", "--secrets-stdin"][..],
+    ] {
+        sb.run(args)
+            .fails(2)
+            .stderr_mentions("no key named 'binance-mian'")
+            .stderr_mentions("`keystead list` shows the names");
+    }
+}
