@@ -1,7 +1,7 @@
 //! Reading passphrases and secrets: from the environment or stdin for automation, otherwise from the
 //! terminal without echo. Never from arguments.
 
-use crate::{usage, CliResult};
+use crate::failure::{usage, CliResult};
 use keystead_core::{CredentialField, Exchange, SecretFields};
 use secrecy::{ExposeSecret, SecretString};
 use std::io::Read;

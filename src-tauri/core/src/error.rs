@@ -1,5 +1,7 @@
-//! Errors say what happened and what to do. Every variant's message is written for the person at the
-//! keyboard; `kind()` tells a front end how to react (exit code, which screen).
+//! Errors say what happened, and what to do where that is the same in every front end. Every variant's
+//! message is written for the person at the keyboard; `kind()` tells a front end how to react (exit code,
+//! which screen). Advice that names a command, a flag or a setting of one front end is that front end's to
+//! add (the CLI's is in `keystead-cli`'s `failure.rs`).
 
 use std::path::PathBuf;
 
@@ -23,13 +25,13 @@ pub enum Error {
     #[error("wrong passphrase: the vault did not unlock. Check the passphrase and try again (if you are sure it is right, the vault header may have been altered)")]
     WrongPassphrase,
     /// No vault file at the path.
-    #[error("no vault at {}: create one with `keystead init`, or point --vault (or KEYSTEAD_VAULT) at an existing vault file", path.display())]
+    #[error("no vault at {}", path.display())]
     NoVault { path: PathBuf },
     /// `init` on a path that already holds a file.
-    #[error("a file already exists at {}: choose another path with --vault, or move that file away first", path.display())]
+    #[error("a file already exists at {}", path.display())]
     VaultExists { path: PathBuf },
     /// The file is not a Keystead vault at all.
-    #[error("{} is not a Keystead vault ({detail}): check the path given with --vault or KEYSTEAD_VAULT", path.display())]
+    #[error("{} is not a Keystead vault ({detail})", path.display())]
     NotAVault { path: PathBuf, detail: String },
     /// A record failed authentication or the vault's structure is inconsistent.
     #[error(
@@ -43,7 +45,7 @@ pub enum Error {
     #[error("this vault has format version {found}, newer than this Keystead understands ({supported}); update Keystead")]
     UnsupportedVersion { found: i64, supported: i64 },
     /// No key by that name or id.
-    #[error("no key named '{name}': `keystead list` shows the names in this vault")]
+    #[error("no key named '{name}'")]
     KeyNotFound { name: String },
     /// Another key already has this name.
     #[error("a key named '{name}' already exists: choose another name, or edit that key")]
@@ -82,14 +84,28 @@ pub enum Error {
     /// No contact by that name.
     #[error("no contact named '{name}': {hint}")]
     ContactNotFound { name: String, hint: String },
+    /// A contact was named but the vault has none.
+    #[error("you have no contacts yet")]
+    NoContacts,
     /// Another contact already has this name or this sharing key.
     #[error("{message}")]
     DuplicateContact { message: String },
     /// A sharing key (or age public key) that does not parse.
-    #[error("not a sharing key ({detail}): paste the whole line `keystead whoami` prints (keystead-share1:age1…:…), or a plain age public key (age1…)")]
+    #[error("not a sharing key ({detail}): paste the whole sharing key line (keystead-share1:age1…:…), or a plain age public key (age1…)")]
     BadSharingKey { detail: String },
+    /// A share was asked for without naming any key.
+    #[error("no key chosen to share")]
+    NoKeysChosen,
+    /// A share was asked for both recipients and a passphrase.
+    #[error("a share file is protected either by recipients or by a passphrase, not both (the age format requires the passphrase alone)")]
+    RecipientsAndPassphrase,
+    /// A share was asked for with neither recipients nor a passphrase.
+    #[error("no recipient: the file needs contacts, age keys or a passphrase")]
+    NoRecipient,
     /// Keys with the withdraw scope were chosen for a share without confirming each one.
-    #[error("{names} can withdraw funds: a share file would let everyone who opens it withdraw too. Confirm each one explicitly (--confirm-withdraw {names}), or leave it out")]
+    #[error(
+        "{names} can withdraw funds: a share file would let everyone who opens it withdraw too"
+    )]
     WithdrawNotConfirmed { names: String },
     /// The share file cannot be read as a Keystead share: too large, malformed, wrong format or version,
     /// invalid entries. Nothing was imported.
@@ -98,13 +114,13 @@ pub enum Error {
     )]
     ShareRefused { reason: String },
     /// No identity we hold opens the file.
-    #[error("this share file was not made for you: it is encrypted to other people's sharing keys. Ask the sender to export it to your sharing key (`keystead whoami` shows it). Nothing was imported")]
+    #[error("this share file was not made for you: it is encrypted to other people's sharing keys. Ask the sender to export it to your sharing key. Nothing was imported")]
     ShareNotForYou,
     /// The share passphrase does not open the file.
     #[error("wrong share passphrase: the file did not open. Ask the sender for the passphrase they chose when exporting. Nothing was imported")]
     WrongSharePassphrase,
     /// The file is protected by a passphrase and none was given.
-    #[error("this share file is protected by a passphrase: give the passphrase the sender chose (`keystead share import --passphrase`). Nothing was imported")]
+    #[error("this share file is protected by a passphrase: give the passphrase the sender chose. Nothing was imported")]
     SharePassphraseNeeded,
     /// The payload carries a signature that does not verify: altered after signing, or forged.
     #[error("the share file's signature does not verify ({detail}): it was altered after it was signed or it is forged. Nothing was imported; ask the sender for a new file")]
@@ -154,5 +170,163 @@ impl From<rusqlite::Error> for Error {
             }
             _ => Self::Storage(e.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of every variant. The match in `variant_index` has no wildcard, so a new variant does not
+    /// compile until it has an index, and the test fails until it is also in this list.
+    fn every_variant() -> Vec<Error> {
+        let path = || PathBuf::from("/home/trader/vault.db");
+        let text = || "some detail".to_string();
+        vec![
+            Error::WrongPassphrase,
+            Error::NoVault { path: path() },
+            Error::VaultExists { path: path() },
+            Error::NotAVault {
+                path: path(),
+                detail: text(),
+            },
+            Error::Damaged { what: text() },
+            Error::KdfOutOfRange { detail: text() },
+            Error::UnsupportedVersion {
+                found: 9,
+                supported: 1,
+            },
+            Error::KeyNotFound { name: text() },
+            Error::DuplicateName { name: text() },
+            Error::UnknownExchange {
+                given: text(),
+                known: text(),
+            },
+            Error::UnknownScope {
+                given: text(),
+                exchange: text(),
+                valid: text(),
+            },
+            Error::UnknownField {
+                given: text(),
+                valid: text(),
+            },
+            Error::MissingFields {
+                exchange: text(),
+                fields: "secret, password".into(),
+            },
+            Error::NoSuchSecret { message: text() },
+            Error::WeakPassphrase { min: 8 },
+            Error::InvalidInput { message: text() },
+            Error::NotActive {
+                name: text(),
+                status: text(),
+                hint: text(),
+            },
+            Error::ContactNotFound {
+                name: text(),
+                hint: text(),
+            },
+            Error::NoContacts,
+            Error::DuplicateContact { message: text() },
+            Error::BadSharingKey { detail: text() },
+            Error::NoKeysChosen,
+            Error::RecipientsAndPassphrase,
+            Error::NoRecipient,
+            Error::WithdrawNotConfirmed { names: text() },
+            Error::ShareRefused { reason: text() },
+            Error::ShareNotForYou,
+            Error::WrongSharePassphrase,
+            Error::SharePassphraseNeeded,
+            Error::BadSignature { detail: text() },
+            Error::Storage(text()),
+        ]
+    }
+
+    fn variant_index(e: &Error) -> usize {
+        match e {
+            Error::WrongPassphrase => 0,
+            Error::NoVault { .. } => 1,
+            Error::VaultExists { .. } => 2,
+            Error::NotAVault { .. } => 3,
+            Error::Damaged { .. } => 4,
+            Error::KdfOutOfRange { .. } => 5,
+            Error::UnsupportedVersion { .. } => 6,
+            Error::KeyNotFound { .. } => 7,
+            Error::DuplicateName { .. } => 8,
+            Error::UnknownExchange { .. } => 9,
+            Error::UnknownScope { .. } => 10,
+            Error::UnknownField { .. } => 11,
+            Error::MissingFields { .. } => 12,
+            Error::NoSuchSecret { .. } => 13,
+            Error::WeakPassphrase { .. } => 14,
+            Error::InvalidInput { .. } => 15,
+            Error::NotActive { .. } => 16,
+            Error::ContactNotFound { .. } => 17,
+            Error::NoContacts => 18,
+            Error::DuplicateContact { .. } => 19,
+            Error::BadSharingKey { .. } => 20,
+            Error::NoKeysChosen => 21,
+            Error::RecipientsAndPassphrase => 22,
+            Error::NoRecipient => 23,
+            Error::WithdrawNotConfirmed { .. } => 24,
+            Error::ShareRefused { .. } => 25,
+            Error::ShareNotForYou => 26,
+            Error::WrongSharePassphrase => 27,
+            Error::SharePassphraseNeeded => 28,
+            Error::BadSignature { .. } => 29,
+            Error::Storage(_) => 30,
+        }
+    }
+
+    /// Why a message would be wrong in the desktop window: it names something only the CLI has.
+    fn names_the_cli(message: &str) -> Option<&'static str> {
+        let flag = message
+            .as_bytes()
+            .windows(3)
+            .any(|w| w[0] == b'-' && w[1] == b'-' && w[2].is_ascii_alphabetic());
+        if flag {
+            Some("a command-line flag (--…)")
+        } else if message.contains("KEYSTEAD_") {
+            Some("an environment variable (KEYSTEAD_…)")
+        } else if message.contains("`keystead ") {
+            Some("a `keystead …` command")
+        } else {
+            None
+        }
+    }
+
+    #[test]
+    fn no_message_names_a_cli_flag_variable_or_command() {
+        let all = every_variant();
+        let mut indices: Vec<usize> = all.iter().map(variant_index).collect();
+        indices.sort_unstable();
+        assert_eq!(
+            indices,
+            (0..=30).collect::<Vec<_>>(),
+            "every_variant() must hold each variant exactly once"
+        );
+        for e in &all {
+            let message = e.to_string();
+            assert!(!message.is_empty(), "{e:?} has no message");
+            if let Some(what) = names_the_cli(&message) {
+                panic!("{e:?} names {what}; that advice belongs to the front end: {message}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_cli_check_catches_what_the_messages_used_to_say() {
+        for old in [
+            "point --vault (or KEYSTEAD_VAULT) at an existing vault file",
+            "`keystead list` shows the names",
+            "(--confirm-withdraw okx-hot)",
+        ] {
+            assert!(names_the_cli(old).is_some(), "{old}");
+        }
+        assert_eq!(
+            names_the_cli("keystead-share1:age1…:… — a dash -- then a space"),
+            None
+        );
     }
 }

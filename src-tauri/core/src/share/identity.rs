@@ -309,7 +309,7 @@ mod tests {
         ] {
             let e = SharingKey::parse(&bad).unwrap_err();
             assert!(matches!(e, Error::BadSharingKey { .. }), "{bad}: {e}");
-            assert!(e.to_string().contains("keystead whoami"), "{e}");
+            assert!(e.to_string().contains("keystead-share1:age1…"), "{e}");
         }
     }
 

@@ -1,8 +1,6 @@
 //! Harness for the end-to-end tests: every test gets a [`Sandbox`] (its own temporary directory, vault
 //! path and HOME) and runs the built `keystead` binary in it, so tests can run in parallel.
 
-#![allow(dead_code)]
-
 use rusqlite::Connection;
 use serde_json::{json, Value};
 use std::io::{Read, Write};
@@ -564,4 +562,34 @@ pub fn strings(value: &Value) -> Vec<String> {
                 .to_string()
         })
         .collect()
+}
+
+/// Every secret the harness feeds in: none may be printed after the vault file was altered.
+pub const ALL_TEST_SECRETS: [&str; 5] = [
+    BINANCE_API_KEY,
+    BINANCE_SECRET,
+    OKX_API_KEY,
+    OKX_SECRET,
+    OKX_PASSWORD,
+];
+
+#[track_caller]
+pub fn prints_no_secret(out: &Out) {
+    for secret in ALL_TEST_SECRETS {
+        assert!(
+            !out.output().contains(secret),
+            "printed a secret after tampering\n{}",
+            out.describe()
+        );
+    }
+}
+
+/// `whoami --json`.
+pub fn whoami(sb: &Sandbox) -> Value {
+    sb.run(&["whoami", "--json"]).ok().json()
+}
+
+/// The one-line sharing key of a `whoami --json` answer.
+pub fn ka_str(v: &Value) -> &str {
+    v["sharing_key"].as_str().expect("sharing_key")
 }

@@ -1,16 +1,10 @@
-//! End-to-end tests of sharing: `whoami`, `contacts`, `share export` and `share import` with the built
-//! binary and two sandboxes (Alice's and Bob's vaults), and interop with Debian's `age` tool.
+//! `share export` and `share import` between two sandboxes (Alice's and Bob's vaults), and interop with
+//! Debian's `age` tool.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::path::Path;
 use std::process::Command;
-
-fn whoami(sb: &Sandbox) -> Value {
-    sb.run(&["whoami", "--json"]).ok().json()
-}
 
 /// Alice and Bob, each the other's contact.
 fn alice_and_bob() -> (Sandbox, Sandbox) {
@@ -19,10 +13,6 @@ fn alice_and_bob() -> (Sandbox, Sandbox) {
     a.run(&["contacts", "add", "bob", ka_str(&kb)]).ok();
     b.run(&["contacts", "add", "alice", ka_str(&ka)]).ok();
     (a, b)
-}
-
-fn ka_str(v: &Value) -> &str {
-    v["sharing_key"].as_str().expect("sharing_key")
 }
 
 /// Whether Debian's `age` tool is here. Without it the interop tests are skipped with a notice, unless
@@ -42,75 +32,6 @@ fn age_available(test: &str) -> bool {
 
 fn path_str(p: &Path) -> &str {
     p.to_str().expect("utf-8 temp path")
-}
-
-#[test]
-fn whoami_prints_one_pasteable_line_and_contacts_are_added_listed_and_removed() {
-    let (a, b) = (Sandbox::init(), Sandbox::init());
-    let out = a.run(&["whoami"]).ok();
-    let me = whoami(&a);
-    let line = ka_str(&me);
-    assert!(line.starts_with("keystead-share1:age1"), "{line}");
-    assert!(
-        out.stdout.lines().any(|l| l == line),
-        "the sharing key is not on a line of its own\n{}",
-        out.describe()
-    );
-    assert!(out.stdout.contains(me["fingerprint"].as_str().unwrap()));
-
-    let kb = whoami(&b);
-    let added = a.run(&["contacts", "add", "bob", ka_str(&kb)]).ok();
-    assert!(
-        added.stdout.contains(kb["fingerprint"].as_str().unwrap()),
-        "{}",
-        added.describe()
-    );
-    a.run(&["contacts", "add", "bob", ka_str(&kb)])
-        .fails(2)
-        .stderr_mentions("already exists");
-    a.run(&["contacts", "add", "eve", "age1nope"])
-        .fails(2)
-        .stderr_mentions("not a sharing key");
-    a.run(&[
-        "contacts",
-        "add",
-        "age-only",
-        kb["age_recipient"].as_str().unwrap(),
-    ])
-    .fails(2)
-    .stderr_mentions("already your contact 'bob'");
-    a.run(&["contacts", "rename", "bob", "bobby"]).ok();
-
-    let list = a.run(&["contacts", "list", "--json"]).ok().json();
-    assert_eq!(list.as_array().map(Vec::len), Some(1), "{list}");
-    assert_eq!(list[0]["name"], "bobby");
-    assert_eq!(list[0]["fingerprint"], kb["fingerprint"]);
-    assert_eq!(list[0]["can_verify"], true);
-    let table = a.run(&["contacts", "list"]).ok();
-    assert!(table.stdout.contains("bobby"), "{}", table.describe());
-
-    a.run(&["contacts", "remove", "bobby"]).ok();
-    a.run(&["contacts", "remove", "bobby"])
-        .fails(2)
-        .stderr_mentions("no contact named");
-    assert_eq!(
-        a.run(&["contacts", "list", "--json"]).ok().json(),
-        json!([])
-    );
-    let actions: Vec<String> = a
-        .changes()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(
-        actions,
-        [
-            "vault_created",
-            "contact_added",
-            "contact_renamed",
-            "contact_removed"
-        ]
-    );
 }
 
 #[test]
@@ -353,4 +274,38 @@ fn a_payload_wrapped_with_age_r_imports_with_an_unsigned_warning() {
         imported.describe()
     );
     assert_eq!(b.reveal("handmade", "secret", &[]), BINANCE_SECRET);
+}
+
+#[test]
+fn share_export_mistakes_exit_2_naming_the_flag_to_fix_and_write_nothing() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    let file = sb.dir.path().join("out.age");
+    let file = path_str(&file);
+    sb.cmd(&[
+        "share",
+        "export",
+        "--keys",
+        "binance-main",
+        "--to",
+        "age1x",
+        "--passphrase",
+        "-o",
+        file,
+    ])
+    .env("KEYSTEAD_SHARE_PASSPHRASE", "a long share passphrase")
+    .run()
+    .fails(2)
+    .stderr_mentions("not both")
+    .stderr_mentions("drop --to or --passphrase");
+    sb.run(&["share", "export", "--keys", "binance-main", "-o", file])
+        .fails(2)
+        .stderr_mentions("no recipient")
+        .stderr_mentions("--to alice,bob");
+    assert!(!Path::new(file).exists(), "a refused export wrote {file}");
 }

@@ -1,0 +1,286 @@
+//! The command line as clap sees it: every command, option and help text. No behaviour lives here.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  a check failed (`audit --verify` found a broken chain; `due` found a key overdue or expired)
+  2  usage or input error (unknown key, exchange or scope; bad date or duration; missing field)
+  3  the vault did not open: wrong passphrase, or a damaged or altered vault file
+
+Environment:
+  KEYSTEAD_VAULT           vault file (default: ~/.local/share/keystead/vault.db)
+  KEYSTEAD_PASSPHRASE      vault passphrase, for automation (otherwise asked without echo)
+  KEYSTEAD_NEW_PASSPHRASE  the new passphrase for `passwd`
+  KEYSTEAD_SHARE_PASSPHRASE  the passphrase of a share file (`share export --passphrase`, `share import`)
+  KEYSTEAD_KDF_TARGET_MS   time Argon2id should take at `init`/`passwd` (default 500; never below 64 MiB, 3 passes)
+  NO_COLOR                 plain output
+
+Secrets are never taken as arguments: they are asked without echo, or read as one JSON object
+with --secrets-stdin, e.g. {\"apiKey\": \"…\", \"secret\": \"…\", \"password\": \"…\"}.";
+
+pub const DUE_EXIT_CODES: &str = "\
+Exit codes:
+  0  no key is overdue or expired (also when nothing is due within the window)
+  1  at least one key is overdue for rotation or expired
+  2  usage or input error (e.g. a bad --within period)
+  3  the vault did not open: wrong passphrase, or a damaged or altered vault file
+
+Example (cron, with KEYSTEAD_PASSPHRASE set): keystead due --within 7d || echo \"check the API keys\"";
+
+#[derive(Parser)]
+#[command(
+    name = "keystead",
+    version,
+    about = "Keystead: an encrypted vault for exchange API keys, with due dates, scopes and an audit trail.",
+    after_help = EXIT_CODES
+)]
+pub struct Cli {
+    /// The vault file.
+    #[arg(long, global = true, env = "KEYSTEAD_VAULT", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create a new vault (the passphrase is asked twice).
+    Init,
+    /// Check the passphrase and the vault's integrity.
+    Unlock,
+    /// Add a key; its secrets are asked without echo or read with --secrets-stdin.
+    Add(AddArgs),
+    /// List keys with their scopes, due state and risk flags.
+    List {
+        /// Print JSON (never contains a secret).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one key: metadata, masked secrets, rotation history.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print one secret field to stdout (audited). FIELD: apiKey, secret, password, uid, privateKey, walletAddress.
+    Reveal {
+        name: String,
+        field: String,
+        /// An older version, as numbered in `show`.
+        #[arg(long)]
+        version: Option<u32>,
+    },
+    /// Change a key's metadata.
+    Edit(EditArgs),
+    /// Replace a key's secrets; the old version is kept.
+    Rotate {
+        name: String,
+        /// Why (e.g. "scheduled", "left the team").
+        #[arg(long)]
+        reason: Option<String>,
+        /// Read the new secrets as one JSON object from standard input.
+        #[arg(long)]
+        secrets_stdin: bool,
+    },
+    /// Mark a key revoked (deleted on the exchange).
+    Revoke {
+        name: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Mark a key compromised and print the incident checklist.
+    Compromised {
+        name: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Change the vault passphrase (re-wraps the vault key only).
+    Passwd,
+    /// Show the audit timeline, or verify its chain.
+    Audit {
+        #[arg(long)]
+        json: bool,
+        /// Check the hash chain; exit 1 and name the first bad entry if it is broken.
+        #[arg(long)]
+        verify: bool,
+        /// Only events of this key.
+        #[arg(long, value_name = "NAME")]
+        key: Option<String>,
+    },
+    /// List active keys due within a window (expiry, rotation or exchange rule), most urgent first. For
+    /// servers and cron jobs: exits 1 when a key is overdue or expired.
+    #[command(after_help = DUE_EXIT_CODES)]
+    Due {
+        /// How far ahead to look: 14d, 2w, 1m (30 days), 1y; a bare number is days.
+        #[arg(long, value_name = "PERIOD", default_value = "14d")]
+        within: String,
+        /// Print JSON (never contains a secret).
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the exchanges Keystead knows, their fields, permissions and key-lifetime rules.
+    Exchanges {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show this vault's sharing key: the one line teammates need to send you keys, and its fingerprint.
+    Whoami {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Teammates you share keys with: a name and the sharing key they gave you.
+    #[command(subcommand)]
+    Contacts(ContactsCommand),
+    /// Pass keys to teammates in encrypted share files (age format; the `age` tool opens them too).
+    #[command(subcommand)]
+    Share(ShareCommand),
+}
+
+#[derive(Subcommand)]
+pub enum ContactsCommand {
+    /// Add a contact. KEY: the line `keystead whoami` printed for them, or a plain age1… public key.
+    Add { name: String, key: String },
+    /// List contacts with their fingerprints.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a contact (keys already shared with them stay shared: rotate those).
+    Remove { name: String },
+    /// Rename a contact.
+    Rename { old: String, new: String },
+}
+
+#[derive(Subcommand)]
+pub enum ShareCommand {
+    /// Write chosen keys into a share file that only the recipients (or holders of a passphrase) can open.
+    Export(ShareExportArgs),
+    /// Show what a share file holds and import it: new keys are added, changed ones replaced (old secrets
+    /// kept in the history), identical ones skipped, conflicting ones kept beside yours.
+    Import(ShareImportArgs),
+}
+
+#[derive(Args)]
+pub struct ShareExportArgs {
+    /// Keys to share, by name (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', required = true, value_name = "NAME")]
+    pub keys: Vec<String>,
+    /// Recipients: contact names and/or age1… public keys (comma-separated or repeated).
+    #[arg(long, value_delimiter = ',', value_name = "CONTACT|age1…")]
+    pub to: Vec<String>,
+    /// Protect the file with a passphrase instead of recipients (KEYSTEAD_SHARE_PASSPHRASE, or asked twice).
+    #[arg(long)]
+    pub passphrase: bool,
+    /// Write ASCII armor (text) instead of binary.
+    #[arg(long)]
+    pub armor: bool,
+    /// Keys with the withdraw scope you really mean to share, each named (comma-separated).
+    #[arg(long, value_delimiter = ',', value_name = "NAME")]
+    pub confirm_withdraw: Vec<String>,
+    /// Your name as the receiver will see it (not verified; the signature is).
+    #[arg(long, value_name = "NAME")]
+    pub from: Option<String>,
+    /// The share file to write.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+    /// Replace FILE if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Args)]
+pub struct ShareImportArgs {
+    pub file: PathBuf,
+    /// Only show what would be imported.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import without asking.
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the preview (and what was imported) as JSON; never contains a secret.
+    #[arg(long)]
+    pub json: bool,
+    /// The file is protected by a passphrase (KEYSTEAD_SHARE_PASSPHRASE, or asked). Asked anyway when the
+    /// file needs one.
+    #[arg(long)]
+    pub passphrase: bool,
+    /// What to do with a key whose name another key of yours already has.
+    #[arg(long, value_enum, default_value = "keep-both")]
+    pub on_conflict: OnConflict,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum OnConflict {
+    KeepBoth,
+    Replace,
+    Skip,
+}
+
+#[derive(Args)]
+pub struct AddArgs {
+    #[arg(long)]
+    pub name: String,
+    /// Exchange id (see `keystead exchanges`), or `custom`.
+    #[arg(long)]
+    pub exchange: String,
+    /// production, staging, development or testnet.
+    #[arg(long = "env", default_value = "production")]
+    pub environment: String,
+    /// Account or sub-account label.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Comma-separated: read, trade, withdraw, transfer, margin, futures, or the exchange's own names.
+    #[arg(long, value_delimiter = ',')]
+    pub scopes: Vec<String>,
+    /// IP address or CIDR range the key is bound to (repeat, or separate with commas).
+    #[arg(long = "ip", value_name = "ADDR")]
+    pub ip: Vec<String>,
+    /// Expiry date (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// Rotation period: 90d, 12w, 3m, 1y.
+    #[arg(long, value_name = "PERIOD")]
+    pub rotate_every: Option<String>,
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    #[arg(long, default_value = "")]
+    pub notes: String,
+    /// Read the secrets as one JSON object from standard input.
+    #[arg(long)]
+    pub secrets_stdin: bool,
+}
+
+#[derive(Args)]
+pub struct EditArgs {
+    pub name: String,
+    #[arg(long, value_name = "NEW_NAME")]
+    pub rename: Option<String>,
+    #[arg(long = "env")]
+    pub environment: Option<String>,
+    /// New account label ("" clears it).
+    #[arg(long)]
+    pub account: Option<String>,
+    /// Replaces the scopes (comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub scopes: Option<Vec<String>>,
+    /// Replaces the IP allowlist (repeat, or separate with commas).
+    #[arg(long = "ip", value_name = "ADDR", conflicts_with = "no_ip")]
+    pub ip: Vec<String>,
+    /// Removes the IP allowlist.
+    #[arg(long)]
+    pub no_ip: bool,
+    /// New expiry date (YYYY-MM-DD), or `never`.
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// New rotation period (90d, 12w…), or `never`.
+    #[arg(long, value_name = "PERIOD")]
+    pub rotate_every: Option<String>,
+    /// Replaces the tags (repeat).
+    #[arg(long = "tag")]
+    pub tags: Vec<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+}

@@ -1,0 +1,127 @@
+//! Adding and changing keys: `add`, `edit`, `rotate`, `revoke`, `compromised`.
+
+use super::open;
+use crate::args::{AddArgs, EditArgs};
+use crate::failure::{usage, CliResult};
+use crate::{output, prompt};
+use chrono::Utc;
+use keystead_core::vault;
+use keystead_core::{catalog, parse, KeyEdit, NewKey};
+use std::path::Path;
+
+pub fn add(path: &Path, a: AddArgs) -> CliResult<()> {
+    let exchange = catalog::exchange(&a.exchange)?;
+    let new = NewKey {
+        name: parse::key_name(&a.name)?,
+        exchange: exchange.id.to_string(),
+        account: a.account,
+        environment: Some(a.environment.parse()?),
+        scopes: a.scopes,
+        ip_allowlist: parse::ip_allowlist(&a.ip)?,
+        expires_at: a.expires.as_deref().map(parse::date).transpose()?,
+        rotation_days: a.rotate_every.as_deref().map(parse::days).transpose()?,
+        tags: a.tags,
+        notes: a.notes,
+    };
+    exchange.resolve_scopes(&new.scopes)?;
+    let mut vault = open(path)?;
+    let secrets = prompt::secrets(exchange, a.secrets_stdin)?;
+    let entry = vault.add(new, secrets)?;
+    println!("Added '{}' ({}).", entry.name, exchange.name);
+    let summary = vault.summary(&entry.id.to_string())?;
+    output::print_flags(&summary);
+    Ok(())
+}
+
+pub fn edit(path: &Path, e: EditArgs) -> CliResult<()> {
+    let edit = KeyEdit {
+        name: e.rename,
+        account: e.account.map(|a| Some(a).filter(|a| !a.trim().is_empty())),
+        environment: e.environment.as_deref().map(str::parse).transpose()?,
+        scopes: e.scopes,
+        ip_allowlist: if e.no_ip {
+            Some(Vec::new())
+        } else if e.ip.is_empty() {
+            None
+        } else {
+            Some(parse::ip_allowlist(&e.ip)?)
+        },
+        expires_at: e
+            .expires
+            .as_deref()
+            .map(|d| never_or(d, parse::date))
+            .transpose()?,
+        rotation_days: e
+            .rotate_every
+            .as_deref()
+            .map(|d| never_or(d, parse::days))
+            .transpose()?,
+        tags: (!e.tags.is_empty()).then_some(e.tags),
+        notes: e.notes,
+    };
+    if edit.is_empty() {
+        return Err(usage("nothing to change: give at least one option, e.g. --scopes read (see `keystead edit --help`)"));
+    }
+    let mut vault = open(path)?;
+    let entry = vault.edit(&e.name, edit)?;
+    println!("Updated '{}'.", entry.name);
+    output::print_flags(&vault.summary(&entry.id.to_string())?);
+    Ok(())
+}
+
+pub fn rotate(
+    path: &Path,
+    name: &str,
+    reason: Option<String>,
+    secrets_stdin: bool,
+) -> CliResult<()> {
+    let mut vault = open(path)?;
+    let entry = vault.find(name)?;
+    let exchange = vault::exchange_of(&entry);
+    let secrets = prompt::secrets(exchange, secrets_stdin)?;
+    let entry = vault.rotate(name, secrets, reason)?;
+    let version = entry.current_version().map_or(1, |v| v.version);
+    println!(
+        "Rotated '{}': now at version {version}; the old secrets are kept in its history.",
+        entry.name
+    );
+    let summary = vault.summary(&entry.id.to_string())?;
+    if let Some(at) = summary.due_at {
+        println!(
+            "Next due {} ({}).",
+            at.format("%Y-%m-%d"),
+            output::countdown(at, Utc::now())
+        );
+    }
+    Ok(())
+}
+
+pub fn revoke(path: &Path, name: &str, reason: Option<String>) -> CliResult<()> {
+    let mut vault = open(path)?;
+    let entry = vault.revoke(name, reason)?;
+    println!("'{}' is now revoked.", entry.name);
+    let page = vault::exchange_of(&entry).api_key_page;
+    if !page.is_empty() {
+        println!("Make sure it is deleted on the exchange too: {page}");
+    }
+    Ok(())
+}
+
+pub fn compromised(path: &Path, name: &str, reason: Option<String>) -> CliResult<()> {
+    let mut vault = open(path)?;
+    let entry = vault.mark_compromised(name, reason)?;
+    output::incident_checklist(&entry);
+    Ok(())
+}
+
+/// `never` clears an optional value; anything else is parsed.
+fn never_or<T>(
+    text: &str,
+    parse: impl Fn(&str) -> keystead_core::Result<T>,
+) -> CliResult<Option<T>> {
+    if text.trim().eq_ignore_ascii_case("never") || text.trim().eq_ignore_ascii_case("none") {
+        Ok(None)
+    } else {
+        Ok(Some(parse(text)?))
+    }
+}

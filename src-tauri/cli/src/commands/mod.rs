@@ -1,0 +1,109 @@
+//! Dispatch: each command goes to the module of its noun. What every command shares lives here: the vault
+//! path, opening the vault (passphrase, warnings), the key-derivation target.
+
+mod audit;
+mod contacts;
+mod due;
+mod keys;
+mod share;
+mod vault;
+mod view;
+
+use crate::args::{Cli, Command, ShareCommand};
+use crate::failure::{usage, CliResult};
+use crate::{output, prompt};
+use keystead_core::anchor::KeyringAnchor;
+use keystead_core::vault::{self as core_vault, OpenOptions};
+use keystead_core::{Error, SystemClock, Vault};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub fn run(cli: Cli) -> CliResult {
+    let path = vault_path(&cli)?;
+    let Some(command) = cli.command else {
+        output::welcome(&path);
+        if !path.exists() && prompt::confirm(&format!("Create a vault at {} now?", path.display()))
+        {
+            println!();
+            vault::init(&path)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    match command {
+        Command::Init => vault::init(&path)?,
+        Command::Unlock => vault::unlock(&path)?,
+        Command::Passwd => vault::passwd(&path)?,
+        Command::Add(a) => keys::add(&path, a)?,
+        Command::Edit(e) => keys::edit(&path, e)?,
+        Command::Rotate {
+            name,
+            reason,
+            secrets_stdin,
+        } => keys::rotate(&path, &name, reason, secrets_stdin)?,
+        Command::Revoke { name, reason } => keys::revoke(&path, &name, reason)?,
+        Command::Compromised { name, reason } => keys::compromised(&path, &name, reason)?,
+        Command::List { json } => view::list(&path, json)?,
+        Command::Show { name, json } => view::show(&path, &name, json)?,
+        Command::Reveal {
+            name,
+            field,
+            version,
+        } => view::reveal(&path, &name, &field, version)?,
+        Command::Exchanges { json } => output::exchanges(json)?,
+        Command::Audit { json, verify, key } => return audit::audit(&path, json, verify, key),
+        Command::Due { within, json } => return due::due(&path, &within, json),
+        Command::Whoami { json } => share::whoami(&path, json)?,
+        Command::Contacts(c) => contacts::contacts(&path, c)?,
+        Command::Share(ShareCommand::Export(a)) => share::export(&path, a)?,
+        Command::Share(ShareCommand::Import(a)) => share::import(&path, a)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn vault_path(cli: &Cli) -> CliResult<PathBuf> {
+    match &cli.vault {
+        Some(p) if !p.as_os_str().is_empty() => Ok(p.clone()),
+        _ => core_vault::default_path().ok_or_else(|| {
+            usage("cannot find a home directory for the default vault: give --vault PATH")
+        }),
+    }
+}
+
+fn options() -> OpenOptions {
+    OpenOptions::new(Arc::new(SystemClock), "cli").with_anchor(Arc::new(KeyringAnchor::default()))
+}
+
+/// Unlocks the vault at `path` with the passphrase from the environment or the terminal, printing the
+/// vault's warnings.
+fn open(path: &Path) -> CliResult<Vault> {
+    if !path.is_file() {
+        return Err(Error::NoVault {
+            path: path.to_path_buf(),
+        }
+        .into());
+    }
+    let passphrase = prompt::passphrase("Vault passphrase: ")?;
+    let vault = Vault::unlock(path, &passphrase, options())?;
+    for w in vault.warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(vault)
+}
+
+/// How long Argon2id should take at `init` and `passwd`: `KEYSTEAD_KDF_TARGET_MS`, or half a second.
+fn kdf_target() -> CliResult<Duration> {
+    match std::env::var("KEYSTEAD_KDF_TARGET_MS") {
+        Ok(v) => v
+            .trim()
+            .parse::<u64>()
+            .map(Duration::from_millis)
+            .map_err(|_| {
+                usage(format!(
+                    "KEYSTEAD_KDF_TARGET_MS='{v}' is not a number of milliseconds"
+                ))
+            }),
+        Err(_) => Ok(Duration::from_millis(500)),
+    }
+}

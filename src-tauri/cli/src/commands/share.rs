@@ -1,0 +1,118 @@
+//! Passing keys between vaults: `whoami`, `share export`, `share import`.
+
+use super::open;
+use crate::args::{OnConflict, ShareExportArgs, ShareImportArgs};
+use crate::failure::{usage, CliResult};
+use crate::{output, prompt};
+use keystead_core::{share, vault};
+use keystead_core::{Error, ImportChoice, ShareEntryStatus, ShareExport};
+use std::path::Path;
+
+pub fn whoami(path: &Path, json: bool) -> CliResult<()> {
+    let mut vault = open(path)?;
+    let key = vault.sharing_key()?;
+    if json {
+        output::json(&key)
+    } else {
+        output::whoami(&key);
+        Ok(())
+    }
+}
+
+pub fn export(path: &Path, a: ShareExportArgs) -> CliResult<()> {
+    if !a.force && a.output.exists() {
+        return Err(usage(format!(
+            "{} already exists: choose another file name with -o, or pass --force to replace it",
+            a.output.display()
+        )));
+    }
+    if a.passphrase && !a.to.is_empty() {
+        return Err(Error::RecipientsAndPassphrase.into());
+    }
+    let mut vault = open(path)?;
+    let passphrase = if a.passphrase {
+        let p = prompt::new_passphrase("KEYSTEAD_SHARE_PASSPHRASE", "Share file passphrase: ")?;
+        vault::check_passphrase(&p)?;
+        Some(p)
+    } else {
+        None
+    };
+    let exported = vault.share_export(&ShareExport {
+        keys: a.keys,
+        to: a.to,
+        passphrase,
+        armor: a.armor,
+        confirm_withdraw: a.confirm_withdraw,
+        sender_name: a.from,
+        scrypt_work_factor: None,
+    })?;
+    share::write_file(&a.output, &exported.bytes, a.force)?;
+    output::share_exported(&a.output, &exported.summary);
+    Ok(())
+}
+
+pub fn import(path: &Path, a: ShareImportArgs) -> CliResult<()> {
+    use std::io::Read;
+    let file = std::fs::File::open(&a.file)
+        .map_err(|e| usage(format!("cannot read {}: {e}", a.file.display())))?;
+    let mut bytes = Vec::new();
+    file.take(share::MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| usage(format!("cannot read {}: {e}", a.file.display())))?;
+    let mut vault = open(path)?;
+    let passphrase = if a.passphrase || share::is_passphrase_protected(&bytes)? {
+        Some(match std::env::var("KEYSTEAD_SHARE_PASSPHRASE") {
+            Ok(p) => secrecy::SecretString::from(p),
+            Err(_) => prompt::ask("Share file passphrase: ")?,
+        })
+    } else {
+        None
+    };
+    let opened = vault.share_open(&bytes, passphrase.as_ref())?;
+    let preview = vault.share_preview(&opened)?;
+    let choices: Vec<ImportChoice> = preview
+        .entries
+        .iter()
+        .map(|e| match (e.status, a.on_conflict) {
+            (ShareEntryStatus::Conflicting, OnConflict::Replace) => ImportChoice::Replace,
+            (ShareEntryStatus::Conflicting, OnConflict::Skip) => ImportChoice::Skip,
+            _ => e.default_choice,
+        })
+        .collect();
+    if !a.json {
+        output::share_preview(&preview, &choices);
+    }
+    let nothing = choices.iter().all(|c| *c == ImportChoice::Skip);
+    let apply = !a.dry_run
+        && !nothing
+        && {
+            if a.yes {
+                true
+            } else if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                prompt::confirm("Import these keys?")
+            } else {
+                return Err(usage("nothing was imported: pass --yes to import without asking, or --dry-run to only see the preview"));
+            }
+        };
+    let imported = if apply {
+        Some(vault.share_apply(&opened, &choices)?)
+    } else {
+        None
+    };
+    if a.json {
+        output::json(&serde_json::json!({
+            "preview": preview,
+            "choices": choices,
+            "imported": imported,
+        }))?;
+    } else if let Some(summary) = &imported {
+        output::share_imported(summary);
+    } else if a.dry_run {
+        println!("Dry run: nothing was imported.");
+    } else if nothing {
+        println!("Nothing to import.");
+    } else {
+        println!("Nothing was imported.");
+    }
+    Ok(())
+}

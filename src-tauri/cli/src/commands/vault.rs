@@ -1,0 +1,58 @@
+//! The vault as a whole: `init`, `unlock`, `passwd`.
+
+use super::{kdf_target, open, options};
+use crate::failure::CliResult;
+use crate::prompt;
+use keystead_core::vault;
+use keystead_core::{Error, KdfParams, Vault};
+use std::path::Path;
+
+pub fn init(path: &Path) -> CliResult<()> {
+    if path.exists() {
+        return Err(Error::VaultExists {
+            path: path.to_path_buf(),
+        }
+        .into());
+    }
+    println!(
+        "Choose a passphrase of at least {} characters; a few random words work well.",
+        vault::MIN_PASSPHRASE_CHARS
+    );
+    println!("Keystead cannot recover it for you: write it down somewhere safe.");
+    let passphrase = prompt::new_passphrase("KEYSTEAD_PASSPHRASE", "New vault passphrase: ")?;
+    vault::check_passphrase(&passphrase)?;
+    eprintln!("Measuring this machine to tune key derivation…");
+    let kdf = KdfParams::calibrate(kdf_target()?)?;
+    let vault = Vault::create(path, &passphrase, kdf, options())?;
+    println!(
+        "Created vault at {} (Argon2id {} MiB, {} passes).",
+        vault.path().display(),
+        kdf.memory_kib / 1024,
+        kdf.iterations
+    );
+    println!("Next: keystead add --name binance-main --exchange binance --scopes read,trade --ip YOUR.SERVER.IP");
+    Ok(())
+}
+
+pub fn unlock(path: &Path) -> CliResult<()> {
+    let mut vault = open(path)?;
+    vault.record_unlock()?;
+    let keys = vault.list()?.len();
+    println!(
+        "Vault unlocked: {keys} key{} in {}.",
+        if keys == 1 { "" } else { "s" },
+        path.display()
+    );
+    Ok(())
+}
+
+pub fn passwd(path: &Path) -> CliResult<()> {
+    let mut vault = open(path)?;
+    let new = prompt::new_passphrase("KEYSTEAD_NEW_PASSPHRASE", "New passphrase: ")?;
+    vault::check_passphrase(&new)?;
+    eprintln!("Measuring this machine to tune key derivation…");
+    let kdf = KdfParams::calibrate(kdf_target()?)?;
+    vault.change_passphrase(&new, kdf)?;
+    println!("Passphrase changed. Use the new one from now on; your keys are unchanged.");
+    Ok(())
+}

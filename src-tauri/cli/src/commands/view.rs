@@ -1,0 +1,43 @@
+//! Reading keys: `list`, `show`, `reveal`.
+
+use super::open;
+use crate::failure::CliResult;
+use crate::output;
+use chrono::Utc;
+use keystead_core::CredentialField;
+use secrecy::ExposeSecret;
+use std::io::Write;
+use std::path::Path;
+
+pub fn list(path: &Path, json: bool) -> CliResult<()> {
+    let vault = open(path)?;
+    let keys = vault.list()?;
+    if json {
+        output::json(&keys)
+    } else {
+        output::key_table(&keys, Utc::now());
+        Ok(())
+    }
+}
+
+pub fn show(path: &Path, name: &str, json: bool) -> CliResult<()> {
+    let vault = open(path)?;
+    if json {
+        output::json(&output::detail_json(&vault.detail(name)?)?)
+    } else {
+        let entry = vault.find(name)?;
+        output::detail(&entry, &vault.summary(name)?, Utc::now());
+        Ok(())
+    }
+}
+
+/// Prints one secret field and nothing else, so it can be piped (the vault audits the reveal).
+pub fn reveal(path: &Path, name: &str, field: &str, version: Option<u32>) -> CliResult<()> {
+    let field = CredentialField::parse(field)?;
+    let mut vault = open(path)?;
+    let value = vault.reveal(name, field, version)?;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(value.expose_secret().as_bytes());
+    let _ = out.write_all(b"\n");
+    Ok(())
+}

@@ -1,0 +1,258 @@
+//! Keys for people: the `list` table, one key's `show` page (and its masked JSON), risk flags, and the
+//! checklist after `compromised`.
+
+use super::{countdown, date, paint, Table, AMBER, DIM, RED};
+use crate::failure::{cannot_print, CliResult};
+use chrono::{DateTime, Utc};
+use keystead_core::due::DueState;
+use keystead_core::vault;
+use keystead_core::{KeyDetail, KeyEntry, KeyStatus, KeySummary, Scope};
+use serde::Serialize;
+
+pub(super) fn due_cell(k: &KeySummary, now: DateTime<Utc>) -> (String, &'static str) {
+    let Some(at) = k.due_at else {
+        return ("—".into(), "");
+    };
+    let when = countdown(at, now);
+    match k.due_state {
+        DueState::Ok => (when, ""),
+        DueState::DueSoon => (format!("due {when}"), AMBER),
+        DueState::Overdue => (format!("overdue {}", when.trim_end_matches(" ago")), RED),
+        DueState::Expired => (format!("expired {when}"), RED),
+    }
+}
+
+fn scopes_cell(scopes: &std::collections::BTreeSet<Scope>) -> String {
+    if scopes.is_empty() {
+        return "—".into();
+    }
+    scopes
+        .iter()
+        .map(|s| {
+            if s.moves_funds() {
+                paint(s.as_str(), RED)
+            } else {
+                s.as_str().to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+pub fn key_table(keys: &[KeySummary], now: DateTime<Utc>) {
+    if keys.is_empty() {
+        println!("No keys yet. Add one with: keystead add --name NAME --exchange binance --scopes read,trade");
+        return;
+    }
+    let mut table = Table::new(&[
+        "NAME", "EXCHANGE", "ENV", "SCOPES", "IP", "DUE", "STATUS", "FLAGS",
+    ]);
+    for k in keys {
+        let (due, due_colour) = due_cell(k, now);
+        let status = match k.status {
+            KeyStatus::Active => "active".to_string(),
+            KeyStatus::Revoked => paint("revoked", DIM),
+            KeyStatus::Compromised => paint("compromised", RED),
+        };
+        table.row(vec![
+            k.name.clone(),
+            k.exchange_name.clone(),
+            k.environment.to_string(),
+            scopes_cell(&k.scopes),
+            match k.ip_allowlist.len() {
+                0 => paint(
+                    "any",
+                    if k.scopes.iter().any(|s| s.can_act()) {
+                        AMBER
+                    } else {
+                        ""
+                    },
+                ),
+                1 => k.ip_allowlist[0].clone(),
+                n => format!("{n} ranges"),
+            },
+            paint(&due, due_colour),
+            status,
+            k.risk_flags
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        ]);
+    }
+    table.print();
+    let soon = keys
+        .iter()
+        .filter(|k| k.due_state == DueState::DueSoon)
+        .count();
+    let late = keys
+        .iter()
+        .filter(|k| k.due_state >= DueState::Overdue)
+        .count();
+    let withdraw = keys
+        .iter()
+        .filter(|k| k.status == KeyStatus::Active && k.scopes.contains(&Scope::Withdraw))
+        .count();
+    println!(
+        "\n{} key{}: {soon} due soon, {late} overdue or expired, {withdraw} withdraw-enabled.",
+        keys.len(),
+        if keys.len() == 1 { "" } else { "s" }
+    );
+}
+
+pub fn print_flags(k: &KeySummary) {
+    for f in &k.risk_flags {
+        println!("  {} {}: {}", paint("!", AMBER), f.as_str(), f.reason());
+    }
+    if let (Some(at), Some(reason)) = (k.due_at, &k.due_reason) {
+        println!(
+            "  due {} ({}): {reason}",
+            at.format("%Y-%m-%d %H:%M UTC"),
+            countdown(at, Utc::now())
+        );
+    }
+}
+
+const MASK: &str = "••••••••";
+
+#[derive(Serialize)]
+struct MaskedSecret {
+    field: &'static str,
+    masked: &'static str,
+}
+
+#[derive(Serialize)]
+struct ShowJson<'a> {
+    #[serde(flatten)]
+    detail: &'a KeyDetail,
+    secrets: Vec<MaskedSecret>,
+}
+
+pub fn detail_json(detail: &KeyDetail) -> CliResult<serde_json::Value> {
+    let show = ShowJson {
+        detail,
+        secrets: detail
+            .secret_fields
+            .iter()
+            .map(|f| MaskedSecret {
+                field: f.as_str(),
+                masked: MASK,
+            })
+            .collect(),
+    };
+    serde_json::to_value(show).map_err(cannot_print)
+}
+
+pub fn detail(entry: &KeyEntry, k: &KeySummary, now: DateTime<Utc>) {
+    let row = |label: &str, value: String| println!("  {label:<14}{value}");
+    println!(
+        "{}  ({} · {} · {})",
+        entry.name, k.exchange_name, k.environment, k.status
+    );
+    row("id", entry.id.to_string());
+    if let Some(a) = &entry.account {
+        row("account", a.clone());
+    }
+    let mut scopes = scopes_cell(&k.scopes);
+    if !entry.exchange_scopes.is_empty() {
+        scopes += &format!("  ({})", entry.exchange_scopes.join(", "));
+    }
+    row("scopes", scopes);
+    row(
+        "IP allowlist",
+        if entry.ip_allowlist.is_empty() {
+            "any address".into()
+        } else {
+            entry.ip_allowlist.join(", ")
+        },
+    );
+    row("created", date(Some(entry.created_at)));
+    row("expires", date(entry.expires_at));
+    row(
+        "rotation",
+        match entry.rotation_days {
+            Some(d) => format!(
+                "every {d} days; last rotated {}",
+                date(entry.last_rotated_at)
+            ),
+            None => "no rotation period".into(),
+        },
+    );
+    let (due, c) = due_cell(k, now);
+    row(
+        "due",
+        match (&k.due_at, &k.due_reason) {
+            (Some(at), Some(reason)) => {
+                format!("{} — {} ({reason})", date(Some(*at)), paint(&due, c))
+            }
+            _ => "nothing due".into(),
+        },
+    );
+    if let Some(r) = &entry.status_reason {
+        row("status reason", r.clone());
+    }
+    for f in &k.risk_flags {
+        row("risk", format!("{}: {}", f.as_str(), f.reason()));
+    }
+    if !entry.tags.is_empty() {
+        row("tags", entry.tags.join(", "));
+    }
+    if !entry.notes.is_empty() {
+        row("notes", entry.notes.replace('\n', "\n                "));
+    }
+    let fields: Vec<String> = entry
+        .secret_fields()
+        .iter()
+        .map(|f| format!("{f} {MASK}"))
+        .collect();
+    row("secrets", fields.join("   "));
+    for v in entry.versions.iter().rev() {
+        let state = match v.retired_at {
+            None => "current".to_string(),
+            Some(r) => format!(
+                "retired {}{}",
+                date(Some(r)),
+                v.reason
+                    .as_ref()
+                    .map(|x| format!(" — {x}"))
+                    .unwrap_or_default()
+            ),
+        };
+        row(
+            &format!("version {}", v.version),
+            format!("created {}; {state}", date(Some(v.created_at))),
+        );
+    }
+    let page = vault::exchange_of(entry).api_key_page;
+    if !page.is_empty() {
+        row("API key page", page.to_string());
+    }
+    println!(
+        "\nReveal a field: keystead reveal '{}' apiKey   (audited)",
+        entry.name
+    );
+}
+
+pub fn incident_checklist(entry: &KeyEntry) {
+    let exchange = vault::exchange_of(entry);
+    println!(
+        "'{}' is marked compromised. Work through this now:",
+        entry.name
+    );
+    let page = if exchange.api_key_page.is_empty() {
+        "the provider's API-key page".into()
+    } else {
+        exchange.api_key_page.to_string()
+    };
+    println!("  1. Delete the key on {}: {page}", exchange.name);
+    println!(
+        "  2. Check recent withdrawals and the withdrawal address whitelist on {}.",
+        exchange.name
+    );
+    println!("  3. Create a replacement key (bind it to an IP allowlist) and add it: keystead add --exchange {} …", exchange.id);
+    println!(
+        "  4. Update every bot or server that used '{}'.",
+        entry.name
+    );
+    println!("  5. Look for other copies of the key (files, chats, backups).");
+}

@@ -1,0 +1,21 @@
+//! End-to-end tests: the built `keystead` binary against temporary vaults, one module per topic over the
+//! one `common` harness (a single test binary, so it links once).
+//!
+//! Each test owns a [`common::Sandbox`] (temporary directory, vault path, HOME), sets
+//! `KEYSTEAD_KDF_TARGET_MS=1` so `init` uses the minimum Argon2 cost, and asserts what a user would notice:
+//! exit codes, the one-line `error: ` messages, what `list`/`show`/`reveal`/`audit` print, and what is
+//! (not) in the vault file.
+
+mod common;
+
+mod add;
+mod audit;
+mod canary;
+mod contacts;
+mod due;
+mod lifecycle;
+mod passphrase;
+mod share;
+mod show;
+mod tamper;
+mod vault;

@@ -1,0 +1,160 @@
+//! The vault passphrase: a wrong one exits 3 and is audited, `passwd` changes it, short ones are refused.
+
+use crate::common::*;
+use serde_json::{json, Value};
+
+#[test]
+fn wrong_passphrase_exits_3_and_next_unlock_audits_the_failure() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    let entries = sb.entries_rows();
+
+    for args in [&["list", "--json"][..], &["unlock"][..]] {
+        let out = sb
+            .cmd(args)
+            .passphrase("not the passphrase")
+            .run()
+            .fails(3)
+            .stderr_mentions("passphrase");
+        assert!(
+            !out.stdout.contains("binance-main"),
+            "a wrong passphrase showed data\n{}",
+            out.describe()
+        );
+    }
+    sb.cmd(&["reveal", "binance-main", "secret"])
+        .passphrase("not the passphrase")
+        .run()
+        .fails(3);
+    assert_eq!(
+        sb.entries_rows(),
+        entries,
+        "a failed unlock changed the keys"
+    );
+
+    sb.run(&["unlock"]).ok();
+    let audit = sb.audit();
+    let failed: Vec<&Value> = audit
+        .iter()
+        .filter(|e| e["action"] == "unlock_failed")
+        .collect();
+    assert_eq!(
+        failed.len(),
+        3,
+        "three failed attempts, three unlock_failed events: {audit:#?}"
+    );
+    let created = audit
+        .iter()
+        .position(|e| e["action"] == "key_created")
+        .expect("key_created");
+    let first_failed = audit
+        .iter()
+        .position(|e| e["action"] == "unlock_failed")
+        .unwrap();
+    assert!(
+        first_failed > created,
+        "failures are recorded in the order they happened: {audit:#?}"
+    );
+    let verify = sb.run(&["audit", "--verify"]).ok();
+    assert!(verify.stdout.contains("intact"), "{}", verify.describe());
+}
+
+#[test]
+fn passwd_changes_the_passphrase_and_keeps_every_secret() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    sb.add("okx-bot", "okx", &["--scopes", "read"], &okx_secrets());
+    sb.cmd(&["rotate", "okx-bot", "--secrets-stdin"])
+        .stdin(
+            json!({ "apiKey": "okx-key-v2", "secret": "okx-secret-v2", "password": "okx-pass-v2" })
+                .to_string(),
+        )
+        .run()
+        .ok();
+
+    let new = "a much longer new passphrase";
+    sb.cmd(&["passwd"])
+        .env("KEYSTEAD_NEW_PASSPHRASE", new)
+        .run()
+        .ok();
+
+    sb.run(&["unlock"]).fails(3).stderr_mentions("passphrase");
+    sb.run(&["list", "--json"]).fails(3);
+    sb.cmd(&["unlock"]).passphrase(new).run().ok();
+
+    let reveal = |name: &str, field: &str, extra: &[&str]| -> String {
+        let mut args = vec!["reveal", name, field];
+        args.extend_from_slice(extra);
+        let out = sb.cmd(&args).passphrase(new).run().ok();
+        out.stdout
+            .strip_suffix('\n')
+            .expect("newline-terminated")
+            .to_string()
+    };
+    assert_eq!(reveal("binance-main", "apiKey", &[]), BINANCE_API_KEY);
+    assert_eq!(reveal("binance-main", "secret", &[]), BINANCE_SECRET);
+    assert_eq!(reveal("okx-bot", "apiKey", &[]), "okx-key-v2");
+    assert_eq!(reveal("okx-bot", "secret", &[]), "okx-secret-v2");
+    assert_eq!(reveal("okx-bot", "password", &[]), "okx-pass-v2");
+    assert_eq!(
+        reveal("okx-bot", "password", &["--version", "1"]),
+        OKX_PASSWORD
+    );
+
+    let audit = sb
+        .cmd(&["audit", "--json"])
+        .passphrase(new)
+        .run()
+        .ok()
+        .json();
+    let changed = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "passphrase_changed")
+        .count();
+    assert_eq!(changed, 1, "{audit:#}");
+    let verify = sb.cmd(&["audit", "--verify"]).passphrase(new).run().ok();
+    assert!(verify.stdout.contains("intact"), "{}", verify.describe());
+}
+
+#[test]
+fn passwd_refuses_a_short_new_passphrase_and_keeps_the_old_one() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    sb.cmd(&["passwd"])
+        .env("KEYSTEAD_NEW_PASSPHRASE", "short")
+        .run()
+        .fails(2);
+    sb.run(&["unlock"]).ok();
+    sb.cmd(&["unlock"]).passphrase("short").run().fails(3);
+    assert_eq!(sb.reveal("binance-main", "secret", &[]), BINANCE_SECRET);
+}
+
+#[test]
+fn init_refuses_a_passphrase_shorter_than_8_characters() {
+    let sb = Sandbox::new();
+    sb.cmd(&["init"]).passphrase("1234567").run().fails(2);
+    assert!(
+        !sb.vault.exists(),
+        "a refused init left a vault file behind"
+    );
+
+    sb.cmd(&["init"]).passphrase("12345678").run().ok();
+    sb.cmd(&["unlock"]).passphrase("12345678").run().ok();
+}
