@@ -1,10 +1,10 @@
 //! The vault's audit side: events that change no key (lock, unlock, incident steps), the timeline, the
 //! chain check and the structural integrity checks.
 
-use super::cells::{contact_row, read_entries, xor_into, IDENTITY_ROW};
-use super::read::find_in;
+use super::cells::{contact_row, xor_into, IDENTITY_ROW};
+use super::index::find_row;
 use super::Vault;
-use crate::audit::{self, AuditAction, AuditEvent, AuditRecord, AuditReport};
+use crate::audit::{self, AuditAction, AuditRecord, AuditReport};
 use crate::crypto::{self, MAC_LEN};
 use crate::error::{Error, Result};
 use crate::parse;
@@ -16,7 +16,7 @@ impl Vault {
     pub fn record_incident_step(&mut self, name: &str, step: &str, done: bool) -> Result<()> {
         let step = parse::text("incident step", step, MAX_SHORT_TEXT_CHARS)?;
         self.write(|tx| {
-            let (entry, _) = find_in(read_entries(&tx.tx, &tx.cells)?, name)?;
+            let (entry, _) = find_row(&tx.tx, &tx.cells, name)?;
             let detail = format!("{} {step}", if done { "done:" } else { "undone:" });
             tx.audit(AuditAction::IncidentStep, Some(&entry), Some(detail))
         })
@@ -43,9 +43,7 @@ impl Vault {
         for row in rows {
             let (seq, sealed) = row?;
             let seq = seq as u64;
-            let plain = cells.open("audit", &seq.to_string(), "event", 0, &sealed)?;
-            let event: AuditEvent = serde_json::from_slice(&plain)
-                .map_err(|e| Error::damaged(format!("audit entry #{seq} is unreadable ({e})")))?;
+            let event = cells.read_event(seq, &sealed)?;
             out.push(AuditRecord { seq, event });
         }
         Ok(out)

@@ -172,6 +172,11 @@ pub(super) fn read_state(conn: &Connection, cells: &Cells<'_>) -> Result<State> 
     Ok(state)
 }
 
+/// A sealed row as the readers select it: id, generation, the sealed record.
+pub(super) fn sealed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, u64, Vec<u8>)> {
+    Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
+}
+
 /// Below this many rows, decrypting on one thread is faster than starting others.
 pub(super) const PARALLEL_DECRYPT_MIN_ROWS: usize = 512;
 
@@ -179,13 +184,7 @@ pub(super) const PARALLEL_DECRYPT_MIN_ROWS: usize = 512;
 /// cores: for thousands of keys that is most of the time `list` takes.
 pub(super) fn read_entries(conn: &Connection, cells: &Cells<'_>) -> Result<Vec<(KeyEntry, u64)>> {
     let mut stmt = conn.prepare_cached("SELECT id, generation, meta FROM entries")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, i64>(1)? as u64,
-            r.get::<_, Vec<u8>>(2)?,
-        ))
-    })?;
+    let rows = stmt.query_map([], sealed_row)?;
     let rows: Vec<(String, u64, Vec<u8>)> = rows.collect::<rusqlite::Result<_>>()?;
     let decrypt = |chunk: &[(String, u64, Vec<u8>)]| -> Result<Vec<(KeyEntry, u64)>> {
         chunk

@@ -1,7 +1,7 @@
 //! The vault's sharing identity (made with the vault, or on first use for an older one) and its
 //! contacts: the teammates whose sharing keys it knows, sealed like keys.
 
-use super::cells::{contact_row, xor_into, Cells, IDENTITY_ROW};
+use super::cells::{contact_row, sealed_row, xor_into, Cells, IDENTITY_ROW};
 use super::{Vault, WriteTx};
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
@@ -69,13 +69,7 @@ pub(super) fn read_contacts(
     cells: &Cells<'_>,
 ) -> Result<Vec<(ContactRecord, u64)>> {
     let mut stmt = conn.prepare("SELECT id, generation, record FROM contacts")?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, i64>(1)? as u64,
-            r.get::<_, Vec<u8>>(2)?,
-        ))
-    })?;
+    let rows = stmt.query_map([], sealed_row)?;
     let mut out = Vec::new();
     for row in rows {
         let (id, generation, sealed) = row?;
@@ -376,7 +370,7 @@ mod tests {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 3);
+        assert_eq!(version, 4);
         assert!(v.contacts().unwrap().is_empty());
         let key = v.sharing_key().unwrap();
         assert_eq!(v.sharing_key().unwrap(), key, "made once, then kept");

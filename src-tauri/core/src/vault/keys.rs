@@ -1,7 +1,7 @@
 //! Key changes: add, edit, rotate, revoke, mark compromised. Each is one write with its audit event.
 
-use super::cells::{read_entries, History};
-use super::read::find_in;
+use super::cells::History;
+use super::index::{find_row, name_taken};
 use super::{exchange_of, or_none, Vault};
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
@@ -18,11 +18,7 @@ impl Vault {
     pub fn add(&mut self, new: NewKey, secrets: SecretFields) -> Result<KeyEntry> {
         let checked = check_new_key(&new, &secrets)?;
         self.write(|tx| {
-            let entries = read_entries(&tx.tx, &tx.cells)?;
-            if entries
-                .iter()
-                .any(|(e, _)| e.name.eq_ignore_ascii_case(&checked.name))
-            {
+            if name_taken(&tx.tx, &tx.cells, &checked.name, None)? {
                 return Err(Error::DuplicateName {
                     name: checked.name.clone(),
                 });
@@ -68,15 +64,11 @@ impl Vault {
             check_rotation(r)?;
         }
         self.write(|tx| {
-            let entries = read_entries(&tx.tx, &tx.cells)?;
-            let (mut entry, generation) = find_in(entries.clone(), name)?;
+            let (mut entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
             let exchange = exchange_of(&entry);
             let mut changed = Vec::new();
             if let Some(n) = new_name.filter(|n| *n != entry.name) {
-                if entries
-                    .iter()
-                    .any(|(e, _)| e.id != entry.id && e.name.eq_ignore_ascii_case(&n))
-                {
+                if name_taken(&tx.tx, &tx.cells, &n, Some(entry.id))? {
                     return Err(Error::DuplicateName { name: n });
                 }
                 changed.push(format!("name: {} → {n}", entry.name));
@@ -169,7 +161,7 @@ impl Vault {
     ) -> Result<KeyEntry> {
         let reason = reason_text(reason)?;
         self.write(|tx| {
-            let (mut entry, generation) = find_in(read_entries(&tx.tx, &tx.cells)?, name)?;
+            let (mut entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
             if entry.status != KeyStatus::Active {
                 return Err(Error::NotActive {
                     name: entry.name.clone(),
@@ -224,7 +216,7 @@ impl Vault {
     ) -> Result<KeyEntry> {
         let reason = reason_text(reason)?;
         self.write(|tx| {
-            let (mut entry, generation) = find_in(read_entries(&tx.tx, &tx.cells)?, name)?;
+            let (mut entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
             if entry.status == status {
                 return Err(Error::NotActive {
                     name: entry.name.clone(),

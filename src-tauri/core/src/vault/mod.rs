@@ -7,7 +7,7 @@
 //! `vault id ‖ table ‖ row id ‖ column ‖ generation`.
 
 //! The parts, one job each: `schema` (tables, migration), `cells` (sealing, state MAC, row digests),
-//! `write` (the write transaction), `open` (create, unlock), `passphrase`, `keys` (changes to keys),
+//! `write` (the write transaction), `index` (lookup columns), `open` (create, unlock), `passphrase`, `keys` (changes to keys),
 //! `secrets` (reveal, copy), `read` (find, list, detail), `audit`, `locked` and `reminders` (reminders
 //! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing) and `bench`.
 
@@ -28,6 +28,7 @@ mod audit;
 mod bench;
 mod cells;
 mod contacts;
+mod index;
 mod keys;
 mod locked;
 mod open;
@@ -52,8 +53,9 @@ const MAGIC: &[u8] = b"KEYSTEAD";
 /// Version of the cryptographic format (header, record sealing). Bound into the header's associated data.
 pub const FORMAT_VERSION: i64 = 1;
 /// Version of the SQLite schema (`PRAGMA user_version`). 2 added `reminders_sent`, 3 the sharing identity
-/// and contacts; older files are migrated in place when opened (see [`schema::migrate`]).
-const SCHEMA_VERSION: i64 = 3;
+/// and contacts, 4 the lookup columns (name index, secret fingerprints, audit key ids); older files are
+/// migrated in place when opened (see [`schema::migrate`]).
+const SCHEMA_VERSION: i64 = 4;
 /// Shortest passphrase accepted for a new vault or a passphrase change.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 

@@ -3,7 +3,9 @@
 
 use super::cells::{Cells, State};
 use super::passphrase::check_passphrase;
-use super::schema::{migrate, schema_version, REMINDERS_SCHEMA, SCHEMA, SHARING_SCHEMA};
+use super::schema::{
+    add_index_schema, migrate, schema_version, REMINDERS_SCHEMA, SCHEMA, SHARING_SCHEMA,
+};
 use super::{ts, Vault, FORMAT_VERSION, MAGIC, SCHEMA_VERSION};
 use crate::anchor::{NoAnchor, RollbackAnchor};
 use crate::audit::{self, AuditAction};
@@ -168,6 +170,7 @@ impl Vault {
             tx.execute_batch(SCHEMA)?;
             tx.execute_batch(REMINDERS_SCHEMA)?;
             tx.execute_batch(SHARING_SCHEMA)?;
+            add_index_schema(&tx)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.execute(
                 "INSERT INTO header VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -306,6 +309,7 @@ impl Vault {
         }
         let state = vault.read_state()?;
         let rollback = vault.check_rollback(state.commit_counter);
+        vault.reindex_if_needed()?;
         vault.seal_failed_unlocks()?;
         vault.seal_locked_reminders()?;
         vault.warnings = vault.integrity_problems()?;

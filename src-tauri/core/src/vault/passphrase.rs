@@ -1,8 +1,7 @@
 //! The passphrase: its minimum length, changing it, checking it again before a sensitive operation.
 
-use super::cells::read_entries;
+use super::index::find_row;
 use super::open::header_ad;
-use super::read::find_in;
 use super::{Vault, FORMAT_VERSION, MIN_PASSPHRASE_CHARS};
 use crate::audit::AuditAction;
 use crate::crypto::{self, KdfParams, VaultKeys};
@@ -40,6 +39,9 @@ impl Vault {
                 "UPDATE header SET kdf_memory_kib = ?1, kdf_iterations = ?2, kdf_parallelism = ?3, salt = ?4, wrapped_key = ?5 WHERE singleton = 1",
                 params![kdf.memory_kib, kdf.iterations, kdf.parallelism, &salt[..], wrapped],
             )?;
+            // The vault key stays the same (it is re-wrapped), so the lookup columns stay valid; they
+            // are rebuilt anyway, which also repairs any that were altered outside Keystead.
+            tx.reindex_entries()?;
             tx.audit(
                 AuditAction::PassphraseChanged,
                 None,
@@ -72,7 +74,7 @@ impl Vault {
     /// Records a wrong passphrase given to use a key's secret (step-up), so guessing shows in the audit.
     pub fn record_step_up_failure(&mut self, name: &str) -> Result<()> {
         self.write(|tx| {
-            let (entry, _) = find_in(read_entries(&tx.tx, &tx.cells)?, name)?;
+            let (entry, _) = find_row(&tx.tx, &tx.cells, name)?;
             tx.audit(
                 AuditAction::UnlockFailed,
                 Some(&entry),

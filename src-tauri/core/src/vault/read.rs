@@ -1,9 +1,10 @@
 //! Reading keys: find by name or id, the list and detail views, due state.
 
 use super::cells::read_entries;
+use super::index::{find_row, holds_duplicate_secret};
 use super::{exchange_of, Vault};
 use crate::due::{self, DueInfo};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{KeyEntry, KeyStatus};
 use crate::{KeyDetail, KeySummary};
 use chrono::{DateTime, Utc};
@@ -16,8 +17,9 @@ impl Vault {
     }
 
     /// Finds a key by exact name, then by name ignoring case (if that is unambiguous), then by id.
+    /// Opens only the rows the name index or the id points at.
     pub fn find(&self, name: &str) -> Result<KeyEntry> {
-        find_in(self.entries()?, name).map(|(e, _)| e)
+        find_row(&self.conn, &self.cells(), name).map(|(e, _)| e)
     }
 
     /// All keys as the list shows them, sorted by name. Never decrypts a secret.
@@ -46,24 +48,30 @@ impl Vault {
         Ok(out)
     }
 
-    /// One key's list view (due state and risk flags), looked up by name.
+    /// One key's list view (due state and risk flags), looked up by name or id.
     pub fn summary(&self, name: &str) -> Result<KeySummary> {
-        let key = self.find(name)?;
-        Ok(self
-            .list()?
-            .into_iter()
-            .find(|s| s.id == key.id)
-            .unwrap_or_else(|| summarize(&key, self.clock.now(), false)))
+        self.summary_of(&self.find(name)?)
     }
 
     /// One key's detail view, looked up by name or id.
     pub fn detail(&self, name: &str) -> Result<KeyDetail> {
-        let entry = self.find(name)?;
-        let summary = self.summary(&entry.id.to_string())?;
+        self.detail_of(&self.find(name)?)
+    }
+
+    /// The list view of a key already in hand (e.g. returned by a write), without looking it up again.
+    /// The "same secret stored twice" flag comes from the fingerprint index.
+    pub fn summary_of(&self, entry: &KeyEntry) -> Result<KeySummary> {
+        let duplicate = holds_duplicate_secret(&self.conn, &self.cells(), entry)?;
+        Ok(summarize(entry, self.clock.now(), duplicate))
+    }
+
+    /// The detail view of a key already in hand: what the app shows after add, edit, rotate or revoke,
+    /// from the entry the write returned.
+    pub fn detail_of(&self, entry: &KeyEntry) -> Result<KeyDetail> {
         Ok(KeyDetail::new(
-            &entry,
-            summary,
-            exchange_of(&entry).api_key_page,
+            entry,
+            self.summary_of(entry)?,
+            exchange_of(entry).api_key_page,
         ))
     }
 
@@ -93,26 +101,4 @@ pub(super) fn summarize(e: &KeyEntry, now: DateTime<Utc>, duplicate: bool) -> Ke
     let due = due::due_info(e, exchange, now);
     let flags = due::risk_flags(e, now, duplicate);
     KeySummary::new(e, exchange.name, due, flags)
-}
-
-pub(super) fn find_in(entries: Vec<(KeyEntry, u64)>, name: &str) -> Result<(KeyEntry, u64)> {
-    let wanted = name.trim();
-    if let Some(i) = entries.iter().position(|(e, _)| e.name == wanted) {
-        return Ok(entries.into_iter().nth(i).expect("index from position"));
-    }
-    let folded: Vec<usize> = entries
-        .iter()
-        .enumerate()
-        .filter(|(_, (e, _))| e.name.eq_ignore_ascii_case(wanted))
-        .map(|(i, _)| i)
-        .collect();
-    if let [i] = folded[..] {
-        return Ok(entries.into_iter().nth(i).expect("index from filter"));
-    }
-    if let Some(i) = entries.iter().position(|(e, _)| e.id.to_string() == wanted) {
-        return Ok(entries.into_iter().nth(i).expect("index from position"));
-    }
-    Err(Error::KeyNotFound {
-        name: wanted.to_string(),
-    })
 }

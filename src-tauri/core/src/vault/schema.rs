@@ -84,8 +84,41 @@ CREATE TABLE IF NOT EXISTS contacts (
 );
 ";
 
+/// Schema version 4: plaintext lookup columns over sealed data (see the `index` module). The name tag and
+/// the fingerprints are keyed MACs: they say which keys share a name or a secret, not what either is.
+/// A migrated file gets a row in `pending_reindex`; the next unlock fills the columns (it needs the key).
+/// The ALTERs are guarded in [`migrate`], which also runs this on a new file.
+pub(super) const INDEX_SCHEMA: &str = "
+CREATE INDEX IF NOT EXISTS entries_name_tag ON entries(name_tag);
+CREATE TABLE IF NOT EXISTS secret_fingerprints (
+    fp TEXT NOT NULL,
+    entry_id TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS secret_fingerprints_fp ON secret_fingerprints(fp);
+CREATE INDEX IF NOT EXISTS secret_fingerprints_entry ON secret_fingerprints(entry_id);
+CREATE INDEX IF NOT EXISTS audit_key_id ON audit(key_id);
+CREATE TABLE IF NOT EXISTS pending_reindex (singleton INTEGER PRIMARY KEY CHECK (singleton = 1));
+";
+
+/// Adds the version 4 lookup columns and tables to `conn` (a new file or an older one).
+pub(super) fn add_index_schema(conn: &Connection) -> Result<()> {
+    for (table, column, kind) in [("entries", "name_tag", "BLOB"), ("audit", "key_id", "TEXT")] {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2)",
+            [table, column],
+            |r| r.get(0),
+        )?;
+        if !exists {
+            conn.execute_batch(&format!("ALTER TABLE {table} ADD COLUMN {column} {kind}"))?;
+        }
+    }
+    conn.execute_batch(INDEX_SCHEMA)?;
+    Ok(())
+}
+
 /// Brings a vault file of an older schema up to [`SCHEMA_VERSION`], in one transaction. Needs no vault
-/// key: every step so far only adds tables (the sharing identity is made at its first use).
+/// key: every step only adds tables and columns (the sharing identity is made at its first use, the
+/// lookup columns are filled at the next unlock).
 pub(super) fn migrate(conn: &Connection) -> Result<()> {
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate)?;
     // Read again inside the write lock: another process may have migrated the file meanwhile.
@@ -98,6 +131,10 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
     }
     if version < 3 {
         tx.execute_batch(SHARING_SCHEMA)?;
+    }
+    if version < 4 {
+        add_index_schema(&tx)?;
+        tx.execute("INSERT OR IGNORE INTO pending_reindex VALUES (1)", [])?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

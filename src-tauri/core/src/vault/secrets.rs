@@ -1,7 +1,6 @@
 //! Handing out a secret to show or copy: audited before the value is returned.
 
-use super::cells::read_entries;
-use super::read::find_in;
+use super::index::find_row;
 use super::Vault;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
@@ -38,7 +37,7 @@ impl Vault {
         action: AuditAction,
     ) -> Result<SecretString> {
         self.write(|tx| {
-            let (entry, generation) = find_in(read_entries(&tx.tx, &tx.cells)?, name)?;
+            let (entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
             let current = entry.versions.last().map_or(1, |v| v.version);
             let wanted = version.unwrap_or(current);
             let (secrets, history) = tx.secrets_of(&entry, generation)?;

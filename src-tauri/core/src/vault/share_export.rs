@@ -1,10 +1,9 @@
 //! Exporting keys into a share file: recipients resolved, withdraw-enabled keys confirmed, one audit
 //! event per key shared.
 
-use super::cells::read_entries;
 use super::contacts::{find_contact, looks_like_key, read_contacts};
+use super::index::find_row;
 use super::passphrase::check_passphrase;
-use super::read::find_in;
 use super::Vault;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
@@ -99,10 +98,9 @@ impl Vault {
             }
 
             // Keys, each once, active, and withdraw-enabled ones confirmed by name.
-            let all = read_entries(&tx.tx, &tx.cells)?;
             let mut chosen: Vec<(KeyEntry, u64)> = Vec::new();
             for name in &names {
-                let (e, g) = find_in(all.clone(), name)?;
+                let (e, g) = find_row(&tx.tx, &tx.cells, name)?;
                 if e.status != KeyStatus::Active {
                     return Err(Error::NotActive {
                         name: e.name.clone(),

@@ -3,6 +3,7 @@
 
 use super::cells::{read_entries, read_secrets, Cells, History};
 use super::contacts::{read_contacts, ContactRecord};
+use super::index::name_taken;
 use super::{Vault, WriteTx};
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
@@ -332,10 +333,7 @@ impl Vault {
 impl WriteTx<'_> {
     /// Adds a shared key as a new key of this vault.
     fn import_new(&mut self, shared: &SharedKey, id: Uuid, name: String) -> Result<KeyEntry> {
-        if read_entries(&self.tx, &self.cells)?
-            .iter()
-            .any(|(e, _)| e.name.eq_ignore_ascii_case(&name))
-        {
+        if name_taken(&self.tx, &self.cells, &name, None)? {
             return Err(Error::DuplicateName { name });
         }
         let entry = self.new_entry(&shared.checked, id, name, &shared.secrets);

@@ -137,8 +137,13 @@ impl WriteTx<'_> {
             &sealed,
         );
         self.tx.execute(
-            "INSERT INTO audit (seq, event, mac) VALUES (?1, ?2, ?3)",
-            params![seq as i64, sealed, &mac[..]],
+            "INSERT INTO audit (seq, event, mac, key_id) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                seq as i64,
+                sealed,
+                &mac[..],
+                event.key_id.map(|id| id.to_string())
+            ],
         )?;
         self.state.audit_head_seq = seq;
         self.state.audit_head_mac = mac;
@@ -248,6 +253,6 @@ impl WriteTx<'_> {
             params![id, generation as i64, due_at, meta, secrets, history],
         )?;
         self.move_row_digest(&id, old_generation, generation);
-        Ok(())
+        self.index_entry(entry)
     }
 }
