@@ -192,6 +192,8 @@ pub(crate) struct VaultKeys {
     pub audit_mac: [u8; KEY_LEN],
     pub state_mac: [u8; KEY_LEN],
     pub fingerprint: [u8; KEY_LEN],
+    /// Keys the name index (a keyed tag of each key's name, so a lookup by name opens one row).
+    pub name_index: [u8; KEY_LEN],
 }
 
 impl VaultKeys {
@@ -213,6 +215,7 @@ impl VaultKeys {
             audit_mac: sub(b"keystead v1 audit mac"),
             state_mac: sub(b"keystead v1 state mac"),
             fingerprint: sub(b"keystead v1 secret fingerprint"),
+            name_index: sub(b"keystead v1 name index"),
         };
         master.zeroize();
         keys

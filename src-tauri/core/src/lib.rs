@@ -15,6 +15,7 @@ pub mod process;
 pub mod reminders;
 pub mod secret;
 pub mod share;
+mod validate;
 pub mod vault;
 pub mod view;
 

@@ -2,83 +2,25 @@
 //! rules, no repeats across restarts, one catch-up reminder after a long sleep, thresholds that start over
 //! when the due date moves, generic text while locked, and every reminder in the audit chain.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use keystead_core::anchor::MemoryAnchor;
+use chrono::{DateTime, Duration, Utc};
 use keystead_core::due::DueKind;
-use keystead_core::vault::OpenOptions;
 use keystead_core::{
-    catalog, AuditAction, Error, FixedClock, KdfParams, KeyEdit, KeyReminder, KeyStatus, NewKey,
-    Reminder, ReminderPolicy, ReminderText, SecretFields, Threshold, Vault,
+    catalog, AuditAction, Error, FixedClock, KeyEdit, KeyReminder, KeyStatus, Reminder,
+    ReminderPolicy, ReminderText, Threshold, Vault,
 };
 use rusqlite::Connection;
-use secrecy::{ExposeSecret, SecretString};
-use std::path::PathBuf;
-use std::sync::Arc;
-use tempfile::TempDir;
+use secrecy::ExposeSecret;
 
-const PASS: &str = "correct horse battery staple";
+mod common;
 
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 10, 9, 0, 0).unwrap()
-}
+use common::{fields_for, key, start, Sandbox};
 
-struct Sandbox {
-    _dir: TempDir,
-    path: PathBuf,
-    clock: Arc<FixedClock>,
-    anchor: Arc<MemoryAnchor>,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        Self::starting_at(start())
-    }
-
-    fn starting_at(at: DateTime<Utc>) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("vault.db");
-        let s = Sandbox {
-            _dir: dir,
-            path,
-            clock: Arc::new(FixedClock::new(at)),
-            anchor: Arc::new(MemoryAnchor::default()),
-        };
-        drop(
-            Vault::create(
-                &s.path,
-                &SecretString::from(PASS),
-                KdfParams::FLOOR,
-                s.opts(),
-            )
-            .unwrap(),
-        );
-        s
-    }
-
-    fn opts(&self) -> OpenOptions {
-        OpenOptions::new(self.clock.clone(), "app").with_anchor(self.anchor.clone())
-    }
-
-    fn open(&self) -> Vault {
-        Vault::unlock(&self.path, &SecretString::from(PASS), self.opts()).unwrap()
-    }
-
-    fn sql(&self) -> Connection {
-        Connection::open(&self.path).unwrap()
-    }
-
-    fn now(&self) -> DateTime<Utc> {
-        use keystead_core::Clock;
-        self.clock.now()
-    }
-
-    /// What the app's task does while the vault is locked: compute, record, return what to notify.
-    fn send_locked(&self, policy: &ReminderPolicy) -> Vec<Reminder> {
-        let due = Vault::reminders_locked(&self.path, policy, self.now()).unwrap();
-        let recorded = Vault::record_reminders_locked(&self.path, &due, self.now(), "app").unwrap();
-        assert_eq!(recorded, due, "every reminder computed is newly recorded");
-        recorded
-    }
+/// What the app's task does while the vault is locked: compute, record, return what to notify.
+fn send_locked(s: &Sandbox, policy: &ReminderPolicy) -> Vec<Reminder> {
+    let due = Vault::reminders_locked(&s.path, policy, s.now()).unwrap();
+    let recorded = Vault::record_reminders_locked(&s.path, &due, s.now(), "app").unwrap();
+    assert_eq!(recorded, due, "every reminder computed is newly recorded");
+    recorded
 }
 
 /// What the app's task does while the vault is unlocked.
@@ -88,24 +30,6 @@ fn send_unlocked(v: &mut Vault, policy: &ReminderPolicy) -> Vec<KeyReminder> {
     let recorded = v.record_reminders_sent(&plain).unwrap();
     assert_eq!(recorded, plain, "every reminder computed is newly recorded");
     due
-}
-
-fn fields_for(exchange: &str, tag: &str) -> SecretFields {
-    let ex = catalog::exchange(exchange).unwrap();
-    let mut s = SecretFields::new();
-    for f in ex.required_fields {
-        s.insert(*f, SecretString::from(format!("{tag}-{f}-value")));
-    }
-    s
-}
-
-fn key(name: &str, exchange: &str, scopes: &[&str]) -> NewKey {
-    NewKey {
-        name: name.into(),
-        exchange: exchange.into(),
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        ..NewKey::default()
-    }
 }
 
 /// A read-only Kraken key that expires 20 days after `start()` (Kraken has no key-lifetime rule).
@@ -160,7 +84,7 @@ fn walk_default_thresholds(
 
 #[test]
 fn each_threshold_fires_once_as_the_countdown_reaches_14_7_3_1_0_days_then_overdue() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let mut v = s.open();
     let due = add_expiring_key(&mut v, "kraken-tax", 20);
     let policy = ReminderPolicy::default();
@@ -196,17 +120,20 @@ fn each_threshold_fires_once_as_the_countdown_reaches_14_7_3_1_0_days_then_overd
 
 #[test]
 fn each_threshold_fires_once_while_the_vault_stays_locked() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let due = add_expiring_key(&mut s.open(), "kraken-tax", 20);
     let policy = ReminderPolicy::default();
     walk_default_thresholds(&s.clock, due, &mut || {
-        s.send_locked(&policy).iter().map(|r| r.threshold).collect()
+        send_locked(&s, &policy)
+            .iter()
+            .map(|r| r.threshold)
+            .collect()
     });
 }
 
 #[test]
 fn exchange_rules_set_the_due_date_an_okx_trade_key_without_ip_is_due_14_days_after_creation() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let mut v = s.open();
     let okx = v
         .add(
@@ -282,7 +209,7 @@ fn exchange_rules_set_the_due_date_an_okx_trade_key_without_ip_is_due_14_days_af
 
 #[test]
 fn a_rotation_period_reminds_that_the_key_is_due_for_rotation() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let mut v = s.open();
     let mut new = key("kraken-bot", "kraken", &["read"]);
     new.rotation_days = Some(90);
@@ -306,7 +233,7 @@ fn a_rotation_period_reminds_that_the_key_is_due_for_rotation() {
 
 #[test]
 fn no_reminder_is_repeated_after_the_vault_is_closed_and_reopened() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let due = add_expiring_key(&mut s.open(), "kraken-tax", 20);
     let policy = ReminderPolicy::default();
     s.clock.set(due - Duration::days(3));
@@ -329,7 +256,7 @@ fn no_reminder_is_repeated_after_the_vault_is_closed_and_reopened() {
 
     // The same the other way round: sent while locked, then the app restarts and unlocks.
     s.clock.set(due - Duration::hours(30));
-    assert_eq!(s.send_locked(&policy).len(), 1);
+    assert_eq!(send_locked(&s, &policy).len(), 1);
     let v = s.open();
     assert_eq!(v.reminders_to_send(&policy).unwrap(), []);
     assert_eq!(
@@ -342,14 +269,14 @@ fn no_reminder_is_repeated_after_the_vault_is_closed_and_reopened() {
 fn a_reminder_sent_while_locked_is_not_repeated_once_unlocked_when_due_dates_have_fractions_of_a_second(
 ) {
     // The wall clock has nanoseconds; the plaintext due_at column keeps whole seconds.
-    let s = Sandbox::starting_at(start() + Duration::milliseconds(750));
+    let s = Sandbox::app_at(start() + Duration::milliseconds(750));
     let mut v = s.open();
     let mut new = key("kraken-tax", "kraken", &["read"]);
     new.rotation_days = Some(5);
     v.add(new, fields_for("kraken", "k")).unwrap();
     drop(v);
     let policy = ReminderPolicy::default();
-    let locked = s.send_locked(&policy);
+    let locked = send_locked(&s, &policy);
     assert_eq!(locked.len(), 1);
     let mut v = s.open();
     assert_eq!(v.reminders_to_send(&policy).unwrap(), []);
@@ -364,7 +291,7 @@ fn a_reminder_sent_while_locked_is_not_repeated_once_unlocked_when_due_dates_hav
 
 #[test]
 fn catch_up_after_a_long_sleep_sends_one_reminder_per_key_for_the_most_urgent_threshold_crossed() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let mut v = s.open();
     let soon = add_expiring_key(&mut v, "kraken-soon", 20);
     add_expiring_key(&mut v, "kraken-later", 30);
@@ -372,7 +299,7 @@ fn catch_up_after_a_long_sleep_sends_one_reminder_per_key_for_the_most_urgent_th
     drop(v);
     let policy = ReminderPolicy::default();
     assert_eq!(
-        s.send_locked(&policy),
+        send_locked(&s, &policy),
         [],
         "20 days and more left: nothing yet"
     );
@@ -403,15 +330,15 @@ fn catch_up_after_a_long_sleep_sends_one_reminder_per_key_for_the_most_urgent_th
 
     // A second long sleep, locked this time, past all three due dates: one overdue reminder each.
     s.clock.set(past + Duration::days(5) + Duration::hours(3));
-    let sent = s.send_locked(&policy);
+    let sent = send_locked(&s, &policy);
     assert_eq!(sent.len(), 3);
     assert!(sent.iter().all(|r| r.threshold == Threshold::Overdue));
-    assert_eq!(s.send_locked(&policy), []);
+    assert_eq!(send_locked(&s, &policy), []);
 }
 
 #[test]
 fn a_rotated_or_re_dated_key_starts_its_thresholds_over() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let mut v = s.open();
     let mut new = key("kraken-bot", "kraken", &["read"]);
     new.rotation_days = Some(30);
@@ -460,7 +387,7 @@ fn a_rotated_or_re_dated_key_starts_its_thresholds_over() {
 
 #[test]
 fn revoked_keys_and_keys_with_nothing_due_get_no_reminder() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let mut v = s.open();
     add_expiring_key(&mut v, "kraken-old", 2);
     v.add(
@@ -481,7 +408,7 @@ fn revoked_keys_and_keys_with_nothing_due_get_no_reminder() {
 
 #[test]
 fn the_locked_text_names_no_key_and_the_unlocked_text_names_key_and_exchange_but_no_secret() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let mut v = s.open();
     add_expiring_key(&mut v, "kraken-tax", 5);
     add_expiring_key(&mut v, "kraken-payroll", 1);
@@ -493,7 +420,7 @@ fn the_locked_text_names_no_key_and_the_unlocked_text_names_key_and_exchange_but
     s.clock.advance(Duration::days(1) + Duration::hours(1));
 
     let policy = ReminderPolicy::default();
-    let locked = s.send_locked(&policy);
+    let locked = send_locked(&s, &policy);
     assert_eq!(locked.len(), 3);
     let text = ReminderText::locked(&locked).unwrap();
     assert_eq!(text.summary, "3 API keys need rotation");
@@ -542,7 +469,7 @@ fn the_locked_text_names_no_key_and_the_unlocked_text_names_key_and_exchange_but
 
 #[test]
 fn custom_thresholds_replace_the_defaults() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let due = add_expiring_key(&mut s.open(), "kraken-tax", 60);
     let policy = ReminderPolicy::new(vec![2, 30]).unwrap();
     assert_eq!(
@@ -554,7 +481,7 @@ fn custom_thresholds_replace_the_defaults() {
     let mut day = start();
     while day <= due + Duration::days(2) {
         s.clock.set(day);
-        fired.extend(s.send_locked(&policy).into_iter().map(|r| r.threshold));
+        fired.extend(send_locked(&s, &policy).into_iter().map(|r| r.threshold));
         day += Duration::hours(6);
     }
     assert_eq!(
@@ -613,10 +540,10 @@ fn has_reminders_table(c: &Connection) -> bool {
 
 /// A vault file as Keystead wrote it before reminders existed (schema version 1).
 fn version_1_vault() -> (Sandbox, DateTime<Utc>) {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let due = add_expiring_key(&mut s.open(), "kraken-tax", 10);
     let c = s.sql();
-    assert_eq!(user_version(&c), 3, "a new vault has the current schema");
+    assert_eq!(user_version(&c), 4, "a new vault has the current schema");
     c.execute_batch("DROP TABLE reminders_sent; PRAGMA user_version = 1;")
         .unwrap();
     assert!(!has_reminders_table(&c));
@@ -629,7 +556,7 @@ fn a_version_1_vault_file_is_migrated_in_place_when_unlocked() {
     let v = s.open();
     {
         let c = s.sql();
-        assert_eq!(user_version(&c), 3);
+        assert_eq!(user_version(&c), 4);
         assert!(has_reminders_table(&c));
         let columns: Vec<String> = c
             .prepare("SELECT name FROM pragma_table_info('reminders_sent')")
@@ -674,8 +601,8 @@ fn a_version_1_vault_file_reads_while_locked_and_is_migrated_by_the_first_remind
         [due]
     );
     assert_eq!(user_version(&s.sql()), 1);
-    assert_eq!(s.send_locked(&policy).len(), 1);
-    assert_eq!(user_version(&s.sql()), 3);
+    assert_eq!(send_locked(&s, &policy).len(), 1);
+    assert_eq!(user_version(&s.sql()), 4);
     assert_eq!(Vault::sent_reminders_locked(&s.path).unwrap().len(), 1);
     let v = s.open();
     assert_eq!(reminder_events(&v).len(), 1);
@@ -684,13 +611,13 @@ fn a_version_1_vault_file_reads_while_locked_and_is_migrated_by_the_first_remind
 
 #[test]
 fn a_vault_of_a_newer_schema_or_a_file_that_is_not_a_vault_is_refused_while_locked() {
-    let s = Sandbox::new();
-    s.sql().execute_batch("PRAGMA user_version = 4;").unwrap();
+    let s = Sandbox::app();
+    s.sql().execute_batch("PRAGMA user_version = 5;").unwrap();
     assert!(matches!(
         Vault::due_dates_locked(&s.path),
         Err(Error::UnsupportedVersion {
-            found: 4,
-            supported: 3
+            found: 5,
+            supported: 4
         })
     ));
     let dir = tempfile::tempdir().unwrap();
@@ -724,7 +651,7 @@ fn uuid_nil() -> uuid::Uuid {
 
 #[test]
 fn reading_due_dates_while_locked_changes_nothing_in_the_file() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let due = add_expiring_key(&mut s.open(), "kraken-tax", 10);
     let before = std::fs::read(&s.path).unwrap();
     s.clock.set(due - Duration::days(2));
@@ -742,7 +669,7 @@ fn reading_due_dates_while_locked_changes_nothing_in_the_file() {
 
 #[test]
 fn reminders_recorded_while_locked_are_sealed_into_the_audit_chain_at_the_next_unlock() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let mut v = s.open();
     let a = add_expiring_key(&mut v, "kraken-tax", 3);
     add_expiring_key(&mut v, "kraken-payroll", 9);
@@ -752,7 +679,7 @@ fn reminders_recorded_while_locked_are_sealed_into_the_audit_chain_at_the_next_u
     s.clock.advance(Duration::hours(1));
     let sent_at = s.now();
     let policy = ReminderPolicy::default();
-    let sent = s.send_locked(&policy);
+    let sent = send_locked(&s, &policy);
     assert_eq!(sent.len(), 2);
     // Recorded but not sealed: the audit chain needs the vault key.
     let unsealed: i64 = s
@@ -813,7 +740,7 @@ fn reminders_recorded_while_locked_are_sealed_into_the_audit_chain_at_the_next_u
 
 #[test]
 fn a_reminder_recorded_while_unlocked_has_its_audit_event_in_the_same_transaction() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let mut v = s.open();
     let due = add_expiring_key(&mut v, "kraken-tax", 2);
     let counter = v.commit_counter().unwrap();
@@ -840,7 +767,7 @@ fn a_reminder_recorded_while_unlocked_has_its_audit_event_in_the_same_transactio
 
 #[test]
 fn keys_due_within_a_window_are_listed_most_urgent_first_including_expired_ones() {
-    let s = Sandbox::new();
+    let s = Sandbox::app();
     let mut v = s.open();
     add_expiring_key(&mut v, "kraken-later", 30);
     add_expiring_key(&mut v, "kraken-soon", 10);

@@ -1,11 +1,10 @@
 //! Share files between real vaults in temporary folders: export, preview, apply, and hostile files.
 
-use chrono::{DateTime, TimeZone, Utc};
 use keystead_core::share;
 use keystead_core::vault::OpenOptions;
 use keystead_core::{
     AuditAction, CredentialField, Error, FixedClock, ImportChoice, KdfParams, KeyEdit, NewKey,
-    OpenedShare, SecretFields, ShareEntryStatus, ShareExport, ShareSender, Vault,
+    OpenedShare, ShareEntryStatus, ShareExport, ShareSender, Vault,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
@@ -13,11 +12,9 @@ use std::io::Write;
 use std::sync::Arc;
 use tempfile::TempDir;
 
-const PASS: &str = "correct horse battery staple";
+mod common;
 
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 10, 9, 0, 0).unwrap()
-}
+use common::{fields_for as fields, start, PASS};
 
 /// One vault in its own temporary folder, kept open for the whole test.
 struct Desk {
@@ -102,15 +99,6 @@ impl Desk {
             .and_then(|r| r.event.detail)
             .unwrap_or_else(|| panic!("no {action} event"))
     }
-}
-
-fn fields(exchange: &str, tag: &str) -> SecretFields {
-    let ex = keystead_core::catalog::exchange(exchange).unwrap();
-    let mut s = SecretFields::new();
-    for f in ex.required_fields {
-        s.insert(*f, SecretString::from(format!("{tag}-{f}-value")));
-    }
-    s
 }
 
 /// Alice and Bob, each with a vault, each the other's contact.

@@ -1,122 +1,21 @@
 //! The vault against a real SQLite file in a temporary folder, on a fake clock.
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
-use keystead_core::anchor::MemoryAnchor;
+use chrono::{Duration, TimeZone, Utc};
 use keystead_core::audit::AuditProblem;
 use keystead_core::catalog::{self, RuleClock, RuleEffect};
 use keystead_core::due::{DueKind, DueState, RiskFlag};
 use keystead_core::vault::OpenOptions;
 use keystead_core::{
-    AuditAction, CredentialField, Error, FixedClock, KdfParams, KeyEdit, KeyStatus, NewKey,
-    SecretFields, Vault,
+    AuditAction, CredentialField, Error, FixedClock, KdfParams, KeyEdit, KeyStatus, SecretFields,
+    Vault,
 };
 use rusqlite::Connection;
 use secrecy::{ExposeSecret, SecretString};
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use tempfile::TempDir;
 
-const PASS: &str = "correct horse battery staple";
+mod common;
 
-fn start() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 1, 10, 9, 0, 0).unwrap()
-}
-
-struct Sandbox {
-    _dir: TempDir,
-    path: PathBuf,
-    clock: Arc<FixedClock>,
-    /// Stands in for the OS keyring (the CLI tests use gnome-keyring's Secret Service).
-    anchor: Arc<MemoryAnchor>,
-}
-
-impl Sandbox {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("vault.db");
-        let clock = Arc::new(FixedClock::new(start()));
-        let s = Sandbox {
-            _dir: dir,
-            path,
-            clock,
-            anchor: Arc::new(MemoryAnchor::default()),
-        };
-        drop(
-            Vault::create(
-                &s.path,
-                &SecretString::from(PASS),
-                KdfParams::FLOOR,
-                s.opts(),
-            )
-            .unwrap(),
-        );
-        s
-    }
-
-    fn opts(&self) -> OpenOptions {
-        OpenOptions::new(self.clock.clone(), "test").with_anchor(self.anchor.clone())
-    }
-
-    fn open(&self) -> Vault {
-        self.try_open(PASS).unwrap()
-    }
-
-    fn try_open(&self, pass: &str) -> keystead_core::Result<Vault> {
-        Vault::unlock(&self.path, &SecretString::from(pass), self.opts())
-    }
-
-    fn sql(&self) -> Connection {
-        Connection::open(&self.path).unwrap()
-    }
-
-    fn file_bytes(&self) -> Vec<u8> {
-        let mut bytes = std::fs::read(&self.path).unwrap();
-        if let Ok(wal) = std::fs::read(wal_path(&self.path)) {
-            bytes.extend(wal);
-        }
-        bytes
-    }
-}
-
-fn wal_path(p: &Path) -> PathBuf {
-    let mut s = p.as_os_str().to_owned();
-    s.push("-wal");
-    PathBuf::from(s)
-}
-
-fn secrets(pairs: &[(CredentialField, &str)]) -> SecretFields {
-    let mut s = SecretFields::new();
-    for (f, v) in pairs {
-        s.insert(*f, SecretString::from(v.to_string()));
-    }
-    s
-}
-
-fn key(name: &str, exchange: &str, scopes: &[&str]) -> NewKey {
-    NewKey {
-        name: name.into(),
-        exchange: exchange.into(),
-        scopes: scopes.iter().map(|s| s.to_string()).collect(),
-        ..NewKey::default()
-    }
-}
-
-fn fields_for(exchange: &str, tag: &str) -> SecretFields {
-    let ex = catalog::exchange(exchange).unwrap();
-    let mut s = SecretFields::new();
-    for f in ex.required_fields {
-        s.insert(*f, SecretString::from(format!("{tag}-{f}-value")));
-    }
-    s
-}
-
-fn audit_actions(v: &Vault) -> Vec<AuditAction> {
-    v.audit_log()
-        .unwrap()
-        .into_iter()
-        .map(|r| r.event.action)
-        .collect()
-}
+use common::{audit_actions, fields_for, key, secrets, start, Sandbox, PASS};
 
 #[test]
 fn a_key_added_then_reopened_returns_the_same_metadata_and_secrets() {

@@ -302,7 +302,7 @@ impl ShareSender {
 /// One key of an opened share file: checked metadata and its secrets.
 pub(crate) struct SharedKey {
     pub id: Option<Uuid>,
-    pub checked: crate::vault::CheckedKey,
+    pub checked: crate::validate::CheckedKey,
     pub secrets: SecretFields,
 }
 
@@ -527,7 +527,7 @@ fn check_entry(wire: WireEntryIn) -> Result<SharedKey> {
         tags: wire.tags,
         notes: wire.notes,
     };
-    let checked = crate::vault::check_new_key(&new, &secrets)?;
+    let checked = crate::validate::check_new_key(&new, &secrets)?;
     Ok(SharedKey {
         id: wire.id,
         checked,

@@ -1,0 +1,240 @@
+//! Sealing and opening a vault's cells: the MAC'd vault state, row digests, key rows and their
+//! secret history.
+
+use crate::crypto::{self, VaultKeys, MAC_LEN};
+use crate::error::{Error, Result};
+use crate::secret::{CredentialField, SecretFields};
+use crate::KeyEntry;
+use rusqlite::Connection;
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::BTreeMap;
+use zeroize::Zeroizing;
+
+/// Row ids of the sharing tables in the entries digest. Key ids are UUIDs, which never contain '/'.
+pub(super) const IDENTITY_ROW: &str = "sharing_identity/1";
+pub(super) fn contact_row(id: &str) -> String {
+    format!("contacts/{id}")
+}
+
+/// The MAC'd vault state, read and re-written by every transaction.
+#[derive(Clone)]
+pub(super) struct State {
+    pub(super) commit_counter: u64,
+    pub(super) audit_head_seq: u64,
+    pub(super) audit_head_mac: [u8; MAC_LEN],
+    pub(super) entries_digest: [u8; MAC_LEN],
+}
+
+/// Seals and opens cells of this vault.
+pub(super) struct Cells<'a> {
+    pub(super) keys: &'a VaultKeys,
+    pub(super) vault_id: &'a [u8; 16],
+}
+
+impl Cells<'_> {
+    pub(super) fn seal(
+        &self,
+        table: &str,
+        row: &str,
+        column: &str,
+        generation: u64,
+        plain: &[u8],
+    ) -> Vec<u8> {
+        let ad = crypto::record_ad(self.vault_id, table, row, column, generation);
+        crypto::seal(&self.keys.records, plain, &ad)
+    }
+
+    pub(super) fn open(
+        &self,
+        table: &str,
+        row: &str,
+        column: &str,
+        generation: u64,
+        sealed: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>> {
+        let ad = crypto::record_ad(self.vault_id, table, row, column, generation);
+        crypto::open(&self.keys.records, sealed, &ad).ok_or_else(|| {
+            Error::damaged(format!(
+                "{table} record {row}, column {column}, does not decrypt (altered, moved or corrupted)"
+            ))
+        })
+    }
+
+    pub(super) fn state_mac(&self, s: &State) -> [u8; MAC_LEN] {
+        crypto::mac(
+            &self.keys.state_mac,
+            &[
+                self.vault_id,
+                &s.commit_counter.to_le_bytes(),
+                &s.audit_head_seq.to_le_bytes(),
+                &s.audit_head_mac,
+                &s.entries_digest,
+            ],
+        )
+    }
+
+    /// One row's share of the entries digest. XOR of keyed MACs: rows can be added, changed and removed
+    /// incrementally, and without the key nobody can compute a matching value.
+    pub(super) fn row_digest(&self, id: &str, generation: u64) -> [u8; MAC_LEN] {
+        crypto::mac(
+            &self.keys.state_mac,
+            &[b"entry", id.as_bytes(), &generation.to_le_bytes()],
+        )
+    }
+
+    pub(super) fn fingerprint(&self, value: &str) -> String {
+        let m = crypto::mac(&self.keys.fingerprint, &[value.as_bytes()]);
+        m[..16].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    pub(super) fn read_entry(&self, id: &str, generation: u64, meta: &[u8]) -> Result<KeyEntry> {
+        let plain = self.open("entries", id, "meta", generation, meta)?;
+        let entry: KeyEntry = serde_json::from_slice(&plain).map_err(|e| {
+            Error::damaged(format!("key record {id} has unreadable metadata ({e})"))
+        })?;
+        if entry.id.to_string() != id {
+            return Err(Error::damaged(format!(
+                "key record {id} holds the metadata of another key"
+            )));
+        }
+        Ok(entry)
+    }
+}
+
+pub(super) fn xor_into(acc: &mut [u8; MAC_LEN], x: &[u8; MAC_LEN]) {
+    for (a, b) in acc.iter_mut().zip(x) {
+        *a ^= b;
+    }
+}
+
+/// Secrets of retired versions, by version number.
+pub(super) type History = BTreeMap<u32, SecretFields>;
+
+pub(super) fn history_to_json(history: &History) -> Zeroizing<Vec<u8>> {
+    let plain: BTreeMap<u32, BTreeMap<&str, &str>> = history
+        .iter()
+        .map(|(v, f)| {
+            (
+                *v,
+                f.iter()
+                    .map(|(k, s)| (k.as_str(), s.expose_secret()))
+                    .collect(),
+            )
+        })
+        .collect();
+    let mut out = Zeroizing::new(Vec::new());
+    let _ = serde_json::to_writer(&mut *out, &plain);
+    out
+}
+
+pub(super) fn history_from_json(bytes: &[u8]) -> Option<History> {
+    let raw: BTreeMap<u32, BTreeMap<CredentialField, Zeroizing<String>>> =
+        serde_json::from_slice(bytes).ok()?;
+    Some(
+        raw.into_iter()
+            .map(|(v, fields)| {
+                let mut f = SecretFields::new();
+                for (k, s) in fields {
+                    f.insert(k, SecretString::from(s.as_str().to_string()));
+                }
+                (v, f)
+            })
+            .collect(),
+    )
+}
+
+pub(super) fn read_state(conn: &Connection, cells: &Cells<'_>) -> Result<State> {
+    let (counter, seq, head, digest, mac): (i64, i64, Vec<u8>, Vec<u8>, Vec<u8>) = conn
+        .query_row(
+            "SELECT commit_counter, audit_head_seq, audit_head_mac, entries_digest, mac FROM state WHERE singleton = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Error::damaged("the vault state record is missing"),
+            e => e.into(),
+        })?;
+    let arr = |v: Vec<u8>| -> Result<[u8; MAC_LEN]> {
+        v.try_into()
+            .map_err(|_| Error::damaged("the vault state record is malformed"))
+    };
+    let state = State {
+        commit_counter: counter as u64,
+        audit_head_seq: seq as u64,
+        audit_head_mac: arr(head)?,
+        entries_digest: arr(digest)?,
+    };
+    if !crypto::mac_eq(&cells.state_mac(&state), &mac) {
+        return Err(Error::damaged(
+            "the vault state record does not match its MAC (altered outside Keystead)",
+        ));
+    }
+    Ok(state)
+}
+
+/// A sealed row as the readers select it: id, generation, the sealed record.
+pub(super) fn sealed_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, u64, Vec<u8>)> {
+    Ok((r.get(0)?, r.get::<_, i64>(1)? as u64, r.get(2)?))
+}
+
+/// Below this many rows, decrypting on one thread is faster than starting others.
+pub(super) const PARALLEL_DECRYPT_MIN_ROWS: usize = 512;
+
+/// Every key's metadata with its row generation. Rows are read first, then decrypted and parsed on all
+/// cores: for thousands of keys that is most of the time `list` takes.
+pub(super) fn read_entries(conn: &Connection, cells: &Cells<'_>) -> Result<Vec<(KeyEntry, u64)>> {
+    let mut stmt = conn.prepare_cached("SELECT id, generation, meta FROM entries")?;
+    let rows = stmt.query_map([], sealed_row)?;
+    let rows: Vec<(String, u64, Vec<u8>)> = rows.collect::<rusqlite::Result<_>>()?;
+    let decrypt = |chunk: &[(String, u64, Vec<u8>)]| -> Result<Vec<(KeyEntry, u64)>> {
+        chunk
+            .iter()
+            .map(|(id, generation, meta)| {
+                Ok((cells.read_entry(id, *generation, meta)?, *generation))
+            })
+            .collect()
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads < 2 || rows.len() < PARALLEL_DECRYPT_MIN_ROWS {
+        return decrypt(&rows);
+    }
+    let chunk_len = rows.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = rows
+            .chunks(chunk_len)
+            .map(|chunk| scope.spawn(move || decrypt(chunk)))
+            .collect();
+        let mut out = Vec::with_capacity(rows.len());
+        for w in workers {
+            out.extend(
+                w.join()
+                    .map_err(|_| Error::damaged("a key record could not be decoded"))??,
+            );
+        }
+        Ok(out)
+    })
+}
+
+/// The current secrets and the retired versions of a key.
+pub(super) fn read_secrets(
+    conn: &Connection,
+    cells: &Cells<'_>,
+    entry: &KeyEntry,
+    generation: u64,
+) -> Result<(SecretFields, History)> {
+    let id = entry.id.to_string();
+    let (secrets, history): (Vec<u8>, Vec<u8>) = conn.query_row(
+        "SELECT secrets, history FROM entries WHERE id = ?1",
+        [&id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let s = cells.open("entries", &id, "secrets", generation, &secrets)?;
+    let h = cells.open("entries", &id, "history", generation, &history)?;
+    let s = SecretFields::from_sealed_json(&s)
+        .ok_or_else(|| Error::damaged(format!("key record {id} has unreadable secrets")))?;
+    let h = history_from_json(&h)
+        .ok_or_else(|| Error::damaged(format!("key record {id} has an unreadable history")))?;
+    Ok((s, h))
+}

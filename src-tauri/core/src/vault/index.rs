@@ -1,0 +1,241 @@
+//! Plaintext lookup columns over sealed data (schema version 4): a keyed tag of each key's name, so
+//! finding a key by name opens only the rows that can match; the active keys' secret fingerprints, so
+//! the "same secret stored twice" flag of one key needs no other rows; and the key id of each audit event,
+//! for one key's history. Every lookup is re-checked against the sealed data it points at: a tampered
+//! column can hide a row from a view, never put another key's row in it.
+
+use super::cells::{read_entries, sealed_row, Cells};
+use super::{Vault, WriteTx};
+use crate::audit::{AuditEvent, AuditRecord};
+use crate::crypto;
+use crate::error::{Error, Result};
+use crate::model::{KeyEntry, KeyStatus};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashSet;
+use uuid::Uuid;
+
+/// Bytes of the name tag kept (of the 32-byte HMAC-SHA256).
+const NAME_TAG_LEN: usize = 16;
+
+impl Cells<'_> {
+    /// The name index tag: a keyed MAC of the name with ASCII letters lower-cased, the same folding as
+    /// the case-insensitive name match, so every name that matches ignoring case has the same tag.
+    pub(super) fn name_tag(&self, name: &str) -> [u8; NAME_TAG_LEN] {
+        let mac = crypto::mac(
+            &self.keys.name_index,
+            &[name.trim().to_ascii_lowercase().as_bytes()],
+        );
+        let mut tag = [0u8; NAME_TAG_LEN];
+        tag.copy_from_slice(&mac[..NAME_TAG_LEN]);
+        tag
+    }
+
+    /// Opens one audit event; `seq` is bound into its associated data.
+    pub(super) fn read_event(&self, seq: u64, sealed: &[u8]) -> Result<AuditEvent> {
+        let plain = self.open("audit", &seq.to_string(), "event", 0, sealed)?;
+        serde_json::from_slice(&plain)
+            .map_err(|e| Error::damaged(format!("audit entry #{seq} is unreadable ({e})")))
+    }
+}
+
+/// The keys whose name tag is that of `name`: the ones named `name` ignoring case, and nothing else
+/// once opened (a row whose tag was moved to it is dropped here).
+pub(super) fn rows_named(
+    conn: &Connection,
+    cells: &Cells<'_>,
+    name: &str,
+) -> Result<Vec<(KeyEntry, u64)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, generation, meta FROM entries WHERE name_tag = ?1")?;
+    let rows = stmt.query_map([&cells.name_tag(name)[..]], sealed_row)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, generation, meta) = row?;
+        let entry = cells.read_entry(&id, generation, &meta)?;
+        if entry.name.eq_ignore_ascii_case(name.trim()) {
+            out.push((entry, generation));
+        }
+    }
+    Ok(out)
+}
+
+/// One key by its id, if there is one.
+pub(super) fn row_by_id(
+    conn: &Connection,
+    cells: &Cells<'_>,
+    id: &str,
+) -> Result<Option<(KeyEntry, u64)>> {
+    let row = conn
+        .prepare_cached("SELECT id, generation, meta FROM entries WHERE id = ?1")?
+        .query_row([id], sealed_row)
+        .optional()?;
+    row.map(|(id, generation, meta)| Ok((cells.read_entry(&id, generation, &meta)?, generation)))
+        .transpose()
+}
+
+/// Finds a key by exact name, then by name ignoring case (if that is unambiguous), then by id. Opens
+/// only the rows the name index or the id points at.
+pub(super) fn find_row(
+    conn: &Connection,
+    cells: &Cells<'_>,
+    name: &str,
+) -> Result<(KeyEntry, u64)> {
+    let wanted = name.trim();
+    let mut named = rows_named(conn, cells, wanted)?;
+    if let Some(i) = named.iter().position(|(e, _)| e.name == wanted) {
+        return Ok(named.swap_remove(i));
+    }
+    if named.len() == 1 {
+        return Ok(named.swap_remove(0));
+    }
+    if let Some(found) = row_by_id(conn, cells, wanted)? {
+        return Ok(found);
+    }
+    Err(Error::KeyNotFound {
+        name: wanted.to_string(),
+    })
+}
+
+/// Whether a key other than `except` is named `name`, ignoring case.
+pub(super) fn name_taken(
+    conn: &Connection,
+    cells: &Cells<'_>,
+    name: &str,
+    except: Option<Uuid>,
+) -> Result<bool> {
+    Ok(rows_named(conn, cells, name)?
+        .iter()
+        .any(|(e, _)| Some(e.id) != except))
+}
+
+/// Whether an active key holds a secret that another active key (or another of its own fields) holds
+/// too: the same answer as [`Vault::list`] gives, from the fingerprint table and the rows it names.
+pub(super) fn holds_duplicate_secret(
+    conn: &Connection,
+    cells: &Cells<'_>,
+    entry: &KeyEntry,
+) -> Result<bool> {
+    if entry.status != KeyStatus::Active {
+        return Ok(false);
+    }
+    let mut own = HashSet::new();
+    if entry.fingerprints.iter().any(|fp| !own.insert(fp)) {
+        return Ok(true);
+    }
+    let id = entry.id.to_string();
+    let mut stmt = conn.prepare_cached(
+        "SELECT DISTINCT entry_id FROM secret_fingerprints WHERE fp = ?1 AND entry_id != ?2",
+    )?;
+    for fp in &entry.fingerprints {
+        let others: Vec<String> = stmt
+            .query_map(params![fp, id], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for other in others {
+            if let Some((e, _)) = row_by_id(conn, cells, &other)? {
+                if e.status == KeyStatus::Active && e.fingerprints.contains(fp) {
+                    return Ok(true);
+                }
+            }
+        }
+    }
+    Ok(false)
+}
+
+impl WriteTx<'_> {
+    /// Brings a key's name tag and fingerprint rows up to date with `entry` (its row written already).
+    pub(super) fn index_entry(&mut self, entry: &KeyEntry) -> Result<()> {
+        let id = entry.id.to_string();
+        self.tx.execute(
+            "UPDATE entries SET name_tag = ?2 WHERE id = ?1",
+            params![id, &self.cells.name_tag(&entry.name)[..]],
+        )?;
+        self.tx
+            .prepare_cached("DELETE FROM secret_fingerprints WHERE entry_id = ?1")?
+            .execute([&id])?;
+        if entry.status == KeyStatus::Active {
+            let mut insert = self
+                .tx
+                .prepare_cached("INSERT INTO secret_fingerprints (fp, entry_id) VALUES (?1, ?2)")?;
+            for fp in &entry.fingerprints {
+                insert.execute(params![fp, id])?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Recomputes every key's name tag and fingerprint rows from the sealed rows.
+    pub(super) fn reindex_entries(&mut self) -> Result<()> {
+        self.tx.execute("DELETE FROM secret_fingerprints", [])?;
+        for (entry, _) in read_entries(&self.tx, &self.cells)? {
+            self.index_entry(&entry)?;
+        }
+        Ok(())
+    }
+
+    /// Fills the key id column of the audit events that have none, from the sealed events.
+    fn fill_audit_key_ids(&mut self) -> Result<()> {
+        let rows: Vec<(i64, Vec<u8>)> = self
+            .tx
+            .prepare("SELECT seq, event FROM audit WHERE key_id IS NULL")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut update = self
+            .tx
+            .prepare("UPDATE audit SET key_id = ?2 WHERE seq = ?1")?;
+        for (seq, sealed) in rows {
+            if let Some(key) = self.cells.read_event(seq as u64, &sealed)?.key_id {
+                update.execute(params![seq, key.to_string()])?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Vault {
+    /// Whether the lookup columns need filling: a file migrated from schema 3 or older, or a key row
+    /// without its name tag.
+    fn needs_reindex(&self) -> Result<bool> {
+        Ok(self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM pending_reindex)
+                 OR EXISTS (SELECT 1 FROM entries WHERE name_tag IS NULL)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Fills the lookup columns of a file from before them, in one write transaction. [`Vault::unlock`]
+    /// calls it.
+    pub(super) fn reindex_if_needed(&mut self) -> Result<()> {
+        if !self.needs_reindex()? {
+            return Ok(());
+        }
+        self.write(|tx| {
+            tx.reindex_entries()?;
+            tx.fill_audit_key_ids()?;
+            tx.tx.execute("DELETE FROM pending_reindex", [])?;
+            Ok(())
+        })
+    }
+
+    /// One key's audit events, oldest first. Selected by the plaintext key id column, then each event
+    /// kept only if its sealed content names the key: a tampered column can hide an event here (the chain
+    /// check of [`Vault::verify_audit`] still sees it), never show another key's.
+    pub fn audit_for(&self, key: Uuid) -> Result<Vec<AuditRecord>> {
+        let cells = self.cells();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT seq, event FROM audit WHERE key_id = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map([key.to_string()], |r| {
+            Ok((r.get::<_, i64>(0)? as u64, r.get::<_, Vec<u8>>(1)?))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, sealed) = row?;
+            let event = cells.read_event(seq, &sealed)?;
+            if event.key_id == Some(key) {
+                out.push(AuditRecord { seq, event });
+            }
+        }
+        Ok(out)
+    }
+}

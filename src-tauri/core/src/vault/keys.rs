@@ -1,0 +1,246 @@
+//! Key changes: add, edit, rotate, revoke, mark compromised. Each is one write with its audit event.
+
+use super::cells::History;
+use super::index::{find_row, name_taken};
+use super::{exchange_of, or_none, Vault};
+use crate::audit::AuditAction;
+use crate::error::{Error, Result};
+use crate::model::{KeyEdit, KeyEntry, KeyStatus, NewKey, SecretVersionInfo};
+use crate::parse;
+use crate::secret::SecretFields;
+use crate::validate::{
+    check_new_key, check_rotation, check_secrets, clean_tags, reason_text, MAX_NOTES_CHARS,
+};
+use chrono::{DateTime, Utc};
+
+impl Vault {
+    /// Adds a key. Refuses unknown exchanges and scopes, missing required fields and duplicate names.
+    pub fn add(&mut self, new: NewKey, secrets: SecretFields) -> Result<KeyEntry> {
+        let checked = check_new_key(&new, &secrets)?;
+        self.write(|tx| {
+            if name_taken(&tx.tx, &tx.cells, &checked.name, None)? {
+                return Err(Error::DuplicateName {
+                    name: checked.name.clone(),
+                });
+            }
+            let id = tx.new_key_id();
+            let entry = tx.new_entry(&checked, id, checked.name.clone(), &secrets);
+            tx.put_entry(&entry, None, Some((&secrets, &History::new())))?;
+            let scopes: Vec<&str> = entry.scopes.iter().map(|s| s.as_str()).collect();
+            tx.audit(
+                AuditAction::KeyCreated,
+                Some(&entry),
+                Some(format!(
+                    "{} {}, scopes: {}",
+                    checked.exchange.name,
+                    entry.environment,
+                    or_none(&scopes.join(", "))
+                )),
+            )?;
+            Ok(entry)
+        })
+    }
+
+    /// Changes a key's metadata. Records which fields changed.
+    pub fn edit(&mut self, name: &str, edit: KeyEdit) -> Result<KeyEntry> {
+        if edit.is_empty() {
+            return Err(Error::input(
+                "nothing to change: give at least one field to edit",
+            ));
+        }
+        let new_name = edit.name.as_deref().map(parse::key_name).transpose()?;
+        let ip = edit
+            .ip_allowlist
+            .as_ref()
+            .map(|l| parse::ip_allowlist(l))
+            .transpose()?;
+        let notes = edit
+            .notes
+            .as_deref()
+            .map(|n| parse::text("notes", n, MAX_NOTES_CHARS))
+            .transpose()?;
+        let tags = edit.tags.as_ref().map(|t| clean_tags(t)).transpose()?;
+        if let Some(r) = edit.rotation_days {
+            check_rotation(r)?;
+        }
+        self.write(|tx| {
+            let (mut entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
+            let exchange = exchange_of(&entry);
+            let mut changed = Vec::new();
+            if let Some(n) = new_name.filter(|n| *n != entry.name) {
+                if name_taken(&tx.tx, &tx.cells, &n, Some(entry.id))? {
+                    return Err(Error::DuplicateName { name: n });
+                }
+                changed.push(format!("name: {} → {n}", entry.name));
+                entry.name = n;
+            }
+            if let Some(a) = edit.account {
+                let a = a.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
+                if a != entry.account {
+                    changed.push("account".to_string());
+                    entry.account = a;
+                }
+            }
+            if let Some(env) = edit.environment.filter(|e| *e != entry.environment) {
+                changed.push(format!("environment: {} → {env}", entry.environment));
+                entry.environment = env;
+            }
+            if let Some(words) = &edit.scopes {
+                let (scopes, own) = exchange.resolve_scopes(words)?;
+                if scopes != entry.scopes || own != entry.exchange_scopes {
+                    let show = |s: &std::collections::BTreeSet<crate::model::Scope>| {
+                        or_none(&s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(","))
+                    };
+                    changed.push(format!(
+                        "scopes: {} → {}",
+                        show(&entry.scopes),
+                        show(&scopes)
+                    ));
+                    entry.scopes = scopes;
+                    entry.exchange_scopes = own;
+                }
+            }
+            if let Some(ip) = ip.filter(|ip| *ip != entry.ip_allowlist) {
+                changed.push(format!(
+                    "IP allowlist: {} → {}",
+                    or_none(&entry.ip_allowlist.join(",")),
+                    or_none(&ip.join(","))
+                ));
+                entry.ip_allowlist = ip;
+            }
+            if let Some(exp) = edit.expires_at.filter(|e| *e != entry.expires_at) {
+                let show = |d: Option<DateTime<Utc>>| {
+                    d.map_or("never".to_string(), |d| d.format("%Y-%m-%d").to_string())
+                };
+                changed.push(format!(
+                    "expires: {} → {}",
+                    show(entry.expires_at),
+                    show(exp)
+                ));
+                entry.expires_at = exp;
+            }
+            if let Some(r) = edit.rotation_days.filter(|r| *r != entry.rotation_days) {
+                let show =
+                    |d: Option<u32>| d.map_or("never".to_string(), |d| format!("every {d} days"));
+                changed.push(format!(
+                    "rotation: {} → {}",
+                    show(entry.rotation_days),
+                    show(r)
+                ));
+                entry.rotation_days = r;
+            }
+            if let Some(t) = tags.filter(|t| *t != entry.tags) {
+                changed.push("tags".to_string());
+                entry.tags = t;
+            }
+            if let Some(n) = notes.filter(|n| *n != entry.notes) {
+                changed.push("notes".to_string());
+                entry.notes = n;
+            }
+            if changed.is_empty() {
+                return Ok(entry);
+            }
+            entry.updated_at = tx.now;
+            tx.put_entry(&entry, Some(generation), None)?;
+            tx.audit(
+                AuditAction::KeyEdited,
+                Some(&entry),
+                Some(changed.join("; ")),
+            )?;
+            Ok(entry)
+        })
+    }
+
+    /// Replaces a key's secrets. The old version is kept, encrypted, with when and why; the rotation
+    /// countdown starts again.
+    pub fn rotate(
+        &mut self,
+        name: &str,
+        secrets: SecretFields,
+        reason: Option<String>,
+    ) -> Result<KeyEntry> {
+        let reason = reason_text(reason)?;
+        self.write(|tx| {
+            let (mut entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
+            if entry.status != KeyStatus::Active {
+                return Err(Error::NotActive {
+                    name: entry.name.clone(),
+                    status: entry.status.to_string(),
+                    hint: "a revoked or compromised key is not rotated; add its replacement as a new key".into(),
+                });
+            }
+            check_secrets(exchange_of(&entry), &secrets)?;
+            let (old, mut history) = tx.secrets_of(&entry, generation)?;
+            let now = tx.now;
+            let version = entry.versions.last().map_or(1, |v| v.version);
+            history.insert(version, old);
+            if let Some(v) = entry.versions.last_mut() {
+                v.retired_at = Some(now);
+                v.reason = reason.clone();
+            }
+            entry.versions.push(SecretVersionInfo {
+                version: version + 1,
+                fields: secrets.fields(),
+                created_at: now,
+                retired_at: None,
+                reason: None,
+            });
+            entry.last_rotated_at = Some(now);
+            entry.updated_at = now;
+            entry.fingerprints = tx.fingerprints(&secrets);
+            tx.put_entry(&entry, Some(generation), Some((&secrets, &history)))?;
+            let detail = match &reason {
+                Some(r) => format!("version {} → {}; reason: {r}", version, version + 1),
+                None => format!("version {} → {}", version, version + 1),
+            };
+            tx.audit(AuditAction::KeyRotated, Some(&entry), Some(detail))?;
+            Ok(entry)
+        })
+    }
+
+    /// Marks a key revoked (the user deleted it on the exchange).
+    pub fn revoke(&mut self, name: &str, reason: Option<String>) -> Result<KeyEntry> {
+        self.set_status(name, KeyStatus::Revoked, reason)
+    }
+
+    /// Marks a key compromised; the caller shows the incident checklist.
+    pub fn mark_compromised(&mut self, name: &str, reason: Option<String>) -> Result<KeyEntry> {
+        self.set_status(name, KeyStatus::Compromised, reason)
+    }
+
+    pub(super) fn set_status(
+        &mut self,
+        name: &str,
+        status: KeyStatus,
+        reason: Option<String>,
+    ) -> Result<KeyEntry> {
+        let reason = reason_text(reason)?;
+        self.write(|tx| {
+            let (mut entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
+            if entry.status == status {
+                return Err(Error::NotActive {
+                    name: entry.name.clone(),
+                    status: status.to_string(),
+                    hint: "nothing to change".into(),
+                });
+            }
+            let action = match status {
+                KeyStatus::Revoked => AuditAction::KeyRevoked,
+                KeyStatus::Compromised => AuditAction::KeyCompromised,
+                KeyStatus::Active => AuditAction::KeyEdited,
+            };
+            let detail = format!("status: {} → {status}", entry.status)
+                + &reason
+                    .as_ref()
+                    .map(|r| format!("; reason: {r}"))
+                    .unwrap_or_default();
+            entry.status = status;
+            entry.status_reason = reason.clone();
+            entry.status_changed_at = Some(tx.now);
+            entry.updated_at = tx.now;
+            tx.put_entry(&entry, Some(generation), None)?;
+            tx.audit(action, Some(&entry), Some(detail))?;
+            Ok(entry)
+        })
+    }
+}

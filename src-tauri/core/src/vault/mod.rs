@@ -1,0 +1,138 @@
+//! The vault file: one SQLite database. Every change and its audit entry are written in one transaction,
+//! and every transaction re-MACs the vault state (commit counter, audit head, a keyed digest of all
+//! entry rows), so a deleted row, a rolled-back row or a truncated audit log is noticed.
+//!
+//! Plaintext columns: ids, generation and the next due date. Everything that says what a key is
+//! (name, exchange, scopes, notes) and every secret is sealed with associated data
+//! `vault id ‖ table ‖ row id ‖ column ‖ generation`.
+
+//! The parts, one job each: `schema` (tables, migration), `cells` (sealing, state MAC, row digests),
+//! `write` (the write transaction), `index` (lookup columns), `open` (create, unlock), `passphrase`, `keys` (changes to keys),
+//! `secrets` (reveal, copy), `read` (find, list, detail), `audit`, `locked` and `reminders` (reminders
+//! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing) and `bench`.
+
+use crate::anchor::RollbackAnchor;
+use crate::catalog::{self, Exchange};
+use crate::clock::Clock;
+use crate::crypto::VaultKeys;
+use crate::error::{Error, Result};
+use crate::KeyEntry;
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use uuid::Uuid;
+
+mod audit;
+#[cfg(feature = "bench")]
+mod bench;
+mod cells;
+mod contacts;
+mod index;
+mod keys;
+mod locked;
+mod open;
+mod passphrase;
+mod read;
+mod reminders;
+mod schema;
+mod secrets;
+mod share_export;
+mod share_import;
+mod write;
+
+pub use open::{default_path, OpenOptions};
+pub use passphrase::check_passphrase;
+
+use cells::{read_state, Cells, State};
+use write::WriteTx;
+
+const MAGIC: &[u8] = b"KEYSTEAD";
+/// Version of the cryptographic format (header, record sealing). Bound into the header's associated data.
+pub const FORMAT_VERSION: i64 = 1;
+/// Version of the SQLite schema (`PRAGMA user_version`). 2 added `reminders_sent`, 3 the sharing identity
+/// and contacts, 4 the lookup columns (name index, secret fingerprints, audit key ids); older files are
+/// migrated in place when opened (see [`schema::migrate`]).
+const SCHEMA_VERSION: i64 = 4;
+/// Shortest passphrase accepted for a new vault or a passphrase change.
+pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// An open, unlocked vault. Dropping it checkpoints the WAL into the file and wipes the keys.
+pub struct Vault {
+    conn: Connection,
+    path: PathBuf,
+    vault_id: [u8; 16],
+    keys: VaultKeys,
+    clock: Arc<dyn Clock>,
+    actor: String,
+    anchor: Arc<dyn RollbackAnchor>,
+    warnings: Vec<String>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+fn ts(at: DateTime<Utc>) -> i64 {
+    at.timestamp()
+}
+
+fn from_ts(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or_default()
+}
+
+fn whole_seconds(at: DateTime<Utc>) -> DateTime<Utc> {
+    from_ts(ts(at))
+}
+
+fn parse_entry_id(id: &str) -> Result<Uuid> {
+    Uuid::parse_str(id).map_err(|_| Error::damaged(format!("a key id is malformed ({id:?})")))
+}
+
+/// The catalog entry of a stored key; a key of an exchange this build no longer knows is treated as custom.
+pub fn exchange_of(entry: &KeyEntry) -> &'static Exchange {
+    catalog::exchange(&entry.exchange)
+        .or_else(|_| catalog::exchange("custom"))
+        .unwrap_or(&catalog::exchanges()[catalog::exchanges().len() - 1])
+}
+
+fn or_none(s: &str) -> String {
+    if s.is_empty() {
+        "none".into()
+    } else {
+        s.to_string()
+    }
+}
+
+impl Vault {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Problems found at unlock that do not stop the vault from opening: rows deleted or rolled back, the
+    /// audit log cut short. `audit --verify` reports the same.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    fn cells(&self) -> Cells<'_> {
+        Cells {
+            keys: &self.keys,
+            vault_id: &self.vault_id,
+        }
+    }
+
+    fn read_state(&self) -> Result<State> {
+        read_state(&self.conn, &self.cells())
+    }
+}
+
+impl Drop for Vault {
+    fn drop(&mut self) {
+        let _ = self.checkpoint();
+    }
+}

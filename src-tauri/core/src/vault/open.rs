@@ -1,0 +1,372 @@
+//! Creating and unlocking a vault file: the SQLite connection, the header and its associated data, the
+//! default location and private permissions.
+
+use super::cells::{Cells, State};
+use super::passphrase::check_passphrase;
+use super::schema::{
+    add_index_schema, migrate, schema_version, REMINDERS_SCHEMA, SCHEMA, SHARING_SCHEMA,
+};
+use super::{ts, Vault, FORMAT_VERSION, MAGIC, SCHEMA_VERSION};
+use crate::anchor::{NoAnchor, RollbackAnchor};
+use crate::audit::{self, AuditAction};
+use crate::clock::Clock;
+use crate::crypto::{self, KdfParams, VaultKeys, MAC_LEN};
+use crate::error::{Error, Result};
+use chrono::DateTime;
+use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
+use secrecy::SecretString;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub(super) fn open_connection(path: &Path, create: bool) -> Result<Connection> {
+    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if create {
+        flags |= OpenFlags::SQLITE_OPEN_CREATE;
+    }
+    let conn = Connection::open_with_flags(path, flags).map_err(|e| not_a_vault(path, e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+        .map_err(|e| not_a_vault(path, e))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(Error::Storage(format!(
+            "SQLite refused WAL mode (got {mode})"
+        )));
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update_and_check(None, "secure_delete", "ON", |_| Ok(()))?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+pub(super) fn not_a_vault(path: &Path, e: rusqlite::Error) -> Error {
+    match Error::from(e) {
+        Error::Damaged { what } => Error::NotAVault {
+            path: path.to_path_buf(),
+            detail: what,
+        },
+        other => other,
+    }
+}
+
+pub(super) fn header_ad(vault_id: &[u8], version: i64, kdf: KdfParams, salt: &[u8]) -> Vec<u8> {
+    let mut ad = Vec::with_capacity(64 + salt.len());
+    ad.extend_from_slice(MAGIC);
+    ad.extend_from_slice(&version.to_le_bytes());
+    ad.extend_from_slice(vault_id);
+    ad.extend_from_slice(&kdf.memory_kib.to_le_bytes());
+    ad.extend_from_slice(&kdf.iterations.to_le_bytes());
+    ad.extend_from_slice(&kdf.parallelism.to_le_bytes());
+    ad.extend_from_slice(&(salt.len() as u32).to_le_bytes());
+    ad.extend_from_slice(salt);
+    ad
+}
+
+/// The default vault location: the platform data dir (`~/.local/share/keystead/vault.db` on Linux).
+pub fn default_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
+    Some(base.join("keystead").join("vault.db"))
+}
+
+/// What `init` and `unlock` need besides the passphrase.
+pub struct OpenOptions {
+    pub clock: Arc<dyn Clock>,
+    /// Recorded as the actor of audit events: `cli` or `app`.
+    pub actor: String,
+    /// Where the commit counter is mirrored outside the file.
+    pub anchor: Arc<dyn RollbackAnchor>,
+}
+
+impl OpenOptions {
+    /// Options with no rollback mirror; add one with [`OpenOptions::with_anchor`].
+    pub fn new(clock: Arc<dyn Clock>, actor: &str) -> Self {
+        Self {
+            clock,
+            actor: actor.to_string(),
+            anchor: Arc::new(NoAnchor),
+        }
+    }
+
+    pub fn with_anchor(mut self, anchor: Arc<dyn RollbackAnchor>) -> Self {
+        self.anchor = anchor;
+        self
+    }
+}
+
+impl Vault {
+    /// An open vault over `conn` with these keys; nothing read or checked yet.
+    pub(super) fn from_parts(
+        conn: Connection,
+        path: &Path,
+        vault_id: [u8; 16],
+        keys: VaultKeys,
+        opts: OpenOptions,
+    ) -> Vault {
+        Vault {
+            conn,
+            path: path.to_path_buf(),
+            vault_id,
+            keys,
+            clock: opts.clock,
+            actor: opts.actor,
+            anchor: opts.anchor,
+            warnings: Vec::new(),
+        }
+    }
+
+    /// Creates a new vault file at `path`. Refuses an existing file. On any error the file is removed.
+    pub fn create(
+        path: &Path,
+        passphrase: &SecretString,
+        kdf: KdfParams,
+        opts: OpenOptions,
+    ) -> Result<Vault> {
+        check_passphrase(passphrase)?;
+        kdf.check()?;
+        if path.exists() {
+            return Err(Error::VaultExists {
+                path: path.to_path_buf(),
+            });
+        }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            create_private_dir(dir)?;
+        }
+        let result = Self::create_inner(path, passphrase, kdf, opts);
+        if result.is_err() {
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(PathBuf::from(p));
+            }
+        }
+        result
+    }
+
+    pub(super) fn create_inner(
+        path: &Path,
+        passphrase: &SecretString,
+        kdf: KdfParams,
+        opts: OpenOptions,
+    ) -> Result<Vault> {
+        let conn = open_connection(path, true)?;
+        restrict_permissions(path);
+        let vault_id: [u8; 16] = crypto::random_bytes();
+        let salt: [u8; 32] = crypto::random_bytes();
+        let keys = VaultKeys::generate(&vault_id);
+        let kek = crypto::derive_kek(passphrase, &salt, kdf)?;
+        let wrapped = keys.wrap(&kek, &header_ad(&vault_id, FORMAT_VERSION, kdf, &salt));
+        let mut vault = Vault::from_parts(conn, path, vault_id, keys, opts);
+        {
+            let cells = Cells {
+                keys: &vault.keys,
+                vault_id: &vault.vault_id,
+            };
+            let tx = vault
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Exclusive)?;
+            tx.execute_batch(SCHEMA)?;
+            tx.execute_batch(REMINDERS_SCHEMA)?;
+            tx.execute_batch(SHARING_SCHEMA)?;
+            add_index_schema(&tx)?;
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+            tx.execute(
+                "INSERT INTO header VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    MAGIC,
+                    FORMAT_VERSION,
+                    &vault_id[..],
+                    kdf.memory_kib,
+                    kdf.iterations,
+                    kdf.parallelism,
+                    &salt[..],
+                    wrapped
+                ],
+            )?;
+            let state = State {
+                commit_counter: 0,
+                audit_head_seq: 0,
+                audit_head_mac: audit::GENESIS,
+                entries_digest: [0u8; MAC_LEN],
+            };
+            tx.execute(
+                "INSERT INTO state VALUES (1, 0, 0, ?1, ?2, ?3)",
+                params![
+                    &state.audit_head_mac[..],
+                    &state.entries_digest[..],
+                    &cells.state_mac(&state)[..]
+                ],
+            )?;
+            tx.commit()?;
+        }
+        vault.write(|tx| {
+            // The sharing identity is part of the new vault; `vault_created` covers it.
+            tx.sharing_identity(false)?;
+            tx.audit(
+                AuditAction::VaultCreated,
+                None,
+                Some(format!(
+                    "Argon2id {} MiB, {} passes",
+                    kdf.memory_kib / 1024,
+                    kdf.iterations
+                )),
+            )
+        })?;
+        Ok(vault)
+    }
+
+    /// Opens and unlocks the vault at `path`. The header's KDF parameters are checked before deriving.
+    /// A wrong passphrase is noted in the file and sealed into the audit chain at the next unlock.
+    pub fn unlock(path: &Path, passphrase: &SecretString, opts: OpenOptions) -> Result<Vault> {
+        if !path.is_file() {
+            return Err(Error::NoVault {
+                path: path.to_path_buf(),
+            });
+        }
+        let conn = open_connection(path, false)?;
+        let schema = schema_version(&conn, path)?;
+        let header = conn
+            .query_row(
+                "SELECT magic, format_version, vault_id, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_key FROM header WHERE singleton = 1",
+                [],
+                |r| {
+                    Ok((
+                        r.get::<_, Vec<u8>>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, Vec<u8>>(2)?,
+                        r.get::<_, i64>(3)?,
+                        r.get::<_, i64>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, Vec<u8>>(6)?,
+                        r.get::<_, Vec<u8>>(7)?,
+                    ))
+                },
+            )
+            .map_err(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Error::damaged("the vault header is missing"),
+                e => not_a_vault(path, e),
+            })?;
+        let (magic, version, vault_id, m, t, p, salt, wrapped) = header;
+        if magic != MAGIC {
+            return Err(Error::NotAVault {
+                path: path.to_path_buf(),
+                detail: "its header has the wrong magic".into(),
+            });
+        }
+        if version > FORMAT_VERSION {
+            return Err(Error::UnsupportedVersion {
+                found: version,
+                supported: FORMAT_VERSION,
+            });
+        }
+        if version != FORMAT_VERSION {
+            return Err(Error::damaged(format!(
+                "the header names format version {version}"
+            )));
+        }
+        let as_u32 = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+        let kdf = KdfParams {
+            memory_kib: as_u32(m),
+            iterations: as_u32(t),
+            parallelism: as_u32(p),
+        };
+        // Refuse before any work: a hostile header could ask for terabytes of memory.
+        if m < 0 || t < 0 || p < 0 {
+            return Err(Error::KdfOutOfRange {
+                detail: "negative values".into(),
+            });
+        }
+        kdf.check()?;
+        if !(16..=64).contains(&salt.len()) {
+            return Err(Error::damaged(format!(
+                "the header's salt is {} bytes long",
+                salt.len()
+            )));
+        }
+        let vault_id: [u8; 16] = vault_id
+            .as_slice()
+            .try_into()
+            .map_err(|_| Error::damaged("the header's vault id is malformed"))?;
+        let kek = crypto::derive_kek(passphrase, &salt, kdf)?;
+        let Some(keys) = VaultKeys::unwrap(
+            &kek,
+            &wrapped,
+            &header_ad(&vault_id, version, kdf, &salt),
+            &vault_id,
+        ) else {
+            // Best effort: a read-only file still reports the wrong passphrase.
+            let _ = conn.execute(
+                "INSERT INTO unlock_failures (at, actor) VALUES (?1, ?2)",
+                params![ts(opts.clock.now()), opts.actor],
+            );
+            return Err(Error::WrongPassphrase);
+        };
+        let mut vault = Vault::from_parts(conn, path, vault_id, keys, opts);
+        if schema < SCHEMA_VERSION {
+            migrate(&vault.conn)?;
+        }
+        let state = vault.read_state()?;
+        let rollback = vault.check_rollback(state.commit_counter);
+        vault.reindex_if_needed()?;
+        vault.seal_failed_unlocks()?;
+        vault.seal_locked_reminders()?;
+        vault.warnings = vault.integrity_problems()?;
+        vault.warnings.extend(rollback);
+        Ok(vault)
+    }
+
+    /// Seals the failed unlocks noted since the last successful one into the audit chain.
+    pub(super) fn seal_failed_unlocks(&mut self) -> Result<()> {
+        let failures: Vec<(i64, i64, String)> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, at, actor FROM unlock_failures ORDER BY id")?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        if failures.is_empty() {
+            return Ok(());
+        }
+        self.write(|tx| {
+            for (id, at, actor) in &failures {
+                let at = DateTime::from_timestamp(*at, 0).unwrap_or_default();
+                tx.audit_at(
+                    at,
+                    AuditAction::UnlockFailed,
+                    None,
+                    Some("wrong passphrase".into()),
+                    actor,
+                )?;
+                tx.tx
+                    .execute("DELETE FROM unlock_failures WHERE id = ?1", [id])?;
+            }
+            Ok(())
+        })
+    }
+}
+
+pub(super) fn create_private_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    let made = {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+    };
+    #[cfg(not(unix))]
+    let made = std::fs::create_dir_all(dir);
+    made.map_err(|e| Error::Storage(format!("cannot create {}: {e}", dir.display())))
+}
+
+pub(super) fn restrict_permissions(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}

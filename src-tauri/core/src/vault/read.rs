@@ -1,0 +1,104 @@
+//! Reading keys: find by name or id, the list and detail views, due state.
+
+use super::cells::read_entries;
+use super::index::{find_row, holds_duplicate_secret};
+use super::{exchange_of, Vault};
+use crate::due::{self, DueInfo};
+use crate::error::Result;
+use crate::model::{KeyEntry, KeyStatus};
+use crate::{KeyDetail, KeySummary};
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+impl Vault {
+    /// Every key's metadata with its row generation.
+    pub(super) fn entries(&self) -> Result<Vec<(KeyEntry, u64)>> {
+        read_entries(&self.conn, &self.cells())
+    }
+
+    /// Finds a key by exact name, then by name ignoring case (if that is unambiguous), then by id.
+    /// Opens only the rows the name index or the id points at.
+    pub fn find(&self, name: &str) -> Result<KeyEntry> {
+        find_row(&self.conn, &self.cells(), name).map(|(e, _)| e)
+    }
+
+    /// All keys as the list shows them, sorted by name. Never decrypts a secret.
+    pub fn list(&self) -> Result<Vec<KeySummary>> {
+        let entries = self.entries()?;
+        let now = self.clock.now();
+        let mut holders: HashMap<&str, usize> = HashMap::new();
+        for (e, _) in &entries {
+            if e.status == KeyStatus::Active {
+                for fp in &e.fingerprints {
+                    *holders.entry(fp.as_str()).or_default() += 1;
+                }
+            }
+        }
+        let mut out: Vec<KeySummary> = entries
+            .iter()
+            .map(|(e, _)| {
+                let duplicate = e.status == KeyStatus::Active
+                    && e.fingerprints
+                        .iter()
+                        .any(|fp| holders.get(fp.as_str()).copied().unwrap_or(0) > 1);
+                summarize(e, now, duplicate)
+            })
+            .collect();
+        out.sort_by_cached_key(|k| (k.name.to_lowercase(), k.name.clone()));
+        Ok(out)
+    }
+
+    /// One key's list view (due state and risk flags), looked up by name or id.
+    pub fn summary(&self, name: &str) -> Result<KeySummary> {
+        self.summary_of(&self.find(name)?)
+    }
+
+    /// One key's detail view, looked up by name or id.
+    pub fn detail(&self, name: &str) -> Result<KeyDetail> {
+        self.detail_of(&self.find(name)?)
+    }
+
+    /// The list view of a key already in hand (e.g. returned by a write), without looking it up again.
+    /// The "same secret stored twice" flag comes from the fingerprint index.
+    pub fn summary_of(&self, entry: &KeyEntry) -> Result<KeySummary> {
+        let duplicate = holds_duplicate_secret(&self.conn, &self.cells(), entry)?;
+        Ok(summarize(entry, self.clock.now(), duplicate))
+    }
+
+    /// The detail view of a key already in hand: what the app shows after add, edit, rotate or revoke,
+    /// from the entry the write returned.
+    pub fn detail_of(&self, entry: &KeyEntry) -> Result<KeyDetail> {
+        Ok(KeyDetail::new(
+            entry,
+            self.summary_of(entry)?,
+            exchange_of(entry).api_key_page,
+        ))
+    }
+
+    /// The due state of one key now.
+    pub fn due(&self, entry: &KeyEntry) -> DueInfo {
+        due::due_info(entry, exchange_of(entry), self.clock.now())
+    }
+
+    /// Active keys due within `window` from now (overdue and expired ones included), most urgent first.
+    pub fn due_within(&self, window: chrono::Duration) -> Result<Vec<KeySummary>> {
+        let now = self.clock.now();
+        let mut keys: Vec<KeySummary> = self
+            .list()?
+            .into_iter()
+            .filter(|k| {
+                k.status == KeyStatus::Active && k.due_at.is_some_and(|at| at - now <= window)
+            })
+            .collect();
+        keys.sort_by(|a, b| a.due_at.cmp(&b.due_at).then_with(|| a.name.cmp(&b.name)));
+        Ok(keys)
+    }
+}
+
+/// The list view of one entry.
+pub(super) fn summarize(e: &KeyEntry, now: DateTime<Utc>, duplicate: bool) -> KeySummary {
+    let exchange = exchange_of(e);
+    let due = due::due_info(e, exchange, now);
+    let flags = due::risk_flags(e, now, duplicate);
+    KeySummary::new(e, exchange.name, due, flags)
+}

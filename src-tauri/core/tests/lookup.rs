@@ -1,0 +1,357 @@
+//! Finding one key without opening every row (schema version 4): the name index, the secret
+//! fingerprints behind the duplicate flag, one key's own audit history, and the migration of a
+//! version 3 file that has none of them.
+
+mod common;
+
+use common::{fields_for, key, Sandbox, PASS};
+use keystead_core::due::RiskFlag;
+use keystead_core::{
+    AuditRecord, CredentialField, Error, KdfParams, KeyEdit, ReminderPolicy, Vault,
+};
+use rusqlite::Connection;
+use secrecy::SecretString;
+use uuid::Uuid;
+
+fn user_version(c: &Connection) -> i64 {
+    c.pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap()
+}
+
+/// What `audit_for` must return: the key's events in the full log, oldest first.
+fn events_of(v: &Vault, id: Uuid) -> Vec<AuditRecord> {
+    v.audit_log()
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.event.key_id == Some(id))
+        .collect()
+}
+
+fn seqs(records: &[AuditRecord]) -> Vec<u64> {
+    records.iter().map(|r| r.seq).collect()
+}
+
+fn duplicate_in_list(v: &Vault, name: &str) -> bool {
+    v.list()
+        .unwrap()
+        .into_iter()
+        .find(|k| k.name == name)
+        .unwrap()
+        .risk_flags
+        .contains(&RiskFlag::DuplicateSecret)
+}
+
+fn duplicate_in_detail(v: &Vault, name: &str) -> bool {
+    v.detail(name)
+        .unwrap()
+        .summary
+        .risk_flags
+        .contains(&RiskFlag::DuplicateSecret)
+}
+
+/// A vault with a few keys and a history: two keys share a secret, one was renamed, one rotated, one
+/// revoked, one secret revealed.
+fn busy_vault() -> Sandbox {
+    let s = Sandbox::new();
+    let mut v = s.open();
+    v.add(
+        key("binance-main", "binance", &["read", "trade"]),
+        fields_for("binance", "shared"),
+    )
+    .unwrap();
+    v.add(
+        key("copy", "bybit", &["read"]),
+        fields_for("binance", "shared"),
+    )
+    .unwrap();
+    v.add(key("okx-bot", "okx", &["read"]), fields_for("okx", "bot"))
+        .unwrap();
+    v.add(
+        key("old-kraken", "kraken", &["read"]),
+        fields_for("kraken", "k"),
+    )
+    .unwrap();
+    v.edit(
+        "old-kraken",
+        KeyEdit {
+            name: Some("kraken-tax".into()),
+            ..KeyEdit::default()
+        },
+    )
+    .unwrap();
+    v.rotate(
+        "okx-bot",
+        fields_for("okx", "bot-2"),
+        Some("routine".into()),
+    )
+    .unwrap();
+    v.reveal("binance-main", CredentialField::ApiKey, None)
+        .unwrap();
+    v.add(
+        key("gone", "kraken", &["read"]),
+        fields_for("kraken", "gone"),
+    )
+    .unwrap();
+    v.revoke("gone", None).unwrap();
+    s
+}
+
+/// Turns a current file into what Keystead 3 wrote: no lookup columns or tables, schema version 3.
+fn downgrade_to_version_3(s: &Sandbox) {
+    s.sql()
+        .execute_batch(
+            "DROP INDEX entries_name_tag; ALTER TABLE entries DROP COLUMN name_tag;
+             DROP INDEX audit_key_id; ALTER TABLE audit DROP COLUMN key_id;
+             DROP TABLE secret_fingerprints; DROP TABLE pending_reindex;
+             PRAGMA user_version = 3;",
+        )
+        .unwrap();
+}
+
+const NAMES: [&str; 5] = ["binance-main", "copy", "okx-bot", "kraken-tax", "gone"];
+
+/// Everything the lookups answer, to compare before and after a migration.
+fn answers(v: &Vault) -> Vec<(String, String, Vec<u64>)> {
+    NAMES
+        .iter()
+        .map(|name| {
+            let entry = v.find(name).unwrap();
+            let detail = serde_json::to_string(&v.detail(name).unwrap()).unwrap();
+            (
+                entry.id.to_string(),
+                detail,
+                seqs(&v.audit_for(entry.id).unwrap()),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_version_3_vault_is_migrated_and_keeps_find_detail_and_each_keys_audit_right() {
+    let s = busy_vault();
+    let before = answers(&s.open());
+    let due = Vault::due_dates_locked(&s.path).unwrap();
+    downgrade_to_version_3(&s);
+
+    // Locked-time reads work on the old file and leave it as it is.
+    assert_eq!(Vault::due_dates_locked(&s.path).unwrap(), due);
+    assert_eq!(user_version(&s.sql()), 3);
+
+    let v = s.open();
+    assert!(v.warnings().is_empty(), "{:?}", v.warnings());
+    assert!(v.verify_audit().unwrap().intact());
+    assert_eq!(answers(&v), before);
+    for name in NAMES {
+        let id = v.find(name).unwrap().id;
+        assert_eq!(seqs(&v.audit_for(id).unwrap()), seqs(&events_of(&v, id)));
+        assert_eq!(duplicate_in_detail(&v, name), duplicate_in_list(&v, name));
+    }
+    let c = s.sql();
+    assert_eq!(user_version(&c), 4);
+    let unfilled: i64 = c
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM entries WHERE name_tag IS NULL)
+                  + (SELECT COUNT(*) FROM pending_reindex)",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(unfilled, 0);
+    drop(v);
+    // And the next unlock finds nothing to fill and nothing wrong.
+    let v = s.open();
+    assert!(v.warnings().is_empty(), "{:?}", v.warnings());
+    assert_eq!(answers(&v), before);
+}
+
+#[test]
+fn a_version_3_vault_migrated_by_a_reminder_while_locked_gets_its_lookups_at_the_next_unlock() {
+    let s = busy_vault();
+    s.clock.advance(chrono::Duration::days(400));
+    let before = answers(&s.open());
+    s.clock.advance(chrono::Duration::days(-400));
+    let dates = Vault::due_dates_locked(&s.path).unwrap();
+    downgrade_to_version_3(&s);
+    // Late enough that the keys with a due date are overdue, so a reminder is recorded.
+    s.clock.advance(chrono::Duration::days(400));
+    let policy = ReminderPolicy::default();
+    let due = Vault::reminders_locked(&s.path, &policy, s.now()).unwrap();
+    assert!(!due.is_empty());
+    Vault::record_reminders_locked(&s.path, &due, s.now(), "app").unwrap();
+    assert_eq!(user_version(&s.sql()), 4);
+    assert_eq!(Vault::due_dates_locked(&s.path).unwrap(), dates);
+
+    let v = s.open();
+    assert!(v.warnings().is_empty(), "{:?}", v.warnings());
+    assert!(v.verify_audit().unwrap().intact());
+    for ((id, detail, _), name) in before.iter().zip(NAMES) {
+        assert_eq!(v.find(name).unwrap().id.to_string(), *id);
+        assert_eq!(
+            serde_json::to_string(&v.detail(name).unwrap()).unwrap(),
+            *detail
+        );
+    }
+}
+
+#[test]
+fn find_takes_the_exact_name_another_case_or_the_id_and_names_an_unknown_key() {
+    let s = busy_vault();
+    let v = s.open();
+    let id = v.find("binance-main").unwrap().id;
+    assert_eq!(v.find("BINANCE-Main").unwrap().id, id);
+    assert_eq!(v.find("  binance-main ").unwrap().id, id);
+    assert_eq!(v.find(&id.to_string()).unwrap().id, id);
+    assert_eq!(v.detail(&id.to_string()).unwrap().summary.id, id);
+    assert!(matches!(
+        v.find("binance"),
+        Err(Error::KeyNotFound { name }) if name == "binance"
+    ));
+    assert!(matches!(
+        v.detail(&Uuid::nil().to_string()),
+        Err(Error::KeyNotFound { .. })
+    ));
+}
+
+#[test]
+fn a_renamed_key_is_found_by_its_new_name_only_and_frees_the_old_one() {
+    let s = busy_vault();
+    let mut v = s.open();
+    let id = v.find("kraken-tax").unwrap().id;
+    assert!(matches!(
+        v.find("old-kraken"),
+        Err(Error::KeyNotFound { .. })
+    ));
+    assert!(matches!(
+        v.add(
+            key("KRAKEN-TAX", "kraken", &["read"]),
+            fields_for("kraken", "x")
+        ),
+        Err(Error::DuplicateName { .. })
+    ));
+    assert!(matches!(
+        v.edit(
+            "copy",
+            KeyEdit {
+                name: Some("Kraken-Tax".into()),
+                ..KeyEdit::default()
+            }
+        ),
+        Err(Error::DuplicateName { .. })
+    ));
+    let again = v
+        .add(
+            key("old-kraken", "kraken", &["read"]),
+            fields_for("kraken", "y"),
+        )
+        .unwrap();
+    assert_ne!(again.id, id);
+    assert_eq!(v.find("old-kraken").unwrap().id, again.id);
+    assert_eq!(v.find("kraken-tax").unwrap().id, id);
+    // A change of case alone is a rename too.
+    v.edit(
+        "kraken-tax",
+        KeyEdit {
+            name: Some("Kraken-Tax".into()),
+            ..KeyEdit::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(v.find("Kraken-Tax").unwrap().name, "Kraken-Tax");
+}
+
+#[test]
+fn the_duplicate_flag_of_one_key_matches_the_list_through_rotation_and_revocation() {
+    let s = busy_vault();
+    let mut v = s.open();
+    let check = |v: &Vault| {
+        for name in NAMES {
+            assert_eq!(
+                duplicate_in_detail(v, name),
+                duplicate_in_list(v, name),
+                "{name}"
+            );
+        }
+    };
+    check(&v);
+    assert!(duplicate_in_detail(&v, "binance-main"));
+    assert!(duplicate_in_detail(&v, "copy"));
+    assert!(!duplicate_in_detail(&v, "okx-bot"));
+    // A revoked key with the same secret does not count.
+    v.add(key("third", "okx", &["read"]), fields_for("okx", "bot-2"))
+        .unwrap();
+    assert!(duplicate_in_detail(&v, "okx-bot"));
+    let third = v.revoke("third", None).unwrap();
+    assert!(!duplicate_in_detail(&v, "okx-bot"));
+    assert!(!v
+        .detail_of(&third)
+        .unwrap()
+        .summary
+        .risk_flags
+        .contains(&RiskFlag::DuplicateSecret));
+    check(&v);
+    // Rotating one of the pair away clears both; `detail_of` on the entry the write returned agrees.
+    let rotated = v
+        .rotate("copy", fields_for("binance", "fresh"), None)
+        .unwrap();
+    assert_eq!(
+        serde_json::to_string(&v.detail_of(&rotated).unwrap()).unwrap(),
+        serde_json::to_string(&v.detail("copy").unwrap()).unwrap()
+    );
+    assert!(!duplicate_in_detail(&v, "binance-main"));
+    check(&v);
+}
+
+#[test]
+fn audit_for_returns_exactly_one_keys_events_and_ignores_a_key_id_column_pointed_at_it() {
+    let s = busy_vault();
+    let (main, copy) = {
+        let v = s.open();
+        (
+            v.find("binance-main").unwrap().id,
+            v.find("copy").unwrap().id,
+        )
+    };
+    let v = s.open();
+    let mine = v.audit_for(main).unwrap();
+    assert_eq!(seqs(&mine), seqs(&events_of(&v, main)));
+    assert!(mine.len() >= 2, "created and revealed");
+    assert!(mine.iter().all(|r| r.event.key_id == Some(main)));
+    assert!(mine.windows(2).all(|w| w[0].seq < w[1].seq), "oldest first");
+    drop(v);
+
+    // Someone with the file points the other key's events, and the vault's own, at this key.
+    s.sql()
+        .execute(
+            "UPDATE audit SET key_id = ?1 WHERE key_id = ?2 OR key_id IS NULL",
+            [main.to_string(), copy.to_string()],
+        )
+        .unwrap();
+    let v = s.open();
+    assert_eq!(seqs(&v.audit_for(main).unwrap()), seqs(&mine));
+    assert!(v.audit_for(copy).unwrap().is_empty(), "hidden, not moved");
+    assert!(
+        v.verify_audit().unwrap().intact(),
+        "the chain does not depend on the column"
+    );
+}
+
+#[test]
+fn changing_the_passphrase_keeps_find_detail_and_the_duplicate_flag() {
+    let s = busy_vault();
+    let mut v = s.open();
+    let before = answers(&v);
+    let new = SecretString::from("another long passphrase");
+    v.change_passphrase(&new, KdfParams::FLOOR).unwrap();
+    drop(v);
+    assert!(s.try_open(PASS).is_err());
+    let v = Vault::unlock(&s.path, &new, s.opts()).unwrap();
+    assert!(v.warnings().is_empty(), "{:?}", v.warnings());
+    for ((id, detail, _), name) in before.iter().zip(NAMES) {
+        assert_eq!(v.find(name).unwrap().id.to_string(), *id);
+        assert_eq!(
+            serde_json::to_string(&v.detail(name).unwrap()).unwrap(),
+            *detail
+        );
+        assert_eq!(duplicate_in_detail(&v, name), duplicate_in_list(&v, name));
+    }
+}
