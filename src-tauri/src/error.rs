@@ -99,7 +99,7 @@ fn advice(e: &keystead_core::Error) -> Option<&'static str> {
         E::SharePassphraseNeeded => {
             "Type it in the passphrase field of \"Import shared keys\", then choose Open."
         }
-        E::NoContacts => "Add one in Settings → Sharing → Contacts.",
+        E::NoContacts { .. } => "Add one in Settings → Sharing → Contacts.",
         E::NoKeysChosen => "Tick the keys to share under \"Keys\" in \"Share keys\".",
         E::RecipientsAndPassphrase | E::NoRecipient => {
             "Under \"Who can open it\", tick contacts or paste sharing keys, or choose \"Protect with a passphrase instead\" alone."
@@ -201,7 +201,9 @@ mod tests {
         let path = PathBuf::from("/home/ana/.local/share/keystead/vault.db");
         vec![
             E::WrongPassphrase,
-            E::NoContacts,
+            E::NoContacts {
+                name: "bob".into(),
+            },
             E::NoKeysChosen,
             E::RecipientsAndPassphrase,
             E::NoRecipient,

@@ -50,7 +50,7 @@ fn advice(e: &Error) -> Option<Advice> {
         }
         Error::NotAVault { .. } => Clause("check the path given with --vault or KEYSTEAD_VAULT".into()),
         Error::KeyNotFound { .. } => Clause("`keystead list` shows the names in this vault".into()),
-        Error::NoContacts => Clause("add one with `keystead contacts add NAME KEY`".into()),
+        Error::NoContacts { .. } => Clause("add one with `keystead contacts add NAME KEY`".into()),
         Error::BadSharingKey { .. } => {
             Sentence("It is the line `keystead whoami` prints on their machine".into())
         }
@@ -135,7 +135,8 @@ mod tests {
         assert!(message(Error::NoKeysChosen).contains("--keys"));
         assert!(message(Error::RecipientsAndPassphrase).ends_with(": drop --to or --passphrase"));
         assert!(message(Error::NoRecipient).contains("--to alice,bob"));
-        assert!(message(Error::NoContacts).contains("`keystead contacts add NAME KEY`"));
+        assert!(message(Error::NoContacts { name: "bob".into() })
+            .contains("`keystead contacts add NAME KEY`"));
     }
 
     #[test]
@@ -143,6 +144,9 @@ mod tests {
         let f = Failure::from(Error::WrongPassphrase);
         assert_eq!(f.code, 3);
         assert_eq!(f.message, Error::WrongPassphrase.to_string());
-        assert_eq!(Failure::from(Error::NoContacts).code, 2);
+        assert_eq!(
+            Failure::from(Error::NoContacts { name: "bob".into() }).code,
+            2
+        );
     }
 }

@@ -85,8 +85,8 @@ pub enum Error {
     #[error("no contact named '{name}': {hint}")]
     ContactNotFound { name: String, hint: String },
     /// A contact was named but the vault has none.
-    #[error("you have no contacts yet")]
-    NoContacts,
+    #[error("no contact named '{name}': you have no contacts yet")]
+    NoContacts { name: String },
     /// Another contact already has this name or this sharing key.
     #[error("{message}")]
     DuplicateContact { message: String },
@@ -227,7 +227,7 @@ mod tests {
                 name: text(),
                 hint: text(),
             },
-            Error::NoContacts,
+            Error::NoContacts { name: text() },
             Error::DuplicateContact { message: text() },
             Error::BadSharingKey { detail: text() },
             Error::NoKeysChosen,
@@ -263,7 +263,7 @@ mod tests {
             Error::InvalidInput { .. } => 15,
             Error::NotActive { .. } => 16,
             Error::ContactNotFound { .. } => 17,
-            Error::NoContacts => 18,
+            Error::NoContacts { .. } => 18,
             Error::DuplicateContact { .. } => 19,
             Error::BadSharingKey { .. } => 20,
             Error::NoKeysChosen => 21,

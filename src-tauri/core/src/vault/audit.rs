@@ -128,7 +128,7 @@ impl Vault {
         let (seq, mac) = tail.unwrap_or((0, audit::GENESIS.to_vec()));
         if seq as u64 != state.audit_head_seq || !crypto::mac_eq(&mac, &state.audit_head_mac) {
             problems.push(format!(
-                "the audit log ends at #{seq} but the vault recorded #{}: run `keystead audit --verify`",
+                "the audit log ends at #{seq} but the vault recorded #{}: entries were removed or the log was rolled back",
                 state.audit_head_seq
             ));
         }

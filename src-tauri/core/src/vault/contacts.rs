@@ -93,18 +93,19 @@ pub(super) fn find_contact(
     name: &str,
 ) -> Result<(ContactRecord, u64)> {
     let wanted = name.trim();
-    let hint = if contacts.is_empty() {
-        "you have no contacts yet; add one with `keystead contacts add NAME KEY`".to_string()
-    } else {
-        format!(
-            "your contacts are {}",
-            contacts
-                .iter()
-                .map(|(c, _)| c.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
+    if contacts.is_empty() {
+        return Err(Error::NoContacts {
+            name: wanted.to_string(),
+        });
+    }
+    let hint = format!(
+        "your contacts are {}",
+        contacts
+            .iter()
+            .map(|(c, _)| c.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
     let pos = contacts
         .iter()
         .position(|(c, _)| c.name == wanted)
@@ -334,9 +335,9 @@ impl WriteTx<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::FixedClock;
     use crate::crypto::KdfParams;
     use crate::vault::OpenOptions;
-    use crate::FixedClock;
     use secrecy::SecretString;
     use std::sync::Arc;
 

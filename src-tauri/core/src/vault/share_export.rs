@@ -36,21 +36,11 @@ impl Vault {
             .filter(|t| !t.is_empty())
             .collect();
         if names.is_empty() {
-            return Err(Error::input(
-                "no key chosen: name the keys to share, e.g. --keys binance-main,okx-bot",
-            ));
+            return Err(Error::NoKeysChosen);
         }
         match (&req.passphrase, to.is_empty()) {
-            (Some(_), false) => {
-                return Err(Error::input(
-                    "a share file is protected either by recipients or by a passphrase, not both (the age format requires the passphrase alone): drop --to or --passphrase",
-                ))
-            }
-            (None, true) => {
-                return Err(Error::input(
-                    "no recipient: name contacts or age1… keys (--to alice,bob), or protect the file with a passphrase",
-                ))
-            }
+            (Some(_), false) => return Err(Error::RecipientsAndPassphrase),
+            (None, true) => return Err(Error::NoRecipient),
             (Some(p), true) => check_passphrase(p)?,
             (None, false) => {}
         }
