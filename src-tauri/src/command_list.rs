@@ -14,7 +14,7 @@ macro_rules! with_command_list {
                 mark_compromised, incident_step
             },
             secrets::{reveal_secret, copy_secret},
-            audit::{audit_log, verify_audit, export_audit},
+            audit::{audit_log, key_audit, verify_audit, export_audit},
             settings::{get_settings, set_settings, change_passphrase, send_test_notification},
             sharing::{
                 sharing_key, copy_sharing_key, list_contacts, add_contact, rename_contact,

@@ -12,6 +12,15 @@ pub async fn audit_log(state: AppStateRef<'_>) -> AppResult<Vec<AuditRecord>> {
     blocking(move || state.with_vault(|v| Ok(v.audit_log()?))).await
 }
 
+/// One key's events, oldest first, from core's per-key query (the detail panel's activity).
+#[tauri::command]
+pub async fn key_audit(state: AppStateRef<'_>, id: String) -> AppResult<Vec<AuditRecord>> {
+    let id = uuid::Uuid::parse_str(&id)
+        .map_err(|_| AppError::invalid(format!("'{id}' is not a key id.")))?;
+    let state = state.inner().clone();
+    blocking(move || state.with_vault(|v| Ok(v.audit_for(id)?))).await
+}
+
 #[tauri::command]
 pub async fn verify_audit(state: AppStateRef<'_>) -> AppResult<AuditStatus> {
     let state = state.inner().clone();

@@ -60,7 +60,7 @@ pub async fn add_key(state: AppStateRef<'_>, input: AddKeyInput) -> AppResult<Ke
     blocking(move || {
         state.change_keys(|v| {
             let entry = v.add(new, secrets)?;
-            Ok(v.detail(&entry.id.to_string())?)
+            Ok(v.detail_of(&entry)?)
         })
     })
     .await
@@ -86,8 +86,8 @@ pub async fn edit_key(
     let state = state.inner().clone();
     blocking(move || {
         state.change_keys(|v| {
-            v.edit(&id, edit)?;
-            Ok(v.detail(&id)?)
+            let entry = v.edit(&id, edit)?;
+            Ok(v.detail_of(&entry)?)
         })
     })
     .await
@@ -104,8 +104,8 @@ pub async fn rotate_key(
     let state = state.inner().clone();
     blocking(move || {
         state.change_keys(|v| {
-            v.rotate(&id, secrets, reason)?;
-            Ok(v.detail(&id)?)
+            let entry = v.rotate(&id, secrets, reason)?;
+            Ok(v.detail_of(&entry)?)
         })
     })
     .await
@@ -120,8 +120,8 @@ pub async fn revoke_key(
     let state = state.inner().clone();
     blocking(move || {
         state.change_keys(|v| {
-            v.revoke(&id, reason)?;
-            Ok(v.detail(&id)?)
+            let entry = v.revoke(&id, reason)?;
+            Ok(v.detail_of(&entry)?)
         })
     })
     .await
@@ -136,8 +136,8 @@ pub async fn mark_compromised(
     let state = state.inner().clone();
     blocking(move || {
         state.change_keys(|v| {
-            v.mark_compromised(&id, reason)?;
-            Ok(v.detail(&id)?)
+            let entry = v.mark_compromised(&id, reason)?;
+            Ok(v.detail_of(&entry)?)
         })
     })
     .await

@@ -176,9 +176,9 @@ export function filterAudit(records: readonly AuditRecord[], filters: AuditFilte
   );
 }
 
-/** One key's events, newest first (the detail panel's activity). */
-export function eventsOfKey(records: readonly AuditRecord[], keyId: string): AuditRecord[] {
-  return records.filter((r) => r.key_id === keyId).sort((a, b) => b.seq - a.seq);
+/** Events newest first (the detail panel shows one key's activity from core's per-key query). */
+export function newestFirst(records: readonly AuditRecord[]): AuditRecord[] {
+  return [...records].sort((a, b) => b.seq - a.seq);
 }
 
 /** Keys named in the log (latest name per id), for the key filter. */

@@ -173,6 +173,8 @@ export const copySecret = (
 ) => call<CopyResult>("copy_secret", { id, field, version, passphrase });
 
 export const auditLog = () => call<AuditRecord[]>("audit_log");
+/** One key's events, oldest first (core selects them; the whole log never crosses for one key). */
+export const keyAudit = (id: string) => call<AuditRecord[]>("key_audit", { id });
 export const verifyAudit = () => call<AuditStatus>("verify_audit");
 export const exportAudit = (format: AuditExportFormat) => call<string>("export_audit", { format });
 

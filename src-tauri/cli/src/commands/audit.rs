@@ -12,11 +12,10 @@ pub fn audit(path: &Path, json: bool, verify: bool, key: Option<String>) -> CliR
         let report = vault.verify_audit()?;
         return Ok(output::audit_report(&report, vault.warnings()));
     }
-    let mut records = vault.audit_log()?;
-    if let Some(name) = key {
-        let id = vault.find(&name)?.id;
-        records.retain(|r| r.event.key_id == Some(id));
-    }
+    let records = match key {
+        Some(name) => vault.audit_for(vault.find(&name)?.id)?,
+        None => vault.audit_log()?,
+    };
     if json {
         output::json(&records)?;
     } else {
