@@ -1,7 +1,7 @@
 //! Copy happens here, never in the webview. The value is marked so clipboard managers skip it, and it
 //! is cleared after a delay only if the clipboard still holds it (we keep a hash, not the value).
 
-use crate::state::lock;
+use crate::mutex::lock;
 use arboard::Clipboard;
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};

@@ -9,6 +9,8 @@ mod clipboard;
 mod commands;
 mod error;
 mod lock_timer;
+mod mutex;
+mod reminder_task;
 mod reminders;
 mod settings;
 mod state;
@@ -91,7 +93,7 @@ pub fn run() {
                 }
             }
             lock_timer::spawn(app.handle().clone());
-            reminders::spawn(app.handle().clone());
+            reminder_task::spawn(app.handle().clone());
             Ok(())
         })
         .on_window_event(|window, event| match event {

@@ -1,5 +1,6 @@
-//! The reminder task: sends a desktop notification when a key reaches one of its reminder thresholds,
-//! whether the vault is locked or not, and keeps the tray's count of due keys current.
+//! Reminders in the app: one look at the vault (locked or not) asks core what to notify and records it,
+//! then shows it as a desktop notification and remembers which key a click opens. The task that decides
+//! when to look is `reminder_task`.
 //!
 //! Which reminders are due, what they say (and which key a click opens) and the record that keeps them
 //! from repeating are core's (`keystead_core::reminders`); this module only decides when to look, and
@@ -7,27 +8,20 @@
 //! the user asked for names); unlocked, it names the keys.
 
 use crate::error::AppResult;
-use crate::state::AppState;
+use crate::mutex::lock;
+use crate::settings::Settings;
 use chrono::{DateTime, Utc};
 use keystead_core::reminders::{
     self, next_threshold_at, single_key, KeyLabel, KeyReminder, Reminder, ReminderText,
 };
 use keystead_core::Vault;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
-use tauri::{AppHandle, Manager};
+use std::sync::Mutex;
+use tauri::AppHandle;
 use tauri_plugin_notification::NotificationExt;
 use uuid::Uuid;
-
-/// The longest the task sleeps without looking again, even with nothing due for weeks.
-const MAX_SLEEP: Duration = Duration::from_secs(3600);
-/// How often the task wakes to notice a resume from suspend (the wall clock jumped past the next
-/// threshold) or a vault file changed by another process (`keystead add` from a terminal). Two `stat`
-/// calls each time.
-const TICK: Duration = Duration::from_secs(10);
 
 /// One notification to show: its text and, when it is about one key, which key a click opens.
 #[derive(Debug, PartialEq, Eq)]
@@ -38,9 +32,9 @@ pub struct Outgoing {
 
 /// What one look found: the notification to show (if any), how many keys are due, when to look next.
 pub struct Look {
-    outgoing: Option<Outgoing>,
-    due_count: usize,
-    next_at: Option<DateTime<Utc>>,
+    pub outgoing: Option<Outgoing>,
+    pub due_count: usize,
+    pub next_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Default)]
@@ -65,29 +59,18 @@ impl ReminderService {
 
     /// Forgets remembered key names (on lock, unless the user wants names while locked).
     pub fn forget_names(&self) {
-        self.labels
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        lock(&self.labels).clear();
     }
 
     /// The key a clicked notification is about.
     pub fn key_of_notification(&self, id: i32) -> Option<Uuid> {
-        self.shown
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&id)
-            .copied()
-            .flatten()
+        lock(&self.shown).get(&id).copied().flatten()
     }
 
     /// Shows a notification through the Tauri notification plugin and remembers which key it is about.
     pub fn show(&self, app: &AppHandle, outgoing: &Outgoing) -> AppResult<()> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
-        self.shown
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id, outgoing.key);
+        lock(&self.shown).insert(id, outgoing.key);
         app.notification()
             .builder()
             .id(id)
@@ -103,10 +86,15 @@ impl ReminderService {
     }
 
     /// One look at the vault: records and returns what to notify, with the vault locked or not.
-    pub fn look(&self, state: &AppState, now: DateTime<Utc>) -> AppResult<Look> {
-        let settings = state.settings();
+    /// `vault` is the unlocked vault, or `None` while locked (then core reads the plaintext due dates).
+    pub fn look(
+        &self,
+        settings: &Settings,
+        path: &Path,
+        vault: Option<&mut Vault>,
+        now: DateTime<Utc>,
+    ) -> AppResult<Look> {
         let policy = settings.reminder_policy()?;
-        let path = state.vault_path();
         if !path.is_file() {
             return Ok(Look {
                 outgoing: None,
@@ -114,11 +102,11 @@ impl ReminderService {
                 next_at: None,
             });
         }
-        let unlocked = state.with_vault_if_unlocked(|vault| -> AppResult<Option<Outgoing>> {
+        let unlocked = vault.map(|vault| -> AppResult<Option<Outgoing>> {
             let keys = vault.reminders_to_send(&policy)?;
             let sent: Vec<Reminder> = keys.iter().map(|k| k.reminder).collect();
             let recorded = vault.record_reminders_sent(&sent)?;
-            let mut labels = self.labels.lock().unwrap_or_else(|e| e.into_inner());
+            let mut labels = lock(&self.labels);
             if settings.show_names_when_locked {
                 *labels = vault
                     .list()?
@@ -137,14 +125,14 @@ impl ReminderService {
         let outgoing = match unlocked {
             Some(outgoing) => outgoing?,
             None => {
-                let due = Vault::reminders_locked(&path, &policy, now)?;
-                let recorded = Vault::record_reminders_locked(&path, &due, now, "app")?;
-                let labels = self.labels.lock().unwrap_or_else(|e| e.into_inner());
+                let due = Vault::reminders_locked(path, &policy, now)?;
+                let recorded = Vault::record_reminders_locked(path, &due, now, "app")?;
+                let labels = lock(&self.labels);
                 let names = settings.show_names_when_locked.then_some(&*labels);
                 locked_notification(&recorded, names, now)
             }
         };
-        let dates = Vault::due_dates_locked(&path)?;
+        let dates = Vault::due_dates_locked(path)?;
         Ok(Look {
             outgoing,
             due_count: dates
@@ -176,84 +164,6 @@ fn locked_notification(
         text: ReminderText::while_locked(recorded, names, now)?,
         key: single_key(recorded.iter().map(|r| r.entry_id)),
     })
-}
-
-/// The modification times of the vault file and its write-ahead log: a change means another process
-/// (or this one) wrote to the vault, and the due dates may have moved.
-fn file_marks(path: &Path) -> (Option<SystemTime>, Option<SystemTime>) {
-    let mtime = |p: PathBuf| std::fs::metadata(p).and_then(|m| m.modified()).ok();
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    (mtime(path.to_path_buf()), mtime(PathBuf::from(wal)))
-}
-
-/// After a failed look (a vault file being written by another process, a full disk), the next one.
-const RETRY_AFTER_ERROR: Duration = Duration::from_secs(30);
-
-/// Starts the task: one look at start (the catch-up after the app was off or the machine slept), then
-/// one at each threshold, at least hourly, and whenever woken.
-pub fn spawn(app: AppHandle) {
-    tauri::async_runtime::spawn(async move {
-        loop {
-            let state = app.state::<Arc<AppState>>().inner().clone();
-            // Taken before the look, so a write that lands during it is still noticed afterwards.
-            let path = state.vault_path();
-            let marks = file_marks(&path);
-            let service_app = app.clone();
-            let look = tauri::async_runtime::spawn_blocking(move || {
-                let look = state.look_for_reminders(Utc::now());
-                if let Ok(Look {
-                    outgoing: Some(out),
-                    ..
-                }) = &look
-                {
-                    if let Err(e) = state.notify(&service_app, out) {
-                        eprintln!("keystead: {}", e.message);
-                    }
-                }
-                look
-            })
-            .await;
-            let retry = Utc::now() + RETRY_AFTER_ERROR;
-            let next_at = match look {
-                Ok(Ok(look)) => {
-                    crate::tray::show_due_count(&app, look.due_count);
-                    look.next_at
-                }
-                Ok(Err(e)) => {
-                    eprintln!("keystead: reminders: {}", e.message);
-                    Some(retry)
-                }
-                Err(_) => Some(retry),
-            };
-            wait_for_next_look(&app, &path, marks, next_at).await;
-        }
-    });
-}
-
-async fn wait_for_next_look(
-    app: &AppHandle,
-    path: &Path,
-    marks: (Option<SystemTime>, Option<SystemTime>),
-    next_at: Option<DateTime<Utc>>,
-) {
-    let state = app.state::<Arc<AppState>>().inner().clone();
-    let settings = state.settings();
-    let give_up = tokio::time::Instant::now() + MAX_SLEEP;
-    loop {
-        // The monotonic clock stops while the machine sleeps; the wall clock does not. Comparing with
-        // the wall clock at every tick is what notices a resume.
-        if next_at.is_some_and(|at| Utc::now() >= at) || tokio::time::Instant::now() >= give_up {
-            return;
-        }
-        tokio::select! {
-            _ = state.reminders_woken() => return,
-            _ = tokio::time::sleep(TICK) => {}
-        }
-        if state.vault_path() != path || file_marks(path) != marks || state.settings() != settings {
-            return;
-        }
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use crate::clipboard::SecretClipboard;
 use crate::error::{AppError, AppResult, ErrorCode};
+use crate::mutex::lock;
 use crate::reminders::{Look, Outgoing, ReminderService};
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};
@@ -11,17 +12,10 @@ use keystead_core::share::OpenedShare;
 use keystead_core::Vault;
 use secrecy::SecretString;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tauri::AppHandle;
 use uuid::Uuid;
-
-/// Takes a lock even if a thread panicked while holding it. Every value behind our mutexes is replaced
-/// whole (never left half-written), so what a panicking thread leaves is still a valid value, and one
-/// failed command must not stop every later one (or the lock on quit).
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
 
 pub struct AppState {
     vault_path: Mutex<PathBuf>,
@@ -123,12 +117,6 @@ impl AppState {
         out
     }
 
-    /// For background tasks: runs `f` on the vault if it is unlocked (`None` if locked), without
-    /// counting as activity, so a task never holds off the auto-lock.
-    pub fn with_vault_if_unlocked<T>(&self, f: impl FnOnce(&mut Vault) -> T) -> Option<T> {
-        lock(&self.vault).as_mut().map(f)
-    }
-
     /// The integrity warnings of the unlocked vault (rolled-back file, cut audit log); none while locked.
     pub fn warnings(&self) -> Vec<String> {
         lock(&self.vault)
@@ -176,7 +164,10 @@ impl AppState {
 
     /// One look of the reminder task: records and returns what to notify, locked or not.
     pub fn look_for_reminders(&self, now: DateTime<Utc>) -> AppResult<Look> {
-        self.reminders.look(self, now)
+        let settings = self.settings();
+        let path = self.vault_path();
+        let mut vault = lock(&self.vault);
+        self.reminders.look(&settings, &path, vault.as_mut(), now)
     }
 
     /// Resolves when something asks the reminder task to look again (unlock, a change of keys or

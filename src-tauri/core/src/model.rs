@@ -155,7 +155,7 @@ pub struct SecretVersionInfo {
     pub reason: Option<String>,
 }
 
-/// One API credential's metadata. The secrets live apart, in [`crate::SecretFields`].
+/// One API credential's metadata. The secrets live apart, in [`crate::secret::SecretFields`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyEntry {
     pub id: Uuid,

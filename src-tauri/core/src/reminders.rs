@@ -181,7 +181,7 @@ pub struct KeyReminder {
     /// The exchange's display name ("Binance").
     pub exchange_name: String,
     pub kind: DueKind,
-    /// What happens at the due date, as [`crate::DueInfo::reason`] says it.
+    /// What happens at the due date, as [`crate::due::DueInfo::reason`] says it.
     pub reason: String,
 }
 
@@ -229,7 +229,7 @@ pub fn single_key(ids: impl IntoIterator<Item = Uuid>) -> Option<Uuid> {
     ids.all(|id| id == first).then_some(first)
 }
 
-/// Whole days left until `due_at`, rounded down (negative once past), as [`crate::DueInfo::days_left`].
+/// Whole days left until `due_at`, rounded down (negative once past), as [`crate::due::DueInfo::days_left`].
 fn days_left(due_at: DateTime<Utc>, now: DateTime<Utc>) -> i64 {
     (due_at - now).num_seconds().div_euclid(86_400)
 }

@@ -1,7 +1,7 @@
 //! Benchmarks only (`bench` feature): bulk helpers to build large vaults quickly.
 
 use super::cells::History;
-use super::open::open_connection;
+use super::file::open_connection;
 use super::Vault;
 use crate::audit::AuditAction;
 use crate::catalog;

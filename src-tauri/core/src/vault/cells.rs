@@ -3,8 +3,8 @@
 
 use crate::crypto::{self, VaultKeys, MAC_LEN};
 use crate::error::{Error, Result};
+use crate::model::KeyEntry;
 use crate::secret::{CredentialField, SecretFields};
-use crate::KeyEntry;
 use rusqlite::Connection;
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;

@@ -1,7 +1,7 @@
 //! Reminders while the vault is locked: only the plaintext ids, due dates and the `reminders_sent` table
 //! are read or written, with no passphrase.
 
-use super::open::{not_a_vault, open_connection};
+use super::file::{not_a_vault, open_connection};
 use super::schema::{migrate, schema_version};
 use super::{from_ts, parse_entry_id, ts, Vault, MAGIC, SCHEMA_VERSION};
 use crate::error::{Error, Result};

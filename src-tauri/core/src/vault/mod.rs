@@ -2,21 +2,24 @@
 //! and every transaction re-MACs the vault state (commit counter, audit head, a keyed digest of all
 //! entry rows), so a deleted row, a rolled-back row or a truncated audit log is noticed.
 //!
-//! Plaintext columns: ids, generation and the next due date. Everything that says what a key is
+//! Plaintext columns: ids, generation, the next due date, and opaque lookup columns (a keyed tag of each
+//! name, the keyed fingerprints of active keys' secrets, the key id of an audit event), so that one key
+//! is read without opening every row. Everything that says what a key is
 //! (name, exchange, scopes, notes) and every secret is sealed with associated data
 //! `vault id ‖ table ‖ row id ‖ column ‖ generation`.
 
 //! The parts, one job each: `schema` (tables, migration), `cells` (sealing, state MAC, row digests),
-//! `write` (the write transaction), `index` (lookup columns), `open` (create, unlock), `passphrase`, `keys` (changes to keys),
+//! `write` (the write transaction), `index` (lookup columns), `file` (the SQLite file), `open` (create,
+//! unlock), `passphrase`, `keys` (changes to keys),
 //! `secrets` (reveal, copy), `read` (find, list, detail), `audit`, `locked` and `reminders` (reminders
 //! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing) and `bench`.
 
 use crate::anchor::RollbackAnchor;
 use crate::catalog::{self, Exchange};
 use crate::clock::Clock;
-use crate::crypto::VaultKeys;
+use crate::crypto::{KdfParams, VaultKeys};
 use crate::error::{Error, Result};
-use crate::KeyEntry;
+use crate::model::KeyEntry;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -28,6 +31,7 @@ mod audit;
 mod bench;
 mod cells;
 mod contacts;
+mod file;
 mod index;
 mod keys;
 mod locked;
@@ -56,6 +60,21 @@ pub const FORMAT_VERSION: i64 = 1;
 const SCHEMA_VERSION: i64 = 4;
 /// Shortest passphrase accepted for a new vault or a passphrase change.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
+
+/// The header's associated data: magic, format version, vault id and the exact KDF parameters, so any
+/// edit of the header fails to unwrap the vault key.
+pub(super) fn header_ad(vault_id: &[u8], version: i64, kdf: KdfParams, salt: &[u8]) -> Vec<u8> {
+    let mut ad = Vec::with_capacity(64 + salt.len());
+    ad.extend_from_slice(MAGIC);
+    ad.extend_from_slice(&version.to_le_bytes());
+    ad.extend_from_slice(vault_id);
+    ad.extend_from_slice(&kdf.memory_kib.to_le_bytes());
+    ad.extend_from_slice(&kdf.iterations.to_le_bytes());
+    ad.extend_from_slice(&kdf.parallelism.to_le_bytes());
+    ad.extend_from_slice(&(salt.len() as u32).to_le_bytes());
+    ad.extend_from_slice(salt);
+    ad
+}
 
 /// An open, unlocked vault. Dropping it checkpoints the WAL into the file and wipes the keys.
 pub struct Vault {

@@ -1,66 +1,22 @@
-//! Creating and unlocking a vault file: the SQLite connection, the header and its associated data, the
-//! default location and private permissions.
+//! Creating and unlocking a vault: the header, the first audit entry, the default location.
 
 use super::cells::{Cells, State};
+use super::file::{create_private_dir, not_a_vault, open_connection, restrict_permissions};
 use super::passphrase::check_passphrase;
 use super::schema::{
     add_index_schema, migrate, schema_version, REMINDERS_SCHEMA, SCHEMA, SHARING_SCHEMA,
 };
-use super::{ts, Vault, FORMAT_VERSION, MAGIC, SCHEMA_VERSION};
+use super::{header_ad, ts, Vault, FORMAT_VERSION, MAGIC, SCHEMA_VERSION};
 use crate::anchor::{NoAnchor, RollbackAnchor};
 use crate::audit::{self, AuditAction};
 use crate::clock::Clock;
 use crate::crypto::{self, KdfParams, VaultKeys, MAC_LEN};
 use crate::error::{Error, Result};
 use chrono::DateTime;
-use rusqlite::{params, Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{params, Connection, TransactionBehavior};
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-pub(super) fn open_connection(path: &Path, create: bool) -> Result<Connection> {
-    let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if create {
-        flags |= OpenFlags::SQLITE_OPEN_CREATE;
-    }
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| not_a_vault(path, e))?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))?;
-    let mode: String = conn
-        .pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
-        .map_err(|e| not_a_vault(path, e))?;
-    if !mode.eq_ignore_ascii_case("wal") {
-        return Err(Error::Storage(format!(
-            "SQLite refused WAL mode (got {mode})"
-        )));
-    }
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update_and_check(None, "secure_delete", "ON", |_| Ok(()))?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    Ok(conn)
-}
-
-pub(super) fn not_a_vault(path: &Path, e: rusqlite::Error) -> Error {
-    match Error::from(e) {
-        Error::Damaged { what } => Error::NotAVault {
-            path: path.to_path_buf(),
-            detail: what,
-        },
-        other => other,
-    }
-}
-
-pub(super) fn header_ad(vault_id: &[u8], version: i64, kdf: KdfParams, salt: &[u8]) -> Vec<u8> {
-    let mut ad = Vec::with_capacity(64 + salt.len());
-    ad.extend_from_slice(MAGIC);
-    ad.extend_from_slice(&version.to_le_bytes());
-    ad.extend_from_slice(vault_id);
-    ad.extend_from_slice(&kdf.memory_kib.to_le_bytes());
-    ad.extend_from_slice(&kdf.iterations.to_le_bytes());
-    ad.extend_from_slice(&kdf.parallelism.to_le_bytes());
-    ad.extend_from_slice(&(salt.len() as u32).to_le_bytes());
-    ad.extend_from_slice(salt);
-    ad
-}
 
 /// The default vault location: the platform data dir (`~/.local/share/keystead/vault.db` on Linux).
 pub fn default_path() -> Option<PathBuf> {
@@ -345,28 +301,4 @@ impl Vault {
             Ok(())
         })
     }
-}
-
-pub(super) fn create_private_dir(dir: &Path) -> Result<()> {
-    #[cfg(unix)]
-    let made = {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-    };
-    #[cfg(not(unix))]
-    let made = std::fs::create_dir_all(dir);
-    made.map_err(|e| Error::Storage(format!("cannot create {}: {e}", dir.display())))
-}
-
-pub(super) fn restrict_permissions(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-    }
-    #[cfg(not(unix))]
-    let _ = path;
 }

@@ -1,8 +1,7 @@
 //! The passphrase: its minimum length, changing it, checking it again before a sensitive operation.
 
 use super::index::find_row;
-use super::open::header_ad;
-use super::{Vault, FORMAT_VERSION, MIN_PASSPHRASE_CHARS};
+use super::{header_ad, Vault, FORMAT_VERSION, MIN_PASSPHRASE_CHARS};
 use crate::audit::AuditAction;
 use crate::crypto::{self, KdfParams, VaultKeys};
 use crate::error::{Error, Result};

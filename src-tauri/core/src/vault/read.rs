@@ -6,7 +6,7 @@ use super::{exchange_of, Vault};
 use crate::due::{self, DueInfo};
 use crate::error::Result;
 use crate::model::{KeyEntry, KeyStatus};
-use crate::{KeyDetail, KeySummary};
+use crate::view::{KeyDetail, KeySummary};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 

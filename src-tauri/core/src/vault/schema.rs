@@ -1,6 +1,6 @@
 //! The SQLite schema of a vault file, by version, and the in-place migration of older files.
 
-use super::open::not_a_vault;
+use super::file::not_a_vault;
 use super::SCHEMA_VERSION;
 use crate::error::{Error, Result};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
