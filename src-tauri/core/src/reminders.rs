@@ -326,6 +326,15 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 }
 
 impl ReminderText {
+    /// The notification Settings sends to show that reminders reach the desktop.
+    pub fn test() -> ReminderText {
+        ReminderText {
+            summary: "Keystead notifications work".to_string(),
+            body: "Reminders like this one appear before an API key expires or is due for rotation."
+                .to_string(),
+        }
+    }
+
     /// While the vault is locked only ids and due dates are readable: say how many keys, never which.
     /// `None` when there is nothing to say.
     pub fn locked(reminders: &[Reminder]) -> Option<ReminderText> {

@@ -46,11 +46,7 @@ pub async fn set_settings(
 /// notifications. Says nothing about any key.
 #[tauri::command]
 pub async fn send_test_notification(app: AppHandle, state: AppStateRef<'_>) -> AppResult<()> {
-    let text = ReminderText {
-        summary: "Keystead notifications work".to_string(),
-        body: "Reminders like this one appear before an API key expires or is due for rotation."
-            .to_string(),
-    };
+    let text = ReminderText::test();
     state.notify(&app, &Outgoing { text, key: None })
 }
 
