@@ -330,8 +330,9 @@ impl ReminderText {
     pub fn test() -> ReminderText {
         ReminderText {
             summary: "Keystead notifications work".to_string(),
-            body: "Reminders like this one appear before an API key expires or is due for rotation."
-                .to_string(),
+            body:
+                "Reminders like this one appear before an API key expires or is due for rotation."
+                    .to_string(),
         }
     }
 

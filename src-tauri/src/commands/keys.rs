@@ -5,7 +5,23 @@ use super::{blocking, AppStateRef};
 use crate::error::AppResult;
 use crate::types::{AddKeyInput, EditKeyInput, IncidentStep, SecretInput};
 use keystead_core::catalog::{self, ExchangeInfo};
-use keystead_core::{parse, KeyDetail, KeyEdit, KeySummary, NewKey};
+use keystead_core::{parse, KeyDetail, KeyEdit, KeyEntry, KeySummary, NewKey, Vault};
+
+/// Runs one change to a key and answers with its detail, built from the entry core wrote (not looked up
+/// again).
+async fn change_key(
+    state: &AppStateRef<'_>,
+    change: impl FnOnce(&mut Vault) -> keystead_core::Result<KeyEntry> + Send + 'static,
+) -> AppResult<KeyDetail> {
+    let state = state.inner().clone();
+    blocking(move || {
+        state.change_keys(|v| {
+            let entry = change(v)?;
+            Ok(v.detail_of(&entry)?)
+        })
+    })
+    .await
+}
 
 #[tauri::command]
 pub async fn list_keys(state: AppStateRef<'_>) -> AppResult<Vec<KeySummary>> {
@@ -56,14 +72,7 @@ pub async fn add_key(state: AppStateRef<'_>, input: AddKeyInput) -> AppResult<Ke
         tags: input.tags,
         notes: input.notes,
     };
-    let state = state.inner().clone();
-    blocking(move || {
-        state.change_keys(|v| {
-            let entry = v.add(new, secrets)?;
-            Ok(v.detail_of(&entry)?)
-        })
-    })
-    .await
+    change_key(&state, move |v| v.add(new, secrets)).await
 }
 
 #[tauri::command]
@@ -83,14 +92,7 @@ pub async fn edit_key(
         tags: Some(input.tags),
         notes: Some(input.notes),
     };
-    let state = state.inner().clone();
-    blocking(move || {
-        state.change_keys(|v| {
-            let entry = v.edit(&id, edit)?;
-            Ok(v.detail_of(&entry)?)
-        })
-    })
-    .await
+    change_key(&state, move |v| v.edit(&id, edit)).await
 }
 
 #[tauri::command]
@@ -101,14 +103,7 @@ pub async fn rotate_key(
     reason: Option<String>,
 ) -> AppResult<KeyDetail> {
     let secrets = SecretInput::into_fields(secrets);
-    let state = state.inner().clone();
-    blocking(move || {
-        state.change_keys(|v| {
-            let entry = v.rotate(&id, secrets, reason)?;
-            Ok(v.detail_of(&entry)?)
-        })
-    })
-    .await
+    change_key(&state, move |v| v.rotate(&id, secrets, reason)).await
 }
 
 #[tauri::command]
@@ -117,14 +112,7 @@ pub async fn revoke_key(
     id: String,
     reason: Option<String>,
 ) -> AppResult<KeyDetail> {
-    let state = state.inner().clone();
-    blocking(move || {
-        state.change_keys(|v| {
-            let entry = v.revoke(&id, reason)?;
-            Ok(v.detail_of(&entry)?)
-        })
-    })
-    .await
+    change_key(&state, move |v| v.revoke(&id, reason)).await
 }
 
 #[tauri::command]
@@ -133,14 +121,7 @@ pub async fn mark_compromised(
     id: String,
     reason: Option<String>,
 ) -> AppResult<KeyDetail> {
-    let state = state.inner().clone();
-    blocking(move || {
-        state.change_keys(|v| {
-            let entry = v.mark_compromised(&id, reason)?;
-            Ok(v.detail_of(&entry)?)
-        })
-    })
-    .await
+    change_key(&state, move |v| v.mark_compromised(&id, reason)).await
 }
 
 #[tauri::command]
