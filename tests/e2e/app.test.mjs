@@ -229,6 +229,30 @@ describe("Keystead desktop app", () => {
     await click(driver, "hide-secret");
   });
 
+  step("the key's activity lists its own events only, newest first", async () => {
+    // The Binance key is still open: created, revealed, copied, rotated, revealed again.
+    const activity = async () =>
+      Promise.all(
+        (await driver.findElements(byTestId("key-audit-event"))).map(async (e) => ({
+          seq: Number(await e.getAttribute("data-seq")),
+          action: await e.getAttribute("data-action"),
+        })),
+      );
+    await poll(async () => (await activity()).some((e) => e.action === "key_rotated"), {
+      message: "the rotation in the key's activity",
+    });
+    const log = await activity();
+    const seqs = log.map((e) => e.seq);
+    assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a), "newest first");
+    const count = (action) => log.filter((e) => e.action === action).length;
+    // Exactly one creation: the OKX key's creation (and every vault event) belongs to other views.
+    assert.equal(count("key_created"), 1, JSON.stringify(log));
+    assert.equal(count("key_rotated"), 1, JSON.stringify(log));
+    assert.ok(count("secret_copied") >= 1, JSON.stringify(log));
+    assert.ok(log.every((e) => !e.action.startsWith("vault_")), JSON.stringify(log));
+    assert.equal(log.at(-1).action, "key_created");
+  });
+
   step("revoke the OKX key", async () => {
     await openKey(OKX.name);
     await click(driver, "revoke");
