@@ -81,15 +81,20 @@ impl Vault {
     /// audit log ends where the vault state says it does.
     pub fn integrity_problems(&self) -> Result<Vec<String>> {
         let cells = self.cells();
+        let digests = cells.row_digests();
         let state = self.read_state()?;
         let mut problems = Vec::new();
         let mut digest = [0u8; MAC_LEN];
         {
             let mut stmt = self.conn.prepare("SELECT id, generation FROM entries")?;
-            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-            for row in rows {
-                let (id, generation) = row?;
-                xor_into(&mut digest, &cells.row_digest(&id, generation as u64));
+            let mut rows = stmt.query([])?;
+            while let Some(row) = rows.next()? {
+                let id = row
+                    .get_ref(0)?
+                    .as_str()
+                    .map_err(|_| Error::damaged("a key row's id is not text"))?;
+                let generation: i64 = row.get(1)?;
+                xor_into(&mut digest, &digests.of(id, generation as u64));
             }
             let mut stmt = self.conn.prepare("SELECT id, generation FROM contacts")?;
             let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;

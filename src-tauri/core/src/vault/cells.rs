@@ -76,10 +76,12 @@ impl Cells<'_> {
     /// One row's share of the entries digest. XOR of keyed MACs: rows can be added, changed and removed
     /// incrementally, and without the key nobody can compute a matching value.
     pub(super) fn row_digest(&self, id: &str, generation: u64) -> [u8; MAC_LEN] {
-        crypto::mac(
-            &self.keys.state_mac,
-            &[b"entry", id.as_bytes(), &generation.to_le_bytes()],
-        )
+        self.row_digests().of(id, generation)
+    }
+
+    /// Row digests keyed once, for a pass over every row.
+    pub(super) fn row_digests(&self) -> RowDigests {
+        RowDigests(crypto::KeyedMac::new(&self.keys.state_mac))
     }
 
     pub(super) fn fingerprint(&self, value: &str) -> String {
@@ -237,4 +239,14 @@ pub(super) fn read_secrets(
     let h = history_from_json(&h)
         .ok_or_else(|| Error::damaged(format!("key record {id} has an unreadable history")))?;
     Ok((s, h))
+}
+
+/// The keyed digest of one row (id and generation) in the vault state's digest of all rows.
+pub(super) struct RowDigests(crypto::KeyedMac);
+
+impl RowDigests {
+    pub fn of(&self, id: &str, generation: u64) -> [u8; MAC_LEN] {
+        self.0
+            .mac(&[b"entry", id.as_bytes(), &generation.to_le_bytes()])
+    }
 }
