@@ -2,7 +2,8 @@
 # Keystead's benchmarks (issue #2): prints figures against the targets; asserts nothing.
 #   1. criterion (src-tauri/core/benches/vault.rs): open + list of 1k/10k/100k keys with the KDF excluded,
 #      the audit chain walk on 100k/1M entries, and an unlock of an empty vault (≈ the Argon2id cost).
-#   2. hyperfine on the release `keystead` binary: `list --json` on 0 and 10k keys, `audit --verify` on
+#   2. hyperfine on the release `keystead` binary: `list --json` on 0 and 10k keys, `show NAME` on 1 and
+#      10k keys (one key read through the name index, whatever the vault's size), `audit --verify` on
 #      100k and 1M audit entries. These wall times include process start, the OS keyring lookup (if a
 #      Secret Service is reachable) and Argon2id at the floor (64 MiB, 3 passes).
 # Run from anywhere: scripts/bench.sh. Takes a few minutes on 2 cores. Extra arguments go to criterion,
@@ -32,6 +33,7 @@ write_vault() { # path keys audit_entries
 }
 echo "== Writing the CLI's test vaults in $work" >&2
 write_vault "$work/empty.db" 0 0
+write_vault "$work/keys1.db" 1 0
 write_vault "$work/keys10k.db" 10000 0
 write_vault "$work/audit100k.db" 0 100000
 write_vault "$work/audit1m.db" 0 1000000
@@ -48,6 +50,8 @@ cli_ms() { # name vault args...
 echo "== CLI wall times (hyperfine)" >&2
 cli_empty=$(cli_ms list-empty "$work/empty.db" list --json)
 cli_10k=$(cli_ms list-10k "$work/keys10k.db" list --json)
+show_1=$(cli_ms show-1 "$work/keys1.db" show bench-key-000000 --json)
+show_10k=$(cli_ms show-10k "$work/keys10k.db" show bench-key-005000 --json)
 cli_a100k=$(cli_ms audit-100k "$work/audit100k.db" audit --verify)
 cli_a1m=$(cli_ms audit-1m "$work/audit1m.db" audit --verify)
 
@@ -91,6 +95,8 @@ KDF: Vault::unlock of an empty vault (Argon2id 64 MiB, 3 passes): $(fmt "$kdf")
 CLI wall time (hyperfine mean; includes process start, keyring lookup and the KDF):
   list --json, 0 keys:           $(fmt "$cli_empty")   (fixed cost: KDF + start-up)
   list --json, 10k keys:         $(fmt "$cli_10k"), of which KDF ≈ $(fmt "$kdf") and fixed cost $(fmt "$cli_empty"); beyond the fixed cost: $(sub "$cli_10k" "$cli_empty")
+  show --json, 1 key:            $(fmt "$show_1")
+  show --json, 10k keys:         $(fmt "$show_10k"); beyond the 1-key vault: $(sub "$show_10k" "$show_1") (list beyond the fixed cost: $(sub "$cli_10k" "$cli_empty"))
   audit --verify, 100k entries:  $(fmt "$cli_a100k"); beyond the fixed cost: $(sub "$cli_a100k" "$cli_empty")
   audit --verify, 1M entries:    $(fmt "$cli_a1m"); beyond the fixed cost: $(sub "$cli_a1m" "$cli_empty")   $(verdict "$(awk -v a="$cli_a1m" -v b="$cli_empty" 'BEGIN { print a - b }')" 1000)
 Reference: KeePassXC's CLI needs about 600 ms for 10k entries on this machine.

@@ -26,7 +26,7 @@ pub fn show(path: &Path, name: &str, json: bool) -> CliResult<()> {
         output::json(&output::detail_json(&vault.detail(name)?)?)
     } else {
         let entry = vault.find(name)?;
-        output::detail(&entry, &vault.summary(name)?, Utc::now());
+        output::detail(&entry, &vault.summary_of(&entry)?, Utc::now());
         Ok(())
     }
 }
