@@ -11,7 +11,7 @@ use ts_rs::TS;
 pub enum ErrorCode {
     /// The unlock screen says so and keeps the field.
     WrongPassphrase,
-    /// Too many failed unlocks: the UI counts down `VaultStatus.retry_after_ms`.
+    /// Too many wrong passphrases (core's throttle): the UI counts down `VaultStatus.retry_after_ms`.
     RetryLater,
     /// The vault is locked: the UI returns to the unlock screen.
     Locked,
@@ -112,6 +112,7 @@ impl From<keystead_core::Error> for AppError {
     fn from(e: keystead_core::Error) -> Self {
         let code = match (&e, e.kind()) {
             (keystead_core::Error::WrongPassphrase, _) => ErrorCode::WrongPassphrase,
+            (keystead_core::Error::RetryLater { .. }, _) => ErrorCode::RetryLater,
             (_, ErrorKind::Access) => ErrorCode::Damaged,
             (_, ErrorKind::Storage) => ErrorCode::Storage,
             (_, ErrorKind::Input) => ErrorCode::Invalid,

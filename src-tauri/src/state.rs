@@ -1,5 +1,5 @@
 //! The one owner of the app's state: the unlocked vault, settings, clipboard, reminders, the share file
-//! between preview and apply, and the unlock back-off. Commands and tasks go through its methods; none
+//! between preview and apply. The unlock back-off is core's, kept in the vault file. Commands and tasks go through its methods; none
 //! touches its fields. Locking drops the vault, which wipes its keys.
 
 use crate::clipboard::SecretClipboard;
@@ -27,13 +27,6 @@ pub struct AppState {
     /// A share file opened for import, between preview and apply. Holds secrets: dropped on lock.
     pending_share: Mutex<Option<OpenedShare>>,
     last_activity: Mutex<Instant>,
-    failures: Mutex<Failures>,
-}
-
-#[derive(Default)]
-struct Failures {
-    count: u32,
-    not_before: Option<Instant>,
 }
 
 impl AppState {
@@ -48,7 +41,6 @@ impl AppState {
             reminders: ReminderService::default(),
             pending_share: Mutex::new(None),
             last_activity: Mutex::new(Instant::now()),
-            failures: Mutex::new(Failures::default()),
         }
     }
 
@@ -64,7 +56,6 @@ impl AppState {
             ));
         }
         *lock(&self.vault_path) = path;
-        *lock(&self.failures) = Failures::default();
         self.reminders.forget_names();
         self.reminders.wake();
         Ok(())
@@ -195,40 +186,15 @@ impl AppState {
         }
     }
 
-    /// How long before another unlock attempt is allowed.
+    /// How long before another passphrase attempt on the chosen vault file is allowed. Core keeps the
+    /// count in the file (see `Vault::passphrase_wait_locked`), so neither a restart nor choosing another
+    /// file and back shortens it; a file that cannot be read has no wait to show.
     pub fn retry_after(&self) -> Duration {
-        lock(&self.failures).not_before.map_or(Duration::ZERO, |t| {
-            t.saturating_duration_since(Instant::now())
-        })
-    }
-
-    pub fn check_retry(&self) -> AppResult<()> {
-        let wait = self.retry_after();
-        if wait.is_zero() {
-            Ok(())
-        } else {
-            Err(AppError::new(
-                ErrorCode::RetryLater,
-                format!(
-                    "Too many wrong passphrases: wait {} s before trying again.",
-                    wait.as_secs() + 1
-                ),
-            ))
-        }
-    }
-
-    /// Two free attempts, then 1 s, 2 s, 4 s … up to 60 s between attempts.
-    pub fn unlock_failed(&self) {
-        let mut f = lock(&self.failures);
-        f.count += 1;
-        if f.count >= 3 {
-            let secs = 1u64 << (f.count - 3).min(6);
-            f.not_before = Some(Instant::now() + Duration::from_secs(secs.min(60)));
-        }
+        let wait = Vault::passphrase_wait_locked(&self.vault_path(), Utc::now()).unwrap_or(0);
+        Duration::from_secs(wait)
     }
 
     fn unlock_succeeded(&self) {
-        *lock(&self.failures) = Failures::default();
         self.touch();
         self.reminders.wake();
     }
@@ -241,33 +207,62 @@ fn copy_failed(e: String) -> AppError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keystead_core::vault::OpenOptions;
+    use keystead_core::{FixedClock, KdfParams, SystemClock};
+    use std::sync::Arc;
 
+    /// A wrong unlock by a process whose clock stands at `at`, a minute ahead: its attempts count as
+    /// made "now" at any later reading, so the waits below do not depend on how fast this machine
+    /// derives keys.
+    fn wrong_unlock(path: &std::path::Path, ahead: DateTime<Utc>) -> keystead_core::Error {
+        Vault::unlock(
+            path,
+            &SecretString::from("not the passphrase"),
+            OpenOptions::new(Arc::new(FixedClock::new(ahead)), "app"),
+        )
+        .unwrap_err()
+    }
+
+    /// Attack: guess, choose another vault file and back (or restart the app), guess again at full
+    /// speed. The wait is the file's, so it survives both.
     #[test]
-    fn wrong_passphrases_are_free_twice_then_slowed_down_more_each_time() {
+    fn the_wait_after_wrong_passphrases_survives_another_file_and_a_restart() {
         let dir = tempfile::tempdir().unwrap();
-        let state = AppState::new(
-            dir.path().join("vault.db"),
-            dir.path().join("settings.json"),
+        let path = dir.path().join("vault.db");
+        drop(
+            Vault::create(
+                &path,
+                &SecretString::from("correct horse battery staple"),
+                KdfParams::FLOOR,
+                OpenOptions::new(Arc::new(SystemClock), "app"),
+            )
+            .unwrap(),
         );
-        state.unlock_failed();
-        state.unlock_failed();
-        assert!(state.check_retry().is_ok());
-        state.unlock_failed();
+        let state = AppState::new(path.clone(), dir.path().join("settings.json"));
+        let ahead = Utc::now() + chrono::Duration::seconds(60);
+        for _ in 0..4 {
+            assert!(matches!(
+                wrong_unlock(&path, ahead),
+                keystead_core::Error::WrongPassphrase
+            ));
+        }
+        // Four failures: 1 s before the next attempt.
         let first = state.retry_after();
+        assert_eq!(first, Duration::from_secs(1));
+        state.set_vault_path(dir.path().join("other.db")).unwrap();
+        assert_eq!(state.retry_after(), Duration::ZERO);
+        state.set_vault_path(path.clone()).unwrap();
         assert!(
-            first > Duration::from_millis(500) && first <= Duration::from_secs(1),
-            "{first:?}"
+            state.retry_after() > Duration::ZERO,
+            "reset by another file"
         );
-        let err = state.check_retry().unwrap_err();
+        let restarted = AppState::new(path.clone(), dir.path().join("settings.json"));
+        assert!(
+            restarted.retry_after() > Duration::ZERO,
+            "reset by a restart"
+        );
+        let err = crate::error::AppError::from(wrong_unlock(&path, ahead));
         assert_eq!(err.code, ErrorCode::RetryLater);
         assert!(err.message.contains("wait"), "{}", err.message);
-        state.unlock_failed();
-        assert!(state.retry_after() > first);
-        for _ in 0..20 {
-            state.unlock_failed();
-        }
-        assert!(state.retry_after() <= Duration::from_secs(60));
-        state.unlock_succeeded();
-        assert!(state.check_retry().is_ok());
     }
 }

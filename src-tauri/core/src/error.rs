@@ -24,6 +24,10 @@ pub enum Error {
     /// The passphrase did not unlock the vault key.
     #[error("wrong passphrase: the vault did not unlock. Check the passphrase and try again (if you are sure it is right, the vault header may have been altered)")]
     WrongPassphrase,
+    /// Too many wrong passphrases in a row for this vault file: no check was made. The wait grows with
+    /// each further failure and is kept in the file, so a restart does not shorten it.
+    #[error("too many wrong passphrases: wait {wait_seconds} s before trying again (nothing was checked)")]
+    RetryLater { wait_seconds: u64 },
     /// No vault file at the path.
     #[error("no vault at {}", path.display())]
     NoVault { path: PathBuf },
@@ -134,6 +138,7 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Self::WrongPassphrase
+            | Self::RetryLater { .. }
             | Self::NotAVault { .. }
             | Self::Damaged { .. }
             | Self::KdfOutOfRange { .. }
@@ -240,6 +245,7 @@ mod tests {
             Error::SharePassphraseNeeded,
             Error::BadSignature { detail: text() },
             Error::Storage(text()),
+            Error::RetryLater { wait_seconds: 4 },
         ]
     }
 
@@ -276,6 +282,7 @@ mod tests {
             Error::SharePassphraseNeeded => 28,
             Error::BadSignature { .. } => 29,
             Error::Storage(_) => 30,
+            Error::RetryLater { .. } => 31,
         }
     }
 
@@ -303,7 +310,7 @@ mod tests {
         indices.sort_unstable();
         assert_eq!(
             indices,
-            (0..=30).collect::<Vec<_>>(),
+            (0..=31).collect::<Vec<_>>(),
             "every_variant() must hold each variant exactly once"
         );
         for e in &all {

@@ -13,13 +13,8 @@ use tauri::{AppHandle, Manager};
 
 /// A withdraw-enabled key's secrets need the passphrase again (step-up): the one operation that can
 /// lose money gets a second check even on an unlocked vault. Wrong answers are audited and slowed down
-/// like failed unlocks.
-fn step_up(
-    state: &AppState,
-    v: &mut keystead_core::Vault,
-    id: &str,
-    passphrase: Option<String>,
-) -> AppResult<()> {
+/// by core's throttle, the same one as unlock's.
+fn step_up(v: &mut keystead_core::Vault, id: &str, passphrase: Option<String>) -> AppResult<()> {
     let key = v.find(id)?;
     if !key.scopes.contains(&Scope::Withdraw) {
         return Ok(());
@@ -33,17 +28,13 @@ fn step_up(
             ),
         ));
     };
-    state.check_retry()?;
-    match v.verify_passphrase(&SecretString::from(p)) {
+    // Core throttles and audits a wrong or refused passphrase.
+    match v.verify_passphrase_for_key(&SecretString::from(p), id) {
         Ok(()) => Ok(()),
-        Err(keystead_core::Error::WrongPassphrase) => {
-            state.unlock_failed();
-            v.record_step_up_failure(id)?;
-            Err(AppError::new(
-                ErrorCode::WrongPassphrase,
-                "Wrong passphrase: the secret stays hidden.",
-            ))
-        }
+        Err(keystead_core::Error::WrongPassphrase) => Err(AppError::new(
+            ErrorCode::WrongPassphrase,
+            "Wrong passphrase: the secret stays hidden.",
+        )),
         Err(e) => Err(e.into()),
     }
 }
@@ -60,7 +51,7 @@ pub async fn reveal_secret(
     blocking(move || {
         let hide_after_seconds = state.settings().reveal_seconds;
         state.with_vault(|v| {
-            step_up(&state, v, &id, passphrase)?;
+            step_up(v, &id, passphrase)?;
             let value = v.reveal(&id, field, version)?;
             Ok(RevealedSecret {
                 value: value.expose_secret().to_string(),
@@ -85,7 +76,7 @@ pub async fn copy_secret(
     let for_copy = state.clone();
     blocking(move || {
         for_copy.with_vault(|v| {
-            step_up(&for_copy, v, &id, passphrase)?;
+            step_up(v, &id, passphrase)?;
             let value = v.secret_for_copy(&id, field, version)?;
             for_copy.copy_secret(&value)
         })

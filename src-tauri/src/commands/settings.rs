@@ -7,7 +7,7 @@ use crate::reminders::Outgoing;
 use crate::settings::Settings;
 use keystead_core::reminders::ReminderText;
 use keystead_core::vault;
-use keystead_core::KdfParams;
+use keystead_core::{KdfParams, Vault};
 use secrecy::SecretString;
 use std::time::Duration;
 use tauri::AppHandle;
@@ -62,16 +62,61 @@ pub async fn change_passphrase(
     let state = state.inner().clone();
     blocking(move || {
         state.with_vault(|v| {
-            v.verify_passphrase(&current).map_err(|e| match e {
-                keystead_core::Error::WrongPassphrase => AppError::new(
-                    ErrorCode::WrongPassphrase,
-                    "The current passphrase is wrong: nothing was changed.",
-                ),
-                e => e.into(),
-            })?;
+            check_current(v, &current)?;
             let kdf = KdfParams::calibrate(Duration::from_millis(500))?;
             Ok(v.change_passphrase(&new_passphrase, kdf)?)
         })
     })
     .await
+}
+
+/// The current passphrase, checked through core's throttle (a wrong one is audited and slows the next
+/// guess down; too soon, the answer is RetryLater without a check).
+fn check_current(v: &mut Vault, current: &SecretString) -> AppResult<()> {
+    v.verify_passphrase(current).map_err(|e| match e {
+        keystead_core::Error::WrongPassphrase => AppError::new(
+            ErrorCode::WrongPassphrase,
+            "The current passphrase is wrong: nothing was changed.",
+        ),
+        e => e.into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keystead_core::vault::OpenOptions;
+    use keystead_core::{AuditAction, FixedClock};
+    use std::sync::Arc;
+
+    /// Attack: guess the current passphrase in "Change passphrase" of an unlocked vault, as fast as
+    /// the form answers. Today every guess is checked at once and none is audited.
+    #[test]
+    fn guessing_the_current_passphrase_is_slowed_down_and_audited() {
+        let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
+        let mut v = Vault::create(
+            &dir.path().join("vault.db"),
+            &SecretString::from("correct horse battery staple"),
+            KdfParams::FLOOR,
+            OpenOptions::new(clock.clone(), "app"),
+        )
+        .unwrap();
+        let guess = SecretString::from("a wrong guess");
+        let codes: Vec<ErrorCode> = (0..6)
+            .map(|_| check_current(&mut v, &guess).unwrap_err().code)
+            .collect();
+        assert_eq!(&codes[..4], &[ErrorCode::WrongPassphrase; 4]);
+        assert_eq!(&codes[4..], &[ErrorCode::RetryLater; 2]);
+        let audited = v
+            .audit_log()
+            .unwrap()
+            .iter()
+            .filter(|r| r.event.action == AuditAction::UnlockFailed)
+            .count();
+        assert_eq!(audited, 6, "four wrong guesses and two refused ones");
+        clock.advance(chrono::Duration::seconds(1));
+        check_current(&mut v, &SecretString::from("correct horse battery staple")).unwrap();
+        assert!(check_current(&mut v, &guess).unwrap_err().code == ErrorCode::WrongPassphrase);
+    }
 }

@@ -44,7 +44,6 @@ pub async fn create_vault(state: AppStateRef<'_>, passphrase: String) -> AppResu
 
 #[tauri::command]
 pub async fn unlock(state: AppStateRef<'_>, passphrase: String) -> AppResult<()> {
-    state.check_retry()?;
     let passphrase = SecretString::from(passphrase);
     let state = state.inner().clone();
     blocking(move || {
@@ -54,13 +53,11 @@ pub async fn unlock(state: AppStateRef<'_>, passphrase: String) -> AppResult<()>
                 state.install_vault(v);
                 Ok(())
             }
-            Err(keystead_core::Error::WrongPassphrase) => {
-                state.unlock_failed();
-                Err(AppError::new(
-                    ErrorCode::WrongPassphrase,
-                    "Wrong passphrase. Check it (Caps Lock?) and try again.",
-                ))
-            }
+            Err(keystead_core::Error::WrongPassphrase) => Err(AppError::new(
+                ErrorCode::WrongPassphrase,
+                "Wrong passphrase. Check it (Caps Lock?) and try again.",
+            )),
+            // Core's throttle (kept in the file): RetryLater, counted down from VaultStatus.
             Err(e) => Err(e.into()),
         }
     })

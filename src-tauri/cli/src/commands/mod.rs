@@ -75,6 +75,9 @@ fn options() -> OpenOptions {
     OpenOptions::new(Arc::new(SystemClock), "cli").with_anchor(Arc::new(KeyringAnchor::default()))
 }
 
+/// The longest wait after wrong passphrases that `open` sits out before trying; a longer one fails.
+const MAX_CLI_WAIT_SECONDS: u64 = 10;
+
 /// Unlocks the vault at `path` with the passphrase from the environment or the terminal, printing the
 /// vault's warnings.
 fn open(path: &Path) -> CliResult<Vault> {
@@ -85,7 +88,21 @@ fn open(path: &Path) -> CliResult<Vault> {
         .into());
     }
     let passphrase = prompt::passphrase("Vault passphrase: ")?;
-    let vault = Vault::unlock(path, &passphrase, options())?;
+    let mut waits = 0;
+    let vault = loop {
+        match Vault::unlock(path, &passphrase, options()) {
+            // Core's throttle: a short wait is waited out here (twice at most: another process may be
+            // guessing too); a long one is the error, which says how long.
+            Err(Error::RetryLater { wait_seconds })
+                if wait_seconds <= MAX_CLI_WAIT_SECONDS && waits < 2 =>
+            {
+                waits += 1;
+                eprintln!("Too many wrong passphrases: waiting {wait_seconds} s before trying…");
+                std::thread::sleep(Duration::from_secs(wait_seconds));
+            }
+            other => break other?,
+        }
+    };
     for w in vault.warnings() {
         eprintln!("warning: {w}");
     }

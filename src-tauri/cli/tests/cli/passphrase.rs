@@ -158,3 +158,57 @@ fn init_refuses_a_passphrase_shorter_than_8_characters() {
     sb.cmd(&["init"]).passphrase("12345678").run().ok();
     sb.cmd(&["unlock"]).passphrase("12345678").run().ok();
 }
+
+/// Attack: guess the passphrase with `keystead unlock` in a loop. Four wrong guesses are free; the next
+/// one waits before it is checked, and a long wait (kept in the vault file) refuses even the right
+/// passphrase at once, saying how long to wait.
+#[test]
+fn repeated_wrong_passphrases_are_slowed_down_and_a_long_wait_is_refused_with_its_length() {
+    let sb = Sandbox::init();
+    for _ in 0..4 {
+        sb.cmd(&["unlock"])
+            .passphrase("not the passphrase")
+            .run()
+            .fails(3);
+    }
+    // The four came within a second or two; pin the last one to now (and one more failure) so the
+    // next is surely too soon, however loaded the machine.
+    sb.db()
+        .execute(
+            "UPDATE passphrase_failures SET count = 5, last_at = CAST(strftime('%s', 'now') AS INTEGER)",
+            [],
+        )
+        .unwrap();
+    let started = std::time::Instant::now();
+    sb.cmd(&["unlock"])
+        .passphrase("not the passphrase")
+        .run()
+        .fails(3)
+        .stderr_mentions("Too many wrong passphrases: waiting");
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+
+    // Many failures later (as if a script had kept guessing): minutes to wait, refused at once.
+    sb.db()
+        .execute(
+            "UPDATE passphrase_failures SET count = 12, last_at = CAST(strftime('%s', 'now') AS INTEGER)",
+            [],
+        )
+        .unwrap();
+    let started = std::time::Instant::now();
+    sb.run(&["unlock"])
+        .fails(3)
+        .stderr_mentions("too many wrong passphrases: wait");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+
+    sb.db()
+        .execute("UPDATE passphrase_failures SET count = 0", [])
+        .unwrap();
+    sb.run(&["unlock"]).ok();
+    let refused = sb
+        .audit()
+        .iter()
+        .filter(|e| e["action"] == "unlock_failed")
+        .filter(|e| e["detail"].as_str().unwrap_or("").contains("refused"))
+        .count();
+    assert_eq!(refused, 1, "the refused attempt is audited");
+}

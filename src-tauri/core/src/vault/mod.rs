@@ -10,7 +10,7 @@
 
 //! The parts, one job each: `schema` (tables, migration), `cells` (sealing, state MAC, row digests),
 //! `write` (the write transaction), `index` (lookup columns), `file` (the SQLite file), `open` (create,
-//! unlock), `passphrase`, `keys` (changes to keys),
+//! unlock), `passphrase`, `throttle` (the delay after wrong passphrases), `keys` (changes to keys),
 //! `secrets` (reveal, copy), `read` (find, list, detail), `audit`, `locked` and `reminders` (reminders
 //! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing) and `bench`.
 
@@ -43,6 +43,7 @@ mod schema;
 mod secrets;
 mod share_export;
 mod share_import;
+mod throttle;
 mod write;
 
 pub use open::{default_path, OpenOptions};

@@ -6,6 +6,7 @@ use super::passphrase::check_passphrase;
 use super::schema::{
     add_index_schema, migrate, schema_version, REMINDERS_SCHEMA, SCHEMA, SHARING_SCHEMA,
 };
+use super::throttle;
 use super::{header_ad, ts, Vault, FORMAT_VERSION, MAGIC, SCHEMA_VERSION};
 use crate::anchor::{NoAnchor, RollbackAnchor};
 use crate::audit::{self, AuditAction};
@@ -174,7 +175,9 @@ impl Vault {
     }
 
     /// Opens and unlocks the vault at `path`. The header's KDF parameters are checked before deriving.
-    /// A wrong passphrase is noted in the file and sealed into the audit chain at the next unlock.
+    /// A wrong passphrase is noted in the file and sealed into the audit chain at the next unlock. Every
+    /// attempt goes through the file's throttle first (see the `throttle` module): too soon after
+    /// repeated failures the answer is [`Error::RetryLater`], without deriving.
     pub fn unlock(path: &Path, passphrase: &SecretString, opts: OpenOptions) -> Result<Vault> {
         if !path.is_file() {
             return Err(Error::NoVault {
@@ -245,6 +248,7 @@ impl Vault {
             .as_slice()
             .try_into()
             .map_err(|_| Error::damaged("the header's vault id is malformed"))?;
+        throttle::begin_attempt(&conn, opts.clock.now(), true)?;
         let kek = crypto::derive_kek(passphrase, &salt, kdf)?;
         let Some(keys) = VaultKeys::unwrap(
             &kek,
@@ -259,6 +263,7 @@ impl Vault {
             );
             return Err(Error::WrongPassphrase);
         };
+        throttle::succeeded(&conn)?;
         let mut vault = Vault::from_parts(conn, path, vault_id, keys, opts);
         if schema < SCHEMA_VERSION {
             migrate(&vault.conn)?;
@@ -267,6 +272,7 @@ impl Vault {
         let rollback = vault.check_rollback(state.commit_counter);
         vault.reindex_if_needed()?;
         vault.seal_failed_unlocks()?;
+        vault.seal_refused_attempts()?;
         vault.seal_locked_reminders()?;
         vault.warnings = vault.integrity_problems()?;
         vault.warnings.extend(rollback);
