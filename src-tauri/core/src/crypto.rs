@@ -43,6 +43,46 @@ impl KdfParams {
     };
     /// Memory beyond which calibration adds passes instead of memory.
     const CALIBRATION_MAX_MEMORY_KIB: u32 = 256 * 1024;
+    /// The most memory a derivation may take on this machine, whatever the header allows: 1 GiB.
+    pub const AFFORDABLE_MEMORY_KIB: u64 = 1024 * 1024;
+    /// The most work (memory × passes, in KiB) a derivation may take: 8 GiB-passes, about ten seconds on
+    /// one core of a current machine. Argon2id time is close to linear in this product; the published
+    /// ceiling (4 GiB × 20 passes) would take minutes.
+    pub const AFFORDABLE_WORK_KIB: u64 = 8 * 1024 * 1024;
+
+    /// Refuses parameters that this machine cannot derive in a few seconds (more than
+    /// [`Self::AFFORDABLE_MEMORY_KIB`], more than half the memory available now, or more than
+    /// [`Self::AFFORDABLE_WORK_KIB`] of work), before deriving. Parsing still accepts up to the ceiling.
+    pub fn check_affordable(&self) -> Result<()> {
+        let memory = u64::from(self.memory_kib);
+        let work = memory * u64::from(self.iterations);
+        let too_costly = |detail: String| Err(Error::KdfTooCostly { detail });
+        if memory > Self::AFFORDABLE_MEMORY_KIB {
+            return too_costly(format!(
+                "{} MiB of memory, this Keystead allows at most {} MiB",
+                memory / 1024,
+                Self::AFFORDABLE_MEMORY_KIB / 1024
+            ));
+        }
+        if let Some(available) = available_memory_kib() {
+            if memory > available / 2 {
+                return too_costly(format!(
+                    "{} MiB of memory, more than half the {} MiB this machine has free",
+                    memory / 1024,
+                    available / 1024
+                ));
+            }
+        }
+        if work > Self::AFFORDABLE_WORK_KIB {
+            return too_costly(format!(
+                "{} MiB × {} passes, this Keystead allows at most {} GiB-passes (about ten seconds)",
+                memory / 1024,
+                self.iterations,
+                Self::AFFORDABLE_WORK_KIB / 1024 / 1024
+            ));
+        }
+        Ok(())
+    }
 
     /// Refuses parameters outside [FLOOR, CEILING]. Runs before any derivation.
     pub fn check(&self) -> Result<()> {
@@ -90,10 +130,11 @@ impl KdfParams {
             Self::CALIBRATION_MAX_MEMORY_KIB as f64,
         ) as u32;
         let memory = memory / 1024 * 1024;
-        let iterations = (budget / memory as f64)
-            .round()
-            .clamp(floor.iterations as f64, Self::CEILING.iterations as f64)
-            as u32;
+        let most_passes = (Self::AFFORDABLE_WORK_KIB / u64::from(memory)).max(3) as f64;
+        let iterations = (budget / memory as f64).round().clamp(
+            floor.iterations as f64,
+            (Self::CEILING.iterations as f64).min(most_passes),
+        ) as u32;
         Ok(Self {
             memory_kib: memory,
             iterations,
@@ -102,13 +143,22 @@ impl KdfParams {
     }
 }
 
-/// Derives the key-encryption key from the passphrase. Parameters are checked first.
+/// Memory available now, from `/proc/meminfo` (Linux); `None` elsewhere or when unreadable.
+fn available_memory_kib() -> Option<u64> {
+    let info = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = info.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Derives the key-encryption key from the passphrase. Parameters are checked first: in range, and
+/// affordable on this machine.
 pub(crate) fn derive_kek(
     passphrase: &SecretString,
     salt: &[u8],
     params: KdfParams,
 ) -> Result<Zeroizing<[u8; KEY_LEN]>> {
     params.check()?;
+    params.check_affordable()?;
     let argon_params = Params::new(
         params.memory_kib,
         params.iterations,
@@ -357,6 +407,34 @@ mod tests {
         }
         assert!(KdfParams::FLOOR.check().is_ok());
         assert!(KdfParams::CEILING.check().is_ok());
+    }
+
+    #[test]
+    fn a_derivation_at_the_published_ceiling_is_refused_at_once() {
+        let started = Instant::now();
+        let err = derive_kek(&SecretString::from("x"), &[0; 16], KdfParams::CEILING)
+            .err()
+            .unwrap();
+        assert!(matches!(err, Error::KdfTooCostly { .. }), "{err}");
+        assert!(err.to_string().contains("4096 MiB"), "{err}");
+        let slow = KdfParams {
+            memory_kib: 512 * 1024,
+            iterations: 20,
+            parallelism: 1,
+        };
+        assert!(matches!(
+            slow.check_affordable(),
+            Err(Error::KdfTooCostly { .. })
+        ));
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(KdfParams::FLOOR.check_affordable().is_ok());
+        // The most calibration picks stays affordable, so a vault made here opens here.
+        let calibrated_most = KdfParams {
+            memory_kib: 256 * 1024,
+            iterations: 20,
+            parallelism: 1,
+        };
+        assert!(calibrated_most.check_affordable().is_ok());
     }
 
     #[test]

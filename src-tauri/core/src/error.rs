@@ -45,6 +45,10 @@ pub enum Error {
     /// The header asks for key-derivation work outside the accepted range; refused before deriving.
     #[error("the vault header's key-derivation parameters are out of range ({detail}); the header was altered or damaged. Restore the vault file from a backup")]
     KdfOutOfRange { detail: String },
+    /// The header asks for more key-derivation work than this machine can do in a few seconds (within the
+    /// accepted range, but beyond this machine's budget); refused before deriving.
+    #[error("the vault header asks for more key-derivation work than this machine allows ({detail}). If you chose these settings, open the vault on a machine with more memory and change the passphrase there (that sets new parameters); otherwise the header was altered: restore the vault file from a backup")]
+    KdfTooCostly { detail: String },
     /// A vault written by a newer Keystead.
     #[error("this vault has format version {found}, newer than this Keystead understands ({supported}); update Keystead")]
     UnsupportedVersion { found: i64, supported: i64 },
@@ -142,6 +146,7 @@ impl Error {
             | Self::NotAVault { .. }
             | Self::Damaged { .. }
             | Self::KdfOutOfRange { .. }
+            | Self::KdfTooCostly { .. }
             | Self::UnsupportedVersion { .. } => ErrorKind::Access,
             Self::Storage(_) => ErrorKind::Storage,
             _ => ErrorKind::Input,
@@ -246,6 +251,7 @@ mod tests {
             Error::BadSignature { detail: text() },
             Error::Storage(text()),
             Error::RetryLater { wait_seconds: 4 },
+            Error::KdfTooCostly { detail: text() },
         ]
     }
 
@@ -283,6 +289,7 @@ mod tests {
             Error::BadSignature { .. } => 29,
             Error::Storage(_) => 30,
             Error::RetryLater { .. } => 31,
+            Error::KdfTooCostly { .. } => 32,
         }
     }
 
@@ -310,7 +317,7 @@ mod tests {
         indices.sort_unstable();
         assert_eq!(
             indices,
-            (0..=31).collect::<Vec<_>>(),
+            (0..=32).collect::<Vec<_>>(),
             "every_variant() must hold each variant exactly once"
         );
         for e in &all {

@@ -138,3 +138,25 @@ fn parallel_unlock_attempts_cannot_all_pass_the_check() {
     let refused = results.iter().filter(|r| **r == "later").count();
     assert_eq!((checked, refused), (4, 4), "{results:?}");
 }
+
+/// A header edited to the published ceiling (4 GiB, 20 passes, 16 lanes) is refused before deriving,
+/// with an error that says what to do, and does not count as a guess.
+#[test]
+fn a_header_at_the_kdf_ceiling_is_refused_within_a_second() {
+    let s = Sandbox::new();
+    s.sql()
+        .execute(
+            "UPDATE header SET kdf_memory_kib = 4194304, kdf_iterations = 20, kdf_parallelism = 16",
+            [],
+        )
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = s.try_open(PASS).unwrap_err();
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+    assert!(matches!(err, Error::KdfTooCostly { .. }), "{err}");
+    assert!(
+        err.to_string().contains("machine with more memory"),
+        "{err}"
+    );
+    assert_eq!(Vault::passphrase_wait_locked(&s.path, s.now()).unwrap(), 0);
+}

@@ -238,6 +238,7 @@ impl Vault {
             });
         }
         kdf.check()?;
+        kdf.check_affordable()?;
         if !(16..=64).contains(&salt.len()) {
             return Err(Error::damaged(format!(
                 "the header's salt is {} bytes long",
