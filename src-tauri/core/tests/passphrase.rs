@@ -160,3 +160,123 @@ fn a_header_at_the_kdf_ceiling_is_refused_within_a_second() {
     );
     assert_eq!(Vault::passphrase_wait_locked(&s.path, s.now()).unwrap(), 0);
 }
+
+/// Attack (item 7): the old passphrase leaked and an old copy of the header row was kept. The owner
+/// changes the passphrase and adds a key; the attacker writes the old header row back. Before, the old
+/// passphrase then unwrapped the same vault key and opened the new key too.
+#[test]
+fn an_old_header_row_and_the_old_passphrase_open_nothing_after_a_change() {
+    let s = Sandbox::new();
+    let mut v = s.open();
+    v.add(
+        common::key("before", "okx", &["read"]),
+        common::fields_for("okx", "old"),
+    )
+    .unwrap();
+    v.add_contact("alice", &other_sharing_key()).unwrap();
+    let old_header: Vec<rusqlite::types::Value> = {
+        let c = s.sql();
+        let mut stmt = c.prepare("SELECT * FROM header").unwrap();
+        let n = stmt.column_count();
+        stmt.query_row([], |r| (0..n).map(|i| r.get(i)).collect())
+            .unwrap()
+    };
+    let new_pass = SecretString::from("a brand new passphrase");
+    let mut seen = Vec::new();
+    v.change_passphrase_with_progress(&new_pass, keystead_core::KdfParams::FLOOR, |d, t| {
+        seen.push((d, t))
+    })
+    .unwrap();
+    let (_, total) = *seen.last().unwrap();
+    assert_eq!(seen.first(), Some(&(0, total)));
+    assert_eq!(seen.last(), Some(&(total, total)));
+    v.add(
+        common::key("after", "okx", &["read"]),
+        common::fields_for("okx", "new"),
+    )
+    .unwrap();
+    assert!(v.verify_audit().unwrap().intact());
+    drop(v);
+
+    let c = s.sql();
+    let placeholders = vec!["?"; old_header.len()].join(", ");
+    c.execute("DELETE FROM header", []).unwrap();
+    c.execute(
+        &format!("INSERT INTO header VALUES ({placeholders})"),
+        rusqlite::params_from_iter(old_header.iter()),
+    )
+    .unwrap();
+    drop(c);
+    match s.try_open(PASS) {
+        Err(Error::Damaged { .. }) => {}
+        Ok(mut v) => panic!(
+            "the old header opened the vault: {:?}",
+            v.reveal("after", keystead_core::CredentialField::Secret, None)
+                .is_ok()
+        ),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn after_a_change_every_record_opens_with_the_new_passphrase_only() {
+    let s = Sandbox::new();
+    let mut v = s.open();
+    v.add(
+        common::key("k", "okx", &["read"]),
+        common::fields_for("okx", "p"),
+    )
+    .unwrap();
+    v.add_contact("alice", &other_sharing_key()).unwrap();
+    let own_key = v.sharing_key().unwrap();
+    let events = v.audit_log().unwrap().len();
+    v.change_passphrase(
+        &SecretString::from("a brand new passphrase"),
+        keystead_core::KdfParams::FLOOR,
+    )
+    .unwrap();
+    drop(v);
+    let v = Vault::unlock(
+        &s.path,
+        &SecretString::from("a brand new passphrase"),
+        s.opts(),
+    )
+    .unwrap();
+    assert!(v.warnings().is_empty(), "{:?}", v.warnings());
+    assert!(v.verify_audit().unwrap().intact());
+    assert_eq!(v.audit_log().unwrap().len(), events + 1);
+    assert_eq!(v.find("k").unwrap().name, "k");
+    assert_eq!(v.contacts().unwrap().len(), 1);
+    let mut v = v;
+    assert_eq!(v.sharing_key().unwrap().sharing_key, own_key.sharing_key);
+}
+
+fn other_sharing_key() -> String {
+    let other = Sandbox::new();
+    let mut v = other.open();
+    v.sharing_key().unwrap().sharing_key
+}
+
+/// `cargo test -p keystead-core --release --features bench --test passphrase -- --ignored --nocapture`:
+/// how long a passphrase change takes with 10,000 keys (every record sealed again).
+#[cfg(feature = "bench")]
+#[test]
+#[ignore]
+fn bench_change_passphrase_with_10000_keys() {
+    let s = Sandbox::new();
+    let mut v = s.open();
+    v.bench_add_many(10_000).unwrap();
+    let started = std::time::Instant::now();
+    let mut calls = 0;
+    v.change_passphrase_with_progress(
+        &SecretString::from("a brand new passphrase"),
+        keystead_core::KdfParams::FLOOR,
+        |_, _| calls += 1,
+    )
+    .unwrap();
+    println!(
+        "change_passphrase, 10,000 keys: {:?} ({calls} progress calls)",
+        started.elapsed()
+    );
+    assert_eq!(v.list().unwrap().len(), 10_000);
+}

@@ -53,6 +53,7 @@ pub fn passwd(path: &Path) -> CliResult<()> {
     eprintln!("Measuring this machine to tune key derivation…");
     let kdf = KdfParams::calibrate(kdf_target()?)?;
     vault.change_passphrase(&new, kdf)?;
-    println!("Passphrase changed. Use the new one from now on; your keys are unchanged.");
+    println!("Passphrase changed, with a new vault key that every record is sealed under. Use the new passphrase from now on; your keys are unchanged.");
+    println!("Copies of the vault file made before this still open with the old passphrase: delete the ones you do not need.");
     Ok(())
 }

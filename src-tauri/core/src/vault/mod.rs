@@ -10,7 +10,7 @@
 
 //! The parts, one job each: `schema` (tables, migration), `cells` (sealing, state MAC, row digests),
 //! `write` (the write transaction), `index` (lookup columns), `file` (the SQLite file), `open` (create,
-//! unlock), `passphrase`, `throttle` (the delay after wrong passphrases), `keys` (changes to keys),
+//! unlock), `passphrase`, `throttle` (the delay after wrong passphrases), `rekey` (a new vault key), `keys` (changes to keys),
 //! `secrets` (reveal, copy), `read` (find, list, detail), `audit`, `locked` and `reminders` (reminders
 //! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing) and `bench`.
 
@@ -38,6 +38,7 @@ mod locked;
 mod open;
 mod passphrase;
 mod read;
+mod rekey;
 mod reminders;
 mod schema;
 mod secrets;

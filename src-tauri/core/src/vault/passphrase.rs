@@ -9,7 +9,6 @@ use crate::audit::AuditAction;
 use crate::crypto::{self, KdfParams, VaultKeys};
 use crate::error::{Error, Result};
 use chrono::{DateTime, Utc};
-use rusqlite::params;
 use secrecy::{ExposeSecret, SecretString};
 use std::path::Path;
 
@@ -25,33 +24,16 @@ pub fn check_passphrase(p: &SecretString) -> Result<()> {
 }
 
 impl Vault {
-    /// Re-wraps the vault key under a new passphrase (new salt; `kdf` as given). Records are untouched.
+    /// Changes the passphrase (new salt; `kdf` as given) and the vault key under it: every record is
+    /// sealed again under a new random key in one transaction (see the `rekey` module), so an old copy
+    /// of the header and the old passphrase open nothing. [`Vault::change_passphrase_with_progress`]
+    /// reports progress.
     pub fn change_passphrase(
         &mut self,
         new_passphrase: &SecretString,
         kdf: KdfParams,
     ) -> Result<()> {
-        check_passphrase(new_passphrase)?;
-        kdf.check()?;
-        let salt: [u8; 32] = crypto::random_bytes();
-        let kek = crypto::derive_kek(new_passphrase, &salt, kdf)?;
-        let wrapped = self
-            .keys
-            .wrap(&kek, &header_ad(&self.vault_id, FORMAT_VERSION, kdf, &salt));
-        self.write(|tx| {
-            tx.tx.execute(
-                "UPDATE header SET kdf_memory_kib = ?1, kdf_iterations = ?2, kdf_parallelism = ?3, salt = ?4, wrapped_key = ?5 WHERE singleton = 1",
-                params![kdf.memory_kib, kdf.iterations, kdf.parallelism, &salt[..], wrapped],
-            )?;
-            // The vault key stays the same (it is re-wrapped), so the lookup columns stay valid; they
-            // are rebuilt anyway, which also repairs any that were altered outside Keystead.
-            tx.reindex_entries()?;
-            tx.audit(
-                AuditAction::PassphraseChanged,
-                None,
-                Some(format!("Argon2id {} MiB, {} passes", kdf.memory_kib / 1024, kdf.iterations)),
-            )
-        })
+        self.change_passphrase_with_progress(new_passphrase, kdf, |_, _| {})
     }
 
     /// Checks a passphrase against the header before a sensitive operation (step-up, a passphrase
