@@ -70,12 +70,38 @@ pub fn import(path: &Path, a: ShareImportArgs) -> CliResult<()> {
     };
     let opened = vault.share_open(&bytes, passphrase.as_ref())?;
     let preview = vault.share_preview(&opened)?;
+    let changes_keys = |e: &share::SharePreviewEntry| {
+        matches!(
+            e.status,
+            ShareEntryStatus::Changed | ShareEntryStatus::Conflicting
+        )
+    };
+    if matches!(a.on_conflict, OnConflict::Replace)
+        && preview
+            .entries
+            .iter()
+            .any(|e| changes_keys(e) && !e.replace_allowed)
+    {
+        return Err(usage(format!(
+            "nothing was imported: --on-conflict replace is refused for this file, because {}; only a file signed by one of your contacts and made for this vault may replace your keys (drop --on-conflict replace to import only its new keys)",
+            match &preview.sender {
+                share::ShareSender::Unsigned => "it is unsigned",
+                share::ShareSender::UnknownSender { .. } =>
+                    "its sender is not one of your contacts",
+                share::ShareSender::Contact { .. } =>
+                    "its signed document does not say it was made for this vault",
+            }
+        )));
+    }
+    // Changed keys are replaced only on request, and never from a file older than your copy.
     let choices: Vec<ImportChoice> = preview
         .entries
         .iter()
         .map(|e| match (e.status, a.on_conflict) {
-            (ShareEntryStatus::Conflicting, OnConflict::Replace) => ImportChoice::Replace,
-            (ShareEntryStatus::Conflicting, OnConflict::Skip) => ImportChoice::Skip,
+            (_, OnConflict::Replace) if changes_keys(e) && !e.older_than_yours => {
+                ImportChoice::Replace
+            }
+            (ShareEntryStatus::Conflicting, OnConflict::KeepBoth) => ImportChoice::KeepBoth,
             _ => e.default_choice,
         })
         .collect();

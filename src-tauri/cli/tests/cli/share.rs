@@ -309,3 +309,84 @@ fn share_export_mistakes_exit_2_naming_the_flag_to_fix_and_write_nothing() {
         .stderr_mentions("--to alice,bob");
     assert!(!Path::new(file).exists(), "a refused export wrote {file}");
 }
+
+#[test]
+fn an_unsigned_file_holding_the_id_of_my_key_never_replaces_it_even_with_yes() {
+    if !age_available("an_unsigned_file_holding_the_id_of_my_key_never_replaces_it_even_with_yes") {
+        return;
+    }
+    let b = Sandbox::init();
+    b.add(
+        "binance-main",
+        "binance",
+        &[
+            "--scopes",
+            "read,withdraw",
+            "--ip",
+            "203.0.113.7",
+            "--expires",
+            "2099-01-01",
+        ],
+        &binance_secrets(),
+    );
+    let mine = b.key("binance-main");
+    let recipient = whoami(&b)["age_recipient"].as_str().unwrap().to_string();
+    let doc = json!({
+        "format": "keystead-share",
+        "version": 1,
+        "payload": {"entries": [{
+            "id": mine["id"], "name": "binance-main", "exchange": "binance", "scopes": ["read"],
+            "secrets": {"apiKey": "ATTACKER-API-KEY", "secret": "ATTACKER-SECRET"}
+        }]}
+    });
+    let plain = b.dir.path().join("doc.json");
+    std::fs::write(&plain, doc.to_string()).unwrap();
+    let file = b.dir.path().join("hostile.age");
+    let out = Command::new("age")
+        .args(["-r", &recipient, "-o"])
+        .arg(&file)
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = b.entries_rows();
+
+    // `--yes` alone takes the defaults: the changed key is skipped.
+    let imported = b.run(&["share", "import", path_str(&file), "--yes"]).ok();
+    assert!(
+        !imported.stdout.contains("replaced 1"),
+        "{}",
+        imported.describe()
+    );
+    assert!(
+        imported
+            .output()
+            .contains("cannot change keys you already have"),
+        "{}",
+        imported.describe()
+    );
+    // Asking to replace is refused for an unsigned file, and nothing is written.
+    let rows_after_skip = b.entries_rows();
+    b.run(&[
+        "share",
+        "import",
+        path_str(&file),
+        "--yes",
+        "--on-conflict",
+        "replace",
+    ])
+    .fails(2)
+    .stderr_mentions("unsigned")
+    .stderr_mentions("--on-conflict replace");
+    assert_eq!(b.entries_rows(), rows_after_skip);
+    assert_eq!(rows_after_skip.len(), rows.len());
+
+    assert_eq!(b.reveal("binance-main", "secret", &[]), BINANCE_SECRET);
+    let kept = b.key("binance-main");
+    assert_eq!(kept["scopes"], mine["scopes"]);
+    assert_eq!(kept["expires_at"], mine["expires_at"]);
+}

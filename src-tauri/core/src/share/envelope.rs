@@ -108,12 +108,13 @@ fn decryptor(file: &[u8]) -> Result<FileDecryptor<'_>> {
 }
 
 /// Decrypts a share file in memory with this vault's identity, or with the passphrase when the file is
-/// protected by one. The plaintext lives in a buffer wiped on drop.
+/// protected by one. The plaintext lives in a buffer wiped on drop; the flag says it opened with the
+/// passphrase.
 pub(crate) fn decrypt(
     file: &[u8],
     identity: Option<&ShareIdentity>,
     passphrase: Option<&SecretString>,
-) -> Result<Zeroizing<Vec<u8>>> {
+) -> Result<(Zeroizing<Vec<u8>>, bool)> {
     let d = decryptor(file)?;
     let scrypt = d.is_scrypt();
     let reader = if scrypt {
@@ -158,7 +159,7 @@ pub(crate) fn decrypt(
         }
         plain.extend_from_slice(&chunk[..n]);
     }
-    Ok(plain)
+    Ok((plain, scrypt))
 }
 
 /// Writes a share file atomically: a temporary file in the same folder, written and flushed to disk, then

@@ -146,11 +146,17 @@ impl Vault {
                         .collect(),
                 })
                 .collect();
+            // The sharing keys the file is encrypted to, signed with it (none for a passphrase file).
+            let recipients: Vec<String> = match &req.passphrase {
+                Some(_) => Vec::new(),
+                None => keys.iter().map(|k| k.age_recipient().to_string()).collect(),
+            };
             let document = share::build_document(
                 &identity,
                 sender_name.as_deref(),
                 tx.now,
                 &described,
+                &recipients,
                 &wire,
             )?;
             let seal = match &req.passphrase {
