@@ -1152,3 +1152,28 @@ fn a_signed_file_re_encrypted_to_another_vault_is_not_made_for_it() {
     assert!(err.to_string().contains("not made for this vault"), "{err}");
     assert_eq!(b.snapshot(), before);
 }
+
+#[test]
+fn a_share_file_never_replaces_the_vault_its_journal_or_a_file_that_is_not_a_share_file() {
+    let (mut a, _b) = alice_and_bob();
+    a.add("k", "binance", &["read"], "k");
+    let bytes = a.export(&["k"], &["bob"]);
+    let protected = a.vault.share_protected_files();
+    let vault_path = a.dir.path().join("vault.db");
+    let before = std::fs::read(&vault_path).unwrap();
+    for p in &protected {
+        let e = share::write_file(p, &bytes, true, &protected).unwrap_err();
+        assert!(e.to_string().contains("Keystead's own files"), "{e}");
+    }
+    assert_eq!(std::fs::read(&vault_path).unwrap(), before);
+    let notes = a.dir.path().join("notes.txt");
+    std::fs::write(&notes, "mine").unwrap();
+    let e = share::write_file(&notes, &bytes, true, &protected).unwrap_err();
+    assert!(e.to_string().contains("not a share file"), "{e}");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "mine");
+    let out = a.dir.path().join("out.age");
+    share::write_file(&out, &bytes, false, &protected).unwrap();
+    share::write_file(&out, &bytes, true, &protected).unwrap();
+    assert!(share::read_file(&out).is_ok());
+    assert!(share::read_file(&notes).is_err());
+}

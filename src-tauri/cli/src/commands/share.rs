@@ -30,6 +30,8 @@ pub fn export(path: &Path, a: ShareExportArgs) -> CliResult<()> {
         return Err(Error::RecipientsAndPassphrase.into());
     }
     let mut vault = open(path)?;
+    // Before the export is made (and audited): the file it would replace must be fine to replace.
+    share::check_export_target(&a.output, &vault.share_protected_files())?;
     let passphrase = if a.passphrase {
         let p = prompt::new_passphrase("KEYSTEAD_SHARE_PASSPHRASE", "Share file passphrase: ")?;
         vault::check_passphrase(&p)?;
@@ -46,7 +48,12 @@ pub fn export(path: &Path, a: ShareExportArgs) -> CliResult<()> {
         sender_name: a.from,
         scrypt_work_factor: None,
     })?;
-    share::write_file(&a.output, &exported.bytes, a.force)?;
+    share::write_file(
+        &a.output,
+        &exported.bytes,
+        a.force,
+        &vault.share_protected_files(),
+    )?;
     output::share_exported(&a.output, &exported.summary);
     Ok(())
 }

@@ -390,3 +390,64 @@ fn an_unsigned_file_holding_the_id_of_my_key_never_replaces_it_even_with_yes() {
     assert_eq!(kept["scopes"], mine["scopes"]);
     assert_eq!(kept["expires_at"], mine["expires_at"]);
 }
+
+#[test]
+fn share_export_never_replaces_the_vault_its_journal_or_a_file_that_is_not_a_share_file() {
+    let (a, _b) = alice_and_bob();
+    a.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    let vault_bytes = std::fs::read(&a.vault).unwrap();
+    let changes = a.changes().len();
+    let export = |out: &str| {
+        a.run(&[
+            "share",
+            "export",
+            "--keys",
+            "binance-main",
+            "--to",
+            "bob",
+            "-o",
+            out,
+            "--force",
+        ])
+    };
+
+    export(path_str(&a.vault))
+        .fails(2)
+        .stderr_mentions("one of Keystead's own files");
+    // The same file spelled another way, and its journal even while it does not exist.
+    let spelled = a.dir.path().join(".").join("vault.db");
+    export(path_str(&spelled))
+        .fails(2)
+        .stderr_mentions("one of Keystead's own files");
+    let wal = a.dir.path().join("vault.db-wal");
+    export(path_str(&wal))
+        .fails(2)
+        .stderr_mentions("one of Keystead's own files");
+    assert_eq!(std::fs::read(&a.vault).unwrap(), vault_bytes);
+    a.run(&["audit", "--verify"]).ok();
+    assert_eq!(
+        a.changes().len(),
+        changes,
+        "a refused export is not recorded as made"
+    );
+
+    let notes = a.dir.path().join("notes.txt");
+    std::fs::write(&notes, "my notes\n").unwrap();
+    export(path_str(&notes))
+        .fails(2)
+        .stderr_mentions("not a share file");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes\n");
+
+    // An older share file is replaced with --force.
+    let file = a.dir.path().join("for-bob.age");
+    export(path_str(&file)).ok();
+    export(path_str(&file)).ok();
+    assert!(std::fs::read(&file)
+        .unwrap()
+        .starts_with(b"age-encryption.org/v1"));
+}
