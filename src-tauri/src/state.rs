@@ -61,6 +61,11 @@ impl AppState {
         Ok(())
     }
 
+    /// The settings file (a share export never replaces it).
+    pub fn settings_path(&self) -> PathBuf {
+        self.settings_path.clone()
+    }
+
     pub fn settings(&self) -> Settings {
         lock(&self.settings).clone()
     }

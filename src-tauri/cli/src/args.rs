@@ -158,8 +158,9 @@ pub enum ContactsCommand {
 pub enum ShareCommand {
     /// Write chosen keys into a share file that only the recipients (or holders of a passphrase) can open.
     Export(ShareExportArgs),
-    /// Show what a share file holds and import it: new keys are added, changed ones replaced (old secrets
-    /// kept in the history), identical ones skipped, conflicting ones kept beside yours.
+    /// Show what a share file holds and import it: new keys are added, identical and changed ones
+    /// skipped (changed ones replaced with --on-conflict replace, old secrets kept in the history),
+    /// conflicting ones kept beside yours.
     Import(ShareImportArgs),
 }
 
@@ -207,7 +208,10 @@ pub struct ShareImportArgs {
     /// file needs one.
     #[arg(long)]
     pub passphrase: bool,
-    /// What to do with a key whose name another key of yours already has.
+    /// What to do with a key whose name another key of yours already has (keep-both, the default, adds
+    /// it beside yours) and with a key of yours the file changes (skipped unless `replace`). `replace` is
+    /// refused unless the file is signed by one of your contacts and made for this vault, and never
+    /// replaces a key from a file older than your copy.
     #[arg(long, value_enum, default_value = "keep-both")]
     pub on_conflict: OnConflict,
 }

@@ -20,19 +20,21 @@ use common::{fields_for as fields, start, PASS};
 struct Desk {
     dir: TempDir,
     vault: Vault,
+    clock: Arc<FixedClock>,
 }
 
 impl Desk {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let clock = Arc::new(FixedClock::new(start()));
         let vault = Vault::create(
             &dir.path().join("vault.db"),
             &SecretString::from(PASS),
             KdfParams::FLOOR,
-            OpenOptions::new(Arc::new(FixedClock::new(start())), "test"),
+            OpenOptions::new(clock.clone(), "test"),
         )
         .unwrap();
-        Desk { dir, vault }
+        Desk { dir, vault, clock }
     }
 
     fn sharing_key(&mut self) -> String {
@@ -353,15 +355,31 @@ fn the_preview_tells_new_identical_changed_and_conflicting_and_each_choice_is_ap
     assert_eq!(edited.changed_fields, ["scopes", "notes"]);
     assert!(edited.secrets_changed);
     assert_eq!(preview.entries[2].existing_name.as_deref(), Some("clash"));
+    // Only new keys are taken by default: a changed or conflicting key is skipped unless chosen.
     assert_eq!(
         preview.default_choices(),
         [
             ImportChoice::Skip,
-            ImportChoice::Replace,
-            ImportChoice::KeepBoth,
+            ImportChoice::Skip,
+            ImportChoice::Skip,
             ImportChoice::Add
         ]
     );
+    assert_eq!(
+        preview
+            .entries
+            .iter()
+            .map(|e| e.replace_allowed)
+            .collect::<Vec<_>>(),
+        [false, true, true, false]
+    );
+    assert!(preview.entries.iter().all(|e| !e.older_than_yours));
+    let chosen = [
+        ImportChoice::Skip,
+        ImportChoice::Replace,
+        ImportChoice::KeepBoth,
+        ImportChoice::Add,
+    ];
 
     // Choices that do not fit the entry fail the whole import; nothing changes.
     let before = b.snapshot();
@@ -395,10 +413,7 @@ fn the_preview_tells_new_identical_changed_and_conflicting_and_each_choice_is_ap
     }
     assert!(b.vault.share_apply(&opened, &[ImportChoice::Skip]).is_err());
 
-    let summary = b
-        .vault
-        .share_apply(&opened, &preview.default_choices())
-        .unwrap();
+    let summary = b.vault.share_apply(&opened, &chosen).unwrap();
     assert_eq!(summary.added, ["clash (imported)", "fresh"]);
     assert_eq!(summary.replaced, ["edited"]);
     assert_eq!(summary.skipped, ["same"]);
@@ -607,10 +622,14 @@ fn any_single_changed_byte_in_a_share_file_is_refused_and_changes_nothing() {
     assert_eq!(b.snapshot(), before);
 }
 
-/// A signed document as Alice's vault writes it, in plaintext, read back with an age identity made here.
-fn signed_document(a: &mut Desk) -> String {
+/// A signed document as Alice's vault writes it for `also` (contact names) and an age identity made here,
+/// in plaintext, read back with that identity.
+fn signed_document(a: &mut Desk, also: &[&str]) -> String {
     let reader = age::x25519::Identity::generate();
-    let file = a.export(&["k"], &[&reader.to_public().to_string()]);
+    let public = reader.to_public().to_string();
+    let mut to = vec![public.as_str()];
+    to.extend_from_slice(also);
+    let file = a.export(&["k"], &to);
     let d = age::Decryptor::new(&file[..]).unwrap();
     let mut r = d
         .decrypt(std::iter::once(&reader as &dyn age::Identity))
@@ -646,7 +665,7 @@ fn two_hundred_malformed_or_hostile_files_are_each_refused_with_a_message_and_ch
     let (mut a, mut b) = alice_and_bob();
     a.add("k", "binance", &["read"], "k");
     let me = b.vault.sharing_key().unwrap().age_recipient;
-    let signed = signed_document(&mut a);
+    let signed = signed_document(&mut a, &["bob"]);
     let good_file = a.export(&["k"], &["bob"]);
     // The unsigned hand-written document imports (it is the baseline every variant breaks).
     let baseline = age_encrypt(doc(json!([entry()])).to_string().as_bytes(), &me);
@@ -1019,4 +1038,142 @@ fn a_file_signed_by_someone_who_is_not_a_contact_names_their_fingerprint() {
         other => panic!("{other:?}"),
     }
     assert!(preview.warnings[0].contains(&fp));
+}
+
+/// Bob's key `bm`: withdraw-enabled, with an expiry, as an attacker would like to overwrite it.
+fn bobs_withdraw_key(b: &mut Desk) -> keystead_core::KeyEntry {
+    let new = NewKey {
+        name: "bm".into(),
+        exchange: "binance".into(),
+        scopes: vec!["read".into(), "withdraw".into()],
+        ip_allowlist: vec!["203.0.113.7".into()],
+        expires_at: Some(start() + chrono::Duration::days(30)),
+        ..NewKey::default()
+    };
+    b.vault.add(new, fields("binance", "bobs")).unwrap()
+}
+
+#[test]
+fn an_unsigned_file_holding_the_id_of_my_key_never_replaces_it() {
+    let mut b = Desk::new();
+    let mine = bobs_withdraw_key(&mut b);
+    let me = b.vault.sharing_key().unwrap().age_recipient;
+    let mut hostile = entry();
+    hostile["id"] = json!(mine.id.to_string());
+    hostile["name"] = json!("bm");
+    hostile["secrets"] = json!({"apiKey": "ATTACKER-AK", "secret": "ATTACKER-SK"});
+    let file = age_encrypt(doc(json!([hostile])).to_string().as_bytes(), &me);
+
+    let opened = b.vault.share_open(&file, None).unwrap();
+    let preview = b.vault.share_preview(&opened).unwrap();
+    let e = &preview.entries[0];
+    assert_eq!(e.status, ShareEntryStatus::Changed);
+    assert!(!e.replace_allowed);
+    assert_eq!(e.default_choice, ImportChoice::Skip);
+    assert!(
+        preview.warnings.iter().any(|w| w.contains("cannot change")),
+        "{:?}",
+        preview.warnings
+    );
+
+    // The defaults (what `--yes` applies) skip it.
+    let before = b.snapshot();
+    let summary = b
+        .vault
+        .share_apply(&opened, &preview.default_choices())
+        .unwrap();
+    assert!(summary.replaced.is_empty());
+    assert_eq!(summary.skipped, ["bm"]);
+    // Choosing replace explicitly is refused, and nothing changes.
+    let before_replace = b.snapshot();
+    let err = b
+        .vault
+        .share_apply(&opened, &[ImportChoice::Replace])
+        .unwrap_err();
+    assert!(err.to_string().contains("unsigned"), "{err}");
+    assert_eq!(b.snapshot(), before_replace);
+    assert_ne!(before, before_replace, "the skip is audited");
+
+    let kept = b.vault.find("bm").unwrap();
+    assert_eq!(kept.scopes, mine.scopes);
+    assert_eq!(kept.expires_at, mine.expires_at);
+    assert_eq!(b.secret("bm", CredentialField::Secret), "bobs-secret-value");
+}
+
+#[test]
+fn an_old_genuine_file_replayed_after_a_rotation_is_older_than_yours_and_skipped() {
+    let (mut a, mut b) = alice_and_bob();
+    a.add("k", "binance", &["read"], "first");
+    let old = a.export(&["k"], &["bob"]);
+    import_defaults(&mut b, &old);
+    assert_eq!(b.secret("k", CredentialField::Secret), "first-secret-value");
+
+    b.clock.advance(chrono::Duration::days(10));
+    b.vault
+        .rotate("k", fields("binance", "rotated"), None)
+        .unwrap();
+
+    let opened = b.vault.share_open(&old, None).unwrap();
+    let preview = b.vault.share_preview(&opened).unwrap();
+    let e = &preview.entries[0];
+    assert_eq!(e.status, ShareEntryStatus::Changed);
+    assert!(e.older_than_yours);
+    assert!(e.replace_allowed, "a contact's file may replace on request");
+    assert_eq!(e.default_choice, ImportChoice::Skip);
+    assert!(
+        preview
+            .warnings
+            .iter()
+            .any(|w| w.contains("older than yours")),
+        "{:?}",
+        preview.warnings
+    );
+    let summary = b
+        .vault
+        .share_apply(&opened, &preview.default_choices())
+        .unwrap();
+    assert!(summary.replaced.is_empty());
+    assert_eq!(
+        b.secret("k", CredentialField::Secret),
+        "rotated-secret-value"
+    );
+}
+
+#[test]
+fn a_signed_file_re_encrypted_to_another_vault_is_not_made_for_it() {
+    let (mut a, mut b) = alice_and_bob();
+    a.add("k", "binance", &["read"], "k");
+    // Alice's genuine, signed document made for someone else, wrapped to Bob with the age tool.
+    let text = signed_document(&mut a, &[]);
+    let me = b.vault.sharing_key().unwrap().age_recipient;
+    let file = age_encrypt(text.as_bytes(), &me);
+    let before = b.snapshot();
+    let err = b.vault.share_open(&file, None).unwrap_err();
+    assert!(err.to_string().contains("not made for this vault"), "{err}");
+    assert_eq!(b.snapshot(), before);
+}
+
+#[test]
+fn a_share_file_never_replaces_the_vault_its_journal_or_a_file_that_is_not_a_share_file() {
+    let (mut a, _b) = alice_and_bob();
+    a.add("k", "binance", &["read"], "k");
+    let bytes = a.export(&["k"], &["bob"]);
+    let protected = a.vault.share_protected_files();
+    let vault_path = a.dir.path().join("vault.db");
+    let before = std::fs::read(&vault_path).unwrap();
+    for p in &protected {
+        let e = share::write_file(p, &bytes, true, &protected).unwrap_err();
+        assert!(e.to_string().contains("Keystead's own files"), "{e}");
+    }
+    assert_eq!(std::fs::read(&vault_path).unwrap(), before);
+    let notes = a.dir.path().join("notes.txt");
+    std::fs::write(&notes, "mine").unwrap();
+    let e = share::write_file(&notes, &bytes, true, &protected).unwrap_err();
+    assert!(e.to_string().contains("not a share file"), "{e}");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "mine");
+    let out = a.dir.path().join("out.age");
+    share::write_file(&out, &bytes, false, &protected).unwrap();
+    share::write_file(&out, &bytes, true, &protected).unwrap();
+    assert!(share::read_file(&out).is_ok());
+    assert!(share::read_file(&notes).is_err());
 }

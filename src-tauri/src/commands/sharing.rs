@@ -3,6 +3,10 @@
 //!
 //! An opened share file holds secrets: it stays in Rust (`AppState::pending_share`) between preview and
 //! apply, and is dropped on apply, cancel and lock. The webview only ever sees the preview.
+//!
+//! Paths come from the native chooser or are typed by the user; either way Rust checks them with core's
+//! rules: an export never replaces the vault, its journal, the settings or a file that is not a share
+//! file, and a file is read only once its first bytes show it is a share file.
 
 use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -40,28 +44,35 @@ fn checked_path(text: &str) -> AppResult<PathBuf> {
     Ok(path)
 }
 
-/// Reads a share file, refusing a huge one before reading it.
-fn read_share_file(path: &Path) -> AppResult<Vec<u8>> {
-    let meta = std::fs::metadata(path).map_err(|e| {
-        AppError::invalid(format!(
-            "Could not open {}: {e}. Check the path.",
-            path.display()
-        ))
-    })?;
-    if meta.len() > share::MAX_FILE_BYTES as u64 {
+/// Reads a share file through core, which looks at its first bytes before reading the rest: a file that
+/// is not a share file (the vault, the settings, anything else) is refused without being read.
+fn read_share_file(text: &str) -> AppResult<Vec<u8>> {
+    let path = checked_path(text)?;
+    Ok(share::read_file(&path)?)
+}
+
+/// Where an export may write: an absolute path in an existing folder that core's rules allow
+/// (never one of `protected`, never over a file that is not a share file), and an existing share file
+/// only when the user said to replace it.
+fn export_target(text: &str, protected: &[PathBuf], overwrite: bool) -> AppResult<PathBuf> {
+    let path = checked_path(text)?;
+    if !path.parent().is_some_and(Path::is_dir) {
         return Err(AppError::invalid(format!(
-            "{} is {} MiB: a share file is at most {} MiB. Is it the right file?",
-            path.display(),
-            meta.len() / (1024 * 1024),
-            share::MAX_FILE_BYTES / (1024 * 1024)
+            "The folder of {} does not exist.",
+            path.display()
         )));
     }
-    std::fs::read(path).map_err(|e| {
-        AppError::new(
-            ErrorCode::Storage,
-            format!("Could not read {}: {e}.", path.display()),
-        )
-    })
+    share::check_export_target(&path, protected)?;
+    if path.exists() && !overwrite {
+        return Err(AppError::new(
+            ErrorCode::FileExists,
+            format!(
+                "{} already exists. Replace it, or choose another name.",
+                path.display()
+            ),
+        ));
+    }
+    Ok(path)
 }
 
 #[tauri::command]
@@ -181,22 +192,6 @@ pub async fn share_export(
     state: AppStateRef<'_>,
     input: ShareExportInput,
 ) -> AppResult<ShareExportResult> {
-    let path = checked_path(&input.path)?;
-    if path.exists() && !input.overwrite {
-        return Err(AppError::new(
-            ErrorCode::FileExists,
-            format!(
-                "{} already exists. Replace it, or choose another name.",
-                path.display()
-            ),
-        ));
-    }
-    if !path.parent().is_some_and(Path::is_dir) {
-        return Err(AppError::invalid(format!(
-            "The folder of {} does not exist.",
-            path.display()
-        )));
-    }
     let request = ShareExport {
         keys: input.keys,
         to: input.to,
@@ -208,8 +203,16 @@ pub async fn share_export(
     };
     let state = state.inner().clone();
     blocking(move || {
-        let exported = state.with_vault(|v| Ok(v.share_export(&request)?))?;
-        share::write_file(&path, &exported.bytes, input.overwrite)?;
+        let settings = state.settings_path();
+        let (path, protected, exported) = state.with_vault(|v| {
+            let mut protected = v.share_protected_files();
+            protected.push(settings);
+            // Checked before the export is made and audited.
+            let path = export_target(&input.path, &protected, input.overwrite)?;
+            let exported = v.share_export(&request)?;
+            Ok((path, protected, exported))
+        })?;
+        share::write_file(&path, &exported.bytes, input.overwrite, &protected)?;
         Ok(ShareExportResult {
             summary: exported.summary,
             path: path.display().to_string(),
@@ -221,7 +224,6 @@ pub async fn share_export(
 /// Whether a share file is protected by a passphrase (then `share_preview` needs one).
 #[tauri::command]
 pub async fn share_file_needs_passphrase(path: String) -> AppResult<bool> {
-    let path = checked_path(&path)?;
     blocking(move || Ok(share::is_passphrase_protected(&read_share_file(&path)?)?)).await
 }
 
@@ -233,7 +235,6 @@ pub async fn share_preview(
     path: String,
     passphrase: Option<String>,
 ) -> AppResult<SharePreview> {
-    let path = checked_path(&path)?;
     let passphrase = passphrase.map(SecretString::from);
     let state = state.inner().clone();
     blocking(move || {
@@ -303,5 +304,57 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let err = checked_path(&dir.path().display().to_string()).unwrap_err();
         assert!(err.message.contains("is a folder"), "{}", err.message);
+    }
+
+    #[test]
+    fn an_export_path_is_refused_for_the_vault_its_journal_the_settings_and_non_share_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = dir.path().join("vault.db");
+        let settings = dir.path().join("settings.json");
+        std::fs::write(&vault, b"SQLite format 3\0").unwrap();
+        std::fs::write(&settings, b"{}").unwrap();
+        let protected = vec![
+            vault.clone(),
+            dir.path().join("vault.db-wal"),
+            dir.path().join("vault.db-shm"),
+            settings.clone(),
+        ];
+        let text = |p: &Path| p.display().to_string();
+        for p in &protected {
+            let err = export_target(&text(p), &protected, true).unwrap_err();
+            assert!(
+                err.message.contains("Keystead's own files"),
+                "{}",
+                err.message
+            );
+        }
+        let other = dir.path().join("notes.txt");
+        std::fs::write(&other, b"notes").unwrap();
+        let err = export_target(&text(&other), &protected, true).unwrap_err();
+        assert!(err.message.contains("not a share file"), "{}", err.message);
+
+        let old_share = dir.path().join("old.age");
+        std::fs::write(&old_share, b"age-encryption.org/v1\n-> X25519 ...").unwrap();
+        assert_eq!(
+            export_target(&text(&old_share), &protected, false)
+                .unwrap_err()
+                .code,
+            ErrorCode::FileExists
+        );
+        assert!(export_target(&text(&old_share), &protected, true).is_ok());
+        assert!(export_target(&text(&dir.path().join("new.age")), &protected, false).is_ok());
+    }
+
+    #[test]
+    fn the_webview_cannot_read_a_file_that_is_not_a_share_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = dir.path().join("settings.json");
+        std::fs::write(&settings, br#"{"auto_lock_minutes":5}"#).unwrap();
+        let err = read_share_file(&settings.display().to_string()).unwrap_err();
+        assert!(err.message.contains("not a share file"), "{}", err.message);
+        assert!(!err.message.contains("auto_lock"), "{}", err.message);
+        let armored = dir.path().join("s.age.txt");
+        std::fs::write(&armored, b"-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n").unwrap();
+        assert!(read_share_file(&armored.display().to_string()).is_ok());
     }
 }

@@ -32,4 +32,13 @@ secrets_changed: boolean,
 /**
  * The existing key this entry matches (same id) or conflicts with (same name).
  */
-existing_id: string | null, existing_name: string | null, default_choice: ImportChoice, };
+existing_id: string | null, existing_name: string | null, 
+/**
+ * Whether `replace` may be chosen: only for a changed or conflicting entry of a file signed by a
+ * contact and made for this vault.
+ */
+replace_allowed: boolean, 
+/**
+ * The file was exported before the existing key was last changed or rotated ("older than yours").
+ */
+older_than_yours: boolean, default_choice: ImportChoice, };

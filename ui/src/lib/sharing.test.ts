@@ -43,16 +43,32 @@ const entry = (patch: Partial<SharePreviewEntry>): SharePreviewEntry => ({
   secrets_changed: false,
   existing_id: null,
   existing_name: null,
+  replace_allowed: false,
+  older_than_yours: false,
   default_choice: "add",
   ...patch,
 });
 
 describe("import choices", () => {
   it("offer only what Rust accepts for each status, the default first", () => {
-    expect(choicesFor("new")).toEqual(["add", "skip"]);
-    expect(choicesFor("identical")).toEqual(["skip", "keep_both"]);
-    expect(choicesFor("changed")).toEqual(["replace", "keep_both", "skip"]);
-    expect(choicesFor("conflicting")).toEqual(["keep_both", "replace", "skip"]);
+    expect(choicesFor(entry({ status: "new" }))).toEqual(["add", "skip"]);
+    expect(choicesFor(entry({ status: "identical" }))).toEqual(["skip", "keep_both"]);
+    expect(choicesFor(entry({ status: "changed", replace_allowed: true }))).toEqual(["skip", "keep_both", "replace"]);
+    expect(choicesFor(entry({ status: "conflicting", replace_allowed: true }))).toEqual([
+      "skip",
+      "keep_both",
+      "replace",
+    ]);
+  });
+
+  it("offers Replace only where Rust allows it (a contact's file made for this vault)", () => {
+    expect(choicesFor(entry({ status: "changed" }))).toEqual(["skip", "keep_both"]);
+    expect(choicesFor(entry({ status: "conflicting" }))).toEqual(["skip", "keep_both"]);
+  });
+
+  it("says when the file is older than your copy", () => {
+    expect(changesOf(entry({ status: "changed", secrets_changed: true, older_than_yours: true })))
+      .toBe("secrets changed, older than yours");
   });
 
   it("a changed entry lists its fields and says the secrets changed, never what they are", () => {

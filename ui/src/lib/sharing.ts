@@ -38,22 +38,24 @@ export const STATUS_TONE: Record<ShareEntryStatus, "green" | "" | "amber"> = {
 const CHOICES: Record<ShareEntryStatus, readonly ImportChoice[]> = {
   new: ["add", "skip"],
   identical: ["skip", "keep_both"],
-  changed: ["replace", "keep_both", "skip"],
-  conflicting: ["keep_both", "replace", "skip"],
+  changed: ["skip", "keep_both", "replace"],
+  conflicting: ["skip", "keep_both", "replace"],
 };
 
-/** The choices Rust accepts for an entry of this status, the usual one first. */
-export const choicesFor = (status: ShareEntryStatus): readonly ImportChoice[] => CHOICES[status];
+/** The choices Rust accepts for this entry, the default first. "Replace" only where Rust allows it (a file
+ *  signed by a contact and made for this vault). */
+export const choicesFor = (entry: SharePreviewEntry): readonly ImportChoice[] =>
+  CHOICES[entry.status].filter((c) => c !== "replace" || entry.replace_allowed);
 
 /** What the preview row says changed: metadata field names, then the secrets (never their values). */
 export function changesOf(entry: SharePreviewEntry): string {
   const parts = entry.changed_fields.map((f) => f.replaceAll("_", " "));
   if (entry.secrets_changed) parts.push("secrets changed");
-  if (parts.length > 0) return parts.join(", ");
   if (entry.status === "conflicting" && entry.existing_name !== null) {
-    return `another key of yours is named ${entry.existing_name}`;
+    parts.push(`another key of yours is named ${entry.existing_name}`);
   }
-  return "";
+  if (entry.older_than_yours) parts.push("older than yours");
+  return parts.join(", ");
 }
 
 /** True when a share key line or an age key is what was typed (the same test Rust uses). */

@@ -30,6 +30,8 @@ pub fn export(path: &Path, a: ShareExportArgs) -> CliResult<()> {
         return Err(Error::RecipientsAndPassphrase.into());
     }
     let mut vault = open(path)?;
+    // Before the export is made (and audited): the file it would replace must be fine to replace.
+    share::check_export_target(&a.output, &vault.share_protected_files())?;
     let passphrase = if a.passphrase {
         let p = prompt::new_passphrase("KEYSTEAD_SHARE_PASSPHRASE", "Share file passphrase: ")?;
         vault::check_passphrase(&p)?;
@@ -46,7 +48,12 @@ pub fn export(path: &Path, a: ShareExportArgs) -> CliResult<()> {
         sender_name: a.from,
         scrypt_work_factor: None,
     })?;
-    share::write_file(&a.output, &exported.bytes, a.force)?;
+    share::write_file(
+        &a.output,
+        &exported.bytes,
+        a.force,
+        &vault.share_protected_files(),
+    )?;
     output::share_exported(&a.output, &exported.summary);
     Ok(())
 }
@@ -70,12 +77,38 @@ pub fn import(path: &Path, a: ShareImportArgs) -> CliResult<()> {
     };
     let opened = vault.share_open(&bytes, passphrase.as_ref())?;
     let preview = vault.share_preview(&opened)?;
+    let changes_keys = |e: &share::SharePreviewEntry| {
+        matches!(
+            e.status,
+            ShareEntryStatus::Changed | ShareEntryStatus::Conflicting
+        )
+    };
+    if matches!(a.on_conflict, OnConflict::Replace)
+        && preview
+            .entries
+            .iter()
+            .any(|e| changes_keys(e) && !e.replace_allowed)
+    {
+        return Err(usage(format!(
+            "nothing was imported: --on-conflict replace is refused for this file, because {}; only a file signed by one of your contacts and made for this vault may replace your keys (drop --on-conflict replace to import only its new keys)",
+            match &preview.sender {
+                share::ShareSender::Unsigned => "it is unsigned",
+                share::ShareSender::UnknownSender { .. } =>
+                    "its sender is not one of your contacts",
+                share::ShareSender::Contact { .. } =>
+                    "its signed document does not say it was made for this vault",
+            }
+        )));
+    }
+    // Changed keys are replaced only on request, and never from a file older than your copy.
     let choices: Vec<ImportChoice> = preview
         .entries
         .iter()
         .map(|e| match (e.status, a.on_conflict) {
-            (ShareEntryStatus::Conflicting, OnConflict::Replace) => ImportChoice::Replace,
-            (ShareEntryStatus::Conflicting, OnConflict::Skip) => ImportChoice::Skip,
+            (_, OnConflict::Replace) if changes_keys(e) && !e.older_than_yours => {
+                ImportChoice::Replace
+            }
+            (ShareEntryStatus::Conflicting, OnConflict::KeepBoth) => ImportChoice::KeepBoth,
             _ => e.default_choice,
         })
         .collect();

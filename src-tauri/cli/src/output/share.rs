@@ -115,6 +115,9 @@ pub fn share_preview(p: &SharePreview, choices: &[ImportChoice]) {
             )),
             _ => {}
         }
+        if e.older_than_yours {
+            what.push(paint("older than yours", AMBER));
+        }
         let choice = match choice {
             ImportChoice::Add => "add",
             ImportChoice::Replace => "replace",

@@ -309,3 +309,145 @@ fn share_export_mistakes_exit_2_naming_the_flag_to_fix_and_write_nothing() {
         .stderr_mentions("--to alice,bob");
     assert!(!Path::new(file).exists(), "a refused export wrote {file}");
 }
+
+#[test]
+fn an_unsigned_file_holding_the_id_of_my_key_never_replaces_it_even_with_yes() {
+    if !age_available("an_unsigned_file_holding_the_id_of_my_key_never_replaces_it_even_with_yes") {
+        return;
+    }
+    let b = Sandbox::init();
+    b.add(
+        "binance-main",
+        "binance",
+        &[
+            "--scopes",
+            "read,withdraw",
+            "--ip",
+            "203.0.113.7",
+            "--expires",
+            "2099-01-01",
+        ],
+        &binance_secrets(),
+    );
+    let mine = b.key("binance-main");
+    let recipient = whoami(&b)["age_recipient"].as_str().unwrap().to_string();
+    let doc = json!({
+        "format": "keystead-share",
+        "version": 1,
+        "payload": {"entries": [{
+            "id": mine["id"], "name": "binance-main", "exchange": "binance", "scopes": ["read"],
+            "secrets": {"apiKey": "ATTACKER-API-KEY", "secret": "ATTACKER-SECRET"}
+        }]}
+    });
+    let plain = b.dir.path().join("doc.json");
+    std::fs::write(&plain, doc.to_string()).unwrap();
+    let file = b.dir.path().join("hostile.age");
+    let out = Command::new("age")
+        .args(["-r", &recipient, "-o"])
+        .arg(&file)
+        .arg(&plain)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = b.entries_rows();
+
+    // `--yes` alone takes the defaults: the changed key is skipped.
+    let imported = b.run(&["share", "import", path_str(&file), "--yes"]).ok();
+    assert!(
+        !imported.stdout.contains("replaced 1"),
+        "{}",
+        imported.describe()
+    );
+    assert!(
+        imported
+            .output()
+            .contains("cannot change keys you already have"),
+        "{}",
+        imported.describe()
+    );
+    // Asking to replace is refused for an unsigned file, and nothing is written.
+    let rows_after_skip = b.entries_rows();
+    b.run(&[
+        "share",
+        "import",
+        path_str(&file),
+        "--yes",
+        "--on-conflict",
+        "replace",
+    ])
+    .fails(2)
+    .stderr_mentions("unsigned")
+    .stderr_mentions("--on-conflict replace");
+    assert_eq!(b.entries_rows(), rows_after_skip);
+    assert_eq!(rows_after_skip.len(), rows.len());
+
+    assert_eq!(b.reveal("binance-main", "secret", &[]), BINANCE_SECRET);
+    let kept = b.key("binance-main");
+    assert_eq!(kept["scopes"], mine["scopes"]);
+    assert_eq!(kept["expires_at"], mine["expires_at"]);
+}
+
+#[test]
+fn share_export_never_replaces_the_vault_its_journal_or_a_file_that_is_not_a_share_file() {
+    let (a, _b) = alice_and_bob();
+    a.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    let vault_bytes = std::fs::read(&a.vault).unwrap();
+    let changes = a.changes().len();
+    let export = |out: &str| {
+        a.run(&[
+            "share",
+            "export",
+            "--keys",
+            "binance-main",
+            "--to",
+            "bob",
+            "-o",
+            out,
+            "--force",
+        ])
+    };
+
+    export(path_str(&a.vault))
+        .fails(2)
+        .stderr_mentions("one of Keystead's own files");
+    // The same file spelled another way, and its journal even while it does not exist.
+    let spelled = a.dir.path().join(".").join("vault.db");
+    export(path_str(&spelled))
+        .fails(2)
+        .stderr_mentions("one of Keystead's own files");
+    let wal = a.dir.path().join("vault.db-wal");
+    export(path_str(&wal))
+        .fails(2)
+        .stderr_mentions("one of Keystead's own files");
+    assert_eq!(std::fs::read(&a.vault).unwrap(), vault_bytes);
+    a.run(&["audit", "--verify"]).ok();
+    assert_eq!(
+        a.changes().len(),
+        changes,
+        "a refused export is not recorded as made"
+    );
+
+    let notes = a.dir.path().join("notes.txt");
+    std::fs::write(&notes, "my notes\n").unwrap();
+    export(path_str(&notes))
+        .fails(2)
+        .stderr_mentions("not a share file");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my notes\n");
+
+    // An older share file is replaced with --force.
+    let file = a.dir.path().join("for-bob.age");
+    export(path_str(&file)).ok();
+    export(path_str(&file)).ok();
+    assert!(std::fs::read(&file)
+        .unwrap()
+        .starts_with(b"age-encryption.org/v1"));
+}

@@ -4,7 +4,7 @@
 //! ```json
 //! {"format": "keystead-share", "version": 1,
 //!  "payload": {"exported_at": "…", "exported_by": {"name": "…", "sharing_key": "keystead-share1:…"},
-//!              "to": ["contact bob (ABCD-…)", "age1…"],
+//!              "to": ["contact bob (ABCD-…)", "age1…"], "recipients": ["age1…", "age1…"],
 //!              "entries": [{"id": "…", "name": "…", "exchange": "binance", "account": null,
 //!                           "environment": "production", "scopes": ["read"], "exchange_scopes": [],
 //!                           "ip_allowlist": [], "expires_at": null, "rotation_days": 90, "tags": [],
@@ -13,7 +13,9 @@
 //! ```
 //!
 //! The signature covers the exact bytes of `payload` as they appear in the file. Without `signature` the
-//! file imports as *unsigned*. Every limit below is checked before the document is trusted.
+//! file imports as *unsigned*. `recipients` binds the file to the sharing keys it was encrypted to (empty
+//! for a passphrase file): a signed file re-encrypted to someone else says it was not made for them.
+//! Every limit below is checked before the document is trusted.
 
 use super::envelope::decrypt;
 use super::identity::{parse_verifying_key, ShareIdentity, SharingKey};
@@ -80,6 +82,7 @@ struct WirePayloadOut<'a> {
     exported_at: DateTime<Utc>,
     exported_by: WireSender,
     to: &'a [String],
+    recipients: &'a [String],
     entries: &'a [WireEntryOut<'a>],
 }
 
@@ -120,6 +123,8 @@ struct WirePayloadIn {
     exported_by: Option<WireSender>,
     #[serde(default)]
     to: Vec<String>,
+    #[serde(default)]
+    recipients: Option<Vec<String>>,
     entries: Vec<WireEntryIn>,
 }
 
@@ -169,6 +174,7 @@ pub(crate) fn build_document(
     sender_name: Option<&str>,
     exported_at: DateTime<Utc>,
     to: &[String],
+    recipients: &[String],
     entries: &[WireEntryOut<'_>],
 ) -> Result<Zeroizing<Vec<u8>>> {
     let payload = to_zeroizing_json(&WirePayloadOut {
@@ -178,6 +184,7 @@ pub(crate) fn build_document(
             sharing_key: identity.sharing_key().to_string(),
         },
         to,
+        recipients,
         entries,
     })?;
     let signature = identity.signing.sign(&payload);
@@ -313,6 +320,10 @@ pub struct OpenedShare {
     pub(crate) claimed_name: Option<String>,
     pub(crate) exported_at: Option<DateTime<Utc>>,
     pub(crate) to: Vec<String>,
+    /// Whether the signed document names this vault's sharing key (or a passphrase, for a file opened
+    /// with one) among the recipients it was made for. False for unsigned files and for signed files
+    /// that do not name their recipients: such a file never changes a key.
+    pub(crate) made_for_this_vault: bool,
     pub(crate) entries: Vec<SharedKey>,
 }
 
@@ -343,12 +354,29 @@ pub fn open(
     identity: Option<&ShareIdentity>,
     passphrase: Option<&SecretString>,
 ) -> Result<OpenedShare> {
-    let plain = decrypt(file, identity, passphrase)?;
-    parse_document(&plain)
+    let (plain, by_passphrase) = decrypt(file, identity, passphrase)?;
+    let (mut opened, recipients) = parse_document(&plain)?;
+    if let Some(recipients) = recipients {
+        let mine = if by_passphrase {
+            recipients.is_empty()
+        } else {
+            identity.is_some_and(|i| {
+                let me = i.sharing_key();
+                recipients.iter().any(|r| r == me.age_recipient())
+            })
+        };
+        if !mine {
+            return Err(refused(
+                "it was not made for this vault: its signed list of recipients does not include this vault's sharing key (someone re-encrypted a file made for another person)",
+            ));
+        }
+        opened.made_for_this_vault = opened.signer.is_some();
+    }
+    Ok(opened)
 }
 
-/// Parses and checks the decrypted document.
-pub(crate) fn parse_document(plain: &[u8]) -> Result<OpenedShare> {
+/// Parses and checks the decrypted document; also answers the recipients it names, if it names them.
+pub(crate) fn parse_document(plain: &[u8]) -> Result<(OpenedShare, Option<Vec<String>>)> {
     let text = std::str::from_utf8(plain).map_err(|e| {
         refused(format!(
             "its document is not UTF-8 text (invalid byte at offset {})",
@@ -415,7 +443,12 @@ pub(crate) fn parse_document(plain: &[u8]) -> Result<OpenedShare> {
             payload.entries.len()
         )));
     }
-    if payload.to.len() > MAX_LIST_ITEMS {
+    if payload.to.len() > MAX_LIST_ITEMS
+        || payload
+            .recipients
+            .as_ref()
+            .is_some_and(|r| r.len() > MAX_LIST_ITEMS)
+    {
         return Err(refused("it names too many recipients"));
     }
     let mut ids = BTreeSet::new();
@@ -439,7 +472,7 @@ pub(crate) fn parse_document(plain: &[u8]) -> Result<OpenedShare> {
         }
         entries.push(shared);
     }
-    Ok(OpenedShare {
+    let opened = OpenedShare {
         signer,
         claimed_name,
         exported_at: payload.exported_at,
@@ -448,8 +481,10 @@ pub(crate) fn parse_document(plain: &[u8]) -> Result<OpenedShare> {
             .into_iter()
             .map(|t| t.chars().take(200).collect())
             .collect(),
+        made_for_this_vault: false,
         entries,
-    })
+    };
+    Ok((opened, payload.recipients))
 }
 
 /// Verifies the signature over the payload bytes. A signature that is present must verify, and must be

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use secrecy::SecretString;
 use std::fmt;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
 /// Largest share file accepted (encrypted or decrypted).
@@ -109,12 +109,13 @@ fn decryptor(file: &[u8]) -> Result<FileDecryptor<'_>> {
 }
 
 /// Decrypts a share file in memory with this vault's identity, or with the passphrase when the file is
-/// protected by one. The plaintext lives in a buffer wiped on drop.
+/// protected by one. The plaintext lives in a buffer wiped on drop; the flag says it opened with the
+/// passphrase.
 pub(crate) fn decrypt(
     file: &[u8],
     identity: Option<&ShareIdentity>,
     passphrase: Option<&SecretString>,
-) -> Result<Zeroizing<Vec<u8>>> {
+) -> Result<(Zeroizing<Vec<u8>>, bool)> {
     let d = decryptor(file)?;
     let scrypt = d.is_scrypt();
     let reader = if scrypt {
@@ -159,13 +160,106 @@ pub(crate) fn decrypt(
         }
         plain.extend_from_slice(&chunk[..n]);
     }
-    Ok(plain)
+    Ok((plain, scrypt))
+}
+
+/// The first bytes of an age file, binary or ASCII-armored.
+const AGE_BINARY: &[u8] = b"age-encryption.org/v1";
+const AGE_ARMORED: &[u8] = b"-----BEGIN AGE ENCRYPTED FILE-----";
+
+/// Whether `head` (the first bytes of a file) starts like an age file, binary or armored.
+pub fn looks_like_share_file(head: &[u8]) -> bool {
+    let trimmed = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map_or(&[][..], |i| &head[i..]);
+    head.starts_with(AGE_BINARY) || trimmed.starts_with(AGE_ARMORED)
+}
+
+/// Reads the first bytes of `path` (enough for the age header line).
+fn head_of(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(64);
+    std::fs::File::open(path)?.take(64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// `path` with its folder resolved (links, `..`, relative parts), so two spellings of one file compare
+/// equal, whether the file exists or not.
+fn resolved(path: &Path) -> PathBuf {
+    if let Ok(p) = path.canonicalize() {
+        return p;
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (dir.canonicalize(), path.file_name()) {
+        (Ok(d), Some(name)) => d.join(name),
+        _ => path.to_path_buf(),
+    }
+}
+
+/// Checks that a share file may be written at `path`: never one of `protected` (the open vault, its
+/// `-wal` and `-shm`, the settings; see [`Vault::share_protected_files`](crate::Vault::share_protected_files)),
+/// and never over an existing file that is not a share file.
+pub fn check_export_target(path: &Path, protected: &[PathBuf]) -> Result<()> {
+    let target = resolved(path);
+    if protected.iter().any(|p| resolved(p) == target) {
+        return Err(Error::input(format!(
+            "{} is one of Keystead's own files (the vault, its journal or the settings): a share file never replaces it; choose another file name",
+            path.display()
+        )));
+    }
+    match std::fs::symlink_metadata(path) {
+        Err(_) => Ok(()),
+        Ok(m) if m.is_dir() => Err(Error::input(format!(
+            "{} is a folder: give a file name in it",
+            path.display()
+        ))),
+        Ok(_) => match head_of(path) {
+            Ok(head) if looks_like_share_file(&head) => Ok(()),
+            _ => Err(Error::input(format!(
+                "{} already exists and is not a share file: a share export replaces only an older share file; choose another file name",
+                path.display()
+            ))),
+        },
+    }
+}
+
+/// Reads a share file, checking first (from its first bytes only) that it is one and that it is not
+/// too large, so nothing else is read from a file that is not a share file.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    let cannot = |e: std::io::Error| Error::input(format!("cannot read {}: {e}", path.display()));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(Error::input(format!("{} is not a file", path.display())));
+    }
+    if !looks_like_share_file(&head_of(path).map_err(cannot)?) {
+        return Err(refused(format!(
+            "{} is not a share file (it does not start like an age file)",
+            path.display()
+        )));
+    }
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(refused(format!(
+            "it is larger than {} MiB",
+            MAX_FILE_BYTES / 1024 / 1024
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    std::fs::File::open(path)
+        .map_err(cannot)?
+        .take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    Ok(bytes)
 }
 
 /// Writes a share file atomically: a temporary file in the same folder, written and flushed to disk, then
 /// renamed over `path` (or, with `overwrite` false, refused if `path` exists), then the folder is flushed.
-/// A crash leaves either no file or the whole file.
-pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<()> {
+/// A crash leaves either no file or the whole file. The target passes [`check_export_target`] first.
+pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool, protected: &[PathBuf]) -> Result<()> {
+    check_export_target(path, protected)?;
     let io =
         |what: &str, e: std::io::Error| Error::Storage(format!("{what} {}: {e}", path.display()));
     let dir = match path.parent() {

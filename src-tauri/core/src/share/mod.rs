@@ -17,8 +17,11 @@ pub(crate) use document::{build_document, SharedKey, WireEntryOut};
 pub use document::{
     open, OpenedShare, ShareSender, FORMAT, MAX_DEPTH, MAX_ENTRIES, MAX_STRING_BYTES, VERSION,
 };
+pub use envelope::{
+    check_export_target, is_passphrase_protected, looks_like_share_file, read_file, write_file,
+    MAX_FILE_BYTES, MAX_SCRYPT_WORK_FACTOR,
+};
 pub(crate) use envelope::{encrypt, Seal};
-pub use envelope::{is_passphrase_protected, write_file, MAX_FILE_BYTES, MAX_SCRYPT_WORK_FACTOR};
 pub use identity::{Contact, ShareIdentity, SharingKey, SharingKeyInfo, SHARING_KEY_PREFIX};
 pub use preview::{
     ExportedShare, ImportChoice, ShareEntryStatus, ShareExport, ShareExportSummary,

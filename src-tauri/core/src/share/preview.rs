@@ -44,14 +44,14 @@ pub enum ImportChoice {
 }
 
 impl ImportChoice {
-    /// The choice made when the user does not choose: add new keys, take changes, skip identical ones and
-    /// keep both for a conflict.
+    /// The choice made when the user does not choose: add new keys and skip everything else. A file never
+    /// changes an existing key unless the user picks `Replace` for that entry (and the file may).
     pub fn default_for(status: ShareEntryStatus) -> Self {
         match status {
             ShareEntryStatus::New => Self::Add,
-            ShareEntryStatus::Changed => Self::Replace,
-            ShareEntryStatus::Identical => Self::Skip,
-            ShareEntryStatus::Conflicting => Self::KeepBoth,
+            ShareEntryStatus::Changed
+            | ShareEntryStatus::Identical
+            | ShareEntryStatus::Conflicting => Self::Skip,
         }
     }
 }
@@ -80,6 +80,11 @@ pub struct SharePreviewEntry {
     /// The existing key this entry matches (same id) or conflicts with (same name).
     pub existing_id: Option<Uuid>,
     pub existing_name: Option<String>,
+    /// Whether `replace` may be chosen: only for a changed or conflicting entry of a file signed by a
+    /// contact and made for this vault.
+    pub replace_allowed: bool,
+    /// The file was exported before the existing key was last changed or rotated ("older than yours").
+    pub older_than_yours: bool,
     pub default_choice: ImportChoice,
 }
 

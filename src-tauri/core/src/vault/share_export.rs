@@ -14,8 +14,22 @@ use crate::share::{
     self, ExportedShare, Seal, ShareExport, ShareExportSummary, SharingKey, WireEntryOut,
 };
 use secrecy::ExposeSecret;
+use std::path::PathBuf;
 
 impl Vault {
+    /// The files a share export must never replace: this vault and its SQLite `-wal` and `-shm`. The
+    /// app adds its settings file.
+    pub fn share_protected_files(&self) -> Vec<PathBuf> {
+        ["", "-wal", "-shm"]
+            .iter()
+            .map(|suffix| {
+                let mut p = self.path().as_os_str().to_owned();
+                p.push(suffix);
+                PathBuf::from(p)
+            })
+            .collect()
+    }
+
     /// Writes the chosen keys into a share file, in memory: signed by this vault, encrypted to the
     /// recipients (contacts by name, age1… keys) or to a passphrase alone. Keys with the withdraw scope
     /// are refused unless confirmed one by one. Audited (which keys, to whom) in the same transaction;
@@ -146,11 +160,17 @@ impl Vault {
                         .collect(),
                 })
                 .collect();
+            // The sharing keys the file is encrypted to, signed with it (none for a passphrase file).
+            let recipients: Vec<String> = match &req.passphrase {
+                Some(_) => Vec::new(),
+                None => keys.iter().map(|k| k.age_recipient().to_string()).collect(),
+            };
             let document = share::build_document(
                 &identity,
                 sender_name.as_deref(),
                 tx.now,
                 &described,
+                &recipients,
                 &wire,
             )?;
             let seal = match &req.passphrase {

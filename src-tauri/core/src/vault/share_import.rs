@@ -15,6 +15,7 @@ use crate::share::{
     SharePreviewEntry, ShareSender, SharedKey,
 };
 use crate::validate::CheckedKey;
+use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
@@ -126,6 +127,33 @@ fn sender_of(opened: &OpenedShare, contacts: &[(ContactRecord, u64)]) -> ShareSe
     }
 }
 
+/// The one rule for changing an existing key from a share file: the file is signed by a contact and its
+/// signed list of recipients names this vault. Anything else (unsigned, unknown sender, a file that does
+/// not say whom it was made for) may only add keys.
+fn may_change_keys(sender: &ShareSender, opened: &OpenedShare) -> bool {
+    matches!(sender, ShareSender::Contact { .. }) && opened.made_for_this_vault
+}
+
+/// Why a file may not change existing keys, in words (for the preview and the refusal).
+fn why_no_replace(sender: &ShareSender) -> &'static str {
+    match sender {
+        ShareSender::Unsigned => "it is unsigned",
+        ShareSender::UnknownSender { .. } => "its sender is not one of your contacts",
+        ShareSender::Contact { .. } => {
+            "its signed document does not say it was made for this vault"
+        }
+    }
+}
+
+/// Whether `exported_at` is before the existing key was last changed or rotated (a file without a date
+/// counts as older).
+fn older_than(existing: &KeyEntry, exported_at: Option<DateTime<Utc>>) -> bool {
+    let mine = existing
+        .last_rotated_at
+        .map_or(existing.updated_at, |r| r.max(existing.updated_at));
+    !matches!(exported_at, Some(t) if t >= mine)
+}
+
 /// "name (imported)", "name (imported 2)", … : the first name no key has, within the name length limit.
 fn keep_both_name(name: &str, entries: &[(KeyEntry, u64)]) -> String {
     let taken = |n: &str| entries.iter().any(|(e, _)| e.name.eq_ignore_ascii_case(n));
@@ -175,10 +203,27 @@ impl Vault {
                 "the file is unsigned: it does not say who made it, and anyone who knows your sharing key could have. Import it only if you expected it".into(),
             ),
         }
+        let may_change = may_change_keys(&sender, opened);
         let mut out = Vec::with_capacity(opened.entries.len());
+        let mut held_back = Vec::new();
+        let mut older = Vec::new();
         for (i, shared) in opened.entries.iter().enumerate() {
             let c = classify(&self.conn, &cells, &entries, shared)?;
             let checked = &shared.checked;
+            let would_change = matches!(
+                c.status,
+                ShareEntryStatus::Changed | ShareEntryStatus::Conflicting
+            );
+            let older_than_yours = would_change
+                && c.existing
+                    .as_ref()
+                    .is_some_and(|(e, _)| older_than(e, opened.exported_at));
+            if would_change && !may_change {
+                held_back.push(checked.name.clone());
+            }
+            if older_than_yours {
+                older.push(checked.name.clone());
+            }
             if checked.scopes.contains(&Scope::Withdraw) {
                 warnings.push(format!("'{}' can withdraw funds", checked.name));
             }
@@ -196,8 +241,24 @@ impl Vault {
                 secrets_changed: c.secrets_changed,
                 existing_id: c.existing.as_ref().map(|(e, _)| e.id),
                 existing_name: c.existing.as_ref().map(|(e, _)| e.name.clone()),
+                replace_allowed: would_change && may_change,
+                older_than_yours,
                 default_choice: ImportChoice::default_for(c.status),
             });
+        }
+        if !held_back.is_empty() {
+            warnings.push(format!(
+                "this file cannot change keys you already have ({}), because {}: {} will be skipped unless you keep both",
+                held_back.join(", "),
+                why_no_replace(&sender),
+                if held_back.len() == 1 { "it" } else { "they" }
+            ));
+        }
+        if !older.is_empty() {
+            warnings.push(format!(
+                "older than yours: the file was made before your copy of {} last changed; it is skipped unless you choose to replace",
+                older.join(", ")
+            ));
         }
         Ok(SharePreview {
             sender,
@@ -227,6 +288,7 @@ impl Vault {
         self.write(|tx| {
             let contacts = read_contacts(&tx.tx, &tx.cells)?;
             let sender = sender_of(opened, &contacts);
+            let may_change = may_change_keys(&sender, opened);
             let from = sender.describe();
             let mut entries = read_entries(&tx.tx, &tx.cells)?;
             let mut summary = ShareImportSummary {
@@ -286,6 +348,12 @@ impl Vault {
                     (ImportChoice::Replace, ShareEntryStatus::New) => {
                         return Err(Error::input(format!(
                             "'{name}' is not in this vault, so there is nothing to replace: choose add"
+                        )))
+                    }
+                    (ImportChoice::Replace, _) if !may_change => {
+                        return Err(Error::input(format!(
+                            "'{name}' was not replaced: this file may not change keys you already have, because {}. Choose skip or keep both for it",
+                            why_no_replace(&sender)
                         )))
                     }
                     (ImportChoice::Replace, _) => {
