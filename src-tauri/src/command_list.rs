@@ -8,7 +8,10 @@
 macro_rules! with_command_list {
     ($then:ident) => {
         $then! {
-            vault::{vault_status, create_vault, unlock, use_vault_file, lock, touch},
+            vault::{
+                vault_status, create_vault, unlock, use_vault_file, lock, touch,
+                accept_restored_backup
+            },
             keys::{
                 list_keys, key_detail, catalog, add_key, edit_key, rotate_key, revoke_key,
                 mark_compromised, incident_step

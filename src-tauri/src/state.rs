@@ -121,6 +121,13 @@ impl AppState {
             .unwrap_or_default()
     }
 
+    /// Whether the unlocked vault's file is older than the one this machine last saw (until accepted).
+    pub fn older_file(&self) -> bool {
+        lock(&self.vault)
+            .as_ref()
+            .is_some_and(|v| v.rollback_warning().is_some())
+    }
+
     pub fn is_unlocked(&self) -> bool {
         lock(&self.vault).is_some()
     }

@@ -18,6 +18,9 @@ pub struct VaultStatus {
     pub retry_after_ms: u64,
     /// Integrity warnings found at unlock (rolled-back file, cut audit log).
     pub warnings: Vec<String>,
+    /// The vault file is older than the one this machine last saw (one of `warnings`), until the user
+    /// accepts it as a restored backup.
+    pub older_file: bool,
 }
 
 /// One typed-in secret. The value moves into a `SecretString` at once and is wiped from this struct.

@@ -99,6 +99,12 @@ pub enum Command {
     },
     /// Change the vault passphrase (re-wraps the vault key only).
     Passwd,
+    /// Accept an older vault file as a backup you restored on purpose (audited); ends the rollback warning.
+    RestoreAccept {
+        /// Accept without asking.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Show the audit timeline, or verify its chain.
     Audit {
         #[arg(long)]

@@ -96,6 +96,21 @@ pub fn secrets(exchange: &Exchange, from_stdin: bool) -> CliResult<SecretFields>
     Ok(fields)
 }
 
+/// Asks a yes/no question whose safe answer is no: only `y` or `yes` is a yes; false without a terminal.
+pub fn confirm_no_default(question: &str) -> bool {
+    use std::io::{IsTerminal, Write};
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    print!("{question} [y/N] ");
+    let _ = std::io::stdout().flush();
+    let mut answer = String::new();
+    if std::io::stdin().read_line(&mut answer).is_err() {
+        return false;
+    }
+    matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes")
+}
+
 /// Asks a yes/no question on a terminal (default yes). Without a terminal the answer is no.
 pub fn confirm(question: &str) -> bool {
     use std::io::{IsTerminal, Write};

@@ -21,6 +21,8 @@ pub enum AuditAction {
     VaultUnlocked,
     UnlockFailed,
     VaultLocked,
+    /// The user accepted an older vault file (a backup restored on purpose) after the rollback warning.
+    RestoredBackupAccepted,
     PassphraseChanged,
     KeyCreated,
     KeyEdited,
@@ -51,6 +53,7 @@ impl AuditAction {
             Self::VaultUnlocked => "vault_unlocked",
             Self::UnlockFailed => "unlock_failed",
             Self::VaultLocked => "vault_locked",
+            Self::RestoredBackupAccepted => "restored_backup_accepted",
             Self::PassphraseChanged => "passphrase_changed",
             Self::KeyCreated => "key_created",
             Self::KeyEdited => "key_edited",

@@ -817,33 +817,3 @@ fn status_changes_are_recorded_and_rotation_is_refused_for_dead_keys() {
         Some("status: compromised → revoked")
     );
 }
-
-#[test]
-fn a_vault_file_replaced_by_an_older_copy_is_reported_until_the_next_write() {
-    let s = Sandbox::new();
-    let mut v = s.open();
-    v.add(
-        key("a", "binance", &["read", "withdraw"]),
-        fields_for("binance", "a"),
-    )
-    .unwrap();
-    drop(v);
-    let old = std::fs::read(&s.path).unwrap();
-    let mut v = s.open();
-    v.revoke("a", Some("left the team".into())).unwrap();
-    drop(v);
-    assert!(s.open().warnings().is_empty());
-
-    std::fs::write(&s.path, old).unwrap();
-    let mut v = s.open();
-    assert!(
-        v.warnings().iter().any(|w| w.contains("older copy")),
-        "{:?}",
-        v.warnings()
-    );
-    assert_eq!(v.find("a").unwrap().status, KeyStatus::Active);
-    // Carrying on (a backup restored on purpose) re-anchors at the file's counter.
-    v.record_unlock().unwrap();
-    drop(v);
-    assert!(s.open().warnings().is_empty());
-}

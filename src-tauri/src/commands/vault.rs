@@ -1,5 +1,5 @@
-//! Commands about the vault itself: its status, create, unlock, choose another file, lock, and the
-//! activity ping that holds off the auto-lock.
+//! Commands about the vault itself: its status, create, unlock, choose another file, lock, accepting an
+//! older file as a restored backup, and the activity ping that holds off the auto-lock.
 
 use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -13,7 +13,7 @@ use std::time::Duration;
 
 fn open_options() -> OpenOptions {
     OpenOptions::new(Arc::new(keystead_core::SystemClock), "app")
-        .with_anchor(Arc::new(keystead_core::anchor::KeyringAnchor::default()))
+        .with_anchor(Arc::new(keystead_core::anchor::SystemAnchor::default()))
 }
 
 #[tauri::command]
@@ -24,7 +24,23 @@ pub async fn vault_status(state: AppStateRef<'_>) -> AppResult<VaultStatus> {
         unlocked: state.is_unlocked(),
         retry_after_ms: state.retry_after().as_millis() as u64,
         warnings: state.warnings(),
+        older_file: state.older_file(),
     })
+}
+
+/// "I restored this backup on purpose": accepts the older vault file (audited in core), which ends the
+/// rollback warning; answers the new status.
+#[tauri::command]
+pub async fn accept_restored_backup(state: AppStateRef<'_>) -> AppResult<VaultStatus> {
+    let inner = state.inner().clone();
+    blocking(move || {
+        inner.with_vault(|v| {
+            v.accept_restored_backup()?;
+            Ok(())
+        })
+    })
+    .await?;
+    vault_status(state).await
 }
 
 #[tauri::command]

@@ -8,4 +8,9 @@ retry_after_ms: number,
 /**
  * Integrity warnings found at unlock (rolled-back file, cut audit log).
  */
-warnings: Array<string>, };
+warnings: Array<string>, 
+/**
+ * The vault file is older than the one this machine last saw (one of `warnings`), until the user
+ * accepts it as a restored backup.
+ */
+older_file: boolean, };

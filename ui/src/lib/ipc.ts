@@ -144,6 +144,7 @@ export const unlock = (passphrase: string) => call<void>("unlock", { passphrase 
 export const useVaultFile = (path: string) => call<VaultStatus>("use_vault_file", { path });
 export const lock = () => call<void>("lock");
 export const touch = () => call<void>("touch");
+export const acceptRestoredBackup = () => call<VaultStatus>("accept_restored_backup");
 
 export const listKeys = () => call<KeySummary[]>("list_keys");
 export const keyDetail = (id: string) => call<KeyDetail>("key_detail", { id });

@@ -89,6 +89,14 @@ class Session {
     applyTheme(result.theme);
   }
 
+  /** "I restored this backup on purpose": Rust accepts the older vault file (audited); its warning goes. */
+  async acceptRestoredBackup(): Promise<void> {
+    const status = await ipc.acceptRestoredBackup();
+    this.status = status;
+    this.warnings = [...status.warnings];
+    await this.reloadKeys();
+  }
+
   async reloadKeys(): Promise<void> {
     this.keys = await ipc.listKeys();
     this.keysLoaded = true;

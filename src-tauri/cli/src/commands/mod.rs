@@ -12,7 +12,7 @@ mod view;
 use crate::args::{Cli, Command, ShareCommand};
 use crate::failure::{usage, CliResult};
 use crate::{output, prompt};
-use keystead_core::anchor::KeyringAnchor;
+use keystead_core::anchor::SystemAnchor;
 use keystead_core::vault::{self as core_vault, OpenOptions};
 use keystead_core::{Error, SystemClock, Vault};
 use std::path::{Path, PathBuf};
@@ -35,6 +35,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Init => vault::init(&path)?,
         Command::Unlock => vault::unlock(&path)?,
         Command::Passwd => vault::passwd(&path)?,
+        Command::RestoreAccept { yes } => vault::restore_accept(&path, yes)?,
         Command::Add(a) => keys::add(&path, a)?,
         Command::Edit(e) => keys::edit(&path, e)?,
         Command::Rotate {
@@ -72,7 +73,7 @@ fn vault_path(cli: &Cli) -> CliResult<PathBuf> {
 }
 
 fn options() -> OpenOptions {
-    OpenOptions::new(Arc::new(SystemClock), "cli").with_anchor(Arc::new(KeyringAnchor::default()))
+    OpenOptions::new(Arc::new(SystemClock), "cli").with_anchor(Arc::new(SystemAnchor::default()))
 }
 
 /// The longest wait after wrong passphrases that `open` sits out before trying; a longer one fails.
@@ -105,6 +106,11 @@ fn open(path: &Path) -> CliResult<Vault> {
     };
     for w in vault.warnings() {
         eprintln!("warning: {w}");
+    }
+    if vault.rollback_warning().is_some() {
+        eprintln!(
+            "warning: if you restored this backup on purpose, run `keystead restore-accept`; otherwise find out who replaced the file and check that revoked keys are still revoked"
+        );
     }
     Ok(vault)
 }

@@ -1,7 +1,7 @@
-//! The vault as a whole: `init`, `unlock`, `passwd`.
+//! The vault as a whole: `init`, `unlock`, `passwd`, `restore-accept`.
 
 use super::{kdf_target, open, options};
-use crate::failure::CliResult;
+use crate::failure::{usage, CliResult};
 use crate::prompt;
 use keystead_core::vault;
 use keystead_core::{Error, KdfParams, Vault};
@@ -55,5 +55,32 @@ pub fn passwd(path: &Path) -> CliResult<()> {
     vault.change_passphrase(&new, kdf)?;
     println!("Passphrase changed, with a new vault key that every record is sealed under. Use the new passphrase from now on; your keys are unchanged.");
     println!("Copies of the vault file made before this still open with the old passphrase: delete the ones you do not need.");
+    Ok(())
+}
+
+/// Accepts an older vault file (the rollback warning) as a backup restored on purpose.
+pub fn restore_accept(path: &Path, yes: bool) -> CliResult<()> {
+    let mut vault = open(path)?;
+    if vault.rollback_warning().is_none() {
+        println!(
+            "Nothing to accept: this vault file is not older than the one this machine last saw."
+        );
+        return Ok(());
+    }
+    if !yes {
+        if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+            return Err(usage(
+                "nothing was accepted: pass --yes to accept this older vault file without asking",
+            ));
+        }
+        if !prompt::confirm_no_default(
+            "Did you restore this backup on purpose? Keys revoked or changed since it was made are back as they were then.",
+        ) {
+            println!("Nothing accepted; the warning stays.");
+            return Ok(());
+        }
+    }
+    vault.accept_restored_backup()?;
+    println!("Accepted: this file is now the vault's latest state on this machine (recorded in the audit log).");
     Ok(())
 }

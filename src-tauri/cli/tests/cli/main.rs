@@ -15,6 +15,7 @@ mod contacts;
 mod due;
 mod lifecycle;
 mod passphrase;
+mod rollback;
 mod share;
 mod show;
 mod tamper;

@@ -80,6 +80,7 @@ impl Vault {
             actor: self.actor.clone(),
             anchor: self.anchor.clone(),
             warnings: Vec::new(),
+            rollback: None,
         };
         vault.read_state()?;
         vault.integrity_problems()?;

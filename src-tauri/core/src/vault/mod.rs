@@ -88,6 +88,9 @@ pub struct Vault {
     actor: String,
     anchor: Arc<dyn RollbackAnchor>,
     warnings: Vec<String>,
+    /// Set when the file is older than the anchor says (or the anchor cannot be trusted), until the
+    /// user accepts it as a restored backup; also one of `warnings`.
+    rollback: Option<String>,
 }
 
 impl std::fmt::Debug for Vault {

@@ -71,6 +71,7 @@ impl Vault {
             actor: opts.actor,
             anchor: opts.anchor,
             warnings: Vec::new(),
+            rollback: None,
         }
     }
 
@@ -270,13 +271,13 @@ impl Vault {
             migrate(&vault.conn)?;
         }
         let state = vault.read_state()?;
-        let rollback = vault.check_rollback(state.commit_counter);
+        vault.rollback = vault.check_rollback(state.commit_counter);
         vault.reindex_if_needed()?;
         vault.seal_failed_unlocks()?;
         vault.seal_refused_attempts()?;
         vault.seal_locked_reminders()?;
         vault.warnings = vault.integrity_problems()?;
-        vault.warnings.extend(rollback);
+        vault.warnings.extend(vault.rollback.clone());
         Ok(vault)
     }
 

@@ -1,9 +1,12 @@
 //! The write transaction: a change, its audit events and the new MAC'd vault state commit together;
-//! the commit counter is mirrored outside the file to notice a rollback.
+//! the commit counter is mirrored outside the file (never lowered, except when the user accepts a restored
+//! backup) to notice a rollback.
 
 use super::cells::{history_to_json, read_secrets, read_state, xor_into, Cells, History, State};
 use super::{exchange_of, ts, Vault};
+use crate::anchor::{AnchorKey, Mark, Seen};
 use crate::audit::{self, AuditAction, AuditEvent};
+use crate::crypto;
 use crate::due;
 use crate::error::{Error, Result};
 use crate::model::{KeyEntry, KeyStatus, SecretVersionInfo};
@@ -18,8 +21,14 @@ impl Vault {
     /// Runs `f` in one IMMEDIATE transaction; its changes, its audit events and the new vault state
     /// commit together or not at all.
     pub(super) fn write<T>(&mut self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<T> {
+        let (out, counter) = self.commit(f)?;
+        self.raise_anchor(counter);
+        Ok(out)
+    }
+
+    /// The transaction of [`Vault::write`]; returns `f`'s result and the new commit counter.
+    fn commit<T>(&mut self, f: impl FnOnce(&mut WriteTx<'_>) -> Result<T>) -> Result<(T, u64)> {
         let now = self.clock.now();
-        let (anchor, anchor_id) = (self.anchor.clone(), self.anchor_id());
         let cells = Cells {
             keys: &self.keys,
             vault_id: &self.vault_id,
@@ -50,28 +59,113 @@ impl Vault {
         )?;
         let counter = w.state.commit_counter;
         w.tx.commit()?;
-        anchor.record(&anchor_id, counter);
-        Ok(out)
+        Ok((out, counter))
     }
 
     pub(super) fn anchor_id(&self) -> String {
         self.vault_id.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// Compares the file's commit counter with the one mirrored outside it.
+    /// The key of the anchor file's MAC: derived from the vault key, used for nothing else.
+    fn anchor_key(&self) -> AnchorKey {
+        AnchorKey::new(crypto::mac(
+            &self.keys.state_mac,
+            &[b"keystead v1 rollback anchor key"],
+        ))
+    }
+
+    /// Raises the anchor to `counter`; never lowers it, and keeps a dispute (an older file seen) in place.
+    /// A record that cannot be trusted is left as it is, so its warning stays until the user accepts the
+    /// file: a write alone never makes a warning vanish.
+    fn raise_anchor(&self, counter: u64) {
+        let (id, key) = (self.anchor_id(), self.anchor_key());
+        match self.anchor.seen(&id, &key) {
+            Seen::Counter(m) if m.counter >= counter => {}
+            Seen::Untrusted(_) => {}
+            Seen::Counter(Mark { disputed, .. }) => {
+                self.anchor.record(&id, &key, Mark { counter, disputed })
+            }
+            Seen::Nothing => self.anchor.record(
+                &id,
+                &key,
+                Mark {
+                    counter,
+                    disputed: false,
+                },
+            ),
+        }
+    }
+
+    /// Compares the file's commit counter with the highest one recorded outside it: the warning for an
+    /// older file (or an anchor that cannot be trusted), or `None` after raising the anchor to `counter`.
+    /// An older file marks the record disputed, so later writes on that file (whose counter then climbs
+    /// past the old one) keep the warning.
     pub(super) fn check_rollback(&self, counter: u64) -> Option<String> {
-        match self.anchor.seen(&self.anchor_id()) {
-            Some(seen) if seen > counter => Some(format!(
-                "this vault file is older than the one this machine last saw (write #{counter}, last seen #{seen}): \
-                 it was replaced by an older copy. If you restored a backup on purpose, carry on; otherwise \
-                 find out who replaced the file, and check that revoked keys are still marked revoked"
+        let (id, key) = (self.anchor_id(), self.anchor_key());
+        match self.anchor.seen(&id, &key) {
+            Seen::Counter(m) if m.counter > counter || m.disputed => {
+                if !m.disputed {
+                    self.anchor.record(
+                        &id,
+                        &key,
+                        Mark {
+                            disputed: true,
+                            ..m
+                        },
+                    );
+                }
+                Some(format!(
+                    "this vault file was replaced by an older copy (write #{counter}; this machine had seen write #{}) \
+                     (a restored backup, a sync conflict, or someone undoing changes), so revoked keys may show as \
+                     active again and recent audit entries may be missing",
+                    m.counter
+                ))
+            }
+            Seen::Untrusted(why) => Some(format!(
+                "cannot tell whether this vault file was replaced by an older copy: {why}"
             )),
-            Some(seen) if seen == counter => None,
-            _ => {
-                self.anchor.record(&self.anchor_id(), counter);
+            Seen::Counter(_) | Seen::Nothing => {
+                self.raise_anchor(counter);
                 None
             }
         }
+    }
+
+    /// The warning about an older file (or an untrusted anchor) found at unlock, until accepted.
+    pub fn rollback_warning(&self) -> Option<&str> {
+        self.rollback.as_deref()
+    }
+
+    /// The user says this older file is a backup they restored on purpose: records that in the audit log,
+    /// then sets the anchor to this file's counter (the only way it ever goes down) and drops the warning.
+    /// `false` (and nothing written) if there was nothing to accept.
+    pub fn accept_restored_backup(&mut self) -> Result<bool> {
+        let Some(warning) = self.rollback.clone() else {
+            return Ok(false);
+        };
+        let file = self.commit_counter()?;
+        let detail = match self.anchor.seen(&self.anchor_id(), &self.anchor_key()) {
+            Seen::Counter(m) => {
+                format!(
+                    "this file (write #{file}) accepted in place of write #{}",
+                    m.counter
+                )
+            }
+            Seen::Untrusted(_) | Seen::Nothing => {
+                format!("this file (write #{file}) accepted; the record of the last write could not be trusted")
+            }
+        };
+        self.write(|tx| tx.audit(AuditAction::RestoredBackupAccepted, None, Some(detail)))?;
+        let counter = self.commit_counter()?;
+        let mark = Mark {
+            counter,
+            disputed: false,
+        };
+        self.anchor
+            .record(&self.anchor_id(), &self.anchor_key(), mark);
+        self.warnings.retain(|w| *w != warning);
+        self.rollback = None;
+        Ok(true)
     }
 }
 
