@@ -130,7 +130,7 @@ pub(super) fn contact_name(text: &str) -> Result<String> {
             "the contact name is empty: give a name such as alice",
         ));
     }
-    if t.chars().count() > 64 || t.chars().any(char::is_control) {
+    if t.chars().count() > 64 || crate::parse::has_control_or_bidi(t) {
         return Err(Error::input(
             "a contact name is at most 64 printable characters: choose a shorter name",
         ));
@@ -343,6 +343,20 @@ mod tests {
 
     fn opts() -> OpenOptions {
         OpenOptions::new(Arc::new(FixedClock::new(chrono::Utc::now())), "test")
+    }
+
+    #[test]
+    fn contact_names_refuse_control_and_text_direction_characters() {
+        assert_eq!(contact_name(" alice ").unwrap(), "alice");
+        for bad in [
+            "al\x1b]0;x\x07ice",
+            "bob\u{9b}",
+            "eve\u{202e}",
+            "a\u{2067}b",
+            "a\u{200e}",
+        ] {
+            assert!(contact_name(bad).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]
