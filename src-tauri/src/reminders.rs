@@ -71,11 +71,12 @@ impl ReminderService {
     pub fn show(&self, app: &AppHandle, outgoing: &Outgoing) -> AppResult<()> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         lock(&self.shown).insert(id, outgoing.key);
+        let text = outgoing.text.for_notification_server();
         app.notification()
             .builder()
             .id(id)
-            .title(&outgoing.text.summary)
-            .body(&outgoing.text.body)
+            .title(&text.summary)
+            .body(&text.body)
             .show()
             .map_err(|e| {
                 crate::error::AppError::new(

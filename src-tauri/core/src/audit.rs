@@ -91,8 +91,24 @@ pub struct AuditEvent {
     /// The key's name when the event happened (names change; the id does not).
     pub key_name: Option<String>,
     pub detail: Option<String>,
-    /// Which program did it: `cli` or `app`.
+    /// Which program did it: `cli` or `app` (`unknown` for a record written while locked that named
+    /// neither).
     pub actor: String,
+    /// Sealed at an unlock from a table written without the vault key (failed unlocks, reminders sent
+    /// while locked): its content was rebuilt from a fixed vocabulary and its time bounded, but nothing
+    /// proves it happened as recorded. Events from before this mark existed read as `false`.
+    #[serde(default)]
+    pub recorded_while_locked: bool,
+}
+
+/// The programs a record written while locked may name; anything else is sealed as `unknown`, never as
+/// the stored text.
+pub fn locked_time_actor(stored: &str) -> &'static str {
+    match stored {
+        "app" => "app",
+        "cli" => "cli",
+        _ => "unknown",
+    }
 }
 
 /// An event with its place in the chain.

@@ -91,7 +91,19 @@ pub fn ip_allowlist<S: AsRef<str>>(items: &[S]) -> Result<Vec<String>> {
 /// Longest key name accepted.
 pub const MAX_NAME_LEN: usize = 128;
 
-/// A key name: trimmed, non-empty, at most 128 characters, no control characters.
+/// Characters that reorder or hide the text around them on a terminal or in a window: the bidirectional
+/// embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the left-to-right and
+/// right-to-left marks (U+200E, U+200F).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Control characters (C0, DEL, C1) or bidirectional controls: never part of a name.
+pub fn has_control_or_bidi(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() || is_bidi_control(c))
+}
+
+/// A key name: trimmed, non-empty, at most 128 characters, no control or bidirectional characters.
 pub fn key_name(text: &str) -> Result<String> {
     let t = text.trim();
     if t.is_empty() {
@@ -104,9 +116,9 @@ pub fn key_name(text: &str) -> Result<String> {
             "the key name is longer than {MAX_NAME_LEN} characters: choose a shorter name"
         )));
     }
-    if t.chars().any(char::is_control) {
+    if has_control_or_bidi(t) {
         return Err(Error::input(
-            "the key name contains control characters: use letters, digits, spaces and punctuation",
+            "the key name contains control or text-direction characters: use letters, digits, spaces and punctuation",
         ));
     }
     Ok(t.to_string())
@@ -170,6 +182,20 @@ mod tests {
         assert_eq!(key_name("  binance-main ").unwrap(), "binance-main");
         assert!(key_name("").is_err());
         assert!(key_name("a\u{7}b").is_err());
+        for bad in [
+            "a\x1b[2Jb",
+            "a\u{9b}b",
+            "a\u{7f}b",
+            "gate\u{202e}niam",
+            "a\u{2066}b\u{2069}",
+            "a\u{200f}b",
+        ] {
+            let e = key_name(bad).unwrap_err().to_string();
+            assert!(
+                e.contains("control or text-direction characters"),
+                "{bad:?}: {e}"
+            );
+        }
         assert!(key_name(&"x".repeat(129)).is_err());
         assert_eq!(
             key_name("<img src=x onerror=alert(1)>").unwrap(),

@@ -317,6 +317,20 @@ pub struct ReminderText {
     pub body: String,
 }
 
+/// `&`, `<` and `>` as entities, so markup-reading servers show them as typed.
+fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn plural(n: i64, one: &str, many: &str) -> String {
     if n == 1 {
         format!("1 {one}")
@@ -326,6 +340,17 @@ fn plural(n: i64, one: &str, many: &str) -> String {
 }
 
 impl ReminderText {
+    /// The text as handed to a notification server. The freedesktop specification lets servers read a
+    /// subset of HTML in the body (`<b>`, `<a href>`, `<img>`…), so a key named `<b>x</b>` would be
+    /// drawn as markup: the body's `&`, `<` and `>` are escaped. The summary is plain text by the same
+    /// specification, so it is left as is (escaping it would show `&amp;` on every compliant server).
+    pub fn for_notification_server(&self) -> ReminderText {
+        ReminderText {
+            summary: self.summary.clone(),
+            body: escape_markup(&self.body),
+        }
+    }
+
     /// The notification Settings sends to show that reminders reach the desktop.
     pub fn test() -> ReminderText {
         ReminderText {
@@ -575,5 +600,36 @@ mod tests {
             assert_eq!(Threshold::from_code(t.code()), Some(t));
         }
         assert_eq!(Threshold::from_code(-2), None);
+    }
+
+    #[test]
+    fn a_key_named_with_markup_reaches_the_notification_server_escaped_in_the_body() {
+        let now = at(1, 0);
+        let key = |name: &str| KeyReminder {
+            reminder: Reminder {
+                entry_id: Uuid::nil(),
+                due_at: at(4, 0),
+                threshold: Threshold::DaysLeft(3),
+            },
+            name: name.to_string(),
+            exchange_name: "Kraken".to_string(),
+            kind: DueKind::Expiry,
+            reason: "the key stops working".to_string(),
+        };
+        let text = ReminderText::unlocked(&[key("<b>x</b>&"), key("plain")], now)
+            .unwrap()
+            .for_notification_server();
+        assert!(
+            text.body
+                .starts_with("&lt;b&gt;x&lt;/b&gt;&amp; (Kraken) expires in 3 days\nplain"),
+            "{}",
+            text.body
+        );
+        assert!(!text.body.contains('<') && !text.body.contains('>'));
+        let one = ReminderText::for_key(&key("<b>x</b>&"), now).for_notification_server();
+        assert!(
+            one.summary.starts_with("<b>x</b>&"),
+            "the summary is plain text by the specification"
+        );
     }
 }

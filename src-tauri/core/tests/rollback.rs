@@ -203,3 +203,20 @@ fn the_anchor_never_moves_backwards_and_a_newer_file_raises_it() {
     );
     assert!(first < high);
 }
+
+#[test]
+fn a_passphrase_change_records_the_anchor_again_under_the_new_vault_key() {
+    let h = Headless::new();
+    let mut v = h.open();
+    v.add(key("a", "binance", &["read"]), fields_for("binance", "a"))
+        .unwrap();
+    let new = SecretString::from("a new passphrase for the rekeyed vault");
+    v.change_passphrase(&new, keystead_core::KdfParams::FLOOR)
+        .unwrap();
+    drop(v);
+    let opts = OpenOptions::new(h.sandbox.clock.clone(), "test").with_anchor(Arc::new(h.anchor()));
+    let v = Vault::unlock(&h.sandbox.path, &new, opts).unwrap();
+    // The anchor file's MAC is keyed from the vault key: a stale record would read as "altered".
+    assert!(v.warnings().is_empty(), "{:?}", v.warnings());
+    assert!(v.rollback_warning().is_none());
+}

@@ -10,6 +10,13 @@ export type AuditEvent = { at: string, action: AuditAction, key_id: string | nul
  */
 key_name: string | null, detail: string | null, 
 /**
- * Which program did it: `cli` or `app`.
+ * Which program did it: `cli` or `app` (`unknown` for a record written while locked that named
+ * neither).
  */
-actor: string, };
+actor: string, 
+/**
+ * Sealed at an unlock from a table written without the vault key (failed unlocks, reminders sent
+ * while locked): its content was rebuilt from a fixed vocabulary and its time bounded, but nothing
+ * proves it happened as recorded. Events from before this mark existed read as `false`.
+ */
+recorded_while_locked: boolean, };

@@ -23,6 +23,7 @@ function rec(over: Partial<AuditRecord>): AuditRecord {
     key_name: null,
     detail: null,
     actor: "app",
+    recorded_while_locked: false,
     ...over,
   };
 }

@@ -1,6 +1,6 @@
 //! The audit trail for people: the verdict of `audit --verify`, and the timeline (one event a line).
 
-use super::{paint, DIM};
+use super::{paint, AMBER, DIM};
 use keystead_core::audit::AuditProblem;
 use keystead_core::{AuditRecord, AuditReport};
 use std::process::ExitCode;
@@ -50,8 +50,13 @@ pub fn audit_timeline(records: &[AuditRecord]) {
             .as_deref()
             .map(|d| format!("  — {d}"))
             .unwrap_or_default();
+        let mark = if e.recorded_while_locked {
+            format!("  {}", paint("(recorded while locked)", AMBER))
+        } else {
+            String::new()
+        };
         println!(
-            "#{:<5} {}  {:<18}{key}{detail}  {}",
+            "#{:<5} {}  {:<18}{key}{detail}{mark}  {}",
             r.seq,
             e.at.format("%Y-%m-%d %H:%M:%S"),
             e.action.as_str(),

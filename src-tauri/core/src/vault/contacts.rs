@@ -130,7 +130,7 @@ pub(super) fn contact_name(text: &str) -> Result<String> {
             "the contact name is empty: give a name such as alice",
         ));
     }
-    if t.chars().count() > 64 || t.chars().any(char::is_control) {
+    if t.chars().count() > 64 || crate::parse::has_control_or_bidi(t) {
         return Err(Error::input(
             "a contact name is at most 64 printable characters: choose a shorter name",
         ));
@@ -346,6 +346,20 @@ mod tests {
     }
 
     #[test]
+    fn contact_names_refuse_control_and_text_direction_characters() {
+        assert_eq!(contact_name(" alice ").unwrap(), "alice");
+        for bad in [
+            "al\x1b]0;x\x07ice",
+            "bob\u{9b}",
+            "eve\u{202e}",
+            "a\u{2067}b",
+            "a\u{200e}",
+        ] {
+            assert!(contact_name(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
     fn a_vault_from_before_sharing_is_migrated_and_gets_its_identity_on_first_use() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("vault.db");
@@ -371,7 +385,7 @@ mod tests {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 4);
+        assert_eq!(version, 5);
         assert!(v.contacts().unwrap().is_empty());
         let key = v.sharing_key().unwrap();
         assert_eq!(v.sharing_key().unwrap(), key, "made once, then kept");

@@ -57,9 +57,10 @@ const MAGIC: &[u8] = b"KEYSTEAD";
 /// Version of the cryptographic format (header, record sealing). Bound into the header's associated data.
 pub const FORMAT_VERSION: i64 = 1;
 /// Version of the SQLite schema (`PRAGMA user_version`). 2 added `reminders_sent`, 3 the sharing identity
-/// and contacts, 4 the lookup columns (name index, secret fingerprints, audit key ids); older files are
-/// migrated in place when opened (see [`schema::migrate`]).
-const SCHEMA_VERSION: i64 = 4;
+/// and contacts, 4 the lookup columns (name index, secret fingerprints, audit key ids), 5 the count of
+/// failed unlocks noted while locked; older files are migrated in place when opened (see
+/// [`schema::migrate`]).
+const SCHEMA_VERSION: i64 = 5;
 /// Shortest passphrase accepted for a new vault or a passphrase change.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 

@@ -2,18 +2,22 @@
 
 use super::cells::{Cells, State};
 use super::file::{create_private_dir, not_a_vault, open_connection, restrict_permissions};
+use super::locked::{
+    failed_unlock_count, failure_count_mismatch, has_failed_unlocks, note_failed_unlock,
+    read_failed_unlocks,
+};
 use super::passphrase::check_passphrase;
 use super::schema::{
-    add_index_schema, migrate, schema_version, REMINDERS_SCHEMA, SCHEMA, SHARING_SCHEMA,
+    add_index_schema, migrate, schema_version, FAILURE_COUNT_SCHEMA, REMINDERS_SCHEMA, SCHEMA,
+    SHARING_SCHEMA,
 };
 use super::throttle;
-use super::{header_ad, ts, Vault, FORMAT_VERSION, MAGIC, SCHEMA_VERSION};
+use super::{header_ad, Vault, FORMAT_VERSION, MAGIC, SCHEMA_VERSION};
 use crate::anchor::{NoAnchor, RollbackAnchor};
 use crate::audit::{self, AuditAction};
 use crate::clock::Clock;
 use crate::crypto::{self, KdfParams, VaultKeys, MAC_LEN};
 use crate::error::{Error, Result};
-use chrono::DateTime;
 use rusqlite::{params, Connection, TransactionBehavior};
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
@@ -129,6 +133,7 @@ impl Vault {
             tx.execute_batch(REMINDERS_SCHEMA)?;
             tx.execute_batch(SHARING_SCHEMA)?;
             add_index_schema(&tx)?;
+            tx.execute_batch(FAILURE_COUNT_SCHEMA)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.execute(
                 "INSERT INTO header VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -259,10 +264,7 @@ impl Vault {
             &vault_id,
         ) else {
             // Best effort: a read-only file still reports the wrong passphrase.
-            let _ = conn.execute(
-                "INSERT INTO unlock_failures (at, actor) VALUES (?1, ?2)",
-                params![ts(opts.clock.now()), opts.actor],
-            );
+            let _ = note_failed_unlock(&conn, opts.clock.now(), &opts.actor);
             return Err(Error::WrongPassphrase);
         };
         throttle::succeeded(&conn)?;
@@ -276,37 +278,46 @@ impl Vault {
         vault.seal_failed_unlocks()?;
         vault.seal_refused_attempts()?;
         vault.seal_locked_reminders()?;
-        vault.warnings = vault.integrity_problems()?;
+        let problems = vault.integrity_problems()?;
+        vault.warnings.extend(problems);
         vault.warnings.extend(vault.rollback.clone());
         Ok(vault)
     }
 
-    /// Seals the failed unlocks noted since the last successful one into the audit chain.
+    /// Seals the failed unlocks noted since the last successful one into the audit chain, rebuilt from
+    /// what they may say (see [`super::locked`]); a count of them that no longer matches the rows
+    /// left becomes an event and a warning of its own.
     pub(super) fn seal_failed_unlocks(&mut self) -> Result<()> {
-        let failures: Vec<(i64, i64, String)> = {
-            let mut stmt = self
-                .conn
-                .prepare("SELECT id, at, actor FROM unlock_failures ORDER BY id")?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        if failures.is_empty() {
+        if !has_failed_unlocks(&self.conn)? {
             return Ok(());
         }
-        self.write(|tx| {
+        let warning = self.write(|tx| {
+            let bounds = tx.locked_time_bounds()?;
+            // Read inside the write lock, so a failure noted meanwhile is counted and sealed together.
+            let failures = read_failed_unlocks(&tx.tx)?;
+            let noted = failed_unlock_count(&tx.tx)?;
             for (id, at, actor) in &failures {
-                let at = DateTime::from_timestamp(*at, 0).unwrap_or_default();
-                tx.audit_at(
-                    at,
+                tx.seal_locked_time_record(
+                    &bounds,
+                    *at,
                     AuditAction::UnlockFailed,
                     None,
-                    Some("wrong passphrase".into()),
+                    "wrong passphrase".into(),
                     actor,
                 )?;
                 tx.tx
                     .execute("DELETE FROM unlock_failures WHERE id = ?1", [id])?;
             }
-            Ok(())
-        })
+            let warning = failure_count_mismatch(noted, failures.len() as u64);
+            if let Some(w) = &warning {
+                // Noticed now, by this program: a keyed event of its own, not a locked-time record.
+                tx.audit(AuditAction::UnlockFailed, None, Some(w.clone()))?;
+            }
+            tx.tx
+                .execute("UPDATE unlock_failure_count SET pending = 0", [])?;
+            Ok(warning)
+        })?;
+        self.warnings.extend(warning);
+        Ok(())
     }
 }

@@ -5,6 +5,7 @@
 
 use super::cells::{contact_row, read_state, xor_into, Cells, IDENTITY_ROW};
 use super::{header_ad, Vault, WriteTx, FORMAT_VERSION};
+use crate::anchor::{Mark, Seen};
 use crate::audit::{self, AuditAction};
 use crate::crypto::{self, KdfParams, VaultKeys, MAC_LEN};
 use crate::error::{Error, Result};
@@ -44,10 +45,18 @@ impl Vault {
         let new_keys = VaultKeys::generate(&self.vault_id);
         let wrapped = new_keys.wrap(&kek, &header_ad(&self.vault_id, FORMAT_VERSION, kdf, &salt));
         let now = self.clock.now();
-        let (anchor, anchor_id) = (self.anchor.clone(), self.anchor_id());
+        let anchor_id = self.anchor_id();
+        // The anchor file's MAC is keyed from the vault key: record it again under the new key, keeping a
+        // dispute (an older file seen and not accepted) as it was.
+        let disputed = self.rollback.is_some()
+            || matches!(
+                self.anchor.seen(&anchor_id, &self.anchor_key()),
+                Seen::Counter(Mark { disputed: true, .. })
+            );
         let counter = self.reseal_all(&new_keys, now, kdf, &salt, &wrapped, &mut progress)?;
-        anchor.record(&anchor_id, counter);
         self.keys = new_keys;
+        self.anchor
+            .record(&anchor_id, &self.anchor_key(), Mark { counter, disputed });
         Ok(())
     }
 

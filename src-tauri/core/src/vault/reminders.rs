@@ -3,10 +3,10 @@
 
 use super::cells::read_entries;
 use super::locked::{insert_sent_reminder, read_sent_reminders};
-use super::{exchange_of, from_ts, whole_seconds, Vault};
+use super::{exchange_of, whole_seconds, Vault};
 use crate::audit::AuditAction;
 use crate::due::DueInfo;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::KeyEntry;
 use crate::reminders::{self, KeyReminder, LockedDue, Reminder, ReminderPolicy, Threshold};
 use chrono::{DateTime, Utc};
@@ -77,54 +77,87 @@ impl Vault {
         })
     }
 
-    /// Seals the reminders recorded while locked into the audit chain, at the time they were sent.
+    /// Seals the reminders recorded while locked into the audit chain, at the time they were sent
+    /// (bounded, see [`super::locked`]), naming the key only through its sealed record.
     /// [`Vault::unlock`] calls it; returns how many were sealed.
     pub fn seal_locked_reminders(&mut self) -> Result<usize> {
-        let pending: Vec<(String, i64, i64, i64, String)> = {
-            let mut stmt = self.conn.prepare(
-                "SELECT entry_id, due_at, threshold, sent_at, actor FROM reminders_sent
-                 WHERE sealed = 0 ORDER BY sent_at, due_at, entry_id, threshold DESC",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-            })?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        if pending.is_empty() {
+        let any: bool = self.conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM reminders_sent WHERE sealed = 0)",
+            [],
+            |r| r.get(0),
+        )?;
+        if !any {
             return Ok(0);
         }
         self.write(|tx| {
-            let entries = read_entries(&tx.tx, &tx.cells)?;
-            for (id, due_at, code, sent_at, actor) in &pending {
-                let threshold = Threshold::from_code(*code).ok_or_else(|| {
-                    Error::damaged(format!("a reminder record holds threshold {code}"))
+            let bounds = tx.locked_time_bounds()?;
+            // Read inside the write lock; columns are read loosely, since anyone can write this table.
+            let pending: Vec<PendingReminder> = {
+                let mut stmt = tx.tx.prepare(
+                    "SELECT rowid, entry_id, due_at, threshold, sent_at, actor FROM reminders_sent
+                     WHERE sealed = 0 ORDER BY sent_at, due_at, entry_id, threshold DESC",
+                )?;
+                let rows = stmt.query_map([], |r| {
+                    Ok(PendingReminder {
+                        rowid: r.get(0)?,
+                        entry_id: r
+                            .get_ref(1)?
+                            .as_str()
+                            .ok()
+                            .and_then(|id| Uuid::parse_str(id).ok()),
+                        due_at: r
+                            .get_ref(2)?
+                            .as_i64()
+                            .ok()
+                            .and_then(|t| DateTime::from_timestamp(t, 0)),
+                        threshold: r.get_ref(3)?.as_i64().ok().and_then(Threshold::from_code),
+                        sent_at: r.get_ref(4)?.as_i64().ok(),
+                        actor: r.get_ref(5)?.as_str().unwrap_or_default().to_string(),
+                    })
                 })?;
-                let entry = entries
-                    .iter()
-                    .map(|(e, _)| e)
-                    .find(|e| e.id.to_string() == *id);
-                let detail = reminder_detail(
-                    id,
-                    threshold,
-                    from_ts(*due_at),
-                    entry.is_none(),
-                    true,
-                );
-                tx.audit_at(
-                    from_ts(*sent_at),
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            let entries = read_entries(&tx.tx, &tx.cells)?;
+            for p in &pending {
+                let entry = p
+                    .entry_id
+                    .and_then(|id| entries.iter().map(|(e, _)| e).find(|e| e.id == id));
+                let detail = match (p.entry_id, p.threshold, p.due_at) {
+                    (Some(id), Some(threshold), Some(due_at)) => reminder_detail(
+                        &id.to_string(),
+                        threshold,
+                        due_at,
+                        entry.is_none(),
+                        true,
+                    ),
+                    _ => "a record of a reminder that cannot be read (its key, threshold or due date is malformed); sent while the vault was locked".to_string(),
+                };
+                tx.seal_locked_time_record(
+                    &bounds,
+                    p.sent_at,
                     AuditAction::ReminderSent,
                     entry,
-                    Some(detail),
-                    actor,
+                    detail,
+                    &p.actor,
                 )?;
                 tx.tx.execute(
-                    "UPDATE reminders_sent SET sealed = 1 WHERE entry_id = ?1 AND due_at = ?2 AND threshold = ?3",
-                    params![id, due_at, code],
+                    "UPDATE reminders_sent SET sealed = 1 WHERE rowid = ?1",
+                    params![p.rowid],
                 )?;
             }
             Ok(pending.len())
         })
     }
+}
+
+/// A row of `reminders_sent` not yet sealed, as far as it could be read.
+struct PendingReminder {
+    rowid: i64,
+    entry_id: Option<Uuid>,
+    due_at: Option<DateTime<Utc>>,
+    threshold: Option<Threshold>,
+    sent_at: Option<i64>,
+    actor: String,
 }
 
 /// The audit detail of a reminder: which threshold, for which due date. Names no secret.

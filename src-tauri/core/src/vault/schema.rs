@@ -100,6 +100,18 @@ CREATE INDEX IF NOT EXISTS audit_key_id ON audit(key_id);
 CREATE TABLE IF NOT EXISTS pending_reindex (singleton INTEGER PRIMARY KEY CHECK (singleton = 1));
 ";
 
+/// Schema version 5: how many failed unlocks were noted since the last unlock, kept beside
+/// `unlock_failures` and raised in the same transaction as each row is added. Written without the vault
+/// key, so it cannot be trusted either; it makes a deletion of failure rows visible unless the count is
+/// lowered by the same amount (see [`super::locked`]).
+pub(super) const FAILURE_COUNT_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS unlock_failure_count (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    pending INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO unlock_failure_count SELECT 1, count(*) FROM unlock_failures;
+";
+
 /// Adds the version 4 lookup columns and tables to `conn` (a new file or an older one).
 pub(super) fn add_index_schema(conn: &Connection) -> Result<()> {
     for (table, column, kind) in [("entries", "name_tag", "BLOB"), ("audit", "key_id", "TEXT")] {
@@ -135,6 +147,9 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
     if version < 4 {
         add_index_schema(&tx)?;
         tx.execute("INSERT OR IGNORE INTO pending_reindex VALUES (1)", [])?;
+    }
+    if version < 5 {
+        tx.execute_batch(FAILURE_COUNT_SCHEMA)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

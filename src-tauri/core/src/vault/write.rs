@@ -67,7 +67,7 @@ impl Vault {
     }
 
     /// The key of the anchor file's MAC: derived from the vault key, used for nothing else.
-    fn anchor_key(&self) -> AnchorKey {
+    pub(super) fn anchor_key(&self) -> AnchorKey {
         AnchorKey::new(crypto::mac(
             &self.keys.state_mac,
             &[b"keystead v1 rollback anchor key"],
@@ -199,28 +199,22 @@ impl WriteTx<'_> {
         key: Option<&KeyEntry>,
         detail: Option<String>,
     ) -> Result<()> {
-        let actor = self.actor.to_string();
-        self.audit_at(self.now, action, key, detail, &actor)
-    }
-
-    pub(super) fn audit_at(
-        &mut self,
-        at: DateTime<Utc>,
-        action: AuditAction,
-        key: Option<&KeyEntry>,
-        detail: Option<String>,
-        actor: &str,
-    ) -> Result<()> {
         let event = AuditEvent {
-            at,
+            at: self.now,
             action,
             key_id: key.map(|k| k.id),
             key_name: key.map(|k| k.name.clone()),
             detail,
-            actor: actor.to_string(),
+            actor: self.actor.to_string(),
+            recorded_while_locked: false,
         };
+        self.append(&event)
+    }
+
+    /// Seals `event` as the next entry of the chain.
+    pub(super) fn append(&mut self, event: &AuditEvent) -> Result<()> {
         let seq = self.state.audit_head_seq + 1;
-        let plain = serde_json::to_vec(&event).map_err(|e| Error::Storage(e.to_string()))?;
+        let plain = serde_json::to_vec(event).map_err(|e| Error::Storage(e.to_string()))?;
         let sealed = self
             .cells
             .seal("audit", &seq.to_string(), "event", 0, &plain);
