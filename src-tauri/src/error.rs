@@ -113,6 +113,7 @@ impl From<keystead_core::Error> for AppError {
         let code = match (&e, e.kind()) {
             (keystead_core::Error::WrongPassphrase, _) => ErrorCode::WrongPassphrase,
             (keystead_core::Error::RetryLater { .. }, _) => ErrorCode::RetryLater,
+            (keystead_core::Error::StepUpRequired { .. }, _) => ErrorCode::StepUpRequired,
             (_, ErrorKind::Access) => ErrorCode::Damaged,
             (_, ErrorKind::Storage) => ErrorCode::Storage,
             (_, ErrorKind::Input) => ErrorCode::Invalid,
@@ -321,6 +322,7 @@ mod tests {
             confirm_withdraw: vec![],
             sender_name: None,
             scrypt_work_factor: None,
+            step_up: None,
         };
         errors.push(v.share_export(&export(&[], &["alice"], None)).err());
         errors.push(

@@ -175,6 +175,10 @@ pub struct ShareExportInput {
     pub armor: bool,
     /// Ids of withdraw-enabled keys the user confirmed one by one.
     pub confirm_withdraw: Vec<String>,
+    /// The vault passphrase given again (step-up), when a chosen key can withdraw or transfer funds.
+    #[serde(default)]
+    #[ts(optional)]
+    pub vault_passphrase: Option<String>,
     /// How the recipient sees the sender named (unverified; the signature is what counts).
     pub sender_name: Option<String>,
     /// Full path of the file to write.

@@ -211,6 +211,34 @@ describe("Keystead desktop app", () => {
     await waitText(driver, "secret-value-secret", MASK, 3000);
   });
 
+  step("removing withdraw from the OKX key asks for the passphrase, and its secret still does after", async () => {
+    // The walk-around from the review: drop the scope, then reveal without a passphrase.
+    await click(driver, "edit");
+    await waitVisible(driver, "key-form");
+    await setChecked(driver, "form-scope-withdraw", false);
+    await click(driver, "form-submit");
+    await waitVisible(driver, "stepup-dialog");
+    assert.match(await textOf(driver, "stepup-dialog"), /remove its withdraw or transfer scope/);
+    await typeInto(driver, "stepup-passphrase", PASSPHRASE);
+    await screenshot(driver, "06b-stepup-edit");
+    await click(driver, "stepup-submit");
+    await waitGone(driver, "stepup-dialog");
+    await waitGone(driver, "key-form");
+    await poll(async () => {
+      const okx = await rowByName(driver, OKX.name);
+      return (await okx.findElements({ css: '[data-scope="withdraw"]' })).length === 0;
+    }, {
+      message: "the withdraw chip to go from the OKX row",
+    });
+    assert.match(await textOf(driver, "secrets-step-up-note"), /can withdraw or transfer funds/);
+    await click(driver, "reveal-secret");
+    await waitVisible(driver, "stepup-dialog");
+    assert.equal(await textOf(driver, "secret-value-secret"), MASK);
+    await driver.findElement(byTestId("stepup-passphrase")).sendKeys(Key.ESCAPE);
+    await waitGone(driver, "stepup-dialog");
+    assert.equal(await textOf(driver, "secret-value-secret"), MASK);
+  });
+
   step("rotate the Binance key; reveal shows the new secret", async () => {
     await openKey(BINANCE.name);
     await click(driver, "rotate");
@@ -296,6 +324,7 @@ describe("Keystead desktop app", () => {
       "secret_copied", // binance apiKey
       "unlock_failed", // okx step-up with a wrong passphrase
       "secret_revealed", // okx secret after step-up
+      "key_edited", // okx withdraw removed after step-up
       "key_rotated", // binance
       "secret_revealed", // binance new secret
       "key_revoked", // okx

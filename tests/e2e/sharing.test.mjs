@@ -273,7 +273,7 @@ describe("Keystead team sharing", () => {
     assert.equal(await (await driver.findElement(byData("share-key", "key-name", KEY.name))).isSelected(), true);
     await check(byData("share-contact", "contact-name", "bob"));
     await typeInto(driver, "share-path", path.join(dir, "withdraw.age"));
-    await waitText(driver, "share-reason", `Confirm that you mean to send ${WITHDRAW.name}: it can withdraw funds.`);
+    await waitText(driver, "share-reason", `Confirm that you mean to send ${WITHDRAW.name}: it can withdraw or transfer funds.`);
     assert.equal(await (await driver.findElement(byTestId("share-submit"))).isEnabled(), false);
     const confirm = byData("share-confirm-withdraw", "key-name", WITHDRAW.name);
     assert.match(await (await waitVisible(driver, confirm)).findElement(By.xpath("..")).getText(), /WITHDRAW funds/);
@@ -283,6 +283,16 @@ describe("Keystead team sharing", () => {
       message: "the confirmation to clear the last reason",
     });
     await click(driver, "share-submit");
+    // Confirmed by name, and the vault passphrase again (step-up): a wrong one sends nothing.
+    await waitVisible(driver, "stepup-dialog");
+    assert.match(await textOf(driver, "stepup-dialog"), new RegExp(`${WITHDRAW.name}'s secret can withdraw`));
+    await typeInto(driver, "stepup-passphrase", "not alice's passphrase");
+    await click(driver, "stepup-submit");
+    await waitText(driver, "stepup-error", /wrong passphrase/i, 10_000);
+    assert.equal(existsSync(path.join(dir, "withdraw.age")), false, "nothing written after a wrong passphrase");
+    await typeInto(driver, "stepup-passphrase", PASS_A);
+    await click(driver, "stepup-submit");
+    await waitGone(driver, "stepup-dialog");
     await waitText(driver, "share-result", /Shared 2 keys with contact bob/, 30_000);
     await click(driver, "share-done");
     await waitGone(driver, "share-dialog");

@@ -133,6 +133,11 @@ pub enum Error {
     /// The payload carries a signature that does not verify: altered after signing, or forged.
     #[error("the share file's signature does not verify ({detail}): it was altered after it was signed or it is forged. Nothing was imported; ask the sender for a new file")]
     BadSignature { detail: String },
+    /// The operation releases or downgrades the secret of a key that can withdraw or transfer funds
+    /// (reveal, copy, share export, removing the withdraw or transfer scope) and the vault passphrase
+    /// was not given again for it.
+    #[error("'{name}' can withdraw or transfer funds: {what} needs the vault passphrase again")]
+    StepUpRequired { name: String, what: String },
     /// SQLite or the file system failed.
     #[error("could not read or write the vault file: {0}. Check the disk and file permissions, and that no other program is using the file")]
     Storage(String),
@@ -252,6 +257,10 @@ mod tests {
             Error::Storage(text()),
             Error::RetryLater { wait_seconds: 4 },
             Error::KdfTooCostly { detail: text() },
+            Error::StepUpRequired {
+                name: text(),
+                what: text(),
+            },
         ]
     }
 
@@ -290,6 +299,7 @@ mod tests {
             Error::Storage(_) => 30,
             Error::RetryLater { .. } => 31,
             Error::KdfTooCostly { .. } => 32,
+            Error::StepUpRequired { .. } => 33,
         }
     }
 
@@ -317,7 +327,7 @@ mod tests {
         indices.sort_unstable();
         assert_eq!(
             indices,
-            (0..=32).collect::<Vec<_>>(),
+            (0..=33).collect::<Vec<_>>(),
             "every_variant() must hold each variant exactly once"
         );
         for e in &all {

@@ -153,6 +153,13 @@ pub struct SecretVersionInfo {
     pub retired_at: Option<DateTime<Utc>>,
     /// Why it was replaced.
     pub reason: Option<String>,
+    /// Whether this secret could withdraw or transfer funds: set from the key's scopes when the version
+    /// is created (and when an edit adds such a scope), never cleared by a later edit, so releasing it
+    /// always needs the passphrase again. Vaults written before this field existed get it from the
+    /// key's scopes when the record is read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub moves_funds: Option<bool>,
 }
 
 /// One API credential's metadata. The secrets live apart, in [`crate::secret::SecretFields`].
@@ -193,6 +200,33 @@ pub struct KeyEntry {
 impl KeyEntry {
     pub fn current_version(&self) -> Option<&SecretVersionInfo> {
         self.versions.last()
+    }
+
+    /// Whether the key's current scopes can withdraw or transfer funds.
+    pub fn scopes_move_funds(&self) -> bool {
+        self.scopes.iter().any(|s| s.moves_funds())
+    }
+
+    /// Whether releasing `version` (`None`: the current one) needs the passphrase again: the version
+    /// could move funds when it was made or since, or the key can now.
+    pub fn version_moves_funds(&self, version: Option<u32>) -> bool {
+        let current = self.versions.last().map(|v| v.version);
+        let wanted = version.or(current);
+        let flagged = self
+            .versions
+            .iter()
+            .find(|v| Some(v.version) == wanted)
+            .is_some_and(|v| v.moves_funds == Some(true));
+        flagged || (wanted == current && self.scopes_move_funds())
+    }
+
+    /// Fills the capability of versions recorded before it was kept per version, from the current
+    /// scopes (the best knowledge there is for them).
+    pub(crate) fn fill_version_capability(&mut self) {
+        let now = self.scopes_move_funds();
+        for v in &mut self.versions {
+            v.moves_funds.get_or_insert(now);
+        }
     }
 
     /// The secret fields the current version holds.

@@ -35,6 +35,10 @@ pub struct KeySummary {
     pub due_reason: Option<String>,
     pub risk_flags: Vec<RiskFlag>,
     pub tags: Vec<String>,
+    /// Whether the current secret can withdraw or transfer funds (now, or when it was made or since:
+    /// removing the scope later does not change what the exchange lets it do). Releasing it, sharing
+    /// it or removing that scope needs the passphrase again.
+    pub moves_funds: bool,
 }
 
 impl KeySummary {
@@ -54,6 +58,7 @@ impl KeySummary {
             scopes: entry.scopes.clone(),
             exchange_scopes: entry.exchange_scopes.clone(),
             ip_allowlist: entry.ip_allowlist.clone(),
+            moves_funds: entry.version_moves_funds(None),
             status: entry.status,
             created_at: entry.created_at,
             expires_at: entry.expires_at,

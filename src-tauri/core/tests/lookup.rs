@@ -77,6 +77,7 @@ fn busy_vault() -> Sandbox {
             name: Some("kraken-tax".into()),
             ..KeyEdit::default()
         },
+        None,
     )
     .unwrap();
     v.rotate(
@@ -85,7 +86,7 @@ fn busy_vault() -> Sandbox {
         Some("routine".into()),
     )
     .unwrap();
-    v.reveal("binance-main", CredentialField::ApiKey, None)
+    v.reveal("binance-main", CredentialField::ApiKey, None, None)
         .unwrap();
     v.add(
         key("gone", "kraken", &["read"]),
@@ -234,7 +235,8 @@ fn a_renamed_key_is_found_by_its_new_name_only_and_frees_the_old_one() {
             KeyEdit {
                 name: Some("Kraken-Tax".into()),
                 ..KeyEdit::default()
-            }
+            },
+            None
         ),
         Err(Error::DuplicateName { .. })
     ));
@@ -254,6 +256,7 @@ fn a_renamed_key_is_found_by_its_new_name_only_and_frees_the_old_one() {
             name: Some("Kraken-Tax".into()),
             ..KeyEdit::default()
         },
+        None,
     )
     .unwrap();
     assert_eq!(v.find("Kraken-Tax").unwrap().name, "Kraken-Tax");

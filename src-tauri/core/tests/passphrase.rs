@@ -211,7 +211,7 @@ fn an_old_header_row_and_the_old_passphrase_open_nothing_after_a_change() {
         Err(Error::Damaged { .. }) => {}
         Ok(mut v) => panic!(
             "the old header opened the vault: {:?}",
-            v.reveal("after", keystead_core::CredentialField::Secret, None)
+            v.reveal("after", keystead_core::CredentialField::Secret, None, None)
                 .is_ok()
         ),
         Err(e) => panic!("{e}"),

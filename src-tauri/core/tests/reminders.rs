@@ -378,6 +378,7 @@ fn a_rotated_or_re_dated_key_starts_its_thresholds_over() {
             expires_at: Some(Some(s.now() + Duration::hours(12))),
             ..KeyEdit::default()
         },
+        None,
     )
     .unwrap();
     let sent = send_unlocked(&mut v, &policy);
@@ -457,7 +458,7 @@ fn the_locked_text_names_no_key_and_the_unlocked_text_names_key_and_exchange_but
     let one = ReminderText::unlocked(&sent[..1], s.now()).unwrap();
     assert_eq!(one, ReminderText::for_key(&sent[0], s.now()));
     for field in catalog::exchange("binance").unwrap().required_fields {
-        let secret = v.reveal("binance-main", *field, None).unwrap();
+        let secret = v.reveal("binance-main", *field, None, None).unwrap();
         let all = format!(
             "{} {} {} {}",
             text.summary, text.body, one.summary, one.body

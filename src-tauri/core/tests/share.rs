@@ -57,7 +57,7 @@ impl Desk {
 
     fn secret(&mut self, name: &str, field: CredentialField) -> String {
         self.vault
-            .reveal(name, field, None)
+            .reveal(name, field, None, Some(&SecretString::from(PASS)))
             .unwrap()
             .expose_secret()
             .to_string()
@@ -331,6 +331,7 @@ fn the_preview_tells_new_identical_changed_and_conflicting_and_each_choice_is_ap
                 scopes: Some(vec!["read".into(), "trade".into()]),
                 ..KeyEdit::default()
             },
+            None,
         )
         .unwrap();
     a.vault
@@ -433,7 +434,7 @@ fn the_preview_tells_new_identical_changed_and_conflicting_and_each_choice_is_ap
     );
     assert_eq!(
         b.vault
-            .reveal("edited", CredentialField::Secret, Some(1))
+            .reveal("edited", CredentialField::Secret, Some(1), None)
             .unwrap()
             .expose_secret(),
         "edited-secret-value"
@@ -500,12 +501,13 @@ fn a_withdraw_key_is_shared_only_when_confirmed_by_name() {
             keys: vec!["hot".into()],
             to: vec!["bob".into()],
             confirm_withdraw: vec!["HOT".into()],
+            step_up: Some(SecretString::from(PASS)),
             ..ShareExport::default()
         })
         .unwrap();
     assert!(a
         .last_detail(AuditAction::ShareExported)
-        .contains("withdraw confirmed for: hot"));
+        .contains("withdraw confirmed and passphrase given again for: hot"));
 }
 
 #[test]

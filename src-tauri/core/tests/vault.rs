@@ -42,13 +42,13 @@ fn a_key_added_then_reopened_returns_the_same_metadata_and_secrets() {
     assert_eq!(found, added);
     assert_eq!(found.ip_allowlist, vec!["203.0.113.7"]);
     assert_eq!(
-        v.reveal("binance-main", CredentialField::Secret, None)
+        v.reveal("binance-main", CredentialField::Secret, None, None)
             .unwrap()
             .expose_secret(),
         "SK-1"
     );
     assert_eq!(
-        v.reveal("BINANCE-MAIN", CredentialField::ApiKey, None)
+        v.reveal("BINANCE-MAIN", CredentialField::ApiKey, None, None)
             .unwrap()
             .expose_secret(),
         "AK-1"
@@ -107,19 +107,19 @@ fn rotating_keeps_the_old_secret_in_history_and_resets_the_countdown() {
     assert_eq!(after.due_at, Some(start() + Duration::days(50)));
     assert_eq!(after.days_left, Some(30));
     assert_eq!(
-        v.reveal("bybit-bot", CredentialField::Secret, None)
+        v.reveal("bybit-bot", CredentialField::Secret, None, None)
             .unwrap()
             .expose_secret(),
         "new-secret"
     );
     assert_eq!(
-        v.reveal("bybit-bot", CredentialField::Secret, Some(1))
+        v.reveal("bybit-bot", CredentialField::Secret, Some(1), None)
             .unwrap()
             .expose_secret(),
         "old-secret"
     );
     assert!(matches!(
-        v.reveal("bybit-bot", CredentialField::Secret, Some(3)),
+        v.reveal("bybit-bot", CredentialField::Secret, Some(3), None),
         Err(Error::NoSuchSecret { .. })
     ));
 }
@@ -185,6 +185,7 @@ fn every_exchange_rule_sets_the_due_date_and_state_on_a_fake_clock() {
                     ip_allowlist: Some(vec!["203.0.113.9".into()]),
                     ..KeyEdit::default()
                 },
+                None,
             )
             .unwrap();
             let k = v.summary(&name).unwrap();
@@ -392,7 +393,7 @@ fn changing_the_passphrase_rewraps_the_vault_key_and_keeps_every_secret() {
     assert!(matches!(s.try_open(PASS), Err(Error::WrongPassphrase)));
     let mut v = s.try_open("a brand new passphrase").unwrap();
     assert_eq!(
-        v.reveal("k", CredentialField::Password, None)
+        v.reveal("k", CredentialField::Password, None, None)
             .unwrap()
             .expose_secret(),
         "p-password-value"
@@ -445,8 +446,12 @@ fn a_flipped_byte_in_any_encrypted_column_reads_as_damaged_never_as_wrong_plaint
         let mut v = s.open();
         let result = match column {
             "meta" => v.list().map(|_| ()),
-            "secrets" => v.reveal("k", CredentialField::Secret, None).map(|_| ()),
-            _ => v.reveal("k", CredentialField::Secret, Some(1)).map(|_| ()),
+            "secrets" => v
+                .reveal("k", CredentialField::Secret, None, None)
+                .map(|_| ()),
+            _ => v
+                .reveal("k", CredentialField::Secret, Some(1), None)
+                .map(|_| ()),
         };
         let err = result.unwrap_err();
         assert!(matches!(err, Error::Damaged { .. }), "{column}: {err}");
@@ -486,7 +491,7 @@ fn a_ciphertext_moved_to_another_row_or_column_fails_to_open() {
         .unwrap()
         .name;
     assert!(matches!(
-        v.reveal(&a_name, CredentialField::Secret, None),
+        v.reveal(&a_name, CredentialField::Secret, None, None),
         Err(Error::Damaged { .. })
     ));
     drop(v);
@@ -505,7 +510,7 @@ fn a_ciphertext_moved_to_another_row_or_column_fails_to_open() {
         .unwrap()
         .name;
     assert!(matches!(
-        v.reveal(&b_name, CredentialField::Secret, None),
+        v.reveal(&b_name, CredentialField::Secret, None, None),
         Err(Error::Damaged { .. })
     ));
     // A whole metadata cell swapped between rows.
@@ -612,13 +617,14 @@ fn audited_vault() -> Sandbox {
     let mut v = s.open();
     v.add(key("a", "kraken", &["read"]), fields_for("kraken", "a"))
         .unwrap(); // #2
-    v.reveal("a", CredentialField::Secret, None).unwrap(); // #3
+    v.reveal("a", CredentialField::Secret, None, None).unwrap(); // #3
     v.edit(
         "a",
         KeyEdit {
             notes: Some("n".into()),
             ..KeyEdit::default()
         },
+        None,
     )
     .unwrap(); // #4
     v.revoke("a", None).unwrap(); // #5
@@ -721,8 +727,13 @@ fn no_name_exchange_note_or_secret_is_readable_in_the_file() {
         Some("canary-reason-4Jc".into()),
     )
     .unwrap();
-    v.reveal("canary-name-7Qx", CredentialField::PrivateKey, Some(1))
-        .unwrap();
+    v.reveal(
+        "canary-name-7Qx",
+        CredentialField::PrivateKey,
+        Some(1),
+        None,
+    )
+    .unwrap();
     let debug = format!(
         "{v:?} {:?} {:?}",
         v.find("canary-name-7Qx").unwrap(),

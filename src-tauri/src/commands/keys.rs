@@ -1,6 +1,7 @@
 //! Commands about keys: the list, one key's detail, the exchange catalog, and every change to a key
 //! (add, edit, rotate, revoke, mark compromised, incident checklist).
 
+use super::secrets::with_step_up;
 use super::{blocking, AppStateRef};
 use crate::error::AppResult;
 use crate::types::{AddKeyInput, EditKeyInput, IncidentStep, SecretInput};
@@ -80,6 +81,7 @@ pub async fn edit_key(
     state: AppStateRef<'_>,
     id: String,
     input: EditKeyInput,
+    passphrase: Option<String>,
 ) -> AppResult<KeyDetail> {
     let edit = KeyEdit {
         name: Some(input.name),
@@ -92,7 +94,15 @@ pub async fn edit_key(
         tags: Some(input.tags),
         notes: Some(input.notes),
     };
-    change_key(&state, move |v| v.edit(&id, edit)).await
+    // Removing the withdraw or transfer scope needs the passphrase again (core says when).
+    let state = state.inner().clone();
+    blocking(move || {
+        state.change_keys(|v| {
+            let entry = with_step_up(passphrase, |p| v.edit(&id, edit, p))?;
+            Ok(v.detail_of(&entry)?)
+        })
+    })
+    .await
 }
 
 #[tauri::command]

@@ -5,37 +5,26 @@ use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
 use crate::types::{CopyResult, RevealedSecret};
-use keystead_core::{CredentialField, Scope};
+use keystead_core::CredentialField;
 use secrecy::{ExposeSecret, SecretString};
 use std::sync::Arc;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
 
-/// A withdraw-enabled key's secrets need the passphrase again (step-up): the one operation that can
-/// lose money gets a second check even on an unlocked vault. Wrong answers are audited and slowed down
-/// by core's throttle, the same one as unlock's.
-fn step_up(v: &mut keystead_core::Vault, id: &str, passphrase: Option<String>) -> AppResult<()> {
-    let key = v.find(id)?;
-    if !key.scopes.contains(&Scope::Withdraw) {
-        return Ok(());
-    }
-    let Some(p) = passphrase else {
-        return Err(AppError::new(
-            ErrorCode::StepUpRequired,
-            format!(
-                "'{}' can withdraw funds: enter the vault passphrase to use its secrets.",
-                key.name
-            ),
-        ));
-    };
-    // Core throttles and audits a wrong or refused passphrase.
-    match v.verify_passphrase_for_key(&SecretString::from(p), id) {
-        Ok(()) => Ok(()),
-        Err(keystead_core::Error::WrongPassphrase) => Err(AppError::new(
+/// Runs a core operation that may need the passphrase again (step-up: a key that can withdraw or
+/// transfer funds is revealed, copied, shared or loses that scope). Core decides, checks, throttles and
+/// audits; here a wrong passphrase gets the window's wording.
+pub(super) fn with_step_up<T>(
+    passphrase: Option<String>,
+    op: impl FnOnce(Option<&SecretString>) -> keystead_core::Result<T>,
+) -> AppResult<T> {
+    let proof = passphrase.map(SecretString::from);
+    match op(proof.as_ref()) {
+        Err(keystead_core::Error::WrongPassphrase) if proof.is_some() => Err(AppError::new(
             ErrorCode::WrongPassphrase,
-            "Wrong passphrase: the secret stays hidden.",
+            "Wrong passphrase: nothing was released or changed.",
         )),
-        Err(e) => Err(e.into()),
+        r => Ok(r?),
     }
 }
 
@@ -51,8 +40,7 @@ pub async fn reveal_secret(
     blocking(move || {
         let hide_after_seconds = state.settings().reveal_seconds;
         state.with_vault(|v| {
-            step_up(v, &id, passphrase)?;
-            let value = v.reveal(&id, field, version)?;
+            let value = with_step_up(passphrase, |p| v.reveal(&id, field, version, p))?;
             Ok(RevealedSecret {
                 value: value.expose_secret().to_string(),
                 hide_after_seconds,
@@ -76,8 +64,7 @@ pub async fn copy_secret(
     let for_copy = state.clone();
     blocking(move || {
         for_copy.with_vault(|v| {
-            step_up(v, &id, passphrase)?;
-            let value = v.secret_for_copy(&id, field, version)?;
+            let value = with_step_up(passphrase, |p| v.secret_for_copy(&id, field, version, p))?;
             for_copy.copy_secret(&value)
         })
     })

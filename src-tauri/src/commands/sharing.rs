@@ -8,6 +8,7 @@
 //! rules: an export never replaces the vault, its journal, the settings or a file that is not a share
 //! file, and a file is read only once its first bytes show it is a share file.
 
+use super::secrets::with_step_up;
 use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::types::{ShareExportInput, ShareExportResult};
@@ -192,7 +193,7 @@ pub async fn share_export(
     state: AppStateRef<'_>,
     input: ShareExportInput,
 ) -> AppResult<ShareExportResult> {
-    let request = ShareExport {
+    let mut request = ShareExport {
         keys: input.keys,
         to: input.to,
         passphrase: input.passphrase.map(SecretString::from),
@@ -200,7 +201,9 @@ pub async fn share_export(
         confirm_withdraw: input.confirm_withdraw,
         sender_name: input.sender_name.filter(|n| !n.trim().is_empty()),
         scrypt_work_factor: None,
+        step_up: None,
     };
+    let vault_passphrase = input.vault_passphrase;
     let state = state.inner().clone();
     blocking(move || {
         let settings = state.settings_path();
@@ -209,7 +212,10 @@ pub async fn share_export(
             protected.push(settings);
             // Checked before the export is made and audited.
             let path = export_target(&input.path, &protected, input.overwrite)?;
-            let exported = v.share_export(&request)?;
+            let exported = with_step_up(vault_passphrase, |p| {
+                request.step_up = p.cloned();
+                v.share_export(&request)
+            })?;
             Ok((path, protected, exported))
         })?;
         share::write_file(&path, &exported.bytes, input.overwrite, &protected)?;

@@ -23,4 +23,10 @@ versions: Array<SecretVersionInfo>,
 /**
  * The exchange's API-key page, or "" for custom keys.
  */
-api_key_page: string, id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, ip_allowlist: Array<string>, status: KeyStatus, created_at: string, expires_at: string | null, last_rotated_at: string | null, rotation_days: number | null, due_at: string | null, due_kind: DueKind | null, due_state: DueState, days_left: number | null, due_reason: string | null, risk_flags: Array<RiskFlag>, tags: Array<string>, };
+api_key_page: string, id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, ip_allowlist: Array<string>, status: KeyStatus, created_at: string, expires_at: string | null, last_rotated_at: string | null, rotation_days: number | null, due_at: string | null, due_kind: DueKind | null, due_state: DueState, days_left: number | null, due_reason: string | null, risk_flags: Array<RiskFlag>, tags: Array<string>, 
+/**
+ * Whether the current secret can withdraw or transfer funds (now, or when it was made or since:
+ * removing the scope later does not change what the exchange lets it do). Releasing it, sharing
+ * it or removing that scope needs the passphrase again.
+ */
+moves_funds: boolean, };

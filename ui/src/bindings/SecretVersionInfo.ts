@@ -16,4 +16,11 @@ retired_at: string | null,
 /**
  * Why it was replaced.
  */
-reason: string | null, };
+reason: string | null, 
+/**
+ * Whether this secret could withdraw or transfer funds: set from the key's scopes when the version
+ * is created (and when an edit adds such a scope), never cleared by a later edit, so releasing it
+ * always needs the passphrase again. Vaults written before this field existed get it from the
+ * key's scopes when the record is read.
+ */
+moves_funds?: boolean, };

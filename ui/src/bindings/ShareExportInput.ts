@@ -21,6 +21,10 @@ passphrase: string | null, armor: boolean,
  */
 confirm_withdraw: Array<string>, 
 /**
+ * The vault passphrase given again (step-up), when a chosen key can withdraw or transfer funds.
+ */
+vault_passphrase?: string, 
+/**
  * How the recipient sees the sender named (unverified; the signature is what counts).
  */
 sender_name: string | null, 

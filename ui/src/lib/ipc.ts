@@ -150,7 +150,9 @@ export const listKeys = () => call<KeySummary[]>("list_keys");
 export const keyDetail = (id: string) => call<KeyDetail>("key_detail", { id });
 export const catalog = () => call<ExchangeInfo[]>("catalog");
 export const addKey = (input: AddKeyInput) => call<KeyDetail>("add_key", { input });
-export const editKey = (id: string, input: EditKeyInput) => call<KeyDetail>("edit_key", { id, input });
+/** `passphrase`: given again when the edit removes the withdraw or transfer scope (Rust asks: step_up_required). */
+export const editKey = (id: string, input: EditKeyInput, passphrase: string | null = null) =>
+  call<KeyDetail>("edit_key", { id, input, passphrase });
 export const rotateKey = (id: string, secrets: SecretInput[], reason: string | null) =>
   call<KeyDetail>("rotate_key", { id, secrets, reason });
 export const revokeKey = (id: string, reason: string | null) => call<KeyDetail>("revoke_key", { id, reason });

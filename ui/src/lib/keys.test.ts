@@ -25,6 +25,7 @@ function key(name: string, over: Partial<KeySummary> = {}): KeySummary {
     due_reason: null,
     risk_flags: [],
     tags: [],
+    moves_funds: false,
     ...over,
   };
 }

@@ -18,7 +18,7 @@ const AGE = "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p";
 const SHARE = `keystead-share1:${AGE}:1Yx0mQ2hbyG7mB1tF8m0Vb3o1Ck3iH9nLrYt2fD5sZw`;
 
 const draft = (patch: Partial<ExportDraft> = {}): ExportDraft => ({
-  keys: [{ id: "k1", name: "binance-main", scopes: ["read", "trade"] }],
+  keys: [{ id: "k1", name: "binance-main", moves_funds: false }],
   contacts: ["bob"],
   extra: "",
   usePassphrase: false,
@@ -119,12 +119,14 @@ describe("why Export is not ready", () => {
     expect(exportProblem(draft({ ...pass, passphrase: "long enough", confirm: "long enough", extra: "junk" }))).toBeNull();
   });
 
-  it("names each withdraw-enabled key until it is confirmed", () => {
+  it("names each key whose secret can move funds until it is confirmed", () => {
     const keys = [
-      { id: "k1", name: "binance-main", scopes: ["read" as const] },
-      { id: "k2", name: "okx-withdraw", scopes: ["read" as const, "withdraw" as const] },
+      { id: "k1", name: "binance-main", moves_funds: false },
+      { id: "k2", name: "okx-withdraw", moves_funds: true },
     ];
-    expect(exportProblem(draft({ keys }))).toBe("Confirm that you mean to send okx-withdraw: it can withdraw funds.");
+    expect(exportProblem(draft({ keys }))).toBe(
+      "Confirm that you mean to send okx-withdraw: it can withdraw or transfer funds.",
+    );
     expect(exportProblem(draft({ keys, confirmedWithdraw: ["k2"] }))).toBeNull();
   });
 

@@ -80,14 +80,17 @@ export function parseRecipients(text: string): Checked<string[]> {
   return { ok: true, value: keys };
 }
 
-/** Whether a key can withdraw funds, which the sender must confirm one by one. */
-export const canWithdraw = (key: Pick<KeySummary, "scopes">): boolean => key.scopes.includes("withdraw");
+/**
+ * Whether a key's secret can withdraw or transfer funds (Rust keeps this per secret version: removing the
+ * scope later does not clear it). The sender confirms each such key and types the vault passphrase again.
+ */
+export const canWithdraw = (key: Pick<KeySummary, "moves_funds">): boolean => key.moves_funds;
 
 /** A path Rust will take: absolute (Unix, a Windows drive, or a network share). */
 export const isFullPath = (text: string): boolean => /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(text.trim());
 
 export type ExportDraft = {
-  keys: readonly Pick<KeySummary, "id" | "name" | "scopes">[];
+  keys: readonly Pick<KeySummary, "id" | "name" | "moves_funds">[];
   contacts: readonly string[];
   extra: string;
   usePassphrase: boolean;
@@ -117,7 +120,7 @@ export function exportProblem(d: ExportDraft): string | null {
   if (unconfirmed.length > 0) {
     return `Confirm that you mean to send ${unconfirmed.map((k) => k.name).join(", ")}: ${
       unconfirmed.length === 1 ? "it can" : "they can"
-    } withdraw funds.`;
+    } withdraw or transfer funds.`;
   }
   if (d.path.trim() === "") return "Give the file's full path, or press Choose….";
   if (!isFullPath(d.path)) return "Give the file's full path, e.g. /home/you/Downloads/keystead-share.age.";

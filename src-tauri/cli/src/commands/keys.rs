@@ -1,6 +1,6 @@
 //! Adding and changing keys: `add`, `edit`, `rotate`, `revoke`, `compromised`.
 
-use super::open;
+use super::{open, open_keeping_passphrase};
 use crate::args::{AddArgs, EditArgs};
 use crate::failure::{usage, CliResult};
 use crate::{output, prompt};
@@ -62,8 +62,8 @@ pub fn edit(path: &Path, e: EditArgs) -> CliResult<()> {
     if edit.is_empty() {
         return Err(usage("nothing to change: give at least one option, e.g. --scopes read (see `keystead edit --help`)"));
     }
-    let mut vault = open(path)?;
-    let entry = vault.edit(&e.name, edit)?;
+    let (mut vault, passphrase) = open_keeping_passphrase(path)?;
+    let entry = vault.edit(&e.name, edit, Some(&passphrase))?;
     println!("Updated '{}'.", entry.name);
     output::print_flags(&vault.summary(&entry.id.to_string())?);
     Ok(())

@@ -15,6 +15,7 @@ use crate::{output, prompt};
 use keystead_core::anchor::SystemAnchor;
 use keystead_core::vault::{self as core_vault, OpenOptions};
 use keystead_core::{Error, SystemClock, Vault};
+use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -82,6 +83,13 @@ const MAX_CLI_WAIT_SECONDS: u64 = 10;
 /// Unlocks the vault at `path` with the passphrase from the environment or the terminal, printing the
 /// vault's warnings.
 fn open(path: &Path) -> CliResult<Vault> {
+    Ok(open_keeping_passphrase(path)?.0)
+}
+
+/// [`open`], keeping the passphrase just given: a command that releases or downgrades a key that can
+/// withdraw or transfer funds hands it to core as the step-up (each CLI command asks for the
+/// passphrase afresh, so it is as fresh as the app's second prompt; core checks it again).
+fn open_keeping_passphrase(path: &Path) -> CliResult<(Vault, SecretString)> {
     if !path.is_file() {
         return Err(Error::NoVault {
             path: path.to_path_buf(),
@@ -112,7 +120,7 @@ fn open(path: &Path) -> CliResult<Vault> {
             "warning: if you restored this backup on purpose, run `keystead restore-accept`; otherwise find out who replaced the file and check that revoked keys are still revoked"
         );
     }
-    Ok(vault)
+    Ok((vault, passphrase))
 }
 
 /// How long Argon2id should take at `init` and `passwd`: `KEYSTEAD_KDF_TARGET_MS`, or half a second.

@@ -1,6 +1,6 @@
 //! Passing keys between vaults: `whoami`, `share export`, `share import`.
 
-use super::open;
+use super::{open, open_keeping_passphrase};
 use crate::args::{OnConflict, ShareExportArgs, ShareImportArgs};
 use crate::failure::{usage, CliResult};
 use crate::{output, prompt};
@@ -29,7 +29,7 @@ pub fn export(path: &Path, a: ShareExportArgs) -> CliResult<()> {
     if a.passphrase && !a.to.is_empty() {
         return Err(Error::RecipientsAndPassphrase.into());
     }
-    let mut vault = open(path)?;
+    let (mut vault, vault_passphrase) = open_keeping_passphrase(path)?;
     // Before the export is made (and audited): the file it would replace must be fine to replace.
     share::check_export_target(&a.output, &vault.share_protected_files())?;
     let passphrase = if a.passphrase {
@@ -47,6 +47,7 @@ pub fn export(path: &Path, a: ShareExportArgs) -> CliResult<()> {
         confirm_withdraw: a.confirm_withdraw,
         sender_name: a.from,
         scrypt_work_factor: None,
+        step_up: Some(vault_passphrase),
     })?;
     share::write_file(
         &a.output,

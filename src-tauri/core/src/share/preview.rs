@@ -128,6 +128,8 @@ pub struct ShareExport {
     /// [`MAX_SCRYPT_WORK_FACTOR`](super::MAX_SCRYPT_WORK_FACTOR)); `None` lets age pick about one
     /// second of work on this machine. Lower it only in tests.
     pub scrypt_work_factor: Option<u8>,
+    /// The vault passphrase given again: needed when a chosen key can withdraw or transfer funds.
+    pub step_up: Option<SecretString>,
 }
 
 /// A share file made in memory, and what it holds. Write it with [`write_file`](super::write_file).

@@ -57,6 +57,7 @@ impl Vault {
                         created_at: now,
                         retired_at: None,
                         reason: None,
+                        moves_funds: None,
                     }],
                     fingerprints: tx.fingerprints(&secrets),
                 };

@@ -91,7 +91,7 @@ impl Cells<'_> {
 
     pub(super) fn read_entry(&self, id: &str, generation: u64, meta: &[u8]) -> Result<KeyEntry> {
         let plain = self.open("entries", id, "meta", generation, meta)?;
-        let entry: KeyEntry = serde_json::from_slice(&plain).map_err(|e| {
+        let mut entry: KeyEntry = serde_json::from_slice(&plain).map_err(|e| {
             Error::damaged(format!("key record {id} has unreadable metadata ({e})"))
         })?;
         if entry.id.to_string() != id {
@@ -99,6 +99,7 @@ impl Cells<'_> {
                 "key record {id} holds the metadata of another key"
             )));
         }
+        entry.fill_version_capability();
         Ok(entry)
     }
 }

@@ -12,6 +12,7 @@ use crate::validate::{
     check_new_key, check_rotation, check_secrets, clean_tags, reason_text, MAX_NOTES_CHARS,
 };
 use chrono::{DateTime, Utc};
+use secrecy::SecretString;
 
 impl Vault {
     /// Adds a key. Refuses unknown exchanges and scopes, missing required fields and duplicate names.
@@ -41,8 +42,15 @@ impl Vault {
         })
     }
 
-    /// Changes a key's metadata. Records which fields changed.
-    pub fn edit(&mut self, name: &str, edit: KeyEdit) -> Result<KeyEntry> {
+    /// Changes a key's metadata. Records which fields changed. Removing the withdraw or transfer scope
+    /// needs `step_up`, the vault passphrase given again; adding one marks the current secret version
+    /// as able to move funds, for good.
+    pub fn edit(
+        &mut self,
+        name: &str,
+        edit: KeyEdit,
+        step_up: Option<&SecretString>,
+    ) -> Result<KeyEntry> {
         if edit.is_empty() {
             return Err(Error::input(
                 "nothing to change: give at least one field to edit",
@@ -63,8 +71,32 @@ impl Vault {
         if let Some(r) = edit.rotation_days {
             check_rotation(r)?;
         }
+        let removes = |entry: &KeyEntry| -> Result<bool> {
+            let Some(words) = &edit.scopes else {
+                return Ok(false);
+            };
+            let (scopes, _) = exchange_of(entry).resolve_scopes(words)?;
+            Ok(entry
+                .scopes
+                .iter()
+                .any(|s| s.moves_funds() && !scopes.contains(s)))
+        };
+        let before = self.find(name)?;
+        let needed = removes(&before)?;
+        self.step_up(
+            &before.name,
+            needed,
+            "removing the withdraw or transfer scope",
+            step_up,
+        )?;
         self.write(|tx| {
             let (mut entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
+            if removes(&entry)? && !needed {
+                return Err(Error::StepUpRequired {
+                    name: entry.name.clone(),
+                    what: "removing the withdraw or transfer scope".into(),
+                });
+            }
             let exchange = exchange_of(&entry);
             let mut changed = Vec::new();
             if let Some(n) = new_name.filter(|n| *n != entry.name) {
@@ -98,6 +130,11 @@ impl Vault {
                     ));
                     entry.scopes = scopes;
                     entry.exchange_scopes = own;
+                    if entry.scopes_move_funds() {
+                        if let Some(v) = entry.versions.last_mut() {
+                            v.moves_funds = Some(true);
+                        }
+                    }
                 }
             }
             if let Some(ip) = ip.filter(|ip| *ip != entry.ip_allowlist) {
@@ -184,6 +221,7 @@ impl Vault {
                 created_at: now,
                 retired_at: None,
                 reason: None,
+                moves_funds: Some(entry.scopes_move_funds()),
             });
             entry.last_rotated_at = Some(now);
             entry.updated_at = now;

@@ -79,7 +79,7 @@ impl Vault {
             Some(_) => throttle::succeeded(&self.conn),
             None => {
                 let detail = match key {
-                    Some(_) => "wrong passphrase when asked again for this key's secret",
+                    Some(_) => "wrong passphrase when asked again for this key (step-up)",
                     None => "wrong passphrase when asked again",
                 };
                 self.record_check_failure(key, detail.into())?;

@@ -1,4 +1,5 @@
-//! Handing out a secret to show or copy: audited before the value is returned.
+//! Handing out a secret to show or copy: audited before the value is returned. Keys that can withdraw or
+//! transfer funds need the passphrase again (step-up) for that and every other release or downgrade.
 
 use super::index::find_row;
 use super::Vault;
@@ -8,15 +9,39 @@ use crate::secret::CredentialField;
 use secrecy::SecretString;
 
 impl Vault {
+    /// The step-up rule, in one place: when `needed`, `proof` must be the vault passphrase, given again
+    /// for this one operation. Missing: [`Error::StepUpRequired`]. Wrong: audited against the key and
+    /// throttled like an unlock, then [`Error::WrongPassphrase`]. `what` names the operation in the message.
+    pub(super) fn step_up(
+        &mut self,
+        name: &str,
+        needed: bool,
+        what: &str,
+        proof: Option<&SecretString>,
+    ) -> Result<()> {
+        if !needed {
+            return Ok(());
+        }
+        let Some(p) = proof else {
+            return Err(Error::StepUpRequired {
+                name: name.to_string(),
+                what: what.to_string(),
+            });
+        };
+        self.verify_passphrase_for_key(p, name)
+    }
+
     /// Returns one secret field of the current version, or of an older `version`, to show it. Audited
-    /// before the value is returned: no audit entry, no secret.
+    /// before the value is returned: no audit entry, no secret. A version that could withdraw or
+    /// transfer funds needs `step_up`, the vault passphrase given again.
     pub fn reveal(
         &mut self,
         name: &str,
         field: CredentialField,
         version: Option<u32>,
+        step_up: Option<&SecretString>,
     ) -> Result<SecretString> {
-        self.secret_for(name, field, version, AuditAction::SecretRevealed)
+        self.secret_for(name, field, version, AuditAction::SecretRevealed, step_up)
     }
 
     /// Like [`Vault::reveal`], for putting the value on the clipboard (audited as a copy).
@@ -25,8 +50,9 @@ impl Vault {
         name: &str,
         field: CredentialField,
         version: Option<u32>,
+        step_up: Option<&SecretString>,
     ) -> Result<SecretString> {
-        self.secret_for(name, field, version, AuditAction::SecretCopied)
+        self.secret_for(name, field, version, AuditAction::SecretCopied, step_up)
     }
 
     pub(super) fn secret_for(
@@ -35,9 +61,24 @@ impl Vault {
         field: CredentialField,
         version: Option<u32>,
         action: AuditAction,
+        step_up: Option<&SecretString>,
     ) -> Result<SecretString> {
+        let entry = self.find(name)?;
+        let needed = entry.version_moves_funds(version);
+        let what = match action {
+            AuditAction::SecretCopied => "copying its secret",
+            _ => "revealing its secret",
+        };
+        self.step_up(&entry.name, needed, what, step_up)?;
+        let proven = needed;
         self.write(|tx| {
             let (entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
+            if entry.version_moves_funds(version) && !proven {
+                return Err(Error::StepUpRequired {
+                    name: entry.name.clone(),
+                    what: what.into(),
+                });
+            }
             let current = entry.versions.last().map_or(1, |v| v.version);
             let wanted = version.unwrap_or(current);
             let (secrets, history) = tx.secrets_of(&entry, generation)?;

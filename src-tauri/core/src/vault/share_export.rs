@@ -1,4 +1,4 @@
-//! Exporting keys into a share file: recipients resolved, withdraw-enabled keys confirmed, one audit
+//! Exporting keys into a share file: recipients resolved, withdraw-enabled keys confirmed and stepped up, one audit
 //! event per key shared.
 
 use super::contacts::{find_contact, looks_like_key, read_contacts};
@@ -7,7 +7,7 @@ use super::passphrase::check_passphrase;
 use super::Vault;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::model::{KeyEntry, KeyStatus, Scope};
+use crate::model::{KeyEntry, KeyStatus};
 use crate::parse;
 use crate::secret::SecretFields;
 use crate::share::{
@@ -64,6 +64,37 @@ impl Vault {
             .map(|n| parse::text("sender name", n.trim(), 128))
             .transpose()?
             .filter(|n| !n.is_empty());
+        // Before anything leaves, and before the passphrase is asked: every chosen key that can move
+        // funds confirmed by name, then one step-up covering them all (an unknown name fails again, with
+        // its own error, below; the transaction checks both rules once more on what it reads).
+        let confirmed = |e: &KeyEntry| {
+            req.confirm_withdraw
+                .iter()
+                .flat_map(|t| t.split(','))
+                .map(str::trim)
+                .any(|c| c.eq_ignore_ascii_case(&e.name) || c == e.id.to_string())
+        };
+        let unconfirmed = |chosen: &mut dyn Iterator<Item = &KeyEntry>| -> Result<()> {
+            let names: Vec<&str> = chosen
+                .filter(|e| e.version_moves_funds(None) && !confirmed(e))
+                .map(|e| e.name.as_str())
+                .collect();
+            if names.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::WithdrawNotConfirmed {
+                    names: names.join(","),
+                })
+            }
+        };
+        let found: Vec<KeyEntry> = names.iter().filter_map(|n| self.find(n).ok()).collect();
+        unconfirmed(&mut found.iter())?;
+        let needed = found.iter().find(|e| e.version_moves_funds(None));
+        let proven = needed.is_some();
+        if let Some(e) = needed {
+            let name = e.name.clone();
+            self.step_up(&name, true, "sharing it", req.step_up.as_ref())?;
+        }
         self.write(|tx| {
             let identity = tx.sharing_identity(true)?;
             let contacts = read_contacts(&tx.tx, &tx.cells)?;
@@ -112,27 +143,17 @@ impl Vault {
                         hint: "only active keys are shared".into(),
                     });
                 }
+                if e.version_moves_funds(None) && !proven {
+                    return Err(Error::StepUpRequired {
+                        name: e.name.clone(),
+                        what: "sharing it".into(),
+                    });
+                }
                 if !chosen.iter().any(|(c, _)| c.id == e.id) {
                     chosen.push((e, g));
                 }
             }
-            let confirmed = |e: &KeyEntry| {
-                req.confirm_withdraw
-                    .iter()
-                    .flat_map(|t| t.split(','))
-                    .map(str::trim)
-                    .any(|c| c.eq_ignore_ascii_case(&e.name) || c == e.id.to_string())
-            };
-            let unconfirmed: Vec<&str> = chosen
-                .iter()
-                .filter(|(e, _)| e.scopes.contains(&Scope::Withdraw) && !confirmed(e))
-                .map(|(e, _)| e.name.as_str())
-                .collect();
-            if !unconfirmed.is_empty() {
-                return Err(Error::WithdrawNotConfirmed {
-                    names: unconfirmed.join(","),
-                });
-            }
+            unconfirmed(&mut chosen.iter().map(|(e, _)| e))?;
 
             let secrets: Vec<SecretFields> = chosen
                 .iter()
@@ -185,7 +206,7 @@ impl Vault {
             let key_names: Vec<String> = chosen.iter().map(|(e, _)| e.name.clone()).collect();
             let withdraw: Vec<&str> = chosen
                 .iter()
-                .filter(|(e, _)| e.scopes.contains(&Scope::Withdraw))
+                .filter(|(e, _)| e.version_moves_funds(None))
                 .map(|(e, _)| e.name.as_str())
                 .collect();
             let mut detail = format!(
@@ -194,7 +215,10 @@ impl Vault {
                 described.join(", ")
             );
             if !withdraw.is_empty() {
-                detail += &format!("; withdraw confirmed for: {}", withdraw.join(", "));
+                detail += &format!(
+                    "; withdraw confirmed and passphrase given again for: {}",
+                    withdraw.join(", ")
+                );
             }
             // One event per key, so each key's own history shows that its secrets left the vault.
             for (entry, _) in &chosen {

@@ -448,6 +448,7 @@ impl WriteTx<'_> {
                 created_at: now,
                 retired_at: None,
                 reason: None,
+                moves_funds: Some(entry.scopes_move_funds()),
             });
             entry.last_rotated_at = Some(now);
             entry.fingerprints = self.fingerprints(&shared.secrets);

@@ -283,6 +283,7 @@ impl WriteTx<'_> {
                 created_at: now,
                 retired_at: None,
                 reason: None,
+                moves_funds: Some(checked.scopes.iter().any(|s| s.moves_funds())),
             }],
             fingerprints: self.fingerprints(secrets),
         }
