@@ -276,7 +276,7 @@ describe("Keystead team sharing", () => {
     await waitText(driver, "share-reason", `Confirm that you mean to send ${WITHDRAW.name}: it can withdraw or transfer funds.`);
     assert.equal(await (await driver.findElement(byTestId("share-submit"))).isEnabled(), false);
     const confirm = byData("share-confirm-withdraw", "key-name", WITHDRAW.name);
-    assert.match(await (await waitVisible(driver, confirm)).findElement(By.xpath("..")).getText(), /WITHDRAW funds/);
+    assert.match(await (await waitVisible(driver, confirm)).findElement(By.xpath("..")).getText(), /WITHDRAW or TRANSFER funds/);
     await screenshot(driver, "48-share-withdraw-confirm");
     await check(confirm);
     await poll(async () => (await driver.findElements(byTestId("share-reason"))).length === 0, {
