@@ -19,4 +19,5 @@ mod rollback;
 mod share;
 mod show;
 mod tamper;
+mod terminal;
 mod vault;
