@@ -6,10 +6,18 @@ use keystead_core::error::ErrorKind;
 use keystead_core::Error;
 use std::process::ExitCode;
 
-/// A failure with its exit code.
+/// A failure with its exit code. Its message may quote names, paths or a file's text: it is printed only
+/// by [`Failure::print`], escaped.
 pub struct Failure {
     pub code: u8,
     pub message: String,
+}
+
+impl Failure {
+    /// The one `error: ` line on stderr, control and text-direction characters made visible.
+    pub fn print(&self) {
+        eprintln!("error: {}", crate::output::Shown(&self.message));
+    }
 }
 
 pub type CliResult<T = ExitCode> = Result<T, Failure>;

@@ -51,7 +51,8 @@ pub fn secrets(exchange: &Exchange, from_stdin: bool) -> CliResult<SecretFields>
         if text.len() as u64 > MAX_SECRETS_BYTES {
             return Err(usage("the secrets on standard input are larger than 64 KiB: send one JSON object of fields"));
         }
-        return Ok(SecretFields::from_json(&text)?);
+        // Core's message says what is wrong and where, without repeating the document.
+        return SecretFields::from_json(&text).map_err(|e| usage(format!("--secrets-stdin: {e}")));
     }
     let mut fields = SecretFields::new();
     let custom = exchange.required_fields.is_empty();
@@ -102,7 +103,7 @@ pub fn confirm_no_default(question: &str) -> bool {
     if !std::io::stdin().is_terminal() {
         return false;
     }
-    print!("{question} [y/N] ");
+    print!("{} [y/N] ", crate::output::Shown(question));
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     if std::io::stdin().read_line(&mut answer).is_err() {
@@ -117,7 +118,7 @@ pub fn confirm(question: &str) -> bool {
     if !std::io::stdin().is_terminal() {
         return false;
     }
-    print!("{question} [Y/n] ");
+    print!("{} [Y/n] ", crate::output::Shown(question));
     let _ = std::io::stdout().flush();
     let mut answer = String::new();
     if std::io::stdin().read_line(&mut answer).is_err() {

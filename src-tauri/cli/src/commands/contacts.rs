@@ -3,7 +3,7 @@
 use super::open;
 use crate::args::ContactsCommand;
 use crate::failure::CliResult;
-use crate::output;
+use crate::output::{self, Shown};
 use std::path::Path;
 
 pub fn contacts(path: &Path, command: ContactsCommand) -> CliResult<()> {
@@ -11,7 +11,11 @@ pub fn contacts(path: &Path, command: ContactsCommand) -> CliResult<()> {
     match command {
         ContactsCommand::Add { name, key } => {
             let c = vault.add_contact(&name, &key)?;
-            println!("Added contact '{}', fingerprint {}.", c.name, c.fingerprint);
+            println!(
+                "Added contact '{}', fingerprint {}.",
+                Shown(&c.name),
+                Shown(&c.fingerprint)
+            );
             if c.can_verify {
                 println!("Compare the fingerprint with them (by voice, not in the chat you got the key from).");
             } else {
@@ -28,11 +32,11 @@ pub fn contacts(path: &Path, command: ContactsCommand) -> CliResult<()> {
         }
         ContactsCommand::Remove { name } => {
             let c = vault.remove_contact(&name)?;
-            println!("Removed contact '{}'. Keys you shared with them before still work: rotate them if they left the team.", c.name);
+            println!("Removed contact '{}'. Keys you shared with them before still work: rotate them if they left the team.", Shown(&c.name));
         }
         ContactsCommand::Rename { old, new } => {
             let c = vault.rename_contact(&old, &new)?;
-            println!("Renamed contact '{old}' to '{}'.", c.name);
+            println!("Renamed contact '{}' to '{}'.", Shown(&old), Shown(&c.name));
         }
     }
     Ok(())

@@ -3,7 +3,8 @@
 use super::{open, open_keeping_passphrase};
 use crate::args::{AddArgs, EditArgs};
 use crate::failure::{usage, CliResult};
-use crate::{output, prompt};
+use crate::output::{self, Shown};
+use crate::prompt;
 use chrono::Utc;
 use keystead_core::vault;
 use keystead_core::{catalog, parse, KeyEdit, NewKey};
@@ -27,7 +28,7 @@ pub fn add(path: &Path, a: AddArgs) -> CliResult<()> {
     let mut vault = open(path)?;
     let secrets = prompt::secrets(exchange, a.secrets_stdin)?;
     let entry = vault.add(new, secrets)?;
-    println!("Added '{}' ({}).", entry.name, exchange.name);
+    println!("Added '{}' ({}).", Shown(&entry.name), exchange.name);
     let summary = vault.summary(&entry.id.to_string())?;
     output::print_flags(&summary);
     Ok(())
@@ -64,7 +65,7 @@ pub fn edit(path: &Path, e: EditArgs) -> CliResult<()> {
     }
     let (mut vault, passphrase) = open_keeping_passphrase(path)?;
     let entry = vault.edit(&e.name, edit, Some(&passphrase))?;
-    println!("Updated '{}'.", entry.name);
+    println!("Updated '{}'.", Shown(&entry.name));
     output::print_flags(&vault.summary(&entry.id.to_string())?);
     Ok(())
 }
@@ -83,7 +84,7 @@ pub fn rotate(
     let version = entry.current_version().map_or(1, |v| v.version);
     println!(
         "Rotated '{}': now at version {version}; the old secrets are kept in its history.",
-        entry.name
+        Shown(&entry.name)
     );
     let summary = vault.summary(&entry.id.to_string())?;
     if let Some(at) = summary.due_at {
@@ -99,10 +100,13 @@ pub fn rotate(
 pub fn revoke(path: &Path, name: &str, reason: Option<String>) -> CliResult<()> {
     let mut vault = open(path)?;
     let entry = vault.revoke(name, reason)?;
-    println!("'{}' is now revoked.", entry.name);
+    println!("'{}' is now revoked.", Shown(&entry.name));
     let page = vault::exchange_of(&entry).api_key_page;
     if !page.is_empty() {
-        println!("Make sure it is deleted on the exchange too: {page}");
+        println!(
+            "Make sure it is deleted on the exchange too: {}",
+            Shown(page)
+        );
     }
     Ok(())
 }

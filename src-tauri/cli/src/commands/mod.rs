@@ -11,7 +11,8 @@ mod view;
 
 use crate::args::{Cli, Command, ShareCommand};
 use crate::failure::{usage, CliResult};
-use crate::{output, prompt};
+use crate::output::{self, Shown};
+use crate::prompt;
 use keystead_core::anchor::SystemAnchor;
 use keystead_core::vault::{self as core_vault, OpenOptions};
 use keystead_core::{Error, SystemClock, Vault};
@@ -113,7 +114,7 @@ fn open_keeping_passphrase(path: &Path) -> CliResult<(Vault, SecretString)> {
         }
     };
     for w in vault.warnings() {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", Shown(w));
     }
     if vault.rollback_warning().is_some() {
         eprintln!(

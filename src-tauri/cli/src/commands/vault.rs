@@ -2,6 +2,7 @@
 
 use super::{kdf_target, open, options};
 use crate::failure::{usage, CliResult};
+use crate::output::Shown;
 use crate::prompt;
 use keystead_core::vault;
 use keystead_core::{Error, KdfParams, Vault};
@@ -26,7 +27,7 @@ pub fn init(path: &Path) -> CliResult<()> {
     let vault = Vault::create(path, &passphrase, kdf, options())?;
     println!(
         "Created vault at {} (Argon2id {} MiB, {} passes).",
-        vault.path().display(),
+        Shown(vault.path().display()),
         kdf.memory_kib / 1024,
         kdf.iterations
     );
@@ -41,7 +42,7 @@ pub fn unlock(path: &Path) -> CliResult<()> {
     println!(
         "Vault unlocked: {keys} key{} in {}.",
         if keys == 1 { "" } else { "s" },
-        path.display()
+        Shown(path.display())
     );
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The audit trail for people: the verdict of `audit --verify`, and the timeline (one event a line).
 
-use super::{paint, AMBER, DIM};
+use super::{paint, Shown, AMBER, DIM};
 use keystead_core::audit::AuditProblem;
 use keystead_core::{AuditRecord, AuditReport};
 use std::process::ExitCode;
@@ -17,7 +17,7 @@ pub fn audit_report(report: &AuditReport, problems: &[String]) -> ExitCode {
         }
         problem => {
             if let Some(p) = problem {
-                println!("Audit chain BROKEN: {p}.");
+                println!("Audit chain BROKEN: {}.", Shown(p));
                 if let AuditProblem::Altered { .. } | AuditProblem::Missing { .. } = p {
                     println!("Entries before it verify; from it on the record cannot be trusted.");
                 }
@@ -25,7 +25,7 @@ pub fn audit_report(report: &AuditReport, problems: &[String]) -> ExitCode {
                 println!("Audit chain intact: {} events.", report.entries);
             }
             for w in problems {
-                println!("Vault integrity: {w}.");
+                println!("Vault integrity: {}.", Shown(w));
             }
             println!("Restore the vault from a backup you trust, and find out who else had access to the file.");
             ExitCode::from(1)
@@ -43,12 +43,12 @@ pub fn audit_timeline(records: &[AuditRecord]) {
         let key = e
             .key_name
             .as_deref()
-            .map(|n| format!("  {n}"))
+            .map(|n| format!("  {}", Shown(n)))
             .unwrap_or_default();
         let detail = e
             .detail
             .as_deref()
-            .map(|d| format!("  — {d}"))
+            .map(|d| format!("  — {}", Shown(d)))
             .unwrap_or_default();
         let mark = if e.recorded_while_locked {
             format!("  {}", paint("(recorded while locked)", AMBER))

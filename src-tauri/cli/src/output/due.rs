@@ -1,7 +1,7 @@
 //! `due` for people: what is due within the window, most urgent first, and what happens then.
 
 use super::keys::due_cell;
-use super::{date, paint, Table};
+use super::{date, Cell, Table};
 use chrono::{DateTime, Utc};
 use keystead_core::due::DueState;
 use keystead_core::KeySummary;
@@ -21,11 +21,11 @@ pub fn due_table(keys: &[KeySummary], window_days: u32, now: DateTime<Utc>) {
     for k in keys {
         let (countdown, colour) = due_cell(k, now);
         table.row(vec![
-            k.name.clone(),
-            k.exchange_name.clone(),
-            date(k.due_at),
-            paint(&countdown, colour),
-            k.due_reason.clone().unwrap_or_default(),
+            (&k.name).into(),
+            (&k.exchange_name).into(),
+            date(k.due_at).into(),
+            Cell::painted(&countdown, colour),
+            k.due_reason.as_deref().unwrap_or_default().into(),
         ]);
     }
     table.print();

@@ -1,7 +1,7 @@
 //! Keys for people: the `list` table, one key's `show` page (and its masked JSON), risk flags, and the
 //! checklist after `compromised`.
 
-use super::{countdown, date, paint, Table, AMBER, DIM, RED};
+use super::{countdown, date, paint, Cell, Shown, Table, AMBER, DIM, RED};
 use crate::failure::{cannot_print, CliResult};
 use chrono::{DateTime, Utc};
 use keystead_core::due::DueState;
@@ -22,21 +22,20 @@ pub(super) fn due_cell(k: &KeySummary, now: DateTime<Utc>) -> (String, &'static 
     }
 }
 
-fn scopes_cell(scopes: &std::collections::BTreeSet<Scope>) -> String {
+fn scopes_cell(scopes: &std::collections::BTreeSet<Scope>) -> Cell {
     if scopes.is_empty() {
         return "—".into();
     }
-    scopes
-        .iter()
-        .map(|s| {
+    Cell::join(
+        scopes.iter().map(|s| {
             if s.moves_funds() {
-                paint(s.as_str(), RED)
+                Cell::painted(s.as_str(), RED)
             } else {
-                s.as_str().to_string()
+                s.as_str().into()
             }
-        })
-        .collect::<Vec<_>>()
-        .join(",")
+        }),
+        ",",
+    )
 }
 
 pub fn key_table(keys: &[KeySummary], now: DateTime<Utc>) {
@@ -50,17 +49,17 @@ pub fn key_table(keys: &[KeySummary], now: DateTime<Utc>) {
     for k in keys {
         let (due, due_colour) = due_cell(k, now);
         let status = match k.status {
-            KeyStatus::Active => "active".to_string(),
-            KeyStatus::Revoked => paint("revoked", DIM),
-            KeyStatus::Compromised => paint("compromised", RED),
+            KeyStatus::Active => "active".into(),
+            KeyStatus::Revoked => Cell::painted("revoked", DIM),
+            KeyStatus::Compromised => Cell::painted("compromised", RED),
         };
         table.row(vec![
-            k.name.clone(),
-            k.exchange_name.clone(),
-            k.environment.to_string(),
+            (&k.name).into(),
+            (&k.exchange_name).into(),
+            k.environment.to_string().into(),
             scopes_cell(&k.scopes),
             match k.ip_allowlist.len() {
-                0 => paint(
+                0 => Cell::painted(
                     "any",
                     if k.scopes.iter().any(|s| s.can_act()) {
                         AMBER
@@ -68,16 +67,17 @@ pub fn key_table(keys: &[KeySummary], now: DateTime<Utc>) {
                         ""
                     },
                 ),
-                1 => k.ip_allowlist[0].clone(),
-                n => format!("{n} ranges"),
+                1 => (&k.ip_allowlist[0]).into(),
+                n => format!("{n} ranges").into(),
             },
-            paint(&due, due_colour),
+            Cell::painted(&due, due_colour),
             status,
             k.risk_flags
                 .iter()
                 .map(|f| f.as_str())
                 .collect::<Vec<_>>()
-                .join(","),
+                .join(",")
+                .into(),
         ]);
     }
     table.print();
@@ -102,13 +102,19 @@ pub fn key_table(keys: &[KeySummary], now: DateTime<Utc>) {
 
 pub fn print_flags(k: &KeySummary) {
     for f in &k.risk_flags {
-        println!("  {} {}: {}", paint("!", AMBER), f.as_str(), f.reason());
+        println!(
+            "  {} {}: {}",
+            paint("!", AMBER),
+            f.as_str(),
+            Shown(f.reason())
+        );
     }
     if let (Some(at), Some(reason)) = (k.due_at, &k.due_reason) {
         println!(
-            "  due {} ({}): {reason}",
+            "  due {} ({}): {}",
             at.format("%Y-%m-%d %H:%M UTC"),
-            countdown(at, Utc::now())
+            countdown(at, Utc::now()),
+            Shown(reason)
         );
     }
 }
@@ -143,38 +149,44 @@ pub fn detail_json(detail: &KeyDetail) -> CliResult<serde_json::Value> {
     serde_json::to_value(show).map_err(cannot_print)
 }
 
+/// One key's page: a label, then a value [`Cell`] (escaped as it is made, coloured parts by
+/// [`Cell::painted`]).
 pub fn detail(entry: &KeyEntry, k: &KeySummary, now: DateTime<Utc>) {
-    let row = |label: &str, value: String| println!("  {label:<14}{value}");
+    let row = |label: &str, value: Cell| println!("  {label:<14}{}", value.0);
     println!(
         "{}  ({} · {} · {})",
-        entry.name, k.exchange_name, k.environment, k.status
+        Shown(&entry.name),
+        Shown(&k.exchange_name),
+        k.environment,
+        k.status
     );
-    row("id", entry.id.to_string());
+    row("id", entry.id.to_string().into());
     if let Some(a) = &entry.account {
-        row("account", a.clone());
+        row("account", a.into());
     }
-    let mut scopes = scopes_cell(&k.scopes);
+    let mut scopes = vec![scopes_cell(&k.scopes)];
     if !entry.exchange_scopes.is_empty() {
-        scopes += &format!("  ({})", entry.exchange_scopes.join(", "));
+        scopes.push(format!("({})", entry.exchange_scopes.join(", ")).into());
     }
-    row("scopes", scopes);
+    row("scopes", Cell::join(scopes, "  "));
     row(
         "IP allowlist",
         if entry.ip_allowlist.is_empty() {
             "any address".into()
         } else {
-            entry.ip_allowlist.join(", ")
+            entry.ip_allowlist.join(", ").into()
         },
     );
-    row("created", date(Some(entry.created_at)));
-    row("expires", date(entry.expires_at));
+    row("created", date(Some(entry.created_at)).into());
+    row("expires", date(entry.expires_at).into());
     row(
         "rotation",
         match entry.rotation_days {
             Some(d) => format!(
                 "every {d} days; last rotated {}",
                 date(entry.last_rotated_at)
-            ),
+            )
+            .into(),
             None => "no rotation period".into(),
         },
     );
@@ -182,30 +194,35 @@ pub fn detail(entry: &KeyEntry, k: &KeySummary, now: DateTime<Utc>) {
     row(
         "due",
         match (&k.due_at, &k.due_reason) {
-            (Some(at), Some(reason)) => {
-                format!("{} — {} ({reason})", date(Some(*at)), paint(&due, c))
-            }
+            (Some(at), Some(reason)) => Cell::join(
+                [
+                    format!("{} —", date(Some(*at))).into(),
+                    Cell::painted(&due, c),
+                    format!("({reason})").into(),
+                ],
+                " ",
+            ),
             _ => "nothing due".into(),
         },
     );
     if let Some(r) = &entry.status_reason {
-        row("status reason", r.clone());
+        row("status reason", r.into());
     }
     for f in &k.risk_flags {
-        row("risk", format!("{}: {}", f.as_str(), f.reason()));
+        row("risk", format!("{}: {}", f.as_str(), f.reason()).into());
     }
     if !entry.tags.is_empty() {
-        row("tags", entry.tags.join(", "));
+        row("tags", entry.tags.join(", ").into());
     }
     if !entry.notes.is_empty() {
-        row("notes", entry.notes.replace('\n', "\n                "));
+        row("notes", Cell::lines(&entry.notes, "\n                "));
     }
     let fields: Vec<String> = entry
         .secret_fields()
         .iter()
         .map(|f| format!("{f} {MASK}"))
         .collect();
-    row("secrets", fields.join("   "));
+    row("secrets", fields.join("   ").into());
     for v in entry.versions.iter().rev() {
         let state = match v.retired_at {
             None => "current".to_string(),
@@ -220,16 +237,16 @@ pub fn detail(entry: &KeyEntry, k: &KeySummary, now: DateTime<Utc>) {
         };
         row(
             &format!("version {}", v.version),
-            format!("created {}; {state}", date(Some(v.created_at))),
+            format!("created {}; {state}", date(Some(v.created_at))).into(),
         );
     }
     let page = vault::exchange_of(entry).api_key_page;
     if !page.is_empty() {
-        row("API key page", page.to_string());
+        row("API key page", page.into());
     }
     println!(
         "\nReveal a field: keystead reveal '{}' apiKey   (audited)",
-        entry.name
+        Shown(&entry.name)
     );
 }
 
@@ -237,7 +254,7 @@ pub fn incident_checklist(entry: &KeyEntry) {
     let exchange = vault::exchange_of(entry);
     println!(
         "'{}' is marked compromised. Work through this now:",
-        entry.name
+        Shown(&entry.name)
     );
     let page = if exchange.api_key_page.is_empty() {
         "the provider's API-key page".into()
@@ -252,7 +269,7 @@ pub fn incident_checklist(entry: &KeyEntry) {
     println!("  3. Create a replacement key (bind it to an IP allowlist) and add it: keystead add --exchange {} …", exchange.id);
     println!(
         "  4. Update every bot or server that used '{}'.",
-        entry.name
+        Shown(&entry.name)
     );
     println!("  5. Look for other copies of the key (files, chats, backups).");
 }

@@ -1,20 +1,20 @@
 //! Sharing for people: your sharing key, contacts, and what a share file held or will import.
 
-use super::{paint, Table, AMBER, DIM, RED};
+use super::{paint, Cell, Shown, Table, AMBER, DIM, RED};
 use keystead_core::share::{ShareExportSummary, ShareImportSummary, SharePreview};
 use keystead_core::{Contact, ImportChoice, ShareEntryStatus, ShareSender, SharingKeyInfo};
 use std::path::Path;
 
 pub fn whoami(key: &SharingKeyInfo) {
     println!("Your sharing key (give this one line to teammates so they can send you keys):");
-    println!("{}", key.sharing_key);
+    println!("{}", Shown(&key.sharing_key));
     println!(
         "Fingerprint: {}  (compare it with them by voice)",
-        key.fingerprint
+        Shown(&key.fingerprint)
     );
     println!(
         "For someone with only the age tool, your age public key: {}",
-        key.age_recipient
+        Shown(&key.age_recipient)
     );
 }
 
@@ -25,15 +25,21 @@ pub fn contacts(list: &[Contact]) {
     }
     let mut table = Table::new(&["NAME", "FINGERPRINT", "KEY"]);
     for c in list {
-        let note = if c.can_verify {
-            String::new()
-        } else {
-            paint("  (age key only: files from them are not attributed)", DIM)
-        };
+        let key = Cell::from(&c.sharing_key);
         table.row(vec![
-            c.name.clone(),
-            c.fingerprint.clone(),
-            format!("{}{note}", c.sharing_key),
+            (&c.name).into(),
+            (&c.fingerprint).into(),
+            if c.can_verify {
+                key
+            } else {
+                Cell::join(
+                    [
+                        key,
+                        Cell::painted("(age key only: files from them are not attributed)", DIM),
+                    ],
+                    "  ",
+                )
+            },
         ]);
     }
     table.print();
@@ -42,13 +48,13 @@ pub fn contacts(list: &[Contact]) {
 pub fn share_exported(path: &Path, s: &ShareExportSummary) {
     println!(
         "Wrote {} ({} bytes, {}): {} key{} ({}) for {}.",
-        path.display(),
+        Shown(path.display()),
         s.bytes,
         if s.armored { "armored text" } else { "binary" },
         s.keys.len(),
         if s.keys.len() == 1 { "" } else { "s" },
-        s.keys.join(", "),
-        s.recipients.join(", ")
+        Shown(s.keys.join(", ")),
+        Shown(s.recipients.join(", "))
     );
     if s.recipients.iter().any(|r| r == "passphrase") {
         println!("Give the passphrase to the recipient another way than the file (e.g. by phone).");
@@ -58,22 +64,31 @@ pub fn share_exported(path: &Path, s: &ShareExportSummary) {
 fn sender_line(sender: &ShareSender) -> String {
     match sender {
         ShareSender::Contact { name, fingerprint } => {
-            format!("From: contact {name} (fingerprint {fingerprint}), signature verified")
+            format!(
+                "From: contact {} (fingerprint {}), signature verified",
+                Shown(name),
+                Shown(fingerprint)
+            )
         }
         ShareSender::UnknownSender {
             fingerprint,
             claimed_name,
             ..
         } => format!(
-            "From: {} (fingerprint {fingerprint}), signed by a key that is not one of your contacts",
+            "From: {} (fingerprint {}), signed by a key that is not one of your contacts",
             paint(
                 &claimed_name
                     .as_ref()
-                    .map_or("an unknown sender".to_string(), |n| format!("unknown sender claiming to be {n}")),
+                    .map_or("an unknown sender".to_string(), |n| format!(
+                        "unknown sender claiming to be {n}"
+                    )),
                 AMBER
-            )
+            ),
+            Shown(fingerprint)
         ),
-        ShareSender::Unsigned => format!("From: {}", paint("unsigned file (sender unknown)", AMBER)),
+        ShareSender::Unsigned => {
+            format!("From: {}", paint("unsigned file (sender unknown)", AMBER))
+        }
     }
 }
 
@@ -83,12 +98,12 @@ pub fn share_preview(p: &SharePreview, choices: &[ImportChoice]) {
         let to = if p.to.is_empty() {
             String::new()
         } else {
-            format!(" for {}", p.to.join(", "))
+            format!(" for {}", Shown(p.to.join(", ")))
         };
         println!("Exported {}{to}", at.format("%Y-%m-%d %H:%M UTC"));
     }
     for w in &p.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", Shown(w));
     }
     // STATUS, NAME, EXCHANGE ENV, WHAT CHANGED, → CHOICE; the minimums keep short previews in one layout.
     let mut table = Table::without_header(5)
@@ -101,22 +116,25 @@ pub fn share_preview(p: &SharePreview, choices: &[ImportChoice]) {
             ShareEntryStatus::Changed => ("changed", AMBER),
             ShareEntryStatus::Conflicting => ("conflicting", RED),
         };
-        let mut what = Vec::new();
+        let mut what: Vec<Cell> = Vec::new();
         match e.status {
             ShareEntryStatus::Changed => {
-                what.extend(e.changed_fields.iter().cloned());
+                what.extend(e.changed_fields.iter().map(Cell::from));
                 if e.secrets_changed {
                     what.push("secrets changed".into());
                 }
             }
-            ShareEntryStatus::Conflicting => what.push(format!(
-                "another key is named '{}'",
-                e.existing_name.as_deref().unwrap_or(&e.name)
-            )),
+            ShareEntryStatus::Conflicting => what.push(
+                format!(
+                    "another key is named '{}'",
+                    e.existing_name.as_deref().unwrap_or(&e.name)
+                )
+                .into(),
+            ),
             _ => {}
         }
         if e.older_than_yours {
-            what.push(paint("older than yours", AMBER));
+            what.push(Cell::painted("older than yours", AMBER));
         }
         let choice = match choice {
             ImportChoice::Add => "add",
@@ -125,11 +143,11 @@ pub fn share_preview(p: &SharePreview, choices: &[ImportChoice]) {
             ImportChoice::Skip => "skip",
         };
         table.row(vec![
-            paint(status, colour),
-            e.name.clone(),
-            format!("{} {}", e.exchange_name, e.environment),
-            what.join(", "),
-            format!("→ {choice}"),
+            Cell::painted(status, colour),
+            (&e.name).into(),
+            format!("{} {}", e.exchange_name, e.environment).into(),
+            Cell::join(what, ", "),
+            format!("→ {choice}").into(),
         ]);
     }
     table.print();
@@ -140,7 +158,7 @@ pub fn share_imported(s: &ShareImportSummary) {
         if v.is_empty() {
             "0".to_string()
         } else {
-            format!("{} ({})", v.len(), v.join(", "))
+            format!("{} ({})", v.len(), Shown(v.join(", ")))
         }
     };
     println!(

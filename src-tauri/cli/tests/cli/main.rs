@@ -18,5 +18,7 @@ mod passphrase;
 mod rollback;
 mod share;
 mod show;
+mod stdin_secrets;
 mod tamper;
+mod terminal;
 mod vault;
