@@ -12,3 +12,12 @@ export function rekeyStatus(progress: RekeyProgress | null): string {
   if (progress.done >= progress.total) return `Re-sealed ${formatCount(progress.total)} records; saving…`;
   return `Re-sealing ${formatCount(progress.done)} of ${formatCount(progress.total)}…`;
 }
+
+/** The outcome line, with the count of Rust's last report when one came. */
+export function rekeyDone(progress: RekeyProgress | null): string {
+  const sealed =
+    progress === null
+      ? "every record is sealed under a new vault key"
+      : `${formatCount(progress.total)} ${progress.total === 1 ? "record" : "records"} sealed again under a new vault key`;
+  return `Passphrase changed: ${sealed}. Use the new passphrase from now on.`;
+}
