@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Keystead's benchmarks (issue #2): prints figures against the targets; asserts nothing.
 #   1. criterion (src-tauri/core/benches/vault.rs): open + list of 1k/10k/100k keys with the KDF excluded,
-#      the audit chain walk on 100k/1M entries, and an unlock of an empty vault (≈ the Argon2id cost).
+#      the audit chain walk on 100k/1M entries, an unlock of an empty vault (≈ the Argon2id cost), and a
+#      passphrase change of 10k keys (new vault key, every record sealed again; Argon2id at the floor).
 #   2. hyperfine on the release `keystead` binary: `list --json` on 0 and 10k keys, `show NAME` on 1 and
 #      10k keys (one key read through the name index, whatever the vault's size), `audit --verify` on
 #      100k and 1M audit entries. These wall times include process start, the OS keyring lookup (if a
@@ -73,6 +74,7 @@ open100k=$(crit_ms open_and_list/100000)
 verify100k=$(crit_ms verify_audit/100000)
 verify1m=$(crit_ms verify_audit/1000000)
 kdf=$(crit_ms unlock/empty_vault)
+rekey10k=$(crit_ms change_passphrase/10000)
 
 fmt() { [ "$1" = n/a ] && echo n/a || printf '%.1f ms' "$1"; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f ms", a - b }'; }
@@ -92,6 +94,8 @@ Audit chain walk, verify_audit (criterion mean):
   100k entries: $(fmt "$verify100k")
   1M entries:   $(fmt "$verify1m")   $(verdict "$verify1m" 1000)
 KDF: Vault::unlock of an empty vault (Argon2id 64 MiB, 3 passes): $(fmt "$kdf")
+Passphrase change, 10k keys (criterion mean; checks, Argon2id at the floor, every record sealed again):
+  $(fmt "$rekey10k")   $(verdict "$rekey10k" 3000)
 CLI wall time (hyperfine mean; includes process start, keyring lookup and the KDF):
   list --json, 0 keys:           $(fmt "$cli_empty")   (fixed cost: KDF + start-up)
   list --json, 10k keys:         $(fmt "$cli_10k"), of which KDF ≈ $(fmt "$kdf") and fixed cost $(fmt "$cli_empty"); beyond the fixed cost: $(sub "$cli_10k" "$cli_empty")

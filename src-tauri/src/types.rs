@@ -23,6 +23,16 @@ pub struct VaultStatus {
     pub older_file: bool,
 }
 
+/// How far a passphrase change is: `done` of `total` records (keys, contacts, the sharing identity,
+/// audit events) sealed again under the new vault key. Streamed to the settings dialog.
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct RekeyProgress {
+    pub done: u64,
+    pub total: u64,
+}
+
 /// One typed-in secret. The value moves into a `SecretString` at once and is wiped from this struct.
 #[derive(TS)]
 #[ts(export)]

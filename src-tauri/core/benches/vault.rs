@@ -11,6 +11,11 @@
 //! - `reminders/{locked,unlocked}/10000`: one look of the app's reminder task at a vault of 10,000 keys
 //!   with due dates: locked, from the plaintext due dates and the sent-reminder records (no key); unlocked,
 //!   decrypting every entry to name the keys. Nothing is recorded, so every iteration finds the same work.
+//! - `change_passphrase/10000`: `Vault::change_passphrase` of a vault of 10,000 keys (and their 10,001
+//!   audit events): the integrity checks and the audit walk it starts with, Argon2id at the floor for the
+//!   new key (≈ `unlock/empty_vault`), and the one transaction that seals every record again under a new
+//!   vault key. Each iteration re-keys the same vault, which gains one audit event. The first run also
+//!   prints how long it took before the first progress report (checks and KDF) and after it (re-sealing).
 //!
 //! Each vault is built once per size, on first use (a `--bench` filter that skips a size skips building
 //! it), in a temporary directory and outside the timed code.
@@ -86,6 +91,10 @@ impl Fixture {
     }
 
     fn vault(&mut self) -> &Vault {
+        self.vault_mut()
+    }
+
+    fn vault_mut(&mut self) -> &mut Vault {
         let (keys, audit_entries) = (self.keys, self.audit_entries);
         let (vault, _dir) = self.built.get_or_insert_with(|| {
             let dir = tempfile::tempdir().expect("temp dir");
@@ -203,6 +212,50 @@ fn reminder_looks(c: &mut Criterion) {
     group.finish();
 }
 
+fn change_passphrase(c: &mut Criterion) {
+    let mut group = c.benchmark_group("change_passphrase");
+    // Under a second per run here: 10 samples of one or two iterations each.
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(12))
+        .sampling_mode(SamplingMode::Flat);
+    let n = 10_000usize;
+    let mut fixture = Fixture::new(n, 0);
+    let new_passphrase = SecretString::from("bench-passphrase-changed");
+    let mut explained = false;
+    group.throughput(Throughput::Elements(n as u64));
+    group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+        let vault = fixture.vault_mut();
+        if !explained {
+            explained = true;
+            let start = Instant::now();
+            let mut first_report = None;
+            let mut records = 0;
+            vault
+                .change_passphrase_with_progress(&new_passphrase, KdfParams::FLOOR, |done, total| {
+                    first_report.get_or_insert_with(Instant::now);
+                    records = total.max(done);
+                })
+                .expect("change the passphrase");
+            let end = Instant::now();
+            let first = first_report.expect("a progress report");
+            eprintln!(
+                "change_passphrase/{n}: {:.0} ms in all: {:.0} ms of checks and Argon2id at the floor before the first progress report, {:.0} ms sealing {records} records again and committing",
+                (end - start).as_secs_f64() * 1e3,
+                (first - start).as_secs_f64() * 1e3,
+                (end - first).as_secs_f64() * 1e3,
+            );
+        }
+        b.iter(|| {
+            vault
+                .change_passphrase(&new_passphrase, KdfParams::FLOOR)
+                .expect("change the passphrase")
+        })
+    });
+    group.finish();
+}
+
 fn main() {
     if let Some(path) = std::env::var_os("KEYSTEAD_BENCH_WRITE_VAULT") {
         let keys = env_count("KEYSTEAD_BENCH_KEYS").unwrap_or(0);
@@ -215,5 +268,6 @@ fn main() {
     verify_audit(&mut c);
     unlock_empty(&mut c);
     reminder_looks(&mut c);
+    change_passphrase(&mut c);
     c.final_summary();
 }

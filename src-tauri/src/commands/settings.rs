@@ -1,15 +1,17 @@
 //! Commands about preferences and the passphrase: read and save the settings, change the vault
-//! passphrase, and show a sample notification.
+//! passphrase (streaming its progress), and show a sample notification.
 
 use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::reminders::Outgoing;
 use crate::settings::Settings;
+use crate::types::RekeyProgress;
 use keystead_core::reminders::ReminderText;
 use keystead_core::vault;
 use keystead_core::{KdfParams, Vault};
 use secrecy::SecretString;
-use std::time::Duration;
+use std::time::{Duration, Instant};
+use tauri::ipc::Channel;
 use tauri::AppHandle;
 use tauri_plugin_autostart::ManagerExt;
 
@@ -50,11 +52,14 @@ pub async fn send_test_notification(app: AppHandle, state: AppStateRef<'_>) -> A
     state.notify(&app, &Outgoing { text, key: None })
 }
 
+/// Checks the current passphrase, then makes a new vault key and seals every record again under it,
+/// sending `{done, total}` on `on_progress` as it goes.
 #[tauri::command]
 pub async fn change_passphrase(
     state: AppStateRef<'_>,
     current: String,
     new_passphrase: String,
+    on_progress: Channel<RekeyProgress>,
 ) -> AppResult<()> {
     let current = SecretString::from(current);
     let new_passphrase = SecretString::from(new_passphrase);
@@ -64,10 +69,63 @@ pub async fn change_passphrase(
         state.with_vault(|v| {
             check_current(v, &current)?;
             let kdf = KdfParams::calibrate(Duration::from_millis(500))?;
-            Ok(v.change_passphrase(&new_passphrase, kdf)?)
+            rekey(v, &new_passphrase, kdf, &on_progress)
         })
     })
     .await
+}
+
+/// The least time between two progress messages: the bar moves smoothly and the webview is not flooded.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(50);
+
+/// Changes the passphrase, sending core's progress on `on_progress` through a [`ProgressThrottle`].
+fn rekey(
+    v: &mut Vault,
+    new_passphrase: &SecretString,
+    kdf: KdfParams,
+    on_progress: &Channel<RekeyProgress>,
+) -> AppResult<()> {
+    let mut throttle = ProgressThrottle::new(PROGRESS_INTERVAL);
+    v.change_passphrase_with_progress(new_passphrase, kdf, |done, total| {
+        if throttle.should_send(done, total, Instant::now()) {
+            // A webview that went away loses its progress bar, not the change.
+            let _ = on_progress.send(RekeyProgress { done, total });
+        }
+    })?;
+    Ok(())
+}
+
+/// Which progress reports go to the webview: the first and the last always; in between one only when
+/// `interval` has passed since the previous message and at least 1% more is done, so even a huge vault
+/// sends about a hundred messages at most. A repeated last report is dropped.
+struct ProgressThrottle {
+    interval: Duration,
+    /// When the previous message went out, and its `done`.
+    sent: Option<(Instant, u64)>,
+}
+
+impl ProgressThrottle {
+    fn new(interval: Duration) -> Self {
+        Self {
+            interval,
+            sent: None,
+        }
+    }
+
+    fn should_send(&mut self, done: u64, total: u64, now: Instant) -> bool {
+        let send = match self.sent {
+            None => true,
+            Some((_, before)) if done >= total => before < total,
+            Some((at, before)) => {
+                now.saturating_duration_since(at) >= self.interval
+                    && done.saturating_sub(before).saturating_mul(100) >= total
+            }
+        };
+        if send {
+            self.sent = Some((now, done));
+        }
+        send
+    }
 }
 
 /// The current passphrase, checked through core's throttle (a wrong one is audited and slows the next
@@ -118,5 +176,72 @@ mod tests {
         clock.advance(chrono::Duration::seconds(1));
         check_current(&mut v, &SecretString::from("correct horse battery staple")).unwrap();
         assert!(check_current(&mut v, &guess).unwrap_err().code == ErrorCode::WrongPassphrase);
+    }
+
+    #[test]
+    fn progress_goes_out_first_and_last_and_in_between_at_most_every_interval_and_percent() {
+        let start = Instant::now();
+        let at = |ms: u64| start + Duration::from_millis(ms);
+        let mut t = ProgressThrottle::new(Duration::from_millis(50));
+        assert!(t.should_send(0, 10_000, at(0)), "the first report");
+        assert!(!t.should_send(256, 10_000, at(10)), "too soon");
+        assert!(t.should_send(512, 10_000, at(60)), "50 ms and 5% later");
+        assert!(
+            !t.should_send(560, 10_000, at(200)),
+            "late enough, but under 1% more"
+        );
+        assert!(t.should_send(612, 10_000, at(210)), "1% more");
+        assert!(
+            t.should_send(10_000, 10_000, at(215)),
+            "the last, however soon"
+        );
+        assert!(!t.should_send(10_000, 10_000, at(400)), "the last again");
+
+        let mut empty = ProgressThrottle::new(Duration::from_millis(50));
+        assert!(empty.should_send(0, 0, at(0)));
+        assert!(!empty.should_send(0, 0, at(100)));
+    }
+
+    #[test]
+    fn a_passphrase_change_streams_its_progress_from_zero_to_every_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.db");
+        let clock = Arc::new(FixedClock::new(chrono::Utc::now()));
+        let mut v = Vault::create(
+            &path,
+            &SecretString::from("correct horse battery staple"),
+            KdfParams::FLOOR,
+            OpenOptions::new(clock.clone(), "app"),
+        )
+        .unwrap();
+        let sent = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let into = sent.clone();
+        let channel = Channel::new(move |body| {
+            if let tauri::ipc::InvokeResponseBody::Json(json) = body {
+                into.lock().unwrap().push(json);
+            }
+            Ok(())
+        });
+        let new = SecretString::from("a new passphrase for the vault");
+        rekey(&mut v, &new, KdfParams::FLOOR, &channel).unwrap();
+        let sent: Vec<RekeyProgress> = sent
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|json| {
+                let v: serde_json::Value = serde_json::from_str(json).unwrap();
+                RekeyProgress {
+                    done: v["done"].as_u64().unwrap(),
+                    total: v["total"].as_u64().unwrap(),
+                }
+            })
+            .collect();
+        let total = sent[0].total;
+        assert!(total > 0, "the audit events at least: {sent:?}");
+        assert_eq!(sent.first(), Some(&RekeyProgress { done: 0, total }));
+        assert_eq!(sent.last(), Some(&RekeyProgress { done: total, total }));
+        assert_eq!(sent.len(), 2, "{sent:?}");
+        drop(v);
+        Vault::unlock(&path, &new, OpenOptions::new(clock, "app")).unwrap();
     }
 }

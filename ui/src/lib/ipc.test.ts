@@ -1,7 +1,17 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
+import type { RekeyProgress } from "../bindings/RekeyProgress";
 
 const invoke = vi.fn();
-vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+// Tauri's Channel as far as ipc.ts uses it: built with the message handler, serialised as its id.
+const { FakeChannel } = vi.hoisted(() => ({
+  FakeChannel: class<T> {
+    constructor(readonly onmessage: (message: T) => void) {}
+    toJSON(): string {
+      return "__CHANNEL__:1";
+    }
+  },
+}));
+vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args), Channel: FakeChannel }));
 vi.mock("@tauri-apps/api/event", () => ({ listen: vi.fn(async () => () => undefined) }));
 
 const ipc = await import("./ipc");
@@ -14,8 +24,12 @@ beforeEach(() => {
 describe("ipc", () => {
   it("passes camelCase argument keys that Tauri maps to the Rust parameter names", async () => {
     invoke.mockResolvedValue(undefined);
-    await ipc.changePassphrase("old", "new-one");
-    expect(invoke).toHaveBeenLastCalledWith("change_passphrase", { current: "old", newPassphrase: "new-one" });
+    await ipc.changePassphrase("old", "new-one", () => undefined);
+    expect(invoke).toHaveBeenLastCalledWith("change_passphrase", {
+      current: "old",
+      newPassphrase: "new-one",
+      onProgress: expect.any(FakeChannel),
+    });
     await ipc.revealSecret("id1", "secret", 2, "pw");
     expect(invoke).toHaveBeenLastCalledWith("reveal_secret", { id: "id1", field: "secret", version: 2, passphrase: "pw" });
     await ipc.copySecret("id1", "apiKey", null, null);
@@ -26,6 +40,22 @@ describe("ipc", () => {
     expect(invoke).toHaveBeenLastCalledWith("export_audit", { format: "csv" });
     await ipc.lock();
     expect(invoke).toHaveBeenLastCalledWith("lock", undefined);
+  });
+
+  it("hands a passphrase change's progress messages to the caller", async () => {
+    invoke.mockResolvedValue(undefined);
+    const seen: RekeyProgress[] = [];
+    await ipc.changePassphrase("old", "new-one", (p) => seen.push(p));
+    const channel = invoke.mock.lastCall?.[1].onProgress as InstanceType<typeof FakeChannel<RekeyProgress>>;
+    expect(JSON.stringify({ onProgress: channel })).toBe('{"onProgress":"__CHANNEL__:1"}');
+    channel.onmessage({ done: 0, total: 10_031 });
+    channel.onmessage({ done: 4120, total: 10_031 });
+    channel.onmessage({ done: 10_031, total: 10_031 });
+    expect(seen).toEqual([
+      { done: 0, total: 10_031 },
+      { done: 4120, total: 10_031 },
+      { done: 10_031, total: 10_031 },
+    ]);
   });
 
   it("sends the sharing commands' arguments under the names Rust expects", async () => {

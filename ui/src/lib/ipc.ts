@@ -1,7 +1,7 @@
 // The one module that talks to Rust. Every command is a typed function here; components import these
 // functions and the re-exported types, never @tauri-apps/api. Errors arrive as `{ code, message }` and are
 // rethrown as IpcError so callers can branch on `code`.
-import { invoke, type InvokeArgs } from "@tauri-apps/api/core";
+import { Channel, invoke, type InvokeArgs } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 
 import type { AddKeyInput } from "../bindings/AddKeyInput";
@@ -25,6 +25,7 @@ import type { KeyDetail } from "../bindings/KeyDetail";
 import type { KeyStatus } from "../bindings/KeyStatus";
 import type { KeySummary } from "../bindings/KeySummary";
 import type { PermissionInfo } from "../bindings/PermissionInfo";
+import type { RekeyProgress } from "../bindings/RekeyProgress";
 import type { RevealedSecret } from "../bindings/RevealedSecret";
 import type { RiskFlag } from "../bindings/RiskFlag";
 import type { Scope } from "../bindings/Scope";
@@ -65,6 +66,7 @@ export type {
   KeyStatus,
   KeySummary,
   PermissionInfo,
+  RekeyProgress,
   RevealedSecret,
   RiskFlag,
   Scope,
@@ -183,8 +185,18 @@ export const exportAudit = (format: AuditExportFormat) => call<string>("export_a
 
 export const getSettings = () => call<Settings>("get_settings");
 export const setSettings = (settings: Settings) => call<Settings>("set_settings", { settings });
-export const changePassphrase = (current: string, newPassphrase: string) =>
-  call<void>("change_passphrase", { current, newPassphrase });
+/**
+ * Changes the passphrase: Rust makes a new vault key and seals every record again under it. `onProgress`
+ * hears how far that is (throttled by Rust; the first report comes after the new key is derived).
+ */
+export function changePassphrase(
+  current: string,
+  newPassphrase: string,
+  onProgress: (progress: RekeyProgress) => void,
+): Promise<void> {
+  const channel = new Channel<RekeyProgress>(onProgress);
+  return call<void>("change_passphrase", { current, newPassphrase, onProgress: channel });
+}
 export const sendTestNotification = () => call<void>("send_test_notification");
 
 // Sharing. An opened share file stays in Rust between `sharePreview` and `shareApply` / `shareCancel`.

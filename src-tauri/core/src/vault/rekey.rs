@@ -209,20 +209,8 @@ impl Vault {
                 kdf.iterations
             )),
         )?;
-        w.state.commit_counter += 1;
-        let mac = w.cells.state_mac(&w.state);
-        w.tx.execute(
-            "UPDATE state SET commit_counter = ?1, audit_head_seq = ?2, audit_head_mac = ?3, entries_digest = ?4, mac = ?5 WHERE singleton = 1",
-            params![
-                w.state.commit_counter as i64,
-                w.state.audit_head_seq as i64,
-                &w.state.audit_head_mac[..],
-                &w.state.entries_digest[..],
-                &mac[..]
-            ],
-        )?;
-        let counter = w.state.commit_counter;
-        w.tx.commit()?;
+        // The state is MAC'd under the new keys (`w.cells`), like every cell above.
+        let counter = w.commit_state()?;
         progress(total, total);
         Ok(counter)
     }

@@ -45,20 +45,7 @@ impl Vault {
             actor: &self.actor,
         };
         let out = f(&mut w)?;
-        w.state.commit_counter += 1;
-        let mac = w.cells.state_mac(&w.state);
-        w.tx.execute(
-            "UPDATE state SET commit_counter = ?1, audit_head_seq = ?2, audit_head_mac = ?3, entries_digest = ?4, mac = ?5 WHERE singleton = 1",
-            params![
-                w.state.commit_counter as i64,
-                w.state.audit_head_seq as i64,
-                &w.state.audit_head_mac[..],
-                &w.state.entries_digest[..],
-                &mac[..]
-            ],
-        )?;
-        let counter = w.state.commit_counter;
-        w.tx.commit()?;
+        let counter = w.commit_state()?;
         Ok((out, counter))
     }
 
@@ -179,6 +166,25 @@ pub(super) struct WriteTx<'a> {
 }
 
 impl WriteTx<'_> {
+    /// Ends the transaction: the commit counter goes up by one, the vault state is MAC'd under this
+    /// transaction's keys and written, and everything commits together. Returns the new counter.
+    pub(super) fn commit_state(mut self) -> Result<u64> {
+        self.state.commit_counter += 1;
+        let mac = self.cells.state_mac(&self.state);
+        self.tx.execute(
+            "UPDATE state SET commit_counter = ?1, audit_head_seq = ?2, audit_head_mac = ?3, entries_digest = ?4, mac = ?5 WHERE singleton = 1",
+            params![
+                self.state.commit_counter as i64,
+                self.state.audit_head_seq as i64,
+                &self.state.audit_head_mac[..],
+                &self.state.entries_digest[..],
+                &mac[..]
+            ],
+        )?;
+        self.tx.commit()?;
+        Ok(self.state.commit_counter)
+    }
+
     /// Keeps the keyed digest of all rows current when a row goes from `old` (None: new row) to `new`.
     pub(super) fn move_row_digest(&mut self, row: &str, old: Option<u64>, new: u64) {
         if let Some(old) = old {
