@@ -11,6 +11,7 @@ pub mod due;
 pub mod error;
 pub mod model;
 pub mod parse;
+pub mod private_file;
 pub mod process;
 pub mod reminders;
 pub mod secret;
