@@ -2,9 +2,10 @@
 //! the platform config dir.
 
 use crate::error::{AppError, AppResult, ErrorCode};
+use keystead_core::private_file::{self, Existing};
 use keystead_core::reminders::ReminderPolicy;
 use serde::{Deserialize, Serialize};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use ts_rs::TS;
 
 #[derive(TS)]
@@ -103,18 +104,83 @@ impl Settings {
             .unwrap_or_default()
     }
 
-    /// Writes atomically: a temporary file in the same folder, then a rename.
+    /// Writes atomically and 0600 from the first byte (a private temporary file in the same folder, then
+    /// a rename); a missing config folder is made 0700.
     pub fn save(&self, path: &Path) -> AppResult<()> {
         self.check()?;
         let fail = |e: std::io::Error| {
             AppError::new(ErrorCode::Storage, format!("Could not save settings: {e}."))
         };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(fail)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            private_file::create_dir(dir).map_err(fail)?;
         }
-        let tmp: PathBuf = path.with_extension("json.tmp");
         let text = serde_json::to_vec_pretty(self).map_err(|e| AppError::invalid(e.to_string()))?;
-        std::fs::write(&tmp, text).map_err(fail)?;
-        std::fs::rename(&tmp, path).map_err(fail)
+        private_file::write(path, &text, Existing::Replace).map_err(fail)
+    }
+}
+
+#[cfg(all(test, unix))]
+pub(crate) mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// Set in the copy of this test binary that [`under_umask_000`] starts.
+    const CHILD: &str = "KEYSTEAD_TEST_UMASK_000";
+
+    /// Runs the test `name` again in a copy of this test binary started by `sh` under umask 000 (the
+    /// umask is per process, and this crate has no libc to set it in place). True in that copy.
+    pub(crate) fn under_umask_000(name: &str) -> bool {
+        if std::env::var_os(CHILD).is_some() {
+            return true;
+        }
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(r#"umask 000; exec "$0" "$@""#)
+            .arg(std::env::current_exe().unwrap())
+            .args([name, "--exact", "--test-threads=1"])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains("1 passed"),
+            "{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        false
+    }
+
+    fn mode(p: &Path) -> u32 {
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn settings_and_their_folder_are_private_under_umask_000_and_replace_a_wider_file() {
+        if !under_umask_000("settings::tests::settings_and_their_folder_are_private_under_umask_000_and_replace_a_wider_file") {
+            return;
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        // The umask really is 000 here: a plain write is world-writable.
+        let probe = tmp.path().join("probe");
+        std::fs::write(&probe, b"").unwrap();
+        assert_eq!(mode(&probe), 0o666);
+
+        let path = tmp.path().join("config/keystead/settings.json");
+        let settings = Settings {
+            auto_lock_minutes: 9,
+            ..Settings::default()
+        };
+        settings.save(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&tmp.path().join("config")), 0o700);
+        assert_eq!(mode(&tmp.path().join("config/keystead")), 0o700);
+        assert_eq!(Settings::load(&path), settings);
+
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        Settings::default().save(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(Settings::load(&path), Settings::default());
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file left beside the settings");
     }
 }

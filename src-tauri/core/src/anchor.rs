@@ -3,8 +3,8 @@
 //! keyring where there is one, otherwise a small MAC'd file in the user's state directory.
 
 use crate::crypto::{self, KEY_LEN, MAC_LEN};
+use crate::private_file::{self, Existing};
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use zeroize::Zeroizing;
@@ -196,13 +196,8 @@ impl FileAnchor {
     }
 
     fn write_file(&self, path: &Path, text: &str) -> std::io::Result<()> {
-        create_private_dir(&self.dir)?;
-        // tempfile creates its file 0600 whatever the umask.
-        let mut tmp = tempfile::NamedTempFile::new_in(&self.dir)?;
-        tmp.write_all(text.as_bytes())?;
-        tmp.as_file().sync_all()?;
-        tmp.persist(path).map_err(|e| e.error)?;
-        Ok(())
+        private_file::create_dir(&self.dir)?;
+        private_file::write(path, text.as_bytes(), Existing::Replace)
     }
 }
 
@@ -254,19 +249,6 @@ impl RollbackAnchor for FileAnchor {
             .collect();
         let _ = self.write_file(&path, &format!("{FILE_MAGIC}\n{}\n{mac}\n", mark.encode()));
     }
-}
-
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-    }
-    #[cfg(not(unix))]
-    std::fs::create_dir_all(dir)
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {

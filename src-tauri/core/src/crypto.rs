@@ -4,8 +4,8 @@
 
 use crate::error::{Error, Result};
 use argon2::{Algorithm, Argon2, Params, Version};
-use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng, Payload};
-use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use chacha20poly1305::aead::{AeadCore, AeadInPlace, KeyInit, OsRng};
+use chacha20poly1305::{Tag, XChaCha20Poly1305, XNonce};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
@@ -186,22 +186,21 @@ pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 /// Seals `plaintext` with `key`, binding `ad`. Output: nonce ‖ ciphertext ‖ tag.
+/// Encrypted in place in one buffer of the final size, so no intermediate copy of the plaintext exists.
 pub(crate) fn seal(key: &[u8; KEY_LEN], plaintext: &[u8], ad: &[u8]) -> Vec<u8> {
     let cipher = XChaCha20Poly1305::new(key.into());
     let nonce = XChaCha20Poly1305::generate_nonce(&mut OsRng);
-    // Encryption fails only for messages near 256 GiB; every record is tiny.
-    let ct = cipher
-        .encrypt(
-            &nonce,
-            Payload {
-                msg: plaintext,
-                aad: ad,
-            },
-        )
-        .unwrap_or_default();
-    let mut out = Vec::with_capacity(NONCE_LEN + ct.len());
+    let mut out = Vec::with_capacity(NONCE_LEN + plaintext.len() + TAG_LEN);
     out.extend_from_slice(&nonce);
-    out.extend_from_slice(&ct);
+    out.extend_from_slice(plaintext);
+    // Encryption fails only for messages near 256 GiB; every record is tiny.
+    match cipher.encrypt_in_place_detached(&nonce, ad, &mut out[NONCE_LEN..]) {
+        Ok(tag) => out.extend_from_slice(&tag),
+        Err(_) => {
+            out.zeroize();
+            out.clear();
+        }
+    }
     out
 }
 
@@ -210,12 +209,20 @@ pub(crate) fn open(key: &[u8; KEY_LEN], sealed: &[u8], ad: &[u8]) -> Option<Zero
     if sealed.len() < NONCE_LEN + TAG_LEN {
         return None;
     }
-    let (nonce, ct) = sealed.split_at(NONCE_LEN);
+    let (nonce, rest) = sealed.split_at(NONCE_LEN);
+    let (ct, tag) = rest.split_at(rest.len() - TAG_LEN);
     let cipher = XChaCha20Poly1305::new(key.into());
+    // Decrypted in place in a buffer that is wiped on drop from the start and never grows.
+    let mut plain = Zeroizing::new(ct.to_vec());
     cipher
-        .decrypt(XNonce::from_slice(nonce), Payload { msg: ct, aad: ad })
-        .ok()
-        .map(Zeroizing::new)
+        .decrypt_in_place_detached(
+            XNonce::from_slice(nonce),
+            ad,
+            &mut plain[..],
+            Tag::from_slice(tag),
+        )
+        .ok()?;
+    Some(plain)
 }
 
 /// HMAC-SHA256 over the concatenation of `parts`.

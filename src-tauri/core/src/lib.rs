@@ -2,6 +2,8 @@
 //! risk flags. Nothing here knows about Tauri, windows, notifications or the clipboard; time comes from a
 //! [`Clock`] so that expiry logic is exact under test.
 
+#[cfg(test)]
+mod alloc_probe;
 pub mod anchor;
 pub mod audit;
 pub mod catalog;
@@ -11,6 +13,7 @@ pub mod due;
 pub mod error;
 pub mod model;
 pub mod parse;
+pub mod private_file;
 pub mod process;
 pub mod reminders;
 pub mod secret;

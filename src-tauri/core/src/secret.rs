@@ -1,9 +1,11 @@
-//! Secret values: redacted `Debug`, no `Serialize`, zeroized on drop.
+//! Secret values: redacted `Debug`, no `Serialize`, zeroized on drop; and their JSON form, written into a
+//! buffer sized once and read without serde_json's scratch buffer, so no freed copy of a secret is left.
 
 use crate::error::{Error, Result};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeSeed;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::value::RawValue;
 use std::collections::BTreeMap;
 use std::fmt;
 use zeroize::Zeroizing;
@@ -149,27 +151,222 @@ impl SecretFields {
         }
     }
 
-    /// The sealed form: a JSON object in a buffer that is wiped when dropped.
+    /// The sealed form: a JSON object in a buffer sized once and wiped when dropped.
     pub(crate) fn to_json(&self) -> Zeroizing<Vec<u8>> {
         let plain: BTreeMap<&str, &str> = self
             .0
             .iter()
             .map(|(k, v)| (k.as_str(), v.expose_secret()))
             .collect();
-        let mut out = Zeroizing::new(Vec::with_capacity(256));
-        // Writing a map of strings into a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut *out, &plain);
-        out
+        // Writing a map of strings cannot fail.
+        json_sized_once(&plain).unwrap_or_default()
     }
 
     pub(crate) fn from_sealed_json(bytes: &[u8]) -> Option<Self> {
-        let raw: BTreeMap<CredentialField, Zeroizing<String>> =
-            serde_json::from_slice(bytes).ok()?;
-        Some(Self(
-            raw.into_iter()
-                .map(|(k, v)| (k, SecretString::from(v.as_str().to_string())))
-                .collect(),
-        ))
+        let raw: BTreeMap<CredentialField, RawSecret<'_>> = serde_json::from_slice(bytes).ok()?;
+        let mut fields = BTreeMap::new();
+        for (k, v) in raw {
+            fields.insert(k, v.decode()?);
+        }
+        Some(Self(fields))
+    }
+}
+
+/// Serializes `value` as compact JSON into a buffer wiped on drop, sized exactly once: the length is
+/// measured first by writing into a counter, so the buffer never grows (growing reallocates and leaves
+/// the old block, with the secrets written so far, in freed memory).
+pub(crate) fn json_sized_once<T: Serialize + ?Sized>(
+    value: &T,
+) -> serde_json::Result<Zeroizing<Vec<u8>>> {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    serde_json::to_writer(&mut count, value)?;
+    let mut out = Zeroizing::new(Vec::with_capacity(count.0));
+    let (block, capacity) = (out.as_ptr(), out.capacity());
+    serde_json::to_writer(&mut *out, value)?;
+    debug_assert!(
+        out.as_ptr() == block && out.capacity() == capacity && out.len() == count.0,
+        "the JSON buffer was reallocated"
+    );
+    Ok(out)
+}
+
+/// A secret as a JSON string in a document being read, borrowed exactly as written (quotes and escapes
+/// included). Deserializing it as a `String` would unescape through serde_json's scratch buffer, which
+/// grows by reallocation and is never wiped; [`RawSecret::decode`] writes it once into its final home.
+pub(crate) struct RawSecret<'a>(&'a str);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawSecret<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let raw = <&'a RawValue>::deserialize(d)?.get().trim();
+        if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
+            Ok(Self(raw))
+        } else {
+            // Never quote the value: it may be a secret in the wrong place.
+            Err(serde::de::Error::custom("a secret value is not a string"))
+        }
+    }
+}
+
+impl RawSecret<'_> {
+    /// The unescaped value, in a buffer allocated once at its exact length. `None` for an invalid escape
+    /// (a lone surrogate, a bad hex digit).
+    pub(crate) fn decode(&self) -> Option<SecretString> {
+        let mut len = 0;
+        unescape(self.0, |piece| len += piece.len())?;
+        let mut out = String::with_capacity(len);
+        unescape(self.0, |piece| out.push_str(piece))?;
+        // Exact capacity: turning it into the secret's boxed `str` does not reallocate.
+        debug_assert_eq!(out.capacity(), out.len());
+        Some(SecretString::from(out))
+    }
+}
+
+/// Hands the unescaped text of the JSON string `raw` (with its quotes) to `emit`, piece by piece.
+fn unescape(raw: &str, mut emit: impl FnMut(&str)) -> Option<()> {
+    let mut rest = raw.strip_prefix('"')?.strip_suffix('"')?;
+    let hex4 = |s: Option<&str>| -> Option<u32> {
+        let s = s?;
+        (s.len() == 4 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| u32::from_str_radix(s, 16).ok())
+            .flatten()
+    };
+    while let Some(i) = rest.find('\\') {
+        emit(&rest[..i]);
+        let esc = &rest[i + 1..];
+        let (c, used) = match esc.as_bytes().first()? {
+            b'"' => ('"', 1),
+            b'\\' => ('\\', 1),
+            b'/' => ('/', 1),
+            b'b' => ('\u{8}', 1),
+            b'f' => ('\u{c}', 1),
+            b'n' => ('\n', 1),
+            b'r' => ('\r', 1),
+            b't' => ('\t', 1),
+            b'u' => {
+                let first = hex4(esc.get(1..5))?;
+                if (0xD800..0xDC00).contains(&first) {
+                    if esc.get(5..7) != Some("\\u") {
+                        return None;
+                    }
+                    let second = hex4(esc.get(7..11))?;
+                    if !(0xDC00..0xE000).contains(&second) {
+                        return None;
+                    }
+                    let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                    (char::from_u32(c)?, 11)
+                } else {
+                    // A lone trailing surrogate is no character: `from_u32` refuses it.
+                    (char::from_u32(first)?, 5)
+                }
+            }
+            _ => return None,
+        };
+        emit(c.encode_utf8(&mut [0u8; 4]));
+        rest = &esc[used..];
+    }
+    emit(rest);
+    Some(())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::alloc_probe::reallocs_during;
+
+    /// A long value with everything JSON escapes: quotes, backslashes, newlines, control characters,
+    /// and text outside ASCII (written as is).
+    pub(crate) fn awkward_value(tag: &str, len: usize) -> String {
+        let unit = format!("{tag}:\"q\" \\ \n-----PEM-----\r\t\u{1}é€😀/");
+        unit.repeat(len / unit.len() + 1)
+    }
+
+    fn all_fields(len: usize) -> SecretFields {
+        let mut s = SecretFields::new();
+        for f in CredentialField::ALL {
+            s.insert(f, SecretString::from(awkward_value(f.as_str(), len)));
+        }
+        s
+    }
+
+    #[test]
+    fn the_sealed_json_of_long_secrets_is_written_into_one_buffer_sized_once() {
+        let secrets = all_fields(16 * 1024);
+        let (json, reallocs) = reallocs_during(|| secrets.to_json());
+        assert_eq!(
+            reallocs, 0,
+            "the buffer grew, leaving copies of the secrets behind"
+        );
+        assert_eq!(json.capacity(), json.len());
+        assert!(json.len() > 6 * 16 * 1024);
+        // The same bytes serde_json writes the plain way.
+        let plain: BTreeMap<&str, &str> = secrets
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.expose_secret()))
+            .collect();
+        assert_eq!(&json[..], serde_json::to_vec(&plain).unwrap());
+    }
+
+    #[test]
+    fn reading_the_sealed_json_back_needs_no_growing_buffer_and_gives_the_same_secrets() {
+        let secrets = all_fields(16 * 1024);
+        let json = secrets.to_json();
+        let (back, reallocs) = reallocs_during(|| SecretFields::from_sealed_json(&json).unwrap());
+        assert_eq!(
+            reallocs, 0,
+            "a scratch buffer grew while unescaping the secrets"
+        );
+        for f in CredentialField::ALL {
+            assert_eq!(
+                back.get(f).unwrap().expose_secret(),
+                secrets.get(f).unwrap().expose_secret()
+            );
+        }
+    }
+
+    #[test]
+    fn json_escapes_decode_as_serde_json_decodes_them() {
+        for raw in [
+            r#""""#,
+            r#""plain""#,
+            r#""\"\\\/\b\f\n\r\t""#,
+            r#""\u00e9\u20AC \ud83d\ude00 x""#,
+            r#""tail\\""#,
+            "\"raw é€😀\"",
+        ] {
+            let want: String = serde_json::from_str(raw).unwrap();
+            let got = RawSecret(raw).decode().unwrap();
+            assert_eq!(got.expose_secret(), want, "{raw}");
+        }
+        for bad in [
+            r#""\ud83d""#,
+            r#""\ude00""#,
+            r#""\ud83d\u0041""#,
+            r#""\x41""#,
+            r#""\u+041""#,
+            r#""\u00""#,
+            r#""\""#,
+        ] {
+            assert!(RawSecret(bad).decode().is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_secret_that_is_not_a_string_is_refused_without_quoting_it() {
+        assert!(SecretFields::from_sealed_json(br#"{"apiKey": 12345678}"#).is_none());
+        let e = serde_json::from_str::<BTreeMap<String, RawSecret<'_>>>(r#"{"apiKey": 12345678}"#)
+            .err()
+            .unwrap();
+        assert!(!e.to_string().contains("12345678"), "{e}");
     }
 }
 
@@ -360,7 +557,7 @@ mod stdin_doc {
 }
 
 #[cfg(test)]
-mod tests {
+mod stdin_tests {
     use super::*;
 
     #[test]

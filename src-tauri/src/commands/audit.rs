@@ -3,7 +3,9 @@
 use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::types::{AuditExportFormat, AuditStatus};
+use keystead_core::private_file::{self, Existing};
 use keystead_core::AuditRecord;
+use std::path::{Path, PathBuf};
 use tauri::{AppHandle, Manager};
 
 #[tauri::command]
@@ -117,19 +119,25 @@ pub async fn export_audit(
             ),
             AuditExportFormat::Csv => ("csv", csv(&records)),
         };
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| AppError::new(ErrorCode::Storage, e.to_string()))?;
-        let stamp = chrono::Utc::now().format("%Y-%m-%d-%H%M%S");
-        let path = dir.join(format!("keystead-audit-{stamp}.{ext}"));
-        std::fs::write(&path, text).map_err(|e| {
-            AppError::new(
-                ErrorCode::Storage,
-                format!("Could not write {}: {e}.", path.display()),
-            )
-        })?;
+        let stamp = chrono::Utc::now().format("%Y-%m-%d-%H%M%S").to_string();
+        let path = save_export(&dir, &stamp, ext, &text)?;
         Ok(path.display().to_string())
     })
     .await
+}
+
+/// Saves an export as `keystead-audit-<stamp>.<ext>` in `dir`, 0600 from its first byte and atomically
+/// (a missing folder is made 0700).
+fn save_export(dir: &Path, stamp: &str, ext: &str, text: &str) -> AppResult<PathBuf> {
+    private_file::create_dir(dir).map_err(|e| AppError::new(ErrorCode::Storage, e.to_string()))?;
+    let path = dir.join(format!("keystead-audit-{stamp}.{ext}"));
+    private_file::write(&path, text.as_bytes(), Existing::Replace).map_err(|e| {
+        AppError::new(
+            ErrorCode::Storage,
+            format!("Could not write {}: {e}.", path.display()),
+        )
+    })?;
+    Ok(path)
 }
 
 #[cfg(test)]
@@ -144,5 +152,28 @@ mod tests {
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("+1"), "'+1");
         assert_eq!(csv_field("line\nbreak"), "\"line\nbreak\"");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_audit_export_and_the_folder_it_makes_are_private_under_umask_000() {
+        use crate::settings::tests::under_umask_000;
+        use std::os::unix::fs::PermissionsExt;
+        if !under_umask_000(
+            "commands::audit::tests::an_audit_export_and_the_folder_it_makes_are_private_under_umask_000",
+        ) {
+            return;
+        }
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let tmp = tempfile::tempdir().unwrap();
+        let downloads = tmp.path().join("Downloads");
+        let path = super::save_export(&downloads, "2026-01-10-090000", "json", "[]").unwrap();
+        assert_eq!(
+            path,
+            downloads.join("keystead-audit-2026-01-10-090000.json")
+        );
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "[]");
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&downloads), 0o700);
     }
 }

@@ -22,17 +22,16 @@ use super::identity::{parse_verifying_key, ShareIdentity, SharingKey};
 use super::refused;
 use crate::error::{Error, Result};
 use crate::model::Environment;
-use crate::secret::{CredentialField, SecretFields};
+use crate::secret::{json_sized_once, CredentialField, RawSecret, SecretFields};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use ed25519_dalek::Signer;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
-use std::io::Write;
 use uuid::Uuid;
 use zeroize::Zeroizing;
 
@@ -88,7 +87,7 @@ struct WirePayloadOut<'a> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WireEntryIn {
+struct WireEntryIn<'a> {
     #[serde(default)]
     id: Option<Uuid>,
     name: String,
@@ -111,12 +110,14 @@ struct WireEntryIn {
     tags: Vec<String>,
     #[serde(default)]
     notes: String,
-    secrets: BTreeMap<String, Zeroizing<String>>,
+    /// Borrowed as written and unescaped once into the secret (see [`RawSecret`]).
+    #[serde(borrow)]
+    secrets: BTreeMap<String, RawSecret<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WirePayloadIn {
+struct WirePayloadIn<'a> {
     #[serde(default)]
     exported_at: Option<DateTime<Utc>>,
     #[serde(default)]
@@ -125,7 +126,8 @@ struct WirePayloadIn {
     to: Vec<String>,
     #[serde(default)]
     recipients: Option<Vec<String>>,
-    entries: Vec<WireEntryIn>,
+    #[serde(borrow)]
+    entries: Vec<WireEntryIn<'a>>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -150,22 +152,7 @@ struct WireEnvelopeIn<'a> {
 /// Serializes `value` into a buffer sized exactly once (measured first), so no reallocation leaves a
 /// partial copy of the secrets behind.
 fn to_zeroizing_json<T: Serialize>(value: &T) -> Result<Zeroizing<Vec<u8>>> {
-    struct Count(usize);
-    impl Write for Count {
-        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-            self.0 += buf.len();
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let fail = |e: serde_json::Error| Error::Storage(format!("writing the share document: {e}"));
-    let mut count = Count(0);
-    serde_json::to_writer(&mut count, value).map_err(fail)?;
-    let mut out = Zeroizing::new(Vec::with_capacity(count.0));
-    serde_json::to_writer(&mut *out, value).map_err(fail)?;
-    Ok(out)
+    json_sized_once(value).map_err(|e| Error::Storage(format!("writing the share document: {e}")))
 }
 
 /// The signed document, ready to encrypt.
@@ -405,7 +392,7 @@ pub(crate) fn parse_document(plain: &[u8]) -> Result<(OpenedShare, Option<Vec<St
             ))
         });
     }
-    let payload: WirePayloadIn =
+    let payload: WirePayloadIn<'_> =
         serde_json::from_str(envelope.payload.get()).map_err(|e| json_error("its payload", &e))?;
 
     let claimed = payload
@@ -515,7 +502,7 @@ fn verify(sig: &WireSignature, payload: &[u8], claimed: Option<&SharingKey>) -> 
     Ok(claimed.clone())
 }
 
-fn check_entry(wire: WireEntryIn) -> Result<SharedKey> {
+fn check_entry(wire: WireEntryIn<'_>) -> Result<SharedKey> {
     for (what, len) in [
         ("scopes", wire.scopes.len()),
         ("exchange scopes", wire.exchange_scopes.len()),
@@ -537,7 +524,10 @@ fn check_entry(wire: WireEntryIn) -> Result<SharedKey> {
                 CredentialField::ALL.map(|f| f.as_str()).join(", ")
             ))
         })?;
-        if value.len() > MAX_SECRET_BYTES {
+        let value = value
+            .decode()
+            .ok_or_else(|| Error::input(format!("its {field} holds an invalid escape")))?;
+        if value.expose_secret().len() > MAX_SECRET_BYTES {
             return Err(Error::input(format!(
                 "its {field} is longer than {} KiB",
                 MAX_SECRET_BYTES / 1024
@@ -546,7 +536,13 @@ fn check_entry(wire: WireEntryIn) -> Result<SharedKey> {
         if secrets.get(field).is_some() {
             return Err(Error::input(format!("its {field} is given twice")));
         }
-        secrets.insert(field, SecretString::from(value.trim().to_string()));
+        let trimmed = value.expose_secret().trim();
+        let value = if trimmed.len() == value.expose_secret().len() {
+            value
+        } else {
+            SecretString::from(trimmed.to_string())
+        };
+        secrets.insert(field, value);
     }
     let mut words = wire.scopes;
     words.extend(wire.exchange_scopes);
@@ -590,5 +586,55 @@ mod tests {
             .to_string();
         assert!(!e.contains("SECRET-VALUE"), "{e}");
         assert!(e.contains("malformed"), "{e}");
+    }
+
+    fn unsigned_with_secrets(secrets: &str) -> Vec<u8> {
+        format!(r#"{{"format":"keystead-share","version":1,"payload":{{"entries":[{{"name":"k","exchange":"binance","secrets":{secrets}}}]}}}}"#).into_bytes()
+    }
+
+    #[test]
+    fn secrets_with_escapes_are_read_exactly_and_trimmed() {
+        let doc = unsigned_with_secrets(
+            r#"{"apiKey":"  key\"with\\quotes\u00e9\ud83d\ude00 ","secret":"-----BEGIN-----\nAAA\/BBB\n-----END-----\n"}"#,
+        );
+        let (opened, _) = parse_document(&doc).unwrap();
+        let s = &opened.entries[0].secrets;
+        assert_eq!(
+            s.get(CredentialField::ApiKey).unwrap().expose_secret(),
+            "key\"with\\quotesé😀"
+        );
+        assert_eq!(
+            s.get(CredentialField::Secret).unwrap().expose_secret(),
+            "-----BEGIN-----\nAAA/BBB\n-----END-----"
+        );
+    }
+
+    #[test]
+    fn a_secret_that_is_a_number_or_holds_a_lone_surrogate_is_refused_without_quoting_it() {
+        let e = parse_document(&unsigned_with_secrets(
+            r#"{"apiKey":73519264,"secret":"y"}"#,
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains("73519264"), "{e}");
+        let e = parse_document(&unsigned_with_secrets(
+            r#"{"apiKey":"QZab\ud800QZcd","secret":"y"}"#,
+        ))
+        .unwrap_err()
+        .to_string();
+        assert!(!e.contains("QZ"), "{e}");
+        assert!(e.contains("invalid escape"), "{e}");
+    }
+
+    #[test]
+    fn long_escaped_secrets_of_a_share_file_are_unescaped_without_a_growing_scratch_buffer() {
+        let value = crate::secret::tests::awkward_value("pem", 16 * 1024);
+        let text = serde_json::to_string(&BTreeMap::from([("privateKey", &value)])).unwrap();
+        let (secrets, reallocs) = crate::alloc_probe::reallocs_during(|| {
+            let raw: BTreeMap<String, RawSecret<'_>> = serde_json::from_str(&text).unwrap();
+            raw["privateKey"].decode().unwrap()
+        });
+        assert_eq!(reallocs, 0, "a buffer grew while unescaping the secret");
+        assert_eq!(secrets.expose_secret(), value);
     }
 }

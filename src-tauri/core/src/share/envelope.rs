@@ -4,6 +4,7 @@
 use super::identity::{ShareIdentity, SharingKey};
 use super::refused;
 use crate::error::{Error, Result};
+use crate::private_file::{self, Existing};
 use secrecy::SecretString;
 use std::fmt;
 use std::io::{Read, Write};
@@ -255,42 +256,29 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Writes a share file atomically: a temporary file in the same folder, written and flushed to disk, then
-/// renamed over `path` (or, with `overwrite` false, refused if `path` exists), then the folder is flushed.
-/// A crash leaves either no file or the whole file. The target passes [`check_export_target`] first.
+/// Writes a share file atomically and 0600 from its first byte ([`private_file::write`]): a temporary file
+/// in the same folder, written and flushed to disk, then renamed over `path` (or, with `overwrite` false,
+/// refused if `path` exists), then the folder is flushed. A crash leaves either no file or the whole file. The target passes [`check_export_target`] first.
 pub fn write_file(path: &Path, bytes: &[u8], overwrite: bool, protected: &[PathBuf]) -> Result<()> {
     check_export_target(path, protected)?;
-    let io =
-        |what: &str, e: std::io::Error| Error::Storage(format!("{what} {}: {e}", path.display()));
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !overwrite && path.exists() {
-        return Err(Error::input(format!(
+    let exists = || {
+        Error::input(format!(
             "{} already exists: choose another file name, or move that file away first",
             path.display()
-        )));
+        ))
+    };
+    if !overwrite && path.exists() {
+        return Err(exists());
     }
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".keystead-share-")
-        .tempfile_in(dir)
-        .map_err(|e| io("cannot create a temporary file beside", e))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| io("cannot write", e))?;
-    if overwrite {
-        tmp.persist(path).map_err(|e| io("cannot save", e.error))?;
+    let existing = if overwrite {
+        Existing::Replace
     } else {
-        tmp.persist_noclobber(path)
-            .map_err(|e| io("cannot save", e.error))?;
-    }
-    #[cfg(unix)]
-    if let Ok(d) = std::fs::File::open(dir) {
-        // The rename is durable only once the folder entry is on disk.
-        let _ = d.sync_all();
-    }
-    Ok(())
+        Existing::Keep
+    };
+    private_file::write(path, bytes, existing).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists if !overwrite => exists(),
+        _ => Error::Storage(format!("cannot save {}: {e}", path.display())),
+    })
 }
 
 #[cfg(test)]

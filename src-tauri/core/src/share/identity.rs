@@ -204,19 +204,16 @@ impl ShareIdentity {
         }
     }
 
-    /// The secret parts as JSON in a buffer wiped on drop; sealed into the vault like any record.
+    /// The secret parts as JSON in a buffer sized once and wiped on drop; sealed into the vault like any record.
     pub(crate) fn to_sealed_json(&self) -> Zeroizing<Vec<u8>> {
         let age = self.age.to_string();
         let ed = Zeroizing::new(URL_SAFE_NO_PAD.encode(self.signing.to_bytes()));
-        let mut out = Zeroizing::new(Vec::with_capacity(256));
-        let _ = serde_json::to_writer(
-            &mut *out,
-            &SealedIdentity {
-                age: age.expose_secret(),
-                ed25519: &ed,
-            },
-        );
-        out
+        // Writing two strings cannot fail.
+        crate::secret::json_sized_once(&SealedIdentity {
+            age: age.expose_secret(),
+            ed25519: &ed,
+        })
+        .unwrap_or_default()
     }
 
     pub(crate) fn from_sealed_json(bytes: &[u8]) -> Option<Self> {

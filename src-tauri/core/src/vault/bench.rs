@@ -73,7 +73,7 @@ impl Vault {
     #[doc(hidden)]
     pub fn bench_reopen(&self) -> Result<Vault> {
         let vault = Vault {
-            conn: open_connection(&self.path, false)?,
+            conn: open_connection(&self.path)?,
             path: self.path.clone(),
             vault_id: self.vault_id,
             keys: self.keys.clone(),

@@ -4,9 +4,9 @@
 use crate::crypto::{self, VaultKeys, MAC_LEN};
 use crate::error::{Error, Result};
 use crate::model::KeyEntry;
-use crate::secret::{CredentialField, SecretFields};
+use crate::secret::{json_sized_once, CredentialField, RawSecret, SecretFields};
 use rusqlite::Connection;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
 use std::collections::BTreeMap;
 use zeroize::Zeroizing;
 
@@ -113,6 +113,7 @@ pub(super) fn xor_into(acc: &mut [u8; MAC_LEN], x: &[u8; MAC_LEN]) {
 /// Secrets of retired versions, by version number.
 pub(super) type History = BTreeMap<u32, SecretFields>;
 
+/// The sealed form of the history, in a buffer sized once and wiped on drop.
 pub(super) fn history_to_json(history: &History) -> Zeroizing<Vec<u8>> {
     let plain: BTreeMap<u32, BTreeMap<&str, &str>> = history
         .iter()
@@ -125,25 +126,22 @@ pub(super) fn history_to_json(history: &History) -> Zeroizing<Vec<u8>> {
             )
         })
         .collect();
-    let mut out = Zeroizing::new(Vec::new());
-    let _ = serde_json::to_writer(&mut *out, &plain);
-    out
+    // Writing maps of strings cannot fail.
+    json_sized_once(&plain).unwrap_or_default()
 }
 
 pub(super) fn history_from_json(bytes: &[u8]) -> Option<History> {
-    let raw: BTreeMap<u32, BTreeMap<CredentialField, Zeroizing<String>>> =
+    let raw: BTreeMap<u32, BTreeMap<CredentialField, RawSecret<'_>>> =
         serde_json::from_slice(bytes).ok()?;
-    Some(
-        raw.into_iter()
-            .map(|(v, fields)| {
-                let mut f = SecretFields::new();
-                for (k, s) in fields {
-                    f.insert(k, SecretString::from(s.as_str().to_string()));
-                }
-                (v, f)
-            })
-            .collect(),
-    )
+    let mut history = History::new();
+    for (v, fields) in raw {
+        let mut f = SecretFields::new();
+        for (k, s) in fields {
+            f.insert(k, s.decode()?);
+        }
+        history.insert(v, f);
+    }
+    Some(history)
 }
 
 pub(super) fn read_state(conn: &Connection, cells: &Cells<'_>) -> Result<State> {
@@ -249,5 +247,71 @@ impl RowDigests {
     pub fn of(&self, id: &str, generation: u64) -> [u8; MAC_LEN] {
         self.0
             .mac(&[b"entry", id.as_bytes(), &generation.to_le_bytes()])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alloc_probe::reallocs_during;
+    use crate::secret::tests::awkward_value;
+    use secrecy::SecretString;
+
+    /// 200 retired versions, every field a long value full of escapes.
+    fn long_history() -> History {
+        (1..=200)
+            .map(|v| {
+                let mut f = SecretFields::new();
+                for field in CredentialField::ALL {
+                    let value = awkward_value(&format!("v{v}-{field}"), 700);
+                    f.insert(field, SecretString::from(value));
+                }
+                (v, f)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_long_history_is_written_into_one_buffer_sized_once_and_reads_back_without_growing_one() {
+        let history = long_history();
+        let (json, reallocs) = reallocs_during(|| history_to_json(&history));
+        assert_eq!(
+            reallocs, 0,
+            "the buffer grew, leaving copies of old secrets behind"
+        );
+        assert_eq!(json.capacity(), json.len());
+        assert!(json.len() > 200 * 6 * 700);
+
+        let (back, reallocs) = reallocs_during(|| history_from_json(&json).unwrap());
+        assert_eq!(
+            reallocs, 0,
+            "a scratch buffer grew while unescaping old secrets"
+        );
+        assert_eq!(back.len(), history.len());
+        for (v, fields) in &history {
+            for (field, value) in fields.iter() {
+                let got = back[v].get(field).unwrap();
+                assert_eq!(got.expose_secret(), value.expose_secret(), "v{v} {field}");
+            }
+        }
+    }
+
+    #[test]
+    fn sealing_and_opening_a_long_history_copies_it_nowhere_else() {
+        let keys = VaultKeys::generate(&[7u8; 16]);
+        let cells = Cells {
+            keys: &keys,
+            vault_id: &[7u8; 16],
+        };
+        let json = history_to_json(&long_history());
+        let (sealed, reallocs) =
+            reallocs_during(|| cells.seal("entries", "k", "history", 3, &json));
+        assert_eq!(reallocs, 0);
+        assert_eq!(sealed.capacity(), sealed.len());
+        let (plain, reallocs) =
+            reallocs_during(|| cells.open("entries", "k", "history", 3, &sealed).unwrap());
+        assert_eq!(reallocs, 0);
+        assert_eq!(&plain[..], &json[..]);
+        assert!(cells.open("entries", "k", "history", 4, &sealed).is_err());
     }
 }

@@ -86,7 +86,7 @@ pub(super) fn open_locked(path: &Path, write: bool) -> Result<Connection> {
         });
     }
     let conn = if write {
-        open_connection(path, false)?
+        open_connection(path)?
     } else {
         let conn = Connection::open_with_flags(
             path,

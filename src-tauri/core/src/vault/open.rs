@@ -1,7 +1,7 @@
 //! Creating and unlocking a vault: the header, the first audit entry, the default location.
 
 use super::cells::{Cells, State};
-use super::file::{create_private_dir, not_a_vault, open_connection, restrict_permissions};
+use super::file::{create_vault_file, not_a_vault, open_connection};
 use super::locked::{
     failed_unlock_count, failure_count_mismatch, has_failed_unlocks, note_failed_unlock,
     read_failed_unlocks,
@@ -88,17 +88,10 @@ impl Vault {
     ) -> Result<Vault> {
         check_passphrase(passphrase)?;
         kdf.check()?;
-        if path.exists() {
-            return Err(Error::VaultExists {
-                path: path.to_path_buf(),
-            });
-        }
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            create_private_dir(dir)?;
-        }
+        create_vault_file(path)?;
         let result = Self::create_inner(path, passphrase, kdf, opts);
         if result.is_err() {
-            for suffix in ["", "-wal", "-shm"] {
+            for suffix in ["", "-journal", "-wal", "-shm"] {
                 let mut p = path.as_os_str().to_owned();
                 p.push(suffix);
                 let _ = std::fs::remove_file(PathBuf::from(p));
@@ -113,8 +106,7 @@ impl Vault {
         kdf: KdfParams,
         opts: OpenOptions,
     ) -> Result<Vault> {
-        let conn = open_connection(path, true)?;
-        restrict_permissions(path);
+        let conn = open_connection(path)?;
         let vault_id: [u8; 16] = crypto::random_bytes();
         let salt: [u8; 32] = crypto::random_bytes();
         let keys = VaultKeys::generate(&vault_id);
@@ -190,7 +182,7 @@ impl Vault {
                 path: path.to_path_buf(),
             });
         }
-        let conn = open_connection(path, false)?;
+        let conn = open_connection(path)?;
         let schema = schema_version(&conn, path)?;
         let header = conn
             .query_row(
