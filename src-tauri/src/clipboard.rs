@@ -33,7 +33,8 @@ impl SecretClipboard {
             use arboard::SetExtLinux;
             set.exclude_from_history()
         };
-        set.text(value.expose_secret().to_string())
+        // Borrowed, not copied: arboard keeps its own copy while it serves the clipboard.
+        set.text(value.expose_secret())
             .map_err(|e| format!("could not copy ({e})"))?;
         *lock(&self.ours) = Some(digest(value.expose_secret()));
         Ok(())

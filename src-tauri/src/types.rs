@@ -2,10 +2,39 @@
 //! TypeScript from ui/src/bindings.
 
 use keystead_core::{CredentialField, Environment};
-use secrecy::SecretString;
-use serde::{Deserialize, Serialize};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use ts_rs::TS;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
+
+/// A passphrase typed in the window, as it arrives over IPC: serde's string is wiped as soon as it is
+/// copied, once, into a [`SecretString`] (wiped on drop, never printed). The JSON text of the request
+/// itself belongs to Tauri and is not wiped (see the README's "How it protects the keys").
+pub struct Typed(SecretString);
+
+impl Typed {
+    pub fn into_secret(self) -> SecretString {
+        self.0
+    }
+}
+
+impl<'de> Deserialize<'de> for Typed {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = Zeroizing::new(String::deserialize(d)?);
+        Ok(Self(SecretString::from(text.as_str())))
+    }
+}
+
+impl std::fmt::Debug for Typed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Typed(<redacted>)")
+    }
+}
+
+/// Sends a revealed secret to the webview without a plain `String` copy of it on the Rust side.
+fn expose<S: Serializer>(value: &SecretString, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(value.expose_secret())
+}
 
 #[derive(TS)]
 #[ts(export)]
@@ -109,7 +138,9 @@ pub struct EditKeyInput {
 #[ts(export)]
 #[derive(Serialize)]
 pub struct RevealedSecret {
-    pub value: String,
+    #[serde(serialize_with = "expose")]
+    #[ts(as = "String")]
+    pub value: SecretString,
     pub hide_after_seconds: u32,
 }
 
@@ -181,14 +212,15 @@ pub struct ShareExportInput {
     /// Contact names and/or age1… / keystead-share1 keys.
     pub to: Vec<String>,
     /// A passphrase instead of recipients (sent once, moved into a secret type).
-    pub passphrase: Option<String>,
+    #[ts(as = "Option<String>")]
+    pub passphrase: Option<Typed>,
     pub armor: bool,
     /// Ids of withdraw-enabled keys the user confirmed one by one.
     pub confirm_withdraw: Vec<String>,
     /// The vault passphrase given again (step-up), when a chosen key can withdraw or transfer funds.
     #[serde(default)]
-    #[ts(optional)]
-    pub vault_passphrase: Option<String>,
+    #[ts(optional, as = "Option<String>")]
+    pub vault_passphrase: Option<Typed>,
     /// How the recipient sees the sender named (unverified; the signature is what counts).
     pub sender_name: Option<String>,
     /// Full path of the file to write.
@@ -204,4 +236,75 @@ pub struct ShareExportInput {
 pub struct ShareExportResult {
     pub summary: keystead_core::share::ShareExportSummary,
     pub path: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_passphrase_arrives_as_a_secret_and_never_prints() {
+        let t: Typed = serde_json::from_str(r#""correct horse battery staple""#).unwrap();
+        assert_eq!(format!("{t:?}"), "Typed(<redacted>)");
+        assert_eq!(
+            t.into_secret().expose_secret(),
+            "correct horse battery staple"
+        );
+        let input: ShareExportInput = serde_json::from_value(serde_json::json!({
+            "keys": ["k"], "to": [], "passphrase": "share passphrase", "armor": false,
+            "confirm_withdraw": [], "vault_passphrase": "vault passphrase",
+            "sender_name": null, "path": "/tmp/x.age", "overwrite": false
+        }))
+        .unwrap();
+        let shown = format!("{:?}", input.passphrase);
+        assert!(!shown.contains("share passphrase"), "{shown}");
+        assert!(input.vault_passphrase.is_some());
+    }
+
+    #[test]
+    fn a_revealed_secret_goes_to_the_webview_as_its_text_and_debug_hides_it() {
+        let r = RevealedSecret {
+            value: SecretString::from("sk-live-1234"),
+            hide_after_seconds: 20,
+        };
+        assert_eq!(
+            serde_json::to_value(&r).unwrap(),
+            serde_json::json!({"value": "sk-live-1234", "hide_after_seconds": 20})
+        );
+        assert!(!format!("{r:?}").contains("sk-live"));
+    }
+
+    /// Every passphrase or secret a command takes from the webview arrives as [`Typed`] (or the wiped
+    /// [`SecretInput`]), never as a plain `String` that would be freed unwiped.
+    #[test]
+    fn no_command_takes_a_passphrase_as_a_plain_string() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src-tauri/src");
+        let mut files = vec![dir.join("types.rs")];
+        for entry in std::fs::read_dir(dir.join("commands")).unwrap() {
+            files.push(entry.unwrap().path());
+        }
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let l = line.trim();
+                let (name, ty) = match l.split_once(':') {
+                    Some((name, ty)) => (name.trim_start_matches("pub ").trim(), ty.trim()),
+                    None => continue,
+                };
+                if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    continue;
+                }
+                // `current` is the passphrase being replaced in settings (elsewhere, a folder).
+                let secretish = name.contains("passphrase")
+                    || (name == "current" && file.ends_with("settings.rs"));
+                let plain = ty.starts_with("String") || ty.starts_with("Option<String>");
+                assert!(
+                    !(secretish && plain),
+                    "{}:{}: `{l}` takes a passphrase as a plain String; use Typed",
+                    file.display(),
+                    n + 1
+                );
+            }
+        }
+    }
 }

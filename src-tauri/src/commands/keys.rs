@@ -4,7 +4,7 @@
 use super::secrets::with_step_up;
 use super::{blocking, AppStateRef};
 use crate::error::AppResult;
-use crate::types::{AddKeyInput, EditKeyInput, IncidentStep, SecretInput};
+use crate::types::{AddKeyInput, EditKeyInput, IncidentStep, SecretInput, Typed};
 use keystead_core::catalog::{self, ExchangeInfo};
 use keystead_core::{parse, KeyDetail, KeyEdit, KeyEntry, KeySummary, NewKey, Vault};
 
@@ -81,7 +81,7 @@ pub async fn edit_key(
     state: AppStateRef<'_>,
     id: String,
     input: EditKeyInput,
-    passphrase: Option<String>,
+    passphrase: Option<Typed>,
 ) -> AppResult<KeyDetail> {
     let edit = KeyEdit {
         name: Some(input.name),

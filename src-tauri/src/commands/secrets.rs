@@ -4,9 +4,9 @@
 use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::state::AppState;
-use crate::types::{CopyResult, RevealedSecret};
+use crate::types::{CopyResult, RevealedSecret, Typed};
 use keystead_core::CredentialField;
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use std::sync::Arc;
 use std::time::Duration;
 use tauri::{AppHandle, Manager};
@@ -15,10 +15,10 @@ use tauri::{AppHandle, Manager};
 /// transfer funds is revealed, copied, shared or loses that scope). Core decides, checks, throttles and
 /// audits; here a wrong passphrase gets the window's wording.
 pub(super) fn with_step_up<T>(
-    passphrase: Option<String>,
+    passphrase: Option<Typed>,
     op: impl FnOnce(Option<&SecretString>) -> keystead_core::Result<T>,
 ) -> AppResult<T> {
-    let proof = passphrase.map(SecretString::from);
+    let proof = passphrase.map(Typed::into_secret);
     match op(proof.as_ref()) {
         Err(keystead_core::Error::WrongPassphrase) if proof.is_some() => Err(AppError::new(
             ErrorCode::WrongPassphrase,
@@ -34,7 +34,7 @@ pub async fn reveal_secret(
     id: String,
     field: CredentialField,
     version: Option<u32>,
-    passphrase: Option<String>,
+    passphrase: Option<Typed>,
 ) -> AppResult<RevealedSecret> {
     let state = state.inner().clone();
     blocking(move || {
@@ -42,7 +42,7 @@ pub async fn reveal_secret(
         state.with_vault(|v| {
             let value = with_step_up(passphrase, |p| v.reveal(&id, field, version, p))?;
             Ok(RevealedSecret {
-                value: value.expose_secret().to_string(),
+                value,
                 hide_after_seconds,
             })
         })
@@ -57,7 +57,7 @@ pub async fn copy_secret(
     id: String,
     field: CredentialField,
     version: Option<u32>,
-    passphrase: Option<String>,
+    passphrase: Option<Typed>,
 ) -> AppResult<CopyResult> {
     let state = state.inner().clone();
     let seconds = state.settings().clipboard_clear_seconds;

@@ -5,7 +5,7 @@ use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::reminders::Outgoing;
 use crate::settings::Settings;
-use crate::types::RekeyProgress;
+use crate::types::{RekeyProgress, Typed};
 use keystead_core::reminders::ReminderText;
 use keystead_core::vault;
 use keystead_core::{KdfParams, Vault};
@@ -57,12 +57,12 @@ pub async fn send_test_notification(app: AppHandle, state: AppStateRef<'_>) -> A
 #[tauri::command]
 pub async fn change_passphrase(
     state: AppStateRef<'_>,
-    current: String,
-    new_passphrase: String,
+    current: Typed,
+    new_passphrase: Typed,
     on_progress: Channel<RekeyProgress>,
 ) -> AppResult<()> {
-    let current = SecretString::from(current);
-    let new_passphrase = SecretString::from(new_passphrase);
+    let current = current.into_secret();
+    let new_passphrase = new_passphrase.into_secret();
     vault::check_passphrase(&new_passphrase)?;
     let state = state.inner().clone();
     blocking(move || {

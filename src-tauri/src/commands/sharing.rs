@@ -11,11 +11,10 @@
 use super::secrets::with_step_up;
 use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::types::{ShareExportInput, ShareExportResult};
+use crate::types::{ShareExportInput, ShareExportResult, Typed};
 use keystead_core::share::{
     self, Contact, ImportChoice, ShareExport, ShareImportSummary, SharePreview, SharingKeyInfo,
 };
-use secrecy::SecretString;
 use std::path::{Path, PathBuf};
 use tauri::{AppHandle, Manager};
 
@@ -196,7 +195,7 @@ pub async fn share_export(
     let mut request = ShareExport {
         keys: input.keys,
         to: input.to,
-        passphrase: input.passphrase.map(SecretString::from),
+        passphrase: input.passphrase.map(Typed::into_secret),
         armor: input.armor,
         confirm_withdraw: input.confirm_withdraw,
         sender_name: input.sender_name.filter(|n| !n.trim().is_empty()),
@@ -239,9 +238,9 @@ pub async fn share_file_needs_passphrase(path: String) -> AppResult<bool> {
 pub async fn share_preview(
     state: AppStateRef<'_>,
     path: String,
-    passphrase: Option<String>,
+    passphrase: Option<Typed>,
 ) -> AppResult<SharePreview> {
-    let passphrase = passphrase.map(SecretString::from);
+    let passphrase = passphrase.map(Typed::into_secret);
     let state = state.inner().clone();
     blocking(move || {
         let bytes = read_share_file(&path)?;

@@ -3,10 +3,9 @@
 
 use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::types::VaultStatus;
+use crate::types::{Typed, VaultStatus};
 use keystead_core::vault::{self, OpenOptions};
 use keystead_core::KdfParams;
-use secrecy::SecretString;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,8 +43,8 @@ pub async fn accept_restored_backup(state: AppStateRef<'_>) -> AppResult<VaultSt
 }
 
 #[tauri::command]
-pub async fn create_vault(state: AppStateRef<'_>, passphrase: String) -> AppResult<()> {
-    let passphrase = SecretString::from(passphrase);
+pub async fn create_vault(state: AppStateRef<'_>, passphrase: Typed) -> AppResult<()> {
+    let passphrase = passphrase.into_secret();
     vault::check_passphrase(&passphrase)?;
     let state = state.inner().clone();
     blocking(move || {
@@ -59,8 +58,8 @@ pub async fn create_vault(state: AppStateRef<'_>, passphrase: String) -> AppResu
 }
 
 #[tauri::command]
-pub async fn unlock(state: AppStateRef<'_>, passphrase: String) -> AppResult<()> {
-    let passphrase = SecretString::from(passphrase);
+pub async fn unlock(state: AppStateRef<'_>, passphrase: Typed) -> AppResult<()> {
+    let passphrase = passphrase.into_secret();
     let state = state.inner().clone();
     blocking(move || {
         match keystead_core::Vault::unlock(&state.vault_path(), &passphrase, open_options()) {
