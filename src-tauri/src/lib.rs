@@ -64,9 +64,22 @@ macro_rules! handler_of_commands {
 /// Started at login: stay in the tray until the user opens the window.
 const MINIMIZED_ARG: &str = "--minimized";
 
+/// Whether a second launch with these arguments (the program first) brings the running window forward:
+/// yes, unless it is the login autostart (`--minimized`), which must not pop the window up.
+fn second_launch_shows_window(args: &[String]) -> bool {
+    !args.iter().skip(1).any(|a| a == MINIMIZED_ARG)
+}
+
 pub fn run() {
     keystead_core::process::harden();
     tauri::Builder::default()
+        // First among plugins: a second launch hands its arguments to the running instance over the
+        // session bus and exits 0 here, before any window, tray icon or vault is touched.
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            if second_launch_shows_window(&args) {
+                tray::show_main_window(app);
+            }
+        }))
         .plugin(tauri_plugin_notification::init())
         .plugin(
             tauri_plugin_autostart::Builder::new()
@@ -114,4 +127,29 @@ pub fn run() {
         .invoke_handler(with_command_list!(handler_of_commands))
         .run(tauri::generate_context!())
         .expect("error while running Keystead");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::second_launch_shows_window;
+
+    fn args(a: &[&str]) -> Vec<String> {
+        a.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_second_launch_shows_the_window_unless_started_at_login() {
+        assert!(second_launch_shows_window(&args(&["keystead-app"])));
+        assert!(second_launch_shows_window(&args(&[
+            "keystead-app",
+            "--vault",
+            "/tmp/v.db"
+        ])));
+        assert!(!second_launch_shows_window(&args(&[
+            "keystead-app",
+            "--minimized"
+        ])));
+        // The program's own path is not an argument.
+        assert!(second_launch_shows_window(&args(&["--minimized"])));
+    }
 }

@@ -54,18 +54,36 @@ export async function startApp({ vault: existing = null, settings = SETTINGS } =
     try {
       // WebDriver may wait forever on a window hidden in the tray: then end the app as the OS would.
       const ended = await Promise.race([driver.quit().then(() => true, () => false), sleep(20_000).then(() => false)]);
-      if (!ended) {
-        try {
-          execFileSync("pkill", ["-TERM", "-f", APP_BIN]);
-        } catch {
-          // Already gone.
-        }
-      }
+      if (!ended) signalApp("TERM");
+      // The app holds its single-instance name on the session bus until its process is gone: wait for that,
+      // so the next start is a first instance and not a second launch handed to the dying one.
+      const gone = async () => poll(async () => appPids().length === 0, { timeout: 10_000, message: "the app to exit" });
+      await gone().catch(async () => {
+        signalApp("KILL");
+        await gone();
+      });
     } finally {
       if (dir !== null) rmSync(dir, { recursive: true, force: true });
     }
   };
   return { driver, vault, quit };
+}
+
+/** PIDs of the running app processes started from APP_BIN (this run's binary, not another run's). */
+export function appPids() {
+  try {
+    return execFileSync("pgrep", ["-f", `^${APP_BIN}( |$)`], { encoding: "utf8" }).trim().split(/\s+/).filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+function signalApp(signal) {
+  try {
+    execFileSync("pkill", [`-${signal}`, "-f", `^${APP_BIN}( |$)`]);
+  } catch {
+    // Already gone.
+  }
 }
 
 export const byTestId = (id) => By.css(`[data-testid="${id}"]`);

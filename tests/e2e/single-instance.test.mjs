@@ -1,0 +1,161 @@
+// One Keystead per desktop session (issue 15, item 7): a stopped instance leaves no claim on the session bus,
+// so the next start is a first instance again; with the window closed to the tray, launching the app again
+// brings the window back and the second process exits 0 at once, leaving one process; a second launch with
+// `--minimized` (the login autostart) leaves the window in the tray. Run with scripts/e2e.sh.
+import assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
+import path from "node:path";
+import { after, describe } from "node:test";
+import { APP_BIN, appPids, click, poll, screenshot, sleep, startApp, stepsOf, typeInto, waitText, waitVisible } from "./helpers.mjs";
+
+const PASSPHRASE = "single instance passphrase";
+/** The name tauri-plugin-single-instance owns on the session bus: the app's identifier + ".SingleInstance". */
+const BUS_NAME = "app.keystead.desktop.SingleInstance";
+
+/** Whether some process owns `BUS_NAME` on this run's private session bus. */
+function busNameOwned() {
+  const reply = execFileSync(
+    "dbus-send",
+    [
+      "--session",
+      "--print-reply",
+      "--dest=org.freedesktop.DBus",
+      "/org/freedesktop/DBus",
+      "org.freedesktop.DBus.NameHasOwner",
+      `string:${BUS_NAME}`,
+    ],
+    { encoding: "utf8", timeout: 5000 },
+  );
+  return /boolean true/.test(reply);
+}
+
+/** The X11 ids of the visible windows titled Keystead (empty when none). */
+function visibleWindows() {
+  try {
+    return execFileSync("xdotool", ["search", "--onlyvisible", "--name", "^Keystead$"], { encoding: "utf8" })
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Closes the window as its title bar's close button does (WM_DELETE_WINDOW, tests/e2e/close-window.py), again
+ * every 5 s while it shows (under Xvfb, without a window manager, GTK has been seen to drop the first one), and
+ * waits until no Keystead window is visible.
+ */
+async function closeToTray() {
+  const close = (ids) => {
+    for (const id of ids) {
+      execFileSync(process.env.E2E_PYTHON ?? "python3", [path.join(import.meta.dirname, "close-window.py"), id], {
+        timeout: 10_000,
+      });
+    }
+  };
+  close(await poll(async () => (visibleWindows().length > 0 ? visibleWindows() : null), { message: "the Keystead window" }));
+  let sent = Date.now();
+  await poll(
+    async () => {
+      const still = visibleWindows();
+      if (still.length > 0 && Date.now() - sent > 5000) {
+        close(still);
+        sent = Date.now();
+      }
+      return still.length === 0;
+    },
+    { timeout: 30_000, interval: 250, message: "the window to close to the tray" },
+  );
+}
+
+/**
+ * Launches the app binary again, as a user or the login autostart would, in this run's environment (HOME,
+ * DISPLAY, DBUS_SESSION_BUS_ADDRESS); resolves with its exit code, stderr and how long it ran. A process
+ * still running after `timeout` ms is killed and counts as a failure.
+ */
+function launchAgain(args, timeout = 10_000) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    execFile(APP_BIN, args, { env: process.env, timeout, killSignal: "SIGKILL", encoding: "utf8" }, (err, _stdout, stderr) => {
+      const code = err ? (err.killed ? `killed after ${timeout} ms` : err.code) : 0;
+      resolve({ code, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+describe("one instance", () => {
+  let app = null;
+  let driver = null;
+  const step = stepsOf(() => driver, 90_000);
+
+  const start = async () => {
+    app = await startApp();
+    driver = app.driver;
+  };
+
+  const stop = async () => {
+    const running = app;
+    app = null;
+    driver = null;
+    await running?.quit();
+  };
+
+  after(async () => {
+    await app?.quit();
+  });
+
+  step("a stopped instance releases its name on the bus: start, stop, start again", async () => {
+    assert.equal(busNameOwned(), false, "no Keystead runs yet");
+    await start();
+    await waitVisible(driver, "create-passphrase", 20_000);
+    assert.equal(busNameOwned(), true, "the running instance owns the single-instance name");
+    await stop();
+    assert.deepEqual(appPids(), [], "the app exited");
+    assert.equal(busNameOwned(), false, "the name went with the process");
+    await start();
+    await waitVisible(driver, "create-passphrase", 20_000);
+    assert.equal(appPids().length, 1, "the new start is a first instance, in one process");
+    await typeInto(driver, "create-passphrase", PASSPHRASE);
+    await typeInto(driver, "create-confirm", PASSPHRASE);
+    await click(driver, "create-submit");
+    await waitText(driver, "keys-empty", /No keys yet/, 20_000);
+  });
+
+  step("closed to the tray, a second launch brings the window back and exits 0 at once", async () => {
+    await closeToTray();
+    const [first] = appPids();
+    assert.ok(first, "Keystead still runs, in the tray");
+    assert.equal(await driver.executeScript("return document.visibilityState"), "hidden");
+
+    const second = await launchAgain(["--vault", app.vault]);
+    assert.equal(second.code, 0, `the second launch exits 0 (stderr: ${second.stderr})`);
+    await poll(async () => visibleWindows().length > 0, { timeout: 10_000, message: "the window to come back" });
+    await poll(async () => (await driver.executeScript("return document.visibilityState")) === "visible", {
+      timeout: 10_000,
+      message: "the page to be visible again",
+    });
+    assert.deepEqual(appPids(), [first], "still exactly one Keystead process, the first one");
+    // The same window, still unlocked: nothing restarted.
+    await waitText(driver, "keys-empty", /No keys yet/);
+    await screenshot(driver, "60-second-launch-brought-window-forward");
+    console.log(`second launch exited 0 after ${second.ms} ms`);
+  });
+
+  step("a second launch with --minimized (the login autostart) leaves the window in the tray", async () => {
+    await closeToTray();
+    const [first] = appPids();
+    const second = await launchAgain(["--minimized", "--vault", app.vault]);
+    assert.equal(second.code, 0, `the second launch exits 0 (stderr: ${second.stderr})`);
+    // The running instance got the launch by now; give its window the time it took to show above.
+    await sleep(2000);
+    assert.deepEqual(visibleWindows(), [], "the window stays in the tray");
+    assert.deepEqual(appPids(), [first], "still exactly one Keystead process");
+
+    // Then an ordinary launch still brings it forward.
+    const third = await launchAgain([]);
+    assert.equal(third.code, 0, `the third launch exits 0 (stderr: ${third.stderr})`);
+    await poll(async () => visibleWindows().length > 0, { timeout: 10_000, message: "the window to come back" });
+    assert.deepEqual(appPids(), [first]);
+  });
+});
