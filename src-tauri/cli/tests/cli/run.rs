@@ -1,7 +1,8 @@
 //! `keystead run`: the child gets the keys' secrets under the profile's variable names (checked by
 //! digest, so no secret is printed), its exit code passes through, the vault passphrase does not reach
 //! it, refused keys start nothing, a withdraw key takes the CLI passphrase as its step-up, the audit
-//! names the program only, and SIGTERM to keystead reaches the child.
+//! names the program only, SIGTERM to keystead reaches the child, and a Ctrl+C at a terminal (through
+//! `script`) reaches the child while keystead waits for its exit code.
 
 use crate::common::*;
 use serde_json::json;
@@ -369,6 +370,85 @@ fn sigterm_to_keystead_reaches_the_child_and_its_exit_code_comes_back() {
     assert_eq!(
         status.code(),
         Some(143),
+        "keystead waited for the child and returned its code"
+    );
+}
+
+/// `'…'` for sh, with any `'` inside closed, escaped and reopened.
+fn sh_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+#[test]
+fn ctrl_c_at_a_terminal_reaches_the_child_once_and_keystead_waits_for_its_exit_code() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    let ready = sb.dir.path().join("ready");
+    let got = sb.dir.path().join("got-int");
+    // The child takes a moment to exit after Ctrl+C: keystead must still be there to return its code.
+    let child = format!(
+        "trap 'echo int >> {got}; sleep 0.3; exit 42' INT; echo $$ > {ready}.tmp; mv {ready}.tmp {ready}; while :; do sleep 0.05; done",
+        got = got.display(),
+        ready = ready.display()
+    );
+    let inner = format!(
+        "exec {} run --key binance-main -- sh -c {}",
+        sh_quoted(BIN),
+        sh_quoted(&child)
+    );
+    // `script` gives keystead a terminal; the Ctrl+C typed into it is the terminal's SIGINT to the
+    // whole foreground group, keystead and the child alike.
+    let mut terminal = Command::new("script")
+        .args(["-qfec", &inner, "/dev/null"])
+        .current_dir(sb.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sb.dir.path())
+        .env("SHELL", "/bin/sh")
+        .env("XDG_DATA_HOME", sb.dir.path().join("xdg-data"))
+        .env("KEYSTEAD_VAULT", &sb.vault)
+        .env("KEYSTEAD_PASSPHRASE", &sb.passphrase)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start script");
+    let started = wait_for(&ready, Duration::from_secs(60));
+    let mut keys = terminal.stdin.take().expect("piped stdin");
+    if started {
+        use std::io::Write;
+        keys.write_all(b"\x03").unwrap();
+        keys.flush().unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = terminal.try_wait().unwrap() {
+            break Some(s);
+        }
+        if Instant::now() >= deadline {
+            break None;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    drop(keys);
+    if status.is_none() || !got.exists() {
+        let pid = std::fs::read_to_string(&ready).unwrap_or_default();
+        let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
+        let _ = terminal.kill();
+        let _ = terminal.wait();
+    }
+    assert!(started, "the child never started");
+    let status = status.expect("keystead and the child ended after Ctrl+C");
+    let got = std::fs::read_to_string(&got).expect("the child got SIGINT");
+    assert_eq!(got.lines().count(), 1, "SIGINT reached the child once");
+    assert_eq!(
+        status.code(),
+        Some(42),
         "keystead waited for the child and returned its code"
     );
 }
