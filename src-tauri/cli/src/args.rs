@@ -1,6 +1,7 @@
 //! The command line as clap sees it: every command, option and help text. No behaviour lives here.
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
 use std::path::PathBuf;
 
 pub const EXIT_CODES: &str = "\
@@ -143,6 +144,59 @@ pub enum Command {
     /// Pass keys to teammates in encrypted share files (age format; the `age` tool opens them too).
     #[command(subcommand)]
     Share(ShareCommand),
+    /// Start a program with keys' secrets in its environment, named the way the bot reads them
+    /// (audited; nothing written to disk), e.g. `keystead run --key binance-main -- python3 bot.py`.
+    #[command(after_help = RUN_HELP)]
+    Run(RunArgs),
+}
+
+pub const RUN_HELP: &str = "\
+Profiles (only the fields the key holds are set):
+  ccxt       <EXCHANGE>_APIKEY, _SECRET, _PASSWORD, _UID, _PRIVATEKEY, _WALLETADDRESS, with the
+             upper-case ccxt exchange id (BINANCE_APIKEY, …); one key per exchange
+  freqtrade  FREQTRADE__EXCHANGE__KEY, __SECRET, __PASSWORD, __UID, __WALLET_ADDRESS, __PRIVATE_KEY,
+             read by freqtrade over its config file; exactly one key
+
+The program's exit code, stdin, stdout and stderr pass through; SIGINT, SIGTERM, SIGHUP and SIGQUIT
+sent to keystead reach it. KEYSTEAD_PASSPHRASE is not passed on. Revoked and compromised keys are
+refused, expired ones unless --allow-expired; a key that can withdraw or transfer funds takes the
+vault passphrase given for this run as its step-up.
+
+Exit codes: the program's own (128 + N when it died of signal N); 2 or 3 when keystead refused
+before starting it (as for other commands); 126 or 127 when it could not be started.";
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// A key to hand over, by name (repeat, or separate names with commas).
+    #[arg(long = "key", value_name = "NAME", required = true)]
+    pub keys: Vec<String>,
+    /// How the variables are named.
+    #[arg(long, value_enum, default_value_t = RunProfile::Ccxt)]
+    pub profile: RunProfile,
+    /// Hand over expired keys too (revoked and compromised ones never).
+    #[arg(long)]
+    pub allow_expired: bool,
+    /// The program and its arguments, after `--`.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
+}
+
+/// How `run` names the variables it sets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RunProfile {
+    /// `<EXCHANGE>_APIKEY`, `<EXCHANGE>_SECRET`, … (ccxt's convention).
+    Ccxt,
+    /// `FREQTRADE__EXCHANGE__KEY`, `FREQTRADE__EXCHANGE__SECRET`, … (freqtrade's config override).
+    Freqtrade,
+}
+
+impl RunProfile {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ccxt => "ccxt",
+            Self::Freqtrade => "freqtrade",
+        }
+    }
 }
 
 #[derive(Subcommand)]

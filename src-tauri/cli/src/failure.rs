@@ -79,6 +79,10 @@ fn advice(e: &Error) -> Option<Advice> {
         Error::SharePassphraseNeeded => Sentence(
             "Run `keystead share import --passphrase` (or set KEYSTEAD_SHARE_PASSPHRASE)".into(),
         ),
+        // Only `run` refuses a key for being expired.
+        Error::NotActive { status, .. } if status == "expired" => {
+            Sentence("Add --allow-expired to start the program with it all the same".into())
+        }
         _ => return None,
     })
 }
@@ -145,6 +149,24 @@ mod tests {
         assert!(message(Error::NoRecipient).contains("--to alice,bob"));
         assert!(message(Error::NoContacts { name: "bob".into() })
             .contains("`keystead contacts add NAME KEY`"));
+    }
+
+    #[test]
+    fn an_expired_key_refused_by_run_names_the_flag_and_other_statuses_do_not() {
+        let expired = message(Error::NotActive {
+            name: "okx".into(),
+            status: "expired".into(),
+            hint: "h".into(),
+        });
+        assert!(
+            expired.ends_with(". Add --allow-expired to start the program with it all the same")
+        );
+        let revoked = message(Error::NotActive {
+            name: "okx".into(),
+            status: "revoked".into(),
+            hint: "h".into(),
+        });
+        assert_eq!(revoked, "'okx' is revoked: h");
     }
 
     #[test]

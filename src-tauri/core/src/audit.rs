@@ -44,6 +44,8 @@ pub enum AuditAction {
     ShareExported,
     /// A share file was imported (from whom, what was added or replaced).
     ShareImported,
+    /// A key's secrets were handed to a program started by `run` (which profile, which program).
+    KeyRun,
 }
 
 impl AuditAction {
@@ -70,6 +72,7 @@ impl AuditAction {
             Self::ContactRemoved => "contact_removed",
             Self::ShareExported => "share_exported",
             Self::ShareImported => "share_imported",
+            Self::KeyRun => "key_run",
         }
     }
 }

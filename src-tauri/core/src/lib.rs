@@ -28,7 +28,9 @@ pub use clock::{Clock, FixedClock, SystemClock};
 pub use crypto::KdfParams;
 pub use due::{DueInfo, DueKind, DueState, RiskFlag};
 pub use error::{Error, Result};
-pub use model::{Environment, KeyEdit, KeyEntry, KeyStatus, NewKey, Scope, SecretVersionInfo};
+pub use model::{
+    Environment, KeyEdit, KeyEntry, KeyStatus, NewKey, RunRequest, Scope, SecretVersionInfo,
+};
 pub use reminders::{
     KeyLabel, KeyReminder, LockedDue, Reminder, ReminderPolicy, ReminderText, SentReminder,
     Threshold,

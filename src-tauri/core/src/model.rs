@@ -253,6 +253,20 @@ pub struct NewKey {
     pub notes: String,
 }
 
+/// What handing keys to a program (`run`) asks for. Released by [`crate::Vault::release_for_run`].
+#[derive(Debug, Clone, Default)]
+pub struct RunRequest {
+    /// Key names or ids; each key once (a key named twice is released once).
+    pub keys: Vec<String>,
+    /// How the secrets are handed over (`ccxt`, `freqtrade`), recorded in the audit log.
+    pub profile: String,
+    /// The program started, as given: only its file name is recorded, never its arguments (which may
+    /// hold secrets).
+    pub program: String,
+    /// Release expired keys too. Revoked and compromised keys are refused all the same.
+    pub allow_expired: bool,
+}
+
 /// A change to a key's metadata; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
 pub struct KeyEdit {

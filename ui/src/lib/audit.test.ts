@@ -48,6 +48,10 @@ describe("auditSentence", () => {
       ],
       [{ action: "secret_copied", key_name: "okx", detail: "apiKey" }, "Copied apiKey of “okx” to the clipboard."],
       [
+        { action: "key_run", key_name: "okx", detail: "profile: ccxt; program: python3" },
+        "Handed “okx” to a program (profile: ccxt; program: python3).",
+      ],
+      [
         { action: "key_rotated", key_name: "okx", detail: "version 1 → 2; reason: leaked" },
         "Rotated “okx”: version 1 → 2; reason: leaked.",
       ],

@@ -26,6 +26,7 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   contact_removed: "vault",
   share_exported: "secret",
   share_imported: "change",
+  key_run: "secret",
 };
 
 /** The family of an action; actions this build does not know yet count as changes. */
@@ -55,6 +56,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   contact_removed: "Contact removed",
   share_exported: "Keys shared",
   share_imported: "Keys imported",
+  key_run: "Handed to a program",
 };
 
 export function actionLabel(action: string): string {
@@ -126,6 +128,8 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
         name === null ? "Imported keys from a share file" : `Imported ${quoted(name)} from a share file`,
         detail,
       );
+    case "key_run":
+      return withDetail(`Handed ${quoted(name)} to a program`, detail);
     default: {
       const label = actionLabel(action);
       const subject = name === null ? label : `${label}: ${quoted(name)}`;

@@ -5,6 +5,7 @@ mod audit;
 mod contacts;
 mod due;
 mod keys;
+mod run;
 mod share;
 mod vault;
 mod view;
@@ -61,6 +62,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Contacts(c) => contacts::contacts(&path, c)?,
         Command::Share(ShareCommand::Export(a)) => share::export(&path, a)?,
         Command::Share(ShareCommand::Import(a)) => share::import(&path, a)?,
+        Command::Run(a) => return run::run(&path, a),
     }
     Ok(ExitCode::SUCCESS)
 }

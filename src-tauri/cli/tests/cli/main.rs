@@ -16,6 +16,7 @@ mod due;
 mod lifecycle;
 mod passphrase;
 mod rollback;
+mod run;
 mod share;
 mod show;
 mod stdin_secrets;

@@ -11,7 +11,7 @@
 //! The parts, one job each: `schema` (tables, migration), `cells` (sealing, state MAC, row digests),
 //! `write` (the write transaction), `index` (lookup columns), `file` (the SQLite file), `open` (create,
 //! unlock), `passphrase`, `throttle` (the delay after wrong passphrases), `rekey` (a new vault key), `keys` (changes to keys),
-//! `secrets` (reveal, copy), `read` (find, list, detail), `audit`, `locked` and `reminders` (reminders
+//! `secrets` (reveal, copy), `run` (keys handed to a program), `read` (find, list, detail), `audit`, `locked` and `reminders` (reminders
 //! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing) and `bench`.
 
 use crate::anchor::RollbackAnchor;
@@ -40,6 +40,7 @@ mod passphrase;
 mod read;
 mod rekey;
 mod reminders;
+mod run;
 mod schema;
 mod secrets;
 mod share_export;
@@ -49,6 +50,7 @@ mod write;
 
 pub use open::{default_path, OpenOptions};
 pub use passphrase::check_passphrase;
+pub use run::program_label;
 
 use cells::{read_state, Cells, State};
 use write::WriteTx;

@@ -1,0 +1,250 @@
+//! `run`: starts a program with keys' secrets in its environment, named the way the bot reads them
+//! (profiles). The keys are released by core's one policy path (status, step-up, audit, last used); the
+//! program's exit code and stdio pass through, and SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to keystead reach it.
+
+use super::open_keeping_passphrase;
+use crate::args::{RunArgs, RunProfile};
+use crate::failure::{usage, CliResult, Failure};
+use keystead_core::vault::program_label;
+use keystead_core::{CredentialField, KeyEntry, RunRequest, SecretFields};
+use secrecy::{ExposeSecret, SecretString};
+use std::path::Path;
+use std::process::{Command, ExitCode, ExitStatus};
+
+/// Passphrases keystead reads from the environment: never handed on to the program.
+const NOT_PASSED_ON: [&str; 3] = [
+    "KEYSTEAD_PASSPHRASE",
+    "KEYSTEAD_NEW_PASSPHRASE",
+    "KEYSTEAD_SHARE_PASSPHRASE",
+];
+
+pub fn run(path: &Path, a: RunArgs) -> CliResult {
+    let Some(program) = a.command.first().cloned() else {
+        return Err(usage("name the program to start after `--`"));
+    };
+    let names: Vec<String> = a
+        .keys
+        .iter()
+        .flat_map(|k| k.split(','))
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .map(String::from)
+        .collect();
+    let (mut vault, passphrase) = open_keeping_passphrase(path)?;
+    // The names the profile gives must work out before anything is released (and audited).
+    let mut chosen: Vec<KeyEntry> = Vec::new();
+    for name in &names {
+        let e = vault.find(name)?;
+        if !chosen.iter().any(|c| c.id == e.id) {
+            chosen.push(e);
+        }
+    }
+    check_profile(a.profile, &chosen)?;
+    let released = vault.release_for_run(
+        &RunRequest {
+            keys: names,
+            profile: a.profile.as_str().into(),
+            program: program.to_string_lossy().into_owned(),
+            allow_expired: a.allow_expired,
+        },
+        Some(&passphrase),
+    )?;
+    // Closed before the program starts: the file is not held open while a bot runs for hours.
+    drop(vault);
+    drop(passphrase);
+    let entries: Vec<KeyEntry> = released.iter().map(|(e, _)| e.clone()).collect();
+    check_profile(a.profile, &entries)?;
+
+    let mut command = Command::new(&program);
+    command.args(&a.command[1..]);
+    for var in NOT_PASSED_ON {
+        command.env_remove(var);
+    }
+    for (name, value) in variables(a.profile, &released) {
+        command.env(name, value.expose_secret());
+    }
+    drop(released);
+    forward::install();
+    let child = command.spawn();
+    drop(command);
+    let mut child = child.map_err(|e| Failure {
+        code: if e.kind() == std::io::ErrorKind::NotFound {
+            127
+        } else {
+            126
+        },
+        message: format!(
+            "cannot start {}: {e}",
+            program_label(&program.to_string_lossy())
+        ),
+    })?;
+    forward::started(child.id());
+    let status = child.wait().map_err(|e| Failure {
+        code: 3,
+        message: format!("lost track of the program: {e}"),
+    })?;
+    Ok(ExitCode::from(exit_code(status)))
+}
+
+/// The program's exit code, or 128 + N when signal N ended it (as shells report it).
+fn exit_code(status: ExitStatus) -> u8 {
+    if let Some(code) = status.code() {
+        return code as u8;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(sig) = status.signal() {
+            return 128u8.wrapping_add(sig as u8);
+        }
+    }
+    1
+}
+
+/// Refuses key sets the profile cannot name unambiguously.
+fn check_profile(profile: RunProfile, keys: &[KeyEntry]) -> CliResult<()> {
+    match profile {
+        RunProfile::Ccxt => {
+            for (i, k) in keys.iter().enumerate() {
+                if k.exchange == "custom" {
+                    return Err(usage(format!(
+                        "'{}' is a key of a custom exchange: the ccxt profile names variables after the ccxt exchange id, which it has none of",
+                        k.name
+                    )));
+                }
+                if let Some(other) = keys[..i].iter().find(|o| o.exchange == k.exchange) {
+                    return Err(usage(format!(
+                        "'{}' and '{}' are both {} keys: the ccxt profile sets one {}_APIKEY; run with one of them",
+                        other.name,
+                        k.name,
+                        k.exchange,
+                        k.exchange.to_ascii_uppercase()
+                    )));
+                }
+            }
+        }
+        RunProfile::Freqtrade => {
+            if keys.len() != 1 {
+                return Err(usage(format!(
+                    "the freqtrade profile takes exactly one key (freqtrade trades on one exchange account), not {}: {}",
+                    keys.len(),
+                    keys.iter()
+                        .map(|k| k.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The variable the profile gives one field of a key.
+fn variable(profile: RunProfile, entry: &KeyEntry, field: CredentialField) -> String {
+    match profile {
+        RunProfile::Ccxt => {
+            let suffix = match field {
+                CredentialField::ApiKey => "APIKEY",
+                CredentialField::Secret => "SECRET",
+                CredentialField::Password => "PASSWORD",
+                CredentialField::Uid => "UID",
+                CredentialField::PrivateKey => "PRIVATEKEY",
+                CredentialField::WalletAddress => "WALLETADDRESS",
+            };
+            format!("{}_{suffix}", entry.exchange.to_ascii_uppercase())
+        }
+        // freqtrade lower-cases each part after FREQTRADE__ into the config path: exchange.key, …,
+        // exchange.wallet_address and exchange.private_key (the names its config schema has).
+        RunProfile::Freqtrade => {
+            let suffix = match field {
+                CredentialField::ApiKey => "KEY",
+                CredentialField::Secret => "SECRET",
+                CredentialField::Password => "PASSWORD",
+                CredentialField::Uid => "UID",
+                CredentialField::PrivateKey => "PRIVATE_KEY",
+                CredentialField::WalletAddress => "WALLET_ADDRESS",
+            };
+            format!("FREQTRADE__EXCHANGE__{suffix}")
+        }
+    }
+}
+
+/// Every variable the program gets: only the fields each key holds.
+fn variables(
+    profile: RunProfile,
+    released: &[(KeyEntry, SecretFields)],
+) -> Vec<(String, &SecretString)> {
+    released
+        .iter()
+        .flat_map(|(entry, secrets)| {
+            secrets.fields().into_iter().filter_map(move |field| {
+                secrets
+                    .get(field)
+                    .map(|value| (variable(profile, entry, field), value))
+            })
+        })
+        .collect()
+}
+
+/// Signals sent to keystead while the program runs are passed to it; keystead itself waits for the
+/// program to end. A Ctrl+C at the terminal already reaches the whole foreground group, the program
+/// too, so on Linux it is not sent a second time.
+#[cfg(unix)]
+mod forward {
+    use std::sync::atomic::{AtomicI32, Ordering};
+
+    const SIGNALS: [libc::c_int; 4] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP, libc::SIGQUIT];
+    /// The program's process id once started (0 before).
+    static CHILD: AtomicI32 = AtomicI32::new(0);
+    /// A signal that came before the program started, sent to it as soon as it has.
+    static PENDING: AtomicI32 = AtomicI32::new(0);
+
+    extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, _: *mut libc::c_void) {
+        #[cfg(target_os = "linux")]
+        {
+            // SAFETY: the kernel hands a valid siginfo to an SA_SIGINFO handler.
+            if !info.is_null() && unsafe { (*info).si_code } == libc::SI_KERNEL {
+                return;
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = info;
+        let pid = CHILD.load(Ordering::SeqCst);
+        if pid > 0 {
+            // SAFETY: kill is async-signal-safe.
+            unsafe { libc::kill(pid, sig) };
+        } else {
+            PENDING.store(sig, Ordering::SeqCst);
+        }
+    }
+
+    pub fn install() {
+        for sig in SIGNALS {
+            // SAFETY: a zeroed sigaction is valid; the handler only touches atomics and calls kill.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = on_signal as *const () as libc::sighandler_t;
+                sa.sa_flags = libc::SA_SIGINFO | libc::SA_RESTART;
+                libc::sigemptyset(&mut sa.sa_mask);
+                libc::sigaction(sig, &sa, std::ptr::null_mut());
+            }
+        }
+    }
+
+    pub fn started(pid: u32) {
+        let Ok(pid) = i32::try_from(pid) else { return };
+        CHILD.store(pid, Ordering::SeqCst);
+        let sig = PENDING.swap(0, Ordering::SeqCst);
+        if sig != 0 {
+            // SAFETY: sending a signal to our own child.
+            unsafe { libc::kill(pid, sig) };
+        }
+    }
+}
+
+/// Elsewhere the console delivers Ctrl+C to the program itself; nothing to forward.
+#[cfg(not(unix))]
+mod forward {
+    pub fn install() {}
+    pub fn started(_pid: u32) {}
+}

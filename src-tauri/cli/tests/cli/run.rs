@@ -1,0 +1,454 @@
+//! `keystead run`: the child gets the keys' secrets under the profile's variable names (checked by
+//! digest, so no secret is printed), its exit code passes through, the vault passphrase does not reach
+//! it, refused keys start nothing, a withdraw key takes the CLI passphrase as its step-up, the audit
+//! names the program only, SIGTERM to keystead reaches the child, and a Ctrl+C at a terminal (through
+//! `script`) reaches the child while keystead waits for its exit code.
+
+use crate::common::*;
+use serde_json::json;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The sha256 digest `sha256sum` prints for `value` (the same tool the child uses).
+fn digest(value: &str) -> String {
+    let out = Command::new("sh")
+        .args(["-c", "printf %s \"$V\" | sha256sum"])
+        .env("V", value)
+        .output()
+        .expect("sha256sum");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// A child script printing `NAME=<digest>` for each variable (`unset` when it is not set).
+fn digests_of(vars: &[&str]) -> String {
+    vars.iter()
+        .map(|v| {
+            format!(
+                "if [ -n \"${{{v}+x}}\" ]; then printf '%s=' {v}; printf %s \"${v}\" | sha256sum; else echo {v}=unset; fi"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn expect_line(out: &Out, var: &str, value: Option<&str>) {
+    let want = match value {
+        Some(v) => format!("{var}={}", digest(v)),
+        None => format!("{var}=unset"),
+    };
+    assert!(
+        out.stdout.lines().any(|l| l.trim() == want),
+        "expected {want}\n{}",
+        out.describe()
+    );
+}
+
+fn run_sh<'a>(sb: &'a Sandbox, keys: &[&str], extra: &[&str], script: &str) -> Cmd<'a> {
+    let mut args = vec!["run"];
+    for k in keys {
+        args.extend(["--key", k]);
+    }
+    args.extend_from_slice(extra);
+    args.extend(["--", "sh", "-c", script]);
+    sb.cmd(&args)
+}
+
+#[test]
+fn the_ccxt_profile_hands_each_field_to_the_child_and_the_exit_code_passes_through() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read,trade"],
+        &binance_secrets(),
+    );
+    sb.add("okx-bot", "okx", &["--scopes", "read"], &okx_secrets());
+    let vars = [
+        "BINANCE_APIKEY",
+        "BINANCE_SECRET",
+        "BINANCE_PASSWORD",
+        "OKX_APIKEY",
+        "OKX_SECRET",
+        "OKX_PASSWORD",
+        "KEYSTEAD_PASSPHRASE",
+    ];
+    let out = run_sh(
+        &sb,
+        &["binance-main", "okx-bot"],
+        &[],
+        &format!("{}; exit 7", digests_of(&vars)),
+    )
+    .run()
+    .exits(7);
+    expect_line(&out, "BINANCE_APIKEY", Some(BINANCE_API_KEY));
+    expect_line(&out, "BINANCE_SECRET", Some(BINANCE_SECRET));
+    expect_line(&out, "BINANCE_PASSWORD", None);
+    expect_line(&out, "OKX_APIKEY", Some(OKX_API_KEY));
+    expect_line(&out, "OKX_SECRET", Some(OKX_SECRET));
+    expect_line(&out, "OKX_PASSWORD", Some(OKX_PASSWORD));
+    expect_line(&out, "KEYSTEAD_PASSPHRASE", None);
+    prints_no_secret(&out);
+
+    for name in ["binance-main", "okx-bot"] {
+        assert!(
+            sb.show(name)["last_used_at"].is_string(),
+            "{name}: {}",
+            sb.show(name)
+        );
+    }
+    let runs: Vec<_> = sb
+        .audit()
+        .into_iter()
+        .filter(|e| e["action"] == "key_run")
+        .collect();
+    assert_eq!(runs.len(), 2, "{runs:#?}");
+    assert_eq!(runs[0]["detail"], "profile: ccxt; program: sh");
+
+    // Two keys of one exchange cannot both be BINANCE_APIKEY.
+    sb.add(
+        "binance-2",
+        "binance",
+        &["--scopes", "read"],
+        &json!({ "apiKey": "k2", "secret": "s2" }).to_string(),
+    );
+    let marker = sb.dir.path().join("ran");
+    run_sh(
+        &sb,
+        &["binance-main", "binance-2"],
+        &[],
+        &format!("touch {}", marker.display()),
+    )
+    .run()
+    .fails(2)
+    .stderr_mentions("'binance-main' and 'binance-2'");
+    assert!(!marker.exists());
+}
+
+#[test]
+fn the_freqtrade_profile_uses_freqtrades_names_and_takes_one_key() {
+    let sb = Sandbox::init();
+    sb.add("okx-bot", "okx", &["--scopes", "read"], &okx_secrets());
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    let vars = [
+        "FREQTRADE__EXCHANGE__KEY",
+        "FREQTRADE__EXCHANGE__SECRET",
+        "FREQTRADE__EXCHANGE__PASSWORD",
+        "FREQTRADE__EXCHANGE__UID",
+        "OKX_APIKEY",
+    ];
+    let out = run_sh(
+        &sb,
+        &["okx-bot"],
+        &["--profile", "freqtrade"],
+        &digests_of(&vars),
+    )
+    .run()
+    .ok();
+    expect_line(&out, "FREQTRADE__EXCHANGE__KEY", Some(OKX_API_KEY));
+    expect_line(&out, "FREQTRADE__EXCHANGE__SECRET", Some(OKX_SECRET));
+    expect_line(&out, "FREQTRADE__EXCHANGE__PASSWORD", Some(OKX_PASSWORD));
+    expect_line(&out, "FREQTRADE__EXCHANGE__UID", None);
+    expect_line(&out, "OKX_APIKEY", None);
+
+    run_sh(
+        &sb,
+        &["okx-bot", "binance-main"],
+        &["--profile", "freqtrade"],
+        "true",
+    )
+    .run()
+    .fails(2)
+    .stderr_mentions("exactly one key");
+}
+
+#[test]
+fn hyperliquid_wallet_and_private_key_get_freqtrades_config_names() {
+    let sb = Sandbox::init();
+    let wallet = "0x5e9ee1089755c3435139848e47e6635505d5a13a";
+    let private = "0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318";
+    sb.add(
+        "hl",
+        "hyperliquid",
+        &["--scopes", "read,trade"],
+        &json!({ "walletAddress": wallet, "privateKey": private }).to_string(),
+    );
+    let vars = [
+        "FREQTRADE__EXCHANGE__WALLET_ADDRESS",
+        "FREQTRADE__EXCHANGE__PRIVATE_KEY",
+        "HYPERLIQUID_WALLETADDRESS",
+        "HYPERLIQUID_PRIVATEKEY",
+    ];
+    let out = run_sh(
+        &sb,
+        &["hl"],
+        &["--profile", "freqtrade"],
+        &digests_of(&vars),
+    )
+    .run()
+    .ok();
+    expect_line(&out, "FREQTRADE__EXCHANGE__WALLET_ADDRESS", Some(wallet));
+    expect_line(&out, "FREQTRADE__EXCHANGE__PRIVATE_KEY", Some(private));
+    let out = run_sh(&sb, &["hl"], &[], &digests_of(&vars)).run().ok();
+    expect_line(&out, "HYPERLIQUID_WALLETADDRESS", Some(wallet));
+    expect_line(&out, "HYPERLIQUID_PRIVATEKEY", Some(private));
+}
+
+#[test]
+fn a_revoked_or_expired_key_starts_nothing_and_expired_runs_when_allowed() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    sb.add("okx-bot", "okx", &["--scopes", "read"], &okx_secrets());
+    sb.run(&["revoke", "binance-main"]).ok();
+    let marker = sb.dir.path().join("ran");
+    let touch = format!("touch {}", marker.display());
+    let before = sb.changes().len();
+    run_sh(&sb, &["binance-main"], &["--allow-expired"], &touch)
+        .run()
+        .fails(2)
+        .stderr_mentions("'binance-main' is revoked");
+    assert!(!marker.exists(), "nothing was run");
+    assert_eq!(sb.changes().len(), before, "nothing audited");
+
+    // Expired yesterday: refused, then run with --allow-expired.
+    sb.run(&["edit", "okx-bot", "--expires", &date_in_days(-1)])
+        .ok();
+    run_sh(&sb, &["okx-bot"], &[], &touch)
+        .run()
+        .fails(2)
+        .stderr_mentions("--allow-expired");
+    assert!(!marker.exists(), "nothing was run");
+    run_sh(&sb, &["okx-bot"], &["--allow-expired"], &touch)
+        .run()
+        .ok();
+    assert!(marker.exists());
+}
+
+#[test]
+fn a_withdraw_key_runs_with_the_cli_passphrase_and_the_audit_names_only_the_program() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-hot",
+        "binance",
+        &["--scopes", "read,withdraw"],
+        &binance_secrets(),
+    );
+    let out = sb
+        .cmd(&[
+            "run",
+            "--key",
+            "binance-hot",
+            "--",
+            "/bin/sh",
+            "-c",
+            &digests_of(&["BINANCE_SECRET"]),
+            "--api-secret=do-not-log-me",
+        ])
+        .run()
+        .ok();
+    expect_line(&out, "BINANCE_SECRET", Some(BINANCE_SECRET));
+    let run = sb
+        .audit()
+        .into_iter()
+        .rfind(|e| e["action"] == "key_run")
+        .expect("a key_run event");
+    assert_eq!(run["key_name"], "binance-hot");
+    assert_eq!(
+        run["detail"],
+        "profile: ccxt; program: sh; passphrase given again"
+    );
+    let log = sb.run(&["audit", "--json"]).ok();
+    assert!(!log.stdout.contains("do-not-log-me"), "{}", log.stdout);
+    assert!(!log.stdout.contains("BINANCE_SECRET"), "{}", log.stdout);
+
+    // A wrong passphrase opens nothing, so nothing runs.
+    let marker = sb.dir.path().join("ran");
+    run_sh(
+        &sb,
+        &["binance-hot"],
+        &[],
+        &format!("touch {}", marker.display()),
+    )
+    .passphrase("not the passphrase")
+    .run()
+    .fails(3);
+    assert!(!marker.exists());
+}
+
+#[test]
+fn a_program_that_cannot_start_fails_with_127() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    sb.run(&["run", "--key", "binance-main", "--", "./no-such-program"])
+        .fails(127)
+        .stderr_mentions("cannot start no-such-program");
+}
+
+fn wait_for(path: &Path, within: Duration) -> bool {
+    let deadline = Instant::now() + within;
+    while Instant::now() < deadline {
+        if path.exists() {
+            return true;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+#[test]
+fn sigterm_to_keystead_reaches_the_child_and_its_exit_code_comes_back() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    let ready = sb.dir.path().join("ready");
+    let got = sb.dir.path().join("got-term");
+    let script = format!(
+        "trap 'touch {got}; exit 143' TERM; echo $$ > {ready}.tmp; mv {ready}.tmp {ready}; while :; do sleep 0.05; done",
+        got = got.display(),
+        ready = ready.display()
+    );
+    let mut child = Command::new(BIN)
+        .args(["run", "--key", "binance-main", "--", "sh", "-c", &script])
+        .current_dir(sb.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sb.dir.path())
+        .env("XDG_DATA_HOME", sb.dir.path().join("xdg-data"))
+        .env("KEYSTEAD_VAULT", &sb.vault)
+        .env("KEYSTEAD_PASSPHRASE", &sb.passphrase)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start keystead");
+    assert!(
+        wait_for(&ready, Duration::from_secs(60)),
+        "the child never started"
+    );
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("keystead did not end after SIGTERM");
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    if !got.exists() {
+        // Not reached: end the orphaned child before failing.
+        let pid = std::fs::read_to_string(&ready).unwrap_or_default();
+        let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
+        panic!("the child did not get SIGTERM");
+    }
+    assert_eq!(
+        status.code(),
+        Some(143),
+        "keystead waited for the child and returned its code"
+    );
+}
+
+/// `'…'` for sh, with any `'` inside closed, escaped and reopened.
+fn sh_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
+}
+
+#[test]
+fn ctrl_c_at_a_terminal_reaches_the_child_once_and_keystead_waits_for_its_exit_code() {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    let ready = sb.dir.path().join("ready");
+    let got = sb.dir.path().join("got-int");
+    // The child takes a moment to exit after Ctrl+C: keystead must still be there to return its code.
+    let child = format!(
+        "trap 'echo int >> {got}; sleep 0.3; exit 42' INT; echo $$ > {ready}.tmp; mv {ready}.tmp {ready}; while :; do sleep 0.05; done",
+        got = got.display(),
+        ready = ready.display()
+    );
+    let inner = format!(
+        "exec {} run --key binance-main -- sh -c {}",
+        sh_quoted(BIN),
+        sh_quoted(&child)
+    );
+    // `script` gives keystead a terminal; the Ctrl+C typed into it is the terminal's SIGINT to the
+    // whole foreground group, keystead and the child alike.
+    let mut terminal = Command::new("script")
+        .args(["-qfec", &inner, "/dev/null"])
+        .current_dir(sb.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sb.dir.path())
+        .env("SHELL", "/bin/sh")
+        .env("XDG_DATA_HOME", sb.dir.path().join("xdg-data"))
+        .env("KEYSTEAD_VAULT", &sb.vault)
+        .env("KEYSTEAD_PASSPHRASE", &sb.passphrase)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start script");
+    let started = wait_for(&ready, Duration::from_secs(60));
+    let mut keys = terminal.stdin.take().expect("piped stdin");
+    if started {
+        use std::io::Write;
+        keys.write_all(b"\x03").unwrap();
+        keys.flush().unwrap();
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(s) = terminal.try_wait().unwrap() {
+            break Some(s);
+        }
+        if Instant::now() >= deadline {
+            break None;
+        }
+        thread::sleep(Duration::from_millis(20));
+    };
+    drop(keys);
+    if status.is_none() || !got.exists() {
+        let pid = std::fs::read_to_string(&ready).unwrap_or_default();
+        let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
+        let _ = terminal.kill();
+        let _ = terminal.wait();
+    }
+    assert!(started, "the child never started");
+    let status = status.expect("keystead and the child ended after Ctrl+C");
+    let got = std::fs::read_to_string(&got).expect("the child got SIGINT");
+    assert_eq!(got.lines().count(), 1, "SIGINT reached the child once");
+    assert_eq!(
+        status.code(),
+        Some(42),
+        "keystead waited for the child and returned its code"
+    );
+}
