@@ -14,6 +14,7 @@ import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe } from "node:test";
 import {
+  appPids,
   Key,
   SETTINGS,
   click,
@@ -56,15 +57,6 @@ async function waitNotifications(start, count, message, timeout = 30_000) {
     },
     { timeout, interval: 200, message },
   );
-}
-
-/** PIDs of running keystead-app processes. */
-function appPids() {
-  try {
-    return execFileSync("pgrep", ["-x", "keystead-app"], { encoding: "utf8" }).trim().split(/\s+/).filter(Boolean);
-  } catch {
-    return [];
-  }
 }
 
 /** The X11 ids of the visible windows titled Keystead (empty when none). */
