@@ -158,7 +158,10 @@ Profiles (only the fields the key holds are set):
              read by freqtrade over its config file; exactly one key
 
 The program's exit code, stdin, stdout and stderr pass through; SIGINT, SIGTERM, SIGHUP and SIGQUIT
-sent to keystead reach it. KEYSTEAD_PASSPHRASE is not passed on. Revoked and compromised keys are
+sent to keystead reach it. KEYSTEAD_PASSPHRASE is not passed on. With --mask the program's stdout
+and stderr pass through keystead, which replaces each secret it hands over (and the secret's base64,
+base64url and percent-encoded forms) with <concealed by keystead>; values shorter than 4 characters
+are not masked (keystead says which field). Revoked and compromised keys are
 refused, expired ones unless --allow-expired; a key that can withdraw or transfer funds takes the
 vault passphrase given for this run as its step-up.
 
@@ -176,6 +179,9 @@ pub struct RunArgs {
     /// Hand over expired keys too (revoked and compromised ones never).
     #[arg(long)]
     pub allow_expired: bool,
+    /// Replace the secrets (and their base64 and URL-encoded forms) in the program's output.
+    #[arg(long)]
+    pub mask: bool,
     /// The program and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<OsString>,

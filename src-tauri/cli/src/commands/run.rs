@@ -1,6 +1,9 @@
 //! `run`: starts a program with keys' secrets in its environment, named the way the bot reads them
 //! (profiles). The keys are released by core's one policy path (status, step-up, audit, last used); the
-//! program's exit code and stdio pass through, and SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to keystead reach it.
+//! program's exit code and stdio pass through (with `--mask`, stdout and stderr with the secrets
+//! concealed), and SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to keystead reach it.
+
+mod mask;
 
 use super::open_keeping_passphrase;
 use crate::args::{RunArgs, RunProfile};
@@ -9,7 +12,7 @@ use keystead_core::vault::program_label;
 use keystead_core::{CredentialField, KeyEntry, RunRequest, SecretFields};
 use secrecy::{ExposeSecret, SecretString};
 use std::path::Path;
-use std::process::{Command, ExitCode, ExitStatus};
+use std::process::{Command, ExitCode, ExitStatus, Stdio};
 
 /// Passphrases keystead reads from the environment: never handed on to the program.
 const NOT_PASSED_ON: [&str; 3] = [
@@ -63,7 +66,19 @@ pub fn run(path: &Path, a: RunArgs) -> CliResult {
     for (name, value) in variables(a.profile, &released) {
         command.env(name, value.expose_secret());
     }
+    let masker = match a.mask {
+        true => Some(
+            mask::Masker::new(mask_patterns(&released)).map_err(|e| Failure {
+                code: 3,
+                message: format!("cannot mask the program's output: {e}"),
+            })?,
+        ),
+        false => None,
+    };
     drop(released);
+    if masker.is_some() {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
     forward::install();
     let child = command.spawn();
     drop(command);
@@ -79,11 +94,48 @@ pub fn run(path: &Path, a: RunArgs) -> CliResult {
         ),
     })?;
     forward::started(child.id());
+    let copiers = match masker {
+        Some(m) => mask::start(m, child.stdout.take(), child.stderr.take()),
+        None => Vec::new(),
+    };
     let status = child.wait().map_err(|e| Failure {
         code: 3,
         message: format!("lost track of the program: {e}"),
-    })?;
-    Ok(ExitCode::from(exit_code(status)))
+    });
+    // The copiers end when the program's output is closed: after it exits (or after any process it
+    // left behind holding its output does), and then the patterns are dropped.
+    for copier in copiers {
+        let _ = copier.join();
+    }
+    Ok(ExitCode::from(exit_code(status?)))
+}
+
+/// The secrets `--mask` conceals: every released value except the short ones, which would conceal
+/// ordinary text (each refusal named on stderr by key and field, never by value).
+fn mask_patterns(released: &[(KeyEntry, SecretFields)]) -> mask::Patterns {
+    let mut patterns = mask::Patterns::new();
+    for (entry, secrets) in released {
+        for field in secrets.fields() {
+            let Some(value) = secrets.get(field) else {
+                continue;
+            };
+            let value = value.expose_secret().as_bytes();
+            if value.is_empty() {
+                continue;
+            }
+            if value.len() < mask::MIN_MASKED {
+                eprintln!(
+                    "keystead: --mask: the {} of '{}' is shorter than {} characters and is not masked",
+                    field.as_str(),
+                    entry.name,
+                    mask::MIN_MASKED
+                );
+                continue;
+            }
+            patterns.add(value);
+        }
+    }
+    patterns
 }
 
 /// The program's exit code, or 128 + N when signal N ended it (as shells report it).

@@ -2,7 +2,9 @@
 //! digest, so no secret is printed), its exit code passes through, the vault passphrase does not reach
 //! it, refused keys start nothing, a withdraw key takes the CLI passphrase as its step-up, the audit
 //! names the program only, SIGTERM to keystead reaches the child, and a Ctrl+C at a terminal (through
-//! `script`) reaches the child while keystead waits for its exit code.
+//! `script`) reaches the child while keystead waits for its exit code. `--mask` conceals the secrets and
+//! their base64, base64url and percent-encoded forms in the child's stdout and stderr, also when split
+//! across writes.
 
 use crate::common::*;
 use serde_json::json;
@@ -451,4 +453,136 @@ fn ctrl_c_at_a_terminal_reaches_the_child_once_and_keystead_waits_for_its_exit_c
         Some(42),
         "keystead waited for the child and returned its code"
     );
+}
+
+/// How many times `needle` occurs in `text`.
+fn count(text: &str, needle: &str) -> usize {
+    text.matches(needle).count()
+}
+
+const CONCEALED: &str = "<concealed by keystead>";
+
+/// A child printing the OKX key's secrets raw, in base64, base64url and percent-encoded, one split
+/// across two writes with a pause between, and one on stderr; the encodings are made by the child.
+const LEAKY_CHILD: &str = r#"echo "start"
+echo "raw $OKX_APIKEY end"
+echo "b64 $(printf %s "$OKX_SECRET" | base64 -w0) end"
+echo "b64nopad $(printf %s "$OKX_PASSWORD" | base64 -w0 | tr -d =) end"
+echo "b64url $(printf %s "$OKX_PASSWORD" | base64 -w0 | tr '+/' '-_' | tr -d =) end"
+echo "url $(python3 -c 'import os, urllib.parse; print(urllib.parse.quote(os.environ["OKX_PASSWORD"], safe=""))') end"
+printf 'split '; printf %s "$OKX_APIKEY" | head -c 5; sleep 0.2; printf %s "$OKX_APIKEY" | tail -c +6; echo ' end'
+echo "err $OKX_SECRET end" >&2
+exit 5"#;
+
+/// The forms of the OKX secrets the leaky child prints.
+fn leaked_forms() -> Vec<String> {
+    let b64 = |v: &str| {
+        let out = Command::new("sh")
+            .args(["-c", "printf %s \"$V\" | base64 -w0"])
+            .env("V", v)
+            .output()
+            .expect("base64");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let password_b64 = b64(OKX_PASSWORD);
+    vec![
+        OKX_API_KEY.to_string(),
+        OKX_SECRET.to_string(),
+        b64(OKX_SECRET),
+        password_b64.trim_end_matches('=').to_string(),
+        password_b64
+            .trim_end_matches('=')
+            .replace('+', "-")
+            .replace('/', "_"),
+        OKX_PASSWORD.replace('!', "%21"),
+    ]
+}
+
+#[test]
+fn mask_conceals_each_secret_raw_encoded_and_split_across_writes_on_stdout_and_stderr() {
+    let sb = Sandbox::init();
+    sb.add("okx-bot", "okx", &["--scopes", "read"], &okx_secrets());
+    let forms = leaked_forms();
+    assert!(
+        forms[3] != OKX_PASSWORD && forms[5] != OKX_PASSWORD,
+        "the encoded forms differ from the raw value, so each is a separate pattern"
+    );
+
+    // Without --mask the child's output carries the secrets: the check below can fail.
+    let plain = run_sh(&sb, &["okx-bot"], &[], LEAKY_CHILD).run().exits(5);
+    for form in &forms {
+        assert!(plain.output().contains(form.as_str()), "{form} was printed");
+    }
+    assert!(plain.stdout.contains(&format!("split {OKX_API_KEY} end")));
+    assert_eq!(count(&plain.output(), CONCEALED), 0);
+
+    let out = run_sh(&sb, &["okx-bot"], &["--mask"], LEAKY_CHILD)
+        .run()
+        .exits(5);
+    for form in &forms {
+        assert!(
+            !out.output().contains(form.as_str()),
+            "{form} leaked\n{}",
+            out.describe()
+        );
+    }
+    for line in [
+        "start".to_string(),
+        format!("raw {CONCEALED} end"),
+        format!("b64 {CONCEALED} end"),
+        format!("b64nopad {CONCEALED} end"),
+        format!("b64url {CONCEALED} end"),
+        format!("url {CONCEALED} end"),
+        format!("split {CONCEALED} end"),
+    ] {
+        assert!(
+            out.stdout.lines().any(|l| l == line),
+            "expected the line {line:?}\n{}",
+            out.describe()
+        );
+    }
+    assert_eq!(count(&out.stdout, CONCEALED), 6, "{}", out.describe());
+    assert_eq!(
+        out.stderr
+            .lines()
+            .filter(|l| *l == format!("err {CONCEALED} end"))
+            .count(),
+        1,
+        "{}",
+        out.describe()
+    );
+    assert_eq!(count(&out.stderr, CONCEALED), 1, "{}", out.describe());
+}
+
+#[test]
+fn mask_leaves_values_shorter_than_four_characters_alone_and_says_which_field() {
+    let sb = Sandbox::init();
+    let api_key = "ck-0123456789abcdef";
+    sb.add(
+        "tiny",
+        "custom",
+        &["--scopes", "read"],
+        &json!({ "apiKey": api_key, "uid": "e7" }).to_string(),
+    );
+    let out = run_sh(
+        &sb,
+        &["tiny"],
+        &["--profile", "freqtrade", "--mask"],
+        r#"echo "key $FREQTRADE__EXCHANGE__KEY uid $FREQTRADE__EXCHANGE__UID e7e7""#,
+    )
+    .run()
+    .ok();
+    assert_eq!(
+        out.stdout.trim(),
+        format!("key {CONCEALED} uid e7 e7e7"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stderr
+            .contains("the uid of 'tiny' is shorter than 4 characters and is not masked"),
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stderr.contains("e7"), "the value is never named");
 }
