@@ -156,6 +156,9 @@ Profiles (only the fields the key holds are set):
              upper-case ccxt exchange id (BINANCE_APIKEY, …); one key per exchange
   freqtrade  FREQTRADE__EXCHANGE__KEY, __SECRET, __PASSWORD, __UID, __WALLET_ADDRESS, __PRIVATE_KEY,
              read by freqtrade over its config file; exactly one key
+  passivbot  a file in passivbot's api-keys.json format, one entry per key under its name in the
+             vault; made 0600 in a private temporary folder, its path in KEYSTEAD_API_KEYS_FILE and
+             put for {keys_file} in the arguments; removed when the program ends
 
 The program's exit code, stdin, stdout and stderr pass through; SIGINT, SIGTERM, SIGHUP and SIGQUIT
 sent to keystead reach it. KEYSTEAD_PASSPHRASE is not passed on. With --mask the program's stdout
@@ -194,6 +197,8 @@ pub enum RunProfile {
     Ccxt,
     /// `FREQTRADE__EXCHANGE__KEY`, `FREQTRADE__EXCHANGE__SECRET`, … (freqtrade's config override).
     Freqtrade,
+    /// A temporary `api-keys.json` in passivbot's format (`KEYSTEAD_API_KEYS_FILE`, `{keys_file}`).
+    Passivbot,
 }
 
 impl RunProfile {
@@ -201,6 +206,7 @@ impl RunProfile {
         match self {
             Self::Ccxt => "ccxt",
             Self::Freqtrade => "freqtrade",
+            Self::Passivbot => "passivbot",
         }
     }
 }

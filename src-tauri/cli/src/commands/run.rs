@@ -1,8 +1,9 @@
-//! `run`: starts a program with keys' secrets in its environment, named the way the bot reads them
-//! (profiles). The keys are released by core's one policy path (status, step-up, audit, last used); the
+//! `run`: starts a program with keys' secrets in its environment, named the way the bot reads them, or
+//! in a temporary file in the bot's format (profiles). The keys are released by core's one policy path (status, step-up, audit, last used); the
 //! program's exit code and stdio pass through (with `--mask`, stdout and stderr with the secrets
 //! concealed), and SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to keystead reach it.
 
+mod keys_file;
 mod mask;
 
 use super::open_keeping_passphrase;
@@ -11,6 +12,7 @@ use crate::failure::{usage, CliResult, Failure};
 use keystead_core::vault::program_label;
 use keystead_core::{CredentialField, KeyEntry, RunRequest, SecretFields};
 use secrecy::{ExposeSecret, SecretString};
+use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, ExitCode, ExitStatus, Stdio};
 
@@ -58,8 +60,31 @@ pub fn run(path: &Path, a: RunArgs) -> CliResult {
     let entries: Vec<KeyEntry> = released.iter().map(|(e, _)| e.clone()).collect();
     check_profile(a.profile, &entries)?;
 
+    // File profiles: written before the program starts, removed (with its folder) when it has ended,
+    // whether it exited, crashed or was killed, and when keystead got a signal (passed on to it).
+    let keys_file = match a.profile {
+        RunProfile::Passivbot => Some(
+            keys_file::KeysFile::write(&keys_file::passivbot(&released)).map_err(|e| Failure {
+                code: 3,
+                message: format!("cannot write the keys file: {e}"),
+            })?,
+        ),
+        RunProfile::Ccxt | RunProfile::Freqtrade => None,
+    };
     let mut command = Command::new(&program);
-    command.args(&a.command[1..]);
+    match &keys_file {
+        Some(file) => {
+            command.args(
+                a.command[1..]
+                    .iter()
+                    .map(|arg| with_keys_file(arg, file.path())),
+            );
+            command.env(KEYS_FILE_VARIABLE, file.path());
+        }
+        None => {
+            command.args(&a.command[1..]);
+        }
+    }
     for var in NOT_PASSED_ON {
         command.env_remove(var);
     }
@@ -107,7 +132,25 @@ pub fn run(path: &Path, a: RunArgs) -> CliResult {
     for copier in copiers {
         let _ = copier.join();
     }
+    drop(keys_file);
     Ok(ExitCode::from(exit_code(status?)))
+}
+
+/// The variable a file profile puts the file's path in.
+const KEYS_FILE_VARIABLE: &str = "KEYSTEAD_API_KEYS_FILE";
+/// What a file profile replaces with the file's path in the program's arguments.
+const KEYS_FILE_ARGUMENT: &str = "{keys_file}";
+
+/// `arg` with each `{keys_file}` replaced by the file's path (an argument that is not UTF-8 is left
+/// as it is).
+fn with_keys_file(arg: &OsString, path: &Path) -> OsString {
+    match (arg.to_str(), path.to_str()) {
+        (Some(text), Some(path)) if text.contains(KEYS_FILE_ARGUMENT) => {
+            text.replace(KEYS_FILE_ARGUMENT, path).into()
+        }
+        (Some(text), None) if text == KEYS_FILE_ARGUMENT => path.as_os_str().to_owned(),
+        _ => arg.clone(),
+    }
 }
 
 /// The secrets `--mask` conceals: every released value except the short ones, which would conceal
@@ -175,6 +218,14 @@ fn check_profile(profile: RunProfile, keys: &[KeyEntry]) -> CliResult<()> {
                 }
             }
         }
+        RunProfile::Passivbot => {
+            if let Some(k) = keys.iter().find(|k| k.exchange == "custom") {
+                return Err(usage(format!(
+                    "'{}' is a key of a custom exchange: passivbot's api-keys.json names the exchange of each key",
+                    k.name
+                )));
+            }
+        }
         RunProfile::Freqtrade => {
             if keys.len() != 1 {
                 return Err(usage(format!(
@@ -191,9 +242,9 @@ fn check_profile(profile: RunProfile, keys: &[KeyEntry]) -> CliResult<()> {
     Ok(())
 }
 
-/// The variable the profile gives one field of a key.
-fn variable(profile: RunProfile, entry: &KeyEntry, field: CredentialField) -> String {
-    match profile {
+/// The variable the profile gives one field of a key (none for a file profile).
+fn variable(profile: RunProfile, entry: &KeyEntry, field: CredentialField) -> Option<String> {
+    Some(match profile {
         RunProfile::Ccxt => {
             let suffix = match field {
                 CredentialField::ApiKey => "APIKEY",
@@ -218,7 +269,8 @@ fn variable(profile: RunProfile, entry: &KeyEntry, field: CredentialField) -> St
             };
             format!("FREQTRADE__EXCHANGE__{suffix}")
         }
-    }
+        RunProfile::Passivbot => return None,
+    })
 }
 
 /// Every variable the program gets: only the fields each key holds.
@@ -230,9 +282,8 @@ fn variables(
         .iter()
         .flat_map(|(entry, secrets)| {
             secrets.fields().into_iter().filter_map(move |field| {
-                secrets
-                    .get(field)
-                    .map(|value| (variable(profile, entry, field), value))
+                let value = secrets.get(field)?;
+                Some((variable(profile, entry, field)?, value))
             })
         })
         .collect()
