@@ -161,12 +161,13 @@ Profiles (only the fields the key holds are set):
              put for {keys_file} in the arguments; removed when the program ends
 
 The program's exit code, stdin, stdout and stderr pass through; SIGINT, SIGTERM, SIGHUP and SIGQUIT
-sent to keystead reach it. KEYSTEAD_PASSPHRASE is not passed on. With --mask the program's stdout
-and stderr pass through keystead, which replaces each secret it hands over (and the secret's base64,
-base64url and percent-encoded forms) with <concealed by keystead>; values shorter than 4 characters
-are not masked (keystead says which field). Revoked and compromised keys are
+sent to keystead reach it. KEYSTEAD_PASSPHRASE is not passed on. Revoked and compromised keys are
 refused, expired ones unless --allow-expired; a key that can withdraw or transfer funds takes the
 vault passphrase given for this run as its step-up.
+
+With --mask the program's stdout and stderr go through keystead, which replaces each secret it
+handed over (and the secret's base64, base64url and percent-encoded forms) with
+<concealed by keystead>; values shorter than 4 characters are not masked (keystead names the field).
 
 Exit codes: the program's own (128 + N when it died of signal N); 2 or 3 when keystead refused
 before starting it (as for other commands); 126 or 127 when it could not be started.";

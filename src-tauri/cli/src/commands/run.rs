@@ -60,6 +60,9 @@ pub fn run(path: &Path, a: RunArgs) -> CliResult {
     let entries: Vec<KeyEntry> = released.iter().map(|(e, _)| e.clone()).collect();
     check_profile(a.profile, &entries)?;
 
+    // From here a signal to keystead is kept for the program (sent to it once it has started), so
+    // nothing ends keystead between writing a keys file and removing it.
+    forward::install();
     // File profiles: written before the program starts, removed (with its folder) when it has ended,
     // whether it exited, crashed or was killed, and when keystead got a signal (passed on to it).
     let keys_file = match a.profile {
@@ -104,7 +107,6 @@ pub fn run(path: &Path, a: RunArgs) -> CliResult {
     if masker.is_some() {
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
     }
-    forward::install();
     let child = command.spawn();
     drop(command);
     let mut child = child.map_err(|e| Failure {
