@@ -156,11 +156,18 @@ Profiles (only the fields the key holds are set):
              upper-case ccxt exchange id (BINANCE_APIKEY, …); one key per exchange
   freqtrade  FREQTRADE__EXCHANGE__KEY, __SECRET, __PASSWORD, __UID, __WALLET_ADDRESS, __PRIVATE_KEY,
              read by freqtrade over its config file; exactly one key
+  passivbot  a file in passivbot's api-keys.json format, one entry per key under its name in the
+             vault; made 0600 in a private temporary folder, its path in KEYSTEAD_API_KEYS_FILE and
+             put for {keys_file} in the arguments; removed when the program ends
 
 The program's exit code, stdin, stdout and stderr pass through; SIGINT, SIGTERM, SIGHUP and SIGQUIT
 sent to keystead reach it. KEYSTEAD_PASSPHRASE is not passed on. Revoked and compromised keys are
 refused, expired ones unless --allow-expired; a key that can withdraw or transfer funds takes the
 vault passphrase given for this run as its step-up.
+
+With --mask the program's stdout and stderr go through keystead, which replaces each secret it
+handed over (and the secret's base64, base64url and percent-encoded forms) with
+<concealed by keystead>; values shorter than 4 characters are not masked (keystead names the field).
 
 Exit codes: the program's own (128 + N when it died of signal N); 2 or 3 when keystead refused
 before starting it (as for other commands); 126 or 127 when it could not be started.";
@@ -176,6 +183,9 @@ pub struct RunArgs {
     /// Hand over expired keys too (revoked and compromised ones never).
     #[arg(long)]
     pub allow_expired: bool,
+    /// Replace the secrets (and their base64 and URL-encoded forms) in the program's output.
+    #[arg(long)]
+    pub mask: bool,
     /// The program and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<OsString>,
@@ -188,6 +198,8 @@ pub enum RunProfile {
     Ccxt,
     /// `FREQTRADE__EXCHANGE__KEY`, `FREQTRADE__EXCHANGE__SECRET`, … (freqtrade's config override).
     Freqtrade,
+    /// A temporary `api-keys.json` in passivbot's format (`KEYSTEAD_API_KEYS_FILE`, `{keys_file}`).
+    Passivbot,
 }
 
 impl RunProfile {
@@ -195,6 +207,7 @@ impl RunProfile {
         match self {
             Self::Ccxt => "ccxt",
             Self::Freqtrade => "freqtrade",
+            Self::Passivbot => "passivbot",
         }
     }
 }

@@ -1,6 +1,10 @@
-//! `run`: starts a program with keys' secrets in its environment, named the way the bot reads them
-//! (profiles). The keys are released by core's one policy path (status, step-up, audit, last used); the
-//! program's exit code and stdio pass through, and SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to keystead reach it.
+//! `run`: starts a program with keys' secrets in its environment, named the way the bot reads them, or
+//! in a temporary file in the bot's format (profiles). The keys are released by core's one policy path (status, step-up, audit, last used); the
+//! program's exit code and stdio pass through (with `--mask`, stdout and stderr with the secrets
+//! concealed), and SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to keystead reach it.
+
+mod keys_file;
+mod mask;
 
 use super::open_keeping_passphrase;
 use crate::args::{RunArgs, RunProfile};
@@ -8,8 +12,9 @@ use crate::failure::{usage, CliResult, Failure};
 use keystead_core::vault::program_label;
 use keystead_core::{CredentialField, KeyEntry, RunRequest, SecretFields};
 use secrecy::{ExposeSecret, SecretString};
+use std::ffi::OsString;
 use std::path::Path;
-use std::process::{Command, ExitCode, ExitStatus};
+use std::process::{Command, ExitCode, ExitStatus, Stdio};
 
 /// Passphrases keystead reads from the environment: never handed on to the program.
 const NOT_PASSED_ON: [&str; 3] = [
@@ -55,16 +60,53 @@ pub fn run(path: &Path, a: RunArgs) -> CliResult {
     let entries: Vec<KeyEntry> = released.iter().map(|(e, _)| e.clone()).collect();
     check_profile(a.profile, &entries)?;
 
+    // From here a signal to keystead is kept for the program (sent to it once it has started), so
+    // nothing ends keystead between writing a keys file and removing it.
+    forward::install();
+    // File profiles: written before the program starts, removed (with its folder) when it has ended,
+    // whether it exited, crashed or was killed, and when keystead got a signal (passed on to it).
+    let keys_file = match a.profile {
+        RunProfile::Passivbot => Some(
+            keys_file::KeysFile::write(&keys_file::passivbot(&released)).map_err(|e| Failure {
+                code: 3,
+                message: format!("cannot write the keys file: {e}"),
+            })?,
+        ),
+        RunProfile::Ccxt | RunProfile::Freqtrade => None,
+    };
     let mut command = Command::new(&program);
-    command.args(&a.command[1..]);
+    match &keys_file {
+        Some(file) => {
+            command.args(
+                a.command[1..]
+                    .iter()
+                    .map(|arg| with_keys_file(arg, file.path())),
+            );
+            command.env(KEYS_FILE_VARIABLE, file.path());
+        }
+        None => {
+            command.args(&a.command[1..]);
+        }
+    }
     for var in NOT_PASSED_ON {
         command.env_remove(var);
     }
     for (name, value) in variables(a.profile, &released) {
         command.env(name, value.expose_secret());
     }
+    let masker = match a.mask {
+        true => Some(
+            mask::Masker::new(mask_patterns(&released)).map_err(|e| Failure {
+                code: 3,
+                message: format!("cannot mask the program's output: {e}"),
+            })?,
+        ),
+        false => None,
+    };
     drop(released);
-    forward::install();
+    if masker.is_some() {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
     let child = command.spawn();
     drop(command);
     let mut child = child.map_err(|e| Failure {
@@ -79,11 +121,66 @@ pub fn run(path: &Path, a: RunArgs) -> CliResult {
         ),
     })?;
     forward::started(child.id());
+    let copiers = match masker {
+        Some(m) => mask::start(m, child.stdout.take(), child.stderr.take()),
+        None => Vec::new(),
+    };
     let status = child.wait().map_err(|e| Failure {
         code: 3,
         message: format!("lost track of the program: {e}"),
-    })?;
-    Ok(ExitCode::from(exit_code(status)))
+    });
+    // The copiers end when the program's output is closed: after it exits (or after any process it
+    // left behind holding its output does), and then the patterns are dropped.
+    for copier in copiers {
+        let _ = copier.join();
+    }
+    drop(keys_file);
+    Ok(ExitCode::from(exit_code(status?)))
+}
+
+/// The variable a file profile puts the file's path in.
+const KEYS_FILE_VARIABLE: &str = "KEYSTEAD_API_KEYS_FILE";
+/// What a file profile replaces with the file's path in the program's arguments.
+const KEYS_FILE_ARGUMENT: &str = "{keys_file}";
+
+/// `arg` with each `{keys_file}` replaced by the file's path (an argument that is not UTF-8 is left
+/// as it is).
+fn with_keys_file(arg: &OsString, path: &Path) -> OsString {
+    match (arg.to_str(), path.to_str()) {
+        (Some(text), Some(path)) if text.contains(KEYS_FILE_ARGUMENT) => {
+            text.replace(KEYS_FILE_ARGUMENT, path).into()
+        }
+        (Some(text), None) if text == KEYS_FILE_ARGUMENT => path.as_os_str().to_owned(),
+        _ => arg.clone(),
+    }
+}
+
+/// The secrets `--mask` conceals: every released value except the short ones, which would conceal
+/// ordinary text (each refusal named on stderr by key and field, never by value).
+fn mask_patterns(released: &[(KeyEntry, SecretFields)]) -> mask::Patterns {
+    let mut patterns = mask::Patterns::new();
+    for (entry, secrets) in released {
+        for field in secrets.fields() {
+            let Some(value) = secrets.get(field) else {
+                continue;
+            };
+            let value = value.expose_secret().as_bytes();
+            if value.is_empty() {
+                continue;
+            }
+            if value.len() < mask::MIN_MASKED {
+                eprintln!(
+                    "keystead: --mask: the {} of '{}' is shorter than {} characters and is not masked",
+                    field.as_str(),
+                    entry.name,
+                    mask::MIN_MASKED
+                );
+                continue;
+            }
+            patterns.add(value);
+        }
+    }
+    patterns
 }
 
 /// The program's exit code, or 128 + N when signal N ended it (as shells report it).
@@ -123,6 +220,14 @@ fn check_profile(profile: RunProfile, keys: &[KeyEntry]) -> CliResult<()> {
                 }
             }
         }
+        RunProfile::Passivbot => {
+            if let Some(k) = keys.iter().find(|k| k.exchange == "custom") {
+                return Err(usage(format!(
+                    "'{}' is a key of a custom exchange: passivbot's api-keys.json names the exchange of each key",
+                    k.name
+                )));
+            }
+        }
         RunProfile::Freqtrade => {
             if keys.len() != 1 {
                 return Err(usage(format!(
@@ -139,9 +244,9 @@ fn check_profile(profile: RunProfile, keys: &[KeyEntry]) -> CliResult<()> {
     Ok(())
 }
 
-/// The variable the profile gives one field of a key.
-fn variable(profile: RunProfile, entry: &KeyEntry, field: CredentialField) -> String {
-    match profile {
+/// The variable the profile gives one field of a key (none for a file profile).
+fn variable(profile: RunProfile, entry: &KeyEntry, field: CredentialField) -> Option<String> {
+    Some(match profile {
         RunProfile::Ccxt => {
             let suffix = match field {
                 CredentialField::ApiKey => "APIKEY",
@@ -166,7 +271,8 @@ fn variable(profile: RunProfile, entry: &KeyEntry, field: CredentialField) -> St
             };
             format!("FREQTRADE__EXCHANGE__{suffix}")
         }
-    }
+        RunProfile::Passivbot => return None,
+    })
 }
 
 /// Every variable the program gets: only the fields each key holds.
@@ -178,9 +284,8 @@ fn variables(
         .iter()
         .flat_map(|(entry, secrets)| {
             secrets.fields().into_iter().filter_map(move |field| {
-                secrets
-                    .get(field)
-                    .map(|value| (variable(profile, entry, field), value))
+                let value = secrets.get(field)?;
+                Some((variable(profile, entry, field)?, value))
             })
         })
         .collect()
