@@ -18,7 +18,10 @@ macro_rules! with_command_list {
             },
             secrets::{reveal_secret, copy_secret},
             audit::{audit_log, key_audit, verify_audit, export_audit},
-            settings::{get_settings, set_settings, change_passphrase, send_test_notification},
+            settings::{
+                get_settings, set_settings, change_passphrase, send_test_notification,
+                take_open_key
+            },
             sharing::{
                 sharing_key, copy_sharing_key, list_contacts, add_contact, rename_contact,
                 remove_contact, default_share_path, choose_share_file, share_export,

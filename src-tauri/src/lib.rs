@@ -27,12 +27,14 @@ use tauri::{Emitter, Manager};
 use tauri_plugin_notification::NotificationExt;
 
 /// A click on a reminder: show the window and open the key it is about (the UI opens it after unlock
-/// when locked).
+/// when locked). A window recreated from the tray takes the key when its page starts.
 fn open_from_notification(app: &tauri::AppHandle, notification_id: Option<i32>) {
-    tray::show_main_window(app);
     let state = app.state::<Arc<AppState>>();
     let key = notification_id.and_then(|id| state.key_of_notification(id));
-    let _ = app.emit("open-key", key.map(|k| k.to_string()));
+    state.open_key_from_notification(key, |key| {
+        let _ = app.emit("open-key", key.map(|k| k.to_string()));
+    });
+    tray::show_main_window(app);
 }
 
 /// The vault file: `--vault PATH`, `KEYSTEAD_VAULT`, or the platform data dir.
@@ -100,33 +102,41 @@ pub fn run() {
                     open_from_notification(&handle, performed.notification().map(|n| n.id()));
                 }
             })?;
-            if std::env::args().any(|a| a == MINIMIZED_ARG) {
-                if let Some(w) = app.get_webview_window("main") {
-                    w.hide()?;
-                }
+            // Started at login: no window (nor its WebKit processes) until the user opens it.
+            if !std::env::args().any(|a| a == MINIMIZED_ARG) {
+                tray::create_main_window(app.handle())?;
             }
             lock_timer::spawn(app.handle().clone());
             reminder_task::spawn(app.handle().clone());
             Ok(())
         })
         .on_window_event(|window, event| match event {
-            tauri::WindowEvent::CloseRequested { api, .. } => {
-                let state = window.state::<Arc<AppState>>().inner().clone();
-                let has_tray = window.app_handle().try_state::<tray::TrayMenu>().is_some();
-                if state.settings().close_to_tray && has_tray {
-                    api.prevent_close();
-                    let _ = window.hide();
-                }
-            }
+            tauri::WindowEvent::CloseRequested { .. } => tray::close_requested(window.app_handle()),
             tauri::WindowEvent::Destroyed => {
-                // The last window is gone: lock and leave, tray or not.
-                tray::quit(window.app_handle());
+                window.state::<Arc<AppState>>().window_gone();
+                // Closed to the tray, the window and its WebKit processes go; reminders need neither.
+                // Otherwise (no tray, close-to-tray off, the webview closed by WebDriver): the last
+                // window is gone, lock and leave.
+                if !tray::window_in_tray(window.app_handle()) {
+                    tray::quit(window.app_handle());
+                }
             }
             _ => {}
         })
         .invoke_handler(with_command_list!(handler_of_commands))
-        .run(tauri::generate_context!())
-        .expect("error while running Keystead");
+        .build(tauri::generate_context!())
+        .expect("error while building Keystead")
+        .run(|app, event| {
+            // No window left (`code` None; Quit exits with a code): stay in the tray.
+            if let tauri::RunEvent::ExitRequested {
+                code: None, api, ..
+            } = event
+            {
+                if tray::window_in_tray(app) {
+                    api.prevent_exit();
+                }
+            }
+        });
 }
 
 #[cfg(test)]

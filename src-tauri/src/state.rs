@@ -27,6 +27,17 @@ pub struct AppState {
     /// A share file opened for import, between preview and apply. Holds secrets: dropped on lock.
     pending_share: Mutex<Option<OpenedShare>>,
     last_activity: Mutex<Instant>,
+    open_key: Mutex<OpenKeyHandoff>,
+}
+
+/// The key a clicked reminder asks the window to open. The window is destroyed while Keystead sits in
+/// the tray, and a page that is still loading misses events: until it has asked (`take_open_key`), the
+/// key waits here.
+#[derive(Default)]
+struct OpenKeyHandoff {
+    /// The page of the current window asked once, so it listens to `open-key`.
+    page_ready: bool,
+    pending: Option<Uuid>,
 }
 
 impl AppState {
@@ -41,6 +52,7 @@ impl AppState {
             reminders: ReminderService::default(),
             pending_share: Mutex::new(None),
             last_activity: Mutex::new(Instant::now()),
+            open_key: Mutex::new(OpenKeyHandoff::default()),
         }
     }
 
@@ -165,6 +177,31 @@ impl AppState {
         self.reminders.key_of_notification(id)
     }
 
+    /// A clicked reminder about `key` (None: several keys): handed to `emit` when the window's page is
+    /// listening, else kept for the page to take when it starts.
+    pub fn open_key_from_notification(&self, key: Option<Uuid>, emit: impl FnOnce(Option<Uuid>)) {
+        let mut handoff = lock(&self.open_key);
+        if handoff.page_ready {
+            handoff.pending = None;
+            emit(key);
+        } else {
+            // A new page shows the keys list anyway: only a single key needs to wait.
+            handoff.pending = key;
+        }
+    }
+
+    /// A starting page asks which key a clicked reminder wants open; from now on it gets them as events.
+    pub fn take_open_key(&self) -> Option<Uuid> {
+        let mut handoff = lock(&self.open_key);
+        handoff.page_ready = true;
+        handoff.pending.take()
+    }
+
+    /// The window (and its page) is gone: a reminder clicked now waits for the next page.
+    pub fn window_gone(&self) {
+        *lock(&self.open_key) = OpenKeyHandoff::default();
+    }
+
     /// One look of the reminder task: records and returns what to notify, locked or not.
     pub fn look_for_reminders(&self, now: DateTime<Utc>) -> AppResult<Look> {
         let settings = self.settings();
@@ -233,6 +270,28 @@ mod tests {
             OpenOptions::new(Arc::new(FixedClock::new(ahead)), "app"),
         )
         .unwrap_err()
+    }
+
+    /// A reminder clicked while no page listens (the window is being recreated from the tray) is not
+    /// lost: the new page takes it once; a page that listens gets it as an event, never twice.
+    #[test]
+    fn a_clicked_reminder_waits_for_a_page_that_listens() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = AppState::new(dir.path().join("v.db"), dir.path().join("settings.json"));
+        let key = Uuid::from_u128(0x5eed);
+        let mut emitted = Vec::new();
+        state.open_key_from_notification(Some(key), |k| emitted.push(k));
+        assert!(emitted.is_empty(), "no page listens yet");
+        assert_eq!(state.take_open_key(), Some(key));
+        assert_eq!(state.take_open_key(), None, "taken once");
+        state.open_key_from_notification(Some(key), |k| emitted.push(k));
+        assert_eq!(emitted, vec![Some(key)], "a listening page gets the event");
+        assert_eq!(state.take_open_key(), None, "and nothing waits besides");
+        state.window_gone();
+        state.open_key_from_notification(None, |k| emitted.push(k));
+        state.open_key_from_notification(Some(key), |k| emitted.push(k));
+        assert_eq!(emitted.len(), 1, "the window is gone: nothing emitted");
+        assert_eq!(state.take_open_key(), Some(key));
     }
 
     /// Attack: guess, choose another vault file and back (or restart the app), guess again at full

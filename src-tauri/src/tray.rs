@@ -1,13 +1,16 @@
-//! The system tray icon: Keystead keeps running there when its window closes, so reminders still fire.
-//! Menu: how many keys are due, Open, Lock, Quit.
+//! The system tray icon: Keystead keeps running there when its window closes (the window is destroyed,
+//! and created again on Open), so reminders still fire. Menu: how many keys are due, Open, Lock, Quit.
 
 use crate::state::AppState;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Emitter, Manager, Wry};
+use tauri::{AppHandle, Emitter, Manager, WebviewWindowBuilder, Wry};
 
 const TRAY_ID: &str = "main";
+/// The window's label: the capability in `capabilities/main.json` is granted to it by this name.
+const MAIN_WINDOW: &str = "main";
 
 /// The tray's first line and tooltip for `n` keys due.
 pub fn due_text(n: usize) -> String {
@@ -49,13 +52,20 @@ pub fn build(app: &AppHandle) -> tauri::Result<()> {
         builder = builder.icon(icon.clone());
     }
     let tray = builder.build(app)?;
-    app.manage(TrayMenu { tray, due });
+    app.manage(TrayMenu {
+        tray,
+        due,
+        window_in_tray: AtomicBool::new(false),
+    });
     Ok(())
 }
 
 pub struct TrayMenu {
     tray: tauri::tray::TrayIcon<Wry>,
     due: MenuItem<Wry>,
+    /// The user closed the window to the tray (the window is destroyed or about to be); not set when
+    /// something else closes the webview (a WebDriver session ending), which quits as before.
+    window_in_tray: AtomicBool,
 }
 
 /// Shows how many keys are due in the tray's menu and tooltip.
@@ -67,12 +77,61 @@ pub fn show_due_count(app: &AppHandle, n: usize) {
     }
 }
 
-pub fn show_main_window(app: &AppHandle) {
-    if let Some(w) = app.get_webview_window("main") {
-        let _ = w.show();
-        let _ = w.unminimize();
-        let _ = w.set_focus();
+/// Whether Keystead stays in the tray when its window closes: there is a tray and the user wants it.
+fn keeps_running(app: &AppHandle) -> bool {
+    let close_to_tray = app.state::<Arc<AppState>>().settings().close_to_tray;
+    close_to_tray && app.try_state::<TrayMenu>().is_some()
+}
+
+/// The user closes the window (its close button): when Keystead stays in the tray, the window goes
+/// (with its WebKit processes) and the app keeps running.
+pub fn close_requested(app: &AppHandle) {
+    if keeps_running(app) {
+        if let Some(menu) = app.try_state::<TrayMenu>() {
+            menu.window_in_tray.store(true, Ordering::SeqCst);
+        }
     }
+}
+
+/// Whether the window was closed to the tray (so its destruction does not end the app).
+pub fn window_in_tray(app: &AppHandle) -> bool {
+    app.try_state::<TrayMenu>()
+        .is_some_and(|menu| menu.window_in_tray.load(Ordering::SeqCst))
+}
+
+/// Creates the main window from its entry in `tauri.conf.json` (which has `"create": false`, so the
+/// window exists only while open).
+pub fn create_main_window(app: &AppHandle) -> tauri::Result<tauri::WebviewWindow> {
+    let config = app
+        .config()
+        .app
+        .windows
+        .iter()
+        .find(|w| w.label == MAIN_WINDOW)
+        .ok_or_else(|| tauri::Error::WindowNotFound)?
+        .clone();
+    let window = WebviewWindowBuilder::from_config(app, &config)?.build()?;
+    if let Some(menu) = app.try_state::<TrayMenu>() {
+        menu.window_in_tray.store(false, Ordering::SeqCst);
+    }
+    Ok(window)
+}
+
+/// Brings the window forward, creating it again when it was closed to the tray.
+pub fn show_main_window(app: &AppHandle) {
+    let window = match app.get_webview_window(MAIN_WINDOW) {
+        Some(w) => w,
+        None => match create_main_window(app) {
+            Ok(w) => w,
+            Err(e) => {
+                eprintln!("keystead: could not open the window: {e}");
+                return;
+            }
+        },
+    };
+    let _ = window.show();
+    let _ = window.unminimize();
+    let _ = window.set_focus();
 }
 
 fn lock(app: &AppHandle) {

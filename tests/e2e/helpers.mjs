@@ -1,8 +1,9 @@
 // Helpers for the end-to-end tests: start the real Keystead app through tauri-driver (WebDriver), find
-// elements by their data-testid, wait with timeouts, save screenshots, read the X11 clipboard.
+// elements by their data-testid, wait with timeouts, save screenshots, read the X11 clipboard, close the
+// window to the tray and find it again.
 // Run through scripts/e2e.sh, which builds the app and starts Xvfb, D-Bus, gnome-keyring and tauri-driver.
 import { execFile, execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, homedir } from "node:os";
 import path from "node:path";
 import { test } from "node:test";
@@ -76,6 +77,95 @@ export function appPids() {
   } catch {
     return [];
   }
+}
+
+/** The X11 ids of the visible windows titled Keystead (empty when none). */
+export function visibleWindows() {
+  try {
+    return execFileSync("xdotool", ["search", "--onlyvisible", "--name", "^Keystead$"], { encoding: "utf8" })
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Closes the window as its title bar's close button does (WM_DELETE_WINDOW, tests/e2e/close-window.py), again
+ * every 5 s while it shows (under Xvfb, without a window manager, GTK has been seen to drop the first one), and
+ * waits until no Keystead window is visible.
+ */
+export async function closeToTray() {
+  const close = (ids) => {
+    for (const id of ids) {
+      execFileSync(process.env.E2E_PYTHON ?? "python3", [path.join(import.meta.dirname, "close-window.py"), id], {
+        timeout: 10_000,
+      });
+    }
+  };
+  close(await poll(async () => (visibleWindows().length > 0 ? visibleWindows() : null), { message: "the Keystead window" }));
+  let sent = Date.now();
+  await poll(
+    async () => {
+      const still = visibleWindows();
+      if (still.length > 0 && Date.now() - sent > 5000) {
+        close(still);
+        sent = Date.now();
+      }
+      return still.length === 0;
+    },
+    { timeout: 30_000, interval: 250, message: "the window to close to the tray" },
+  );
+}
+
+/** The names (comm) of every process below `pid`, children of children included. */
+function descendantNames(pid) {
+  let children = [];
+  try {
+    children = execFileSync("pgrep", ["-P", String(pid)], { encoding: "utf8" }).trim().split(/\s+/).filter(Boolean);
+  } catch {
+    // No children.
+  }
+  return children.flatMap((child) => {
+    let name = "";
+    try {
+      name = readFileSync(`/proc/${child}/comm`, "utf8").trim();
+    } catch {
+      // Gone meanwhile.
+    }
+    return [name, ...descendantNames(child)];
+  });
+}
+
+/**
+ * How many WebKit web processes (the page's renderer: "WebKitWebProcess", cut to 15 characters in comm) run
+ * below the app process `pid`: only this run's, whatever other runs do.
+ */
+export function webProcessesOf(pid) {
+  return descendantNames(pid).filter((name) => name.startsWith("WebKitWebProces")).length;
+}
+
+/**
+ * After the window was closed to the tray and opened again, it is a new webview: points the WebDriver session
+ * at it (the old one's handle is gone) and waits until its page has loaded.
+ */
+export async function attachToWindow(driver, timeout = 15_000) {
+  await poll(
+    async () => {
+      const handles = await driver.getAllWindowHandles();
+      for (const handle of handles.reverse()) {
+        try {
+          await driver.switchTo().window(handle);
+          if ((await driver.executeScript("return document.readyState")) === "complete") return true;
+        } catch {
+          // A closed webview's handle: try the next.
+        }
+      }
+      return false;
+    },
+    { timeout, interval: 250, message: "the reopened window's page" },
+  );
 }
 
 function signalApp(signal) {

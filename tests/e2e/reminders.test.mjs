@@ -4,6 +4,8 @@
 //   restarting the app → no duplicate;
 //   unlocked, a new key due in 2 days → one notification naming the key and its exchange; clicking it opens
 //   that key;
+//   closed to the tray while unlocked → the WebKit web process is gone; clicking the reminder again creates
+//   the window anew, still unlocked, on that key;
 //   the window closed → the app keeps running in the tray and still notifies;
 //   "Send test notification" and "start at login" from Settings.
 // Keys are added with the `keystead` CLI where a user would use a terminal, and through the form otherwise.
@@ -14,10 +16,13 @@ import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe } from "node:test";
 import {
-  appPids,
   Key,
   SETTINGS,
+  appPids,
+  attachToWindow,
+  byTestId,
   click,
+  closeToTray,
   poll,
   rowByName,
   screenshot,
@@ -29,8 +34,10 @@ import {
   typeDate,
   typeInto,
   utcDate,
+  visibleWindows,
   waitText,
   waitVisible,
+  webProcessesOf,
 } from "./helpers.mjs";
 
 const CLI_BIN = process.env.CLI_BIN ?? "";
@@ -59,16 +66,16 @@ async function waitNotifications(start, count, message, timeout = 30_000) {
   );
 }
 
-/** The X11 ids of the visible windows titled Keystead (empty when none). */
-function visibleWindows() {
-  try {
-    return execFileSync("xdotool", ["search", "--onlyvisible", "--name", "^Keystead$"], { encoding: "utf8" })
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean);
-  } catch {
-    return [];
-  }
+/** Clicks a notification on the recording server, as the user clicks it on the desktop. */
+function clickNotification(id) {
+  execFileSync("dbus-send", [
+    "--session",
+    "--type=method_call",
+    "--dest=org.freedesktop.Notifications",
+    "/org/freedesktop/Notifications",
+    "org.keystead.TestNotifications.Click",
+    `uint32:${id}`,
+  ]);
 }
 
 describe("reminders", () => {
@@ -102,6 +109,22 @@ describe("reminders", () => {
     app = null;
     await running?.quit();
     await poll(async () => appPids().length === 0, { timeout: 10_000, message: "the app to exit after quit" });
+  };
+
+  /** Adds a key through the form, as a user does; waits for its row. */
+  const addThroughForm = async (name, exchange, expires) => {
+    // The keys view shows the new row; its button is there only away from it.
+    if ((await driver.findElements(byTestId("keys-open"))).length > 0) await click(driver, "keys-open");
+    await click(driver, "add-key");
+    await selectOption(driver, "form-exchange", exchange);
+    await waitVisible(driver, "form-secret-apiKey");
+    await typeInto(driver, "form-name", name);
+    await typeInto(driver, "form-secret-apiKey", `${name}-api-key-0123456789`);
+    await typeInto(driver, "form-secret-secret", `${name}-secret-0123456789abcdef`);
+    await setChecked(driver, "form-scope-read");
+    await typeDate(driver, "form-expires", expires);
+    await click(driver, "form-submit");
+    await rowByName(driver, name);
   };
 
   const unlock = async () => {
@@ -147,16 +170,7 @@ describe("reminders", () => {
   step("unlocked, a key due in 2 days is named with its exchange; clicking opens it", async () => {
     await unlock();
     const mark = notifications().length;
-    await click(driver, "add-key");
-    await selectOption(driver, "form-exchange", "bybit");
-    await waitVisible(driver, "form-secret-apiKey");
-    await typeInto(driver, "form-name", "sol-grid");
-    await typeInto(driver, "form-secret-apiKey", "sol-grid-api-key-0123456789");
-    await typeInto(driver, "form-secret-secret", "sol-grid-secret-0123456789abcdef");
-    await setChecked(driver, "form-scope-read");
-    await typeDate(driver, "form-expires", utcDate(3));
-    await click(driver, "form-submit");
-    await rowByName(driver, "sol-grid");
+    await addThroughForm("sol-grid", "bybit", utcDate(3));
     const [n] = await waitNotifications(mark, 1, "the named reminder");
     assert.equal(n.summary, "sol-grid (Bybit) expires in 2 days");
     assert.equal(n.body, `Due ${utcDate(3)} 00:00 UTC.`);
@@ -167,14 +181,7 @@ describe("reminders", () => {
     // Away from the key, then a click on the notification brings it back.
     await click(driver, "settings-open");
     await waitVisible(driver, "settings-reminders");
-    execFileSync("dbus-send", [
-      "--session",
-      "--type=method_call",
-      "--dest=org.freedesktop.Notifications",
-      "/org/freedesktop/Notifications",
-      "org.keystead.TestNotifications.Click",
-      `uint32:${n.id}`,
-    ]);
+    clickNotification(n.id);
     await waitText(driver, "detail-name", "sol-grid");
     await screenshot(driver, "30-reminder-opened-key");
   });
@@ -214,36 +221,38 @@ describe("reminders", () => {
     await poll(async () => entries().length === 0, { timeout: 5000, message: "the autostart entry removed" });
   });
 
+  step("closed to the tray the web process is gone; a reminder's click brings a new window, unlocked, on its key", async () => {
+    // A fresh named reminder (a clicked one is closed by the server and clicks no more).
+    const mark = notifications().length;
+    await addThroughForm("ada-swing", "bybit", utcDate(3));
+    const [n] = await waitNotifications(mark, 1, "the reminder naming ada-swing");
+    assert.equal(n.summary, "ada-swing (Bybit) expires in 2 days");
+    const [pid] = appPids();
+    assert.equal(webProcessesOf(pid), 1, "the open window has its WebKit web process");
+    await click(driver, "settings-open");
+    await waitVisible(driver, "settings-reminders");
+    await closeToTray();
+    assert.deepEqual(appPids(), [pid], "Keystead still runs, in the tray");
+    // The window is destroyed, not hidden: its WebKit web process goes with it.
+    await poll(async () => webProcessesOf(pid) === 0, { timeout: 10_000, message: "the web process to exit" });
+
+    // A page that does not exist yet cannot hear the click: it asks for the key when it starts.
+    clickNotification(n.id);
+    await poll(async () => visibleWindows().length > 0, { timeout: 10_000, message: "the window to come back" });
+    await attachToWindow(driver);
+    assert.equal(webProcessesOf(pid), 1, "the web process is back");
+    await waitText(driver, "detail-name", "ada-swing");
+    // Still unlocked (the vault lives in Rust), with the same keys.
+    await rowByName(driver, "eth-bot");
+    await rowByName(driver, "sol-grid");
+    await rowByName(driver, "ada-swing");
+    await screenshot(driver, "32-reopened-from-tray-on-key");
+  });
+
   step("with the window closed the app stays in the tray and still notifies, generically when locked", async () => {
     await driver.actions().keyDown(Key.CONTROL).sendKeys("l").keyUp(Key.CONTROL).perform();
     await waitVisible(driver, "unlock-passphrase");
-    const windows = await poll(async () => (visibleWindows().length > 0 ? visibleWindows() : null), {
-      timeout: 5000,
-      message: "the Keystead window",
-    });
-    // As a window manager does on a click of the title bar's close button (sent to each match: GTK may map
-    // more than one X window under the title). Sent again every 5 s while the window shows: under Xvfb,
-    // without a window manager, GTK has been seen to drop the first one.
-    const close = (ids) => {
-      for (const id of ids) {
-        execFileSync(process.env.E2E_PYTHON ?? "python3", [path.join(import.meta.dirname, "close-window.py"), id], {
-          timeout: 10_000,
-        });
-      }
-    };
-    close(windows);
-    let sent = Date.now();
-    await poll(
-      async () => {
-        const still = visibleWindows();
-        if (still.length > 0 && Date.now() - sent > 5000) {
-          close(still);
-          sent = Date.now();
-        }
-        return still.length === 0;
-      },
-      { timeout: 30_000, interval: 250, message: "the window to close" },
-    );
+    await closeToTray();
     assert.ok(appPids().length > 0, "Keystead still runs, in the tray");
 
     // A key added from a terminal while the window is closed: due tomorrow, so the 1-day threshold fires.

@@ -1,12 +1,28 @@
 // One Keystead per desktop session (issue 15, item 7): a stopped instance leaves no claim on the session bus,
-// so the next start is a first instance again; with the window closed to the tray, launching the app again
-// brings the window back and the second process exits 0 at once, leaving one process; a second launch with
+// so the next start is a first instance again; with the window closed to the tray (its WebKit web process
+// gone, issue 15 item 6), launching the app again brings the window back, still unlocked, and the second
+// process exits 0 at once, leaving one process; a second launch with
 // `--minimized` (the login autostart) leaves the window in the tray. Run with scripts/e2e.sh.
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
-import path from "node:path";
 import { after, describe } from "node:test";
-import { APP_BIN, appPids, click, poll, screenshot, sleep, startApp, stepsOf, typeInto, waitText, waitVisible } from "./helpers.mjs";
+import {
+  APP_BIN,
+  appPids,
+  attachToWindow,
+  click,
+  closeToTray,
+  poll,
+  screenshot,
+  sleep,
+  startApp,
+  stepsOf,
+  typeInto,
+  visibleWindows,
+  waitText,
+  waitVisible,
+  webProcessesOf,
+} from "./helpers.mjs";
 
 const PASSPHRASE = "single instance passphrase";
 /** The name tauri-plugin-single-instance owns on the session bus: the app's identifier + ".SingleInstance". */
@@ -27,46 +43,6 @@ function busNameOwned() {
     { encoding: "utf8", timeout: 5000 },
   );
   return /boolean true/.test(reply);
-}
-
-/** The X11 ids of the visible windows titled Keystead (empty when none). */
-function visibleWindows() {
-  try {
-    return execFileSync("xdotool", ["search", "--onlyvisible", "--name", "^Keystead$"], { encoding: "utf8" })
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean);
-  } catch {
-    return [];
-  }
-}
-
-/**
- * Closes the window as its title bar's close button does (WM_DELETE_WINDOW, tests/e2e/close-window.py), again
- * every 5 s while it shows (under Xvfb, without a window manager, GTK has been seen to drop the first one), and
- * waits until no Keystead window is visible.
- */
-async function closeToTray() {
-  const close = (ids) => {
-    for (const id of ids) {
-      execFileSync(process.env.E2E_PYTHON ?? "python3", [path.join(import.meta.dirname, "close-window.py"), id], {
-        timeout: 10_000,
-      });
-    }
-  };
-  close(await poll(async () => (visibleWindows().length > 0 ? visibleWindows() : null), { message: "the Keystead window" }));
-  let sent = Date.now();
-  await poll(
-    async () => {
-      const still = visibleWindows();
-      if (still.length > 0 && Date.now() - sent > 5000) {
-        close(still);
-        sent = Date.now();
-      }
-      return still.length === 0;
-    },
-    { timeout: 30_000, interval: 250, message: "the window to close to the tray" },
-  );
 }
 
 /**
@@ -112,7 +88,8 @@ describe("one instance", () => {
     assert.equal(busNameOwned(), true, "the running instance owns the single-instance name");
     await stop();
     assert.deepEqual(appPids(), [], "the app exited");
-    // The bus frees the name when it sees the connection close, a moment after the process is gone.
+    // pgrep stops matching once the process is a zombie; the bus daemon drops its name when it reads the
+    // closed connection, a moment later.
     await poll(async () => !busNameOwned(), { timeout: 5000, message: "the name to go with the process" });
     await start();
     await waitVisible(driver, "create-passphrase", 20_000);
@@ -124,20 +101,20 @@ describe("one instance", () => {
   });
 
   step("closed to the tray, a second launch brings the window back and exits 0 at once", async () => {
-    await closeToTray();
     const [first] = appPids();
-    assert.ok(first, "Keystead still runs, in the tray");
-    assert.equal(await driver.executeScript("return document.visibilityState"), "hidden");
+    assert.equal(webProcessesOf(first), 1, "the open window has its WebKit web process");
+    await closeToTray();
+    assert.deepEqual(appPids(), [first], "Keystead still runs, in the tray");
+    // The window is destroyed, not hidden: its WebKit web process goes with it.
+    await poll(async () => webProcessesOf(first) === 0, { timeout: 10_000, message: "the web process to exit" });
 
     const second = await launchAgain(["--vault", app.vault]);
     assert.equal(second.code, 0, `the second launch exits 0 (stderr: ${second.stderr})`);
     await poll(async () => visibleWindows().length > 0, { timeout: 10_000, message: "the window to come back" });
-    await poll(async () => (await driver.executeScript("return document.visibilityState")) === "visible", {
-      timeout: 10_000,
-      message: "the page to be visible again",
-    });
     assert.deepEqual(appPids(), [first], "still exactly one Keystead process, the first one");
-    // The same window, still unlocked: nothing restarted.
+    // A new window on the same process: the vault is still unlocked, the page shows it.
+    await attachToWindow(driver);
+    assert.equal(webProcessesOf(first), 1, "the web process is back");
     await waitText(driver, "keys-empty", /No keys yet/);
     await screenshot(driver, "60-second-launch-brought-window-forward");
     console.log(`second launch exited 0 after ${second.ms} ms`);

@@ -1,5 +1,6 @@
 //! Commands about preferences and the passphrase: read and save the settings, change the vault
-//! passphrase (streaming its progress), and show a sample notification.
+//! passphrase (streaming its progress), show a sample notification, and hand a starting page the key a
+//! clicked reminder asked for.
 
 use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -50,6 +51,13 @@ pub async fn set_settings(
 pub async fn send_test_notification(app: AppHandle, state: AppStateRef<'_>) -> AppResult<()> {
     let text = ReminderText::test();
     state.notify(&app, &Outgoing { text, key: None })
+}
+
+/// The key a reminder clicked while the window was closed (or its page loading) asks to open, once; the
+/// page listens to `open-key` for later clicks. Only an id.
+#[tauri::command]
+pub async fn take_open_key(state: AppStateRef<'_>) -> AppResult<Option<String>> {
+    Ok(state.take_open_key().map(|k| k.to_string()))
 }
 
 /// Checks the current passphrase, then makes a new vault key and seals every record again under it,

@@ -198,6 +198,8 @@ export function changePassphrase(
   return call<void>("change_passphrase", { current, newPassphrase, onProgress: channel });
 }
 export const sendTestNotification = () => call<void>("send_test_notification");
+/** The key a reminder clicked before this page listened asks to open (once), or null. */
+export const takeOpenKey = () => call<string | null>("take_open_key");
 
 // Sharing. An opened share file stays in Rust between `sharePreview` and `shareApply` / `shareCancel`.
 export const sharingKey = () => call<SharingKeyInfo>("sharing_key");

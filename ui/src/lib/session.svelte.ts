@@ -24,7 +24,7 @@ class Session {
   searchRequests = $state(0);
   /** A message for the whole window (e.g. a failed lock), or null. */
   notice = $state<string | null>(null);
-  /** A key a clicked reminder asked for while locked: opened after unlock. Only an id. */
+  /** A key a clicked reminder asked for while locked (or the keys still loading): opened then. Only an id. */
   private pendingKey: string | null = null;
 
   exchange(id: string): ExchangeInfo | undefined {
@@ -73,7 +73,7 @@ class Session {
 
   /** A clicked reminder: show that key (after unlock when locked), or the keys list for several keys. */
   openKey(id: string | null): void {
-    if (this.phase !== "unlocked") {
+    if (this.phase !== "unlocked" || !this.keysLoaded) {
       this.pendingKey = id;
       return;
     }
