@@ -6,14 +6,7 @@ use serde_json::json;
 
 /// A vault with a handful of audited operations: seq 1 is `vault_created`, then at least five more.
 fn vault_with_history() -> Sandbox {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
-    sb.add("okx-bot", "okx", &["--scopes", "read"], &okx_secrets());
+    let sb = Sandbox::with_read_keys(true);
     sb.run(&["edit", "binance-main", "--notes", "main account"])
         .ok();
     sb.reveal("binance-main", "secret", &[]);

@@ -5,13 +5,7 @@ use serde_json::{json, Value};
 
 #[test]
 fn wrong_passphrase_exits_3_and_next_unlock_audits_the_failure() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     let entries = sb.entries_rows();
 
     for args in [&["list", "--json"][..], &["unlock"][..]] {
@@ -66,14 +60,7 @@ fn wrong_passphrase_exits_3_and_next_unlock_audits_the_failure() {
 
 #[test]
 fn passwd_changes_the_passphrase_and_keeps_every_secret() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
-    sb.add("okx-bot", "okx", &["--scopes", "read"], &okx_secrets());
+    let sb = Sandbox::with_read_keys(true);
     sb.cmd(&["rotate", "okx-bot", "--secrets-stdin"])
         .stdin(
             json!({ "apiKey": "okx-key-v2", "secret": "okx-secret-v2", "password": "okx-pass-v2" })
@@ -130,13 +117,7 @@ fn passwd_changes_the_passphrase_and_keeps_every_secret() {
 
 #[test]
 fn passwd_refuses_a_short_new_passphrase_and_keeps_the_old_one() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     sb.cmd(&["passwd"])
         .env("KEYSTEAD_NEW_PASSPHRASE", "short")
         .run()

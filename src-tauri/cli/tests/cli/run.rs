@@ -205,14 +205,7 @@ fn hyperliquid_wallet_and_private_key_get_freqtrades_config_names() {
 
 #[test]
 fn a_revoked_or_expired_key_starts_nothing_and_expired_runs_when_allowed() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
-    sb.add("okx-bot", "okx", &["--scopes", "read"], &okx_secrets());
+    let sb = Sandbox::with_read_keys(true);
     sb.run(&["revoke", "binance-main"]).ok();
     let marker = sb.dir.path().join("ran");
     let touch = format!("touch {}", marker.display());
@@ -291,13 +284,7 @@ fn a_withdraw_key_runs_with_the_cli_passphrase_and_the_audit_names_only_the_prog
 
 #[test]
 fn a_program_that_cannot_start_fails_with_127() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     sb.run(&["run", "--key", "binance-main", "--", "./no-such-program"])
         .fails(127)
         .stderr_mentions("cannot start no-such-program");
@@ -316,13 +303,7 @@ fn wait_for(path: &Path, within: Duration) -> bool {
 
 #[test]
 fn sigterm_to_keystead_reaches_the_child_and_its_exit_code_comes_back() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     let ready = sb.dir.path().join("ready");
     let got = sb.dir.path().join("got-term");
     let script = format!(
@@ -384,13 +365,7 @@ fn sh_quoted(text: &str) -> String {
 
 #[test]
 fn ctrl_c_at_a_terminal_reaches_the_child_once_and_keystead_waits_for_its_exit_code() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     let ready = sb.dir.path().join("ready");
     let got = sb.dir.path().join("got-int");
     // The child takes a moment to exit after Ctrl+C: keystead must still be there to return its code.

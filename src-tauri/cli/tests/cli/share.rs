@@ -278,13 +278,7 @@ fn a_payload_wrapped_with_age_r_imports_with_an_unsigned_warning() {
 
 #[test]
 fn share_export_mistakes_exit_2_naming_the_flag_to_fix_and_write_nothing() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     let file = sb.dir.path().join("out.age");
     let file = path_str(&file);
     sb.cmd(&[

@@ -269,13 +269,7 @@ fn risk_flags_and_due_state_follow_the_key_settings() {
 
 #[test]
 fn an_unknown_key_name_exits_2_and_points_to_list() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     for args in [
         &["show", "binance-mian"][..],
         &["reveal", "binance-mian", "secret"][..],

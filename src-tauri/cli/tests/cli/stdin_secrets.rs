@@ -40,13 +40,7 @@ fn leaks_nothing(out: &Out, doc: &str) {
 
 #[test]
 fn a_malformed_secrets_document_is_refused_without_repeating_its_values() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     for doc in bad_documents() {
         for args in [
             &[

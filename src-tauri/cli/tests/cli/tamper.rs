@@ -7,14 +7,7 @@ use std::time::Duration;
 
 #[test]
 fn flipped_byte_in_key_metadata_is_reported_as_damaged() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
-    sb.add("okx-bot", "okx", &["--scopes", "read"], &okx_secrets());
+    let sb = Sandbox::with_read_keys(true);
     let id = sb.entry_id("binance-main");
     sb.flip_entry_byte(&id, "meta");
 
@@ -31,14 +24,7 @@ fn flipped_byte_in_key_metadata_is_reported_as_damaged() {
 
 #[test]
 fn flipped_byte_in_key_secrets_is_reported_as_damaged() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
-    sb.add("okx-bot", "okx", &["--scopes", "read"], &okx_secrets());
+    let sb = Sandbox::with_read_keys(true);
     let id = sb.entry_id("binance-main");
     sb.flip_entry_byte(&id, "secrets");
 
@@ -65,13 +51,7 @@ fn flipped_byte_in_key_secrets_is_reported_as_damaged() {
 
 #[test]
 fn flipped_byte_in_rotation_history_is_reported_as_damaged() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     let new_secret = "secret-after-rotation-123";
     sb.cmd(&[
         "rotate",
@@ -127,13 +107,7 @@ fn flipped_byte_in_rotation_history_is_reported_as_damaged() {
 
 #[test]
 fn secrets_copied_from_another_key_do_not_decrypt() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     let other =
         json!({ "apiKey": "second-binance-key-0002", "secret": "second-binance-secret-0002" })
             .to_string();
@@ -156,13 +130,7 @@ fn secrets_copied_from_another_key_do_not_decrypt() {
 
 #[test]
 fn ciphertext_moved_to_another_column_does_not_decrypt() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     let id = sb.entry_id("binance-main");
     sb.db()
         .execute("UPDATE entries SET secrets = meta WHERE id = ?1", [&id])
@@ -176,13 +144,7 @@ fn ciphertext_moved_to_another_column_does_not_decrypt() {
 
 #[test]
 fn changed_generation_makes_the_record_unreadable() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     let id = sb.entry_id("binance-main");
     sb.db()
         .execute(
@@ -203,13 +165,7 @@ const KDF_WAIT: Duration = Duration::from_secs(60);
 
 #[test]
 fn absurd_kdf_parameters_in_the_header_are_refused_before_deriving() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     let (memory, iterations, parallelism): (i64, i64, i64) = sb
         .db()
         .query_row(
@@ -249,13 +205,7 @@ fn absurd_kdf_parameters_in_the_header_are_refused_before_deriving() {
 
 #[test]
 fn in_range_header_edits_fail_to_unlock_with_exit_3() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     let (memory, iterations): (i64, i64) = sb
         .db()
         .query_row(

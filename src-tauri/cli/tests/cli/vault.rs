@@ -59,13 +59,7 @@ fn commands_without_a_vault_exit_2_and_point_to_init() {
 
 #[test]
 fn init_twice_exits_2_and_keeps_the_existing_vault() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
+    let sb = Sandbox::with_read_keys(false);
     let before = std::fs::read(&sb.vault).unwrap();
     sb.run(&["init"]).fails(2);
     sb.cmd(&["init"])

@@ -281,6 +281,22 @@ impl Sandbox {
         sandbox
     }
 
+    /// [`Sandbox::init`] holding `binance-main` (binance, read), and `okx-bot` (okx, read) when `okx`.
+    #[track_caller]
+    pub fn with_read_keys(okx: bool) -> Self {
+        let sandbox = Self::init();
+        sandbox.add(
+            "binance-main",
+            "binance",
+            &["--scopes", "read"],
+            &binance_secrets(),
+        );
+        if okx {
+            sandbox.add("okx-bot", "okx", &["--scopes", "read"], &okx_secrets());
+        }
+        sandbox
+    }
+
     pub fn cmd(&self, args: &[&str]) -> Cmd<'_> {
         Cmd {
             sandbox: self,
