@@ -3,6 +3,8 @@
 // Each test binary uses a different part of the harness.
 #![allow(dead_code)]
 
+pub mod desk;
+
 use chrono::{DateTime, TimeZone, Utc};
 use keystead_core::anchor::MemoryAnchor;
 use keystead_core::vault::OpenOptions;
