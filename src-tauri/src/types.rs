@@ -4,6 +4,7 @@
 use keystead_core::{CredentialField, Environment};
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
 use ts_rs::TS;
 use zeroize::{Zeroize, Zeroizing};
 
@@ -114,6 +115,9 @@ pub struct AddKeyInput {
     pub rotate_every: Option<String>,
     pub tags: Vec<String>,
     pub notes: String,
+    /// The key's own variable names for `keystead run`, by field (blank: none).
+    #[serde(default)]
+    pub env_names: BTreeMap<CredentialField, String>,
     pub secrets: Vec<SecretInput>,
 }
 
@@ -131,6 +135,9 @@ pub struct EditKeyInput {
     pub rotate_every: Option<String>,
     pub tags: Vec<String>,
     pub notes: String,
+    /// The key's own variable names for `keystead run`, all of them (blank: none).
+    #[serde(default)]
+    pub env_names: BTreeMap<CredentialField, String>,
 }
 
 /// A revealed secret, shown for `hide_after_seconds` and then dropped by the UI.

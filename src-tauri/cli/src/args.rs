@@ -325,6 +325,10 @@ pub struct AddArgs {
     pub tags: Vec<String>,
     #[arg(long, default_value = "")]
     pub notes: String,
+    /// The variable `keystead run` puts one field in, e.g. apiKey=BINANCE_API_KEY (repeat); wins over
+    /// the profile's names.
+    #[arg(long = "var", value_name = "FIELD=NAME")]
+    pub vars: Vec<String>,
     /// Read the secrets as one JSON object from standard input.
     #[arg(long)]
     pub secrets_stdin: bool,
@@ -360,4 +364,11 @@ pub struct EditArgs {
     pub tags: Vec<String>,
     #[arg(long)]
     pub notes: Option<String>,
+    /// Sets the variable `keystead run` puts one field in, e.g. apiKey=BINANCE_API_KEY (repeat);
+    /// `apiKey=` removes that one.
+    #[arg(long = "var", value_name = "FIELD=NAME", conflicts_with = "no_vars")]
+    pub vars: Vec<String>,
+    /// Removes every variable name of the key (`run` uses the profile's names).
+    #[arg(long)]
+    pub no_vars: bool,
 }

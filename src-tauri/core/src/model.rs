@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::secret::CredentialField;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
@@ -189,6 +189,10 @@ pub struct KeyEntry {
     pub status_changed_at: Option<DateTime<Utc>>,
     pub tags: Vec<String>,
     pub notes: String,
+    /// The environment variables `run` puts this key's fields in (e.g. `BINANCE_API_KEY`), chosen by
+    /// the user; they win over the profile's names. Kept in this vault only: never in a share file.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub env_names: BTreeMap<CredentialField, String>,
     /// Every secret version, oldest first; the last one is current.
     pub versions: Vec<SecretVersionInfo>,
     /// Keyed fingerprints of the current secret values, to spot one secret stored twice without
@@ -251,6 +255,8 @@ pub struct NewKey {
     pub rotation_days: Option<u32>,
     pub tags: Vec<String>,
     pub notes: String,
+    /// The key's own variable names for `run`, by field (see [`KeyEntry::env_names`]).
+    pub env_names: BTreeMap<CredentialField, String>,
 }
 
 /// What handing keys to a program (`run`) asks for. Released by [`crate::Vault::release_for_run`].
@@ -279,6 +285,8 @@ pub struct KeyEdit {
     pub rotation_days: Option<Option<u32>>,
     pub tags: Option<Vec<String>>,
     pub notes: Option<String>,
+    /// The key's own variable names for `run`, all of them (a field left out has none).
+    pub env_names: Option<BTreeMap<CredentialField, String>>,
 }
 
 impl KeyEdit {
@@ -292,5 +300,6 @@ impl KeyEdit {
             && self.rotation_days.is_none()
             && self.tags.is_none()
             && self.notes.is_none()
+            && self.env_names.is_none()
     }
 }

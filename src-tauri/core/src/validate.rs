@@ -6,7 +6,7 @@ use crate::model::{Environment, NewKey, Scope};
 use crate::parse;
 use crate::secret::{CredentialField, SecretFields};
 use chrono::{DateTime, Utc};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub(crate) const MAX_NOTES_CHARS: usize = 10_000;
 pub(crate) const MAX_SHORT_TEXT_CHARS: usize = 500;
@@ -17,6 +17,85 @@ pub(crate) fn reason_text(reason: Option<String>) -> Result<Option<String>> {
         .map(|r| parse::text("reason", r.trim(), MAX_SHORT_TEXT_CHARS))
         .transpose()?
         .filter(|r| !r.is_empty()))
+}
+
+/// Longest variable name a key may give `run`.
+pub const MAX_VARIABLE_CHARS: usize = 128;
+
+/// Variables that change how a program or its shell starts: a key's secret never goes in one.
+const RESERVED_VARIABLES: [&str; 22] = [
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "PWD",
+    "IFS",
+    "ENV",
+    "BASH_ENV",
+    "TERM",
+    "LANG",
+    "TMPDIR",
+    "PS4",
+    "NODE_OPTIONS",
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "PERL5OPT",
+    "PERL5LIB",
+    "RUBYOPT",
+    "RUBYLIB",
+    "JAVA_TOOL_OPTIONS",
+];
+/// Prefixes of variables the loader, the locale or keystead itself reads.
+const RESERVED_PREFIXES: [&str; 4] = ["LD_", "DYLD_", "LC_", "KEYSTEAD_"];
+
+/// A key's own variable names for `run`: each a plain variable name (letters, digits and `_`, not
+/// starting with a digit), not one that changes how programs start, and no two fields the same. A
+/// blank name means the field has none.
+pub(crate) fn check_env_names(
+    names: &BTreeMap<CredentialField, String>,
+) -> Result<BTreeMap<CredentialField, String>> {
+    let mut out: BTreeMap<CredentialField, String> = BTreeMap::new();
+    for (field, name) in names {
+        let name = name.trim();
+        if name.is_empty() {
+            continue;
+        }
+        let shown: String = name
+            .chars()
+            .take(40)
+            .collect::<String>()
+            .escape_debug()
+            .to_string();
+        let plain = name.len() <= MAX_VARIABLE_CHARS
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !name.as_bytes()[0].is_ascii_digit();
+        if !plain {
+            return Err(Error::input(format!(
+                "the variable name \"{shown}\" for the {} is not a plain variable name: use letters, digits and _ (not first), at most {MAX_VARIABLE_CHARS} characters, e.g. BINANCE_API_KEY",
+                field.as_str()
+            )));
+        }
+        let upper = name.to_ascii_uppercase();
+        if RESERVED_VARIABLES.contains(&upper.as_str())
+            || RESERVED_PREFIXES.iter().any(|p| upper.starts_with(p))
+        {
+            return Err(Error::input(format!(
+                "{name} changes how programs start (or is keystead's own): a secret is never put in it; choose another name for the {}",
+                field.as_str()
+            )));
+        }
+        if let Some((other, _)) = out.iter().find(|(_, n)| n.as_str() == name) {
+            return Err(Error::input(format!(
+                "{name} is given to both the {} and the {}: each field needs its own variable",
+                other.as_str(),
+                field.as_str()
+            )));
+        }
+        out.insert(*field, name.to_string());
+    }
+    Ok(out)
 }
 
 pub(crate) fn check_rotation(days: Option<u32>) -> Result<()> {
@@ -92,6 +171,7 @@ pub(crate) struct CheckedKey {
     pub rotation_days: Option<u32>,
     pub tags: Vec<String>,
     pub notes: String,
+    pub env_names: BTreeMap<CredentialField, String>,
 }
 
 pub(crate) fn check_new_key(new: &NewKey, secrets: &SecretFields) -> Result<CheckedKey> {
@@ -109,6 +189,7 @@ pub(crate) fn check_new_key(new: &NewKey, secrets: &SecretFields) -> Result<Chec
         .transpose()?
         .filter(|a| !a.is_empty());
     let tags = clean_tags(&new.tags)?;
+    let env_names = check_env_names(&new.env_names)?;
     Ok(CheckedKey {
         name,
         exchange,
@@ -121,5 +202,6 @@ pub(crate) fn check_new_key(new: &NewKey, secrets: &SecretFields) -> Result<Chec
         rotation_days: new.rotation_days,
         tags,
         notes,
+        env_names,
     })
 }

@@ -6,7 +6,7 @@ use crate::model::{Environment, KeyEntry, KeyStatus, Scope, SecretVersionInfo};
 use crate::secret::CredentialField;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
 
 /// A key as the list shows it: metadata, due state and risk flags. Never a secret.
@@ -28,6 +28,8 @@ pub struct KeySummary {
     pub expires_at: Option<DateTime<Utc>>,
     pub last_rotated_at: Option<DateTime<Utc>>,
     pub rotation_days: Option<u32>,
+    /// Last time `run` handed the key to a program; exchanges count inactivity from use.
+    pub last_used_at: Option<DateTime<Utc>>,
     pub due_at: Option<DateTime<Utc>>,
     pub due_kind: Option<DueKind>,
     pub due_state: DueState,
@@ -64,6 +66,7 @@ impl KeySummary {
             expires_at: entry.expires_at,
             last_rotated_at: entry.last_rotated_at,
             rotation_days: entry.rotation_days,
+            last_used_at: entry.last_used_at,
             due_at: due.due_at,
             due_kind: due.kind,
             due_state: due.state,
@@ -86,7 +89,8 @@ pub struct KeyDetail {
     pub status_reason: Option<String>,
     pub status_changed_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
-    pub last_used_at: Option<DateTime<Utc>>,
+    /// The key's own variable names for `run`, by field.
+    pub env_names: BTreeMap<CredentialField, String>,
     /// The secret fields of the current version (names only).
     pub secret_fields: Vec<CredentialField>,
     /// Every secret version, oldest first.
@@ -103,7 +107,7 @@ impl KeyDetail {
             status_reason: entry.status_reason.clone(),
             status_changed_at: entry.status_changed_at,
             updated_at: entry.updated_at,
-            last_used_at: entry.last_used_at,
+            env_names: entry.env_names.clone(),
             secret_fields: entry.secret_fields(),
             versions: entry.versions.clone(),
             api_key_page: api_key_page.to_string(),

@@ -72,6 +72,7 @@ pub async fn add_key(state: AppStateRef<'_>, input: AddKeyInput) -> AppResult<Ke
         rotation_days: optional_days(input.rotate_every)?,
         tags: input.tags,
         notes: input.notes,
+        env_names: input.env_names,
     };
     change_key(&state, move |v| v.add(new, secrets)).await
 }
@@ -93,6 +94,7 @@ pub async fn edit_key(
         rotation_days: Some(optional_days(input.rotate_every)?),
         tags: Some(input.tags),
         notes: Some(input.notes),
+        env_names: Some(input.env_names),
     };
     // Removing the withdraw or transfer scope needs the passphrase again (core says when).
     let state = state.inner().clone();

@@ -11,7 +11,11 @@ import type { SecretVersionInfo } from "./SecretVersionInfo";
 /**
  * One key as its detail view shows it: everything but the secrets, whose field names are listed.
  */
-export type KeyDetail = { notes: string, status_reason: string | null, status_changed_at: string | null, updated_at: string, last_used_at: string | null, 
+export type KeyDetail = { notes: string, status_reason: string | null, status_changed_at: string | null, updated_at: string, 
+/**
+ * The key's own variable names for `run`, by field.
+ */
+env_names: { [key in CredentialField]?: string }, 
 /**
  * The secret fields of the current version (names only).
  */
@@ -23,7 +27,11 @@ versions: Array<SecretVersionInfo>,
 /**
  * The exchange's API-key page, or "" for custom keys.
  */
-api_key_page: string, id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, ip_allowlist: Array<string>, status: KeyStatus, created_at: string, expires_at: string | null, last_rotated_at: string | null, rotation_days: number | null, due_at: string | null, due_kind: DueKind | null, due_state: DueState, days_left: number | null, due_reason: string | null, risk_flags: Array<RiskFlag>, tags: Array<string>, 
+api_key_page: string, id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, ip_allowlist: Array<string>, status: KeyStatus, created_at: string, expires_at: string | null, last_rotated_at: string | null, rotation_days: number | null, 
+/**
+ * Last time `run` handed the key to a program; exchanges count inactivity from use.
+ */
+last_used_at: string | null, due_at: string | null, due_kind: DueKind | null, due_state: DueState, days_left: number | null, due_reason: string | null, risk_flags: Array<RiskFlag>, tags: Array<string>, 
 /**
  * Whether the current secret can withdraw or transfer funds (now, or when it was made or since:
  * removing the scope later does not change what the exchange lets it do). Releasing it, sharing

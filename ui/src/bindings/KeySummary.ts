@@ -9,7 +9,11 @@ import type { Scope } from "./Scope";
 /**
  * A key as the list shows it: metadata, due state and risk flags. Never a secret.
  */
-export type KeySummary = { id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, ip_allowlist: Array<string>, status: KeyStatus, created_at: string, expires_at: string | null, last_rotated_at: string | null, rotation_days: number | null, due_at: string | null, due_kind: DueKind | null, due_state: DueState, days_left: number | null, due_reason: string | null, risk_flags: Array<RiskFlag>, tags: Array<string>, 
+export type KeySummary = { id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, ip_allowlist: Array<string>, status: KeyStatus, created_at: string, expires_at: string | null, last_rotated_at: string | null, rotation_days: number | null, 
+/**
+ * Last time `run` handed the key to a program; exchanges count inactivity from use.
+ */
+last_used_at: string | null, due_at: string | null, due_kind: DueKind | null, due_state: DueState, days_left: number | null, due_reason: string | null, risk_flags: Array<RiskFlag>, tags: Array<string>, 
 /**
  * Whether the current secret can withdraw or transfer funds (now, or when it was made or since:
  * removing the scope later does not change what the exchange lets it do). Releasing it, sharing

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCountdown, liveDueState, parseTime, secondsLeft } from "./countdown";
+import { formatAgo, formatCountdown, liveDueState, parseTime, secondsLeft } from "./countdown";
 
 const S = 1000;
 const M = 60 * S;
@@ -66,5 +66,19 @@ describe("secondsLeft", () => {
     expect(secondsLeft(now + 27 * S, now)).toBe(27);
     expect(secondsLeft(now + 26_001, now)).toBe(27);
     expect(secondsLeft(now - 5 * S, now)).toBe(0);
+  });
+});
+
+describe("formatAgo (last used)", () => {
+  const now = Date.parse("2026-12-02T12:00:00Z");
+  it("says never, just now, minutes, hours and days", () => {
+    expect(formatAgo(null, now)).toBe("never");
+    expect(formatAgo(now - 30_000, now)).toBe("just now");
+    expect(formatAgo(now - 12 * 60_000, now)).toBe("12 m ago");
+    expect(formatAgo(now - 5 * 3_600_000, now)).toBe("05 h ago");
+    expect(formatAgo(now - 15 * 86_400_000 - 1, now)).toBe("15 d ago");
+  });
+  it("treats a time in the future (a clock set back) as just now", () => {
+    expect(formatAgo(now + 60_000, now)).toBe("just now");
   });
 });

@@ -42,6 +42,19 @@ export function formatCountdown(dueAt: number | null, now: number, kind: DueKind
   return span === "" ? "expired just now" : `expired ${span} ago`;
 }
 
+/**
+ * How long ago `at` was (epoch milliseconds), for "last used": "never", "just now" (under a minute),
+ * "12 m ago", "05 h ago", "3 d ago".
+ */
+export function formatAgo(at: number | null, now: number): string {
+  if (at === null || Number.isNaN(at)) return "never";
+  const past = Math.max(0, now - at);
+  if (past < MINUTE) return "just now";
+  if (past < HOUR) return `${Math.floor(past / MINUTE)} m ago`;
+  if (past < DAY) return `${pad(Math.floor(past / HOUR))} h ago`;
+  return `${Math.floor(past / DAY)} d ago`;
+}
+
 /** Parses an RFC 3339 time from Rust into epoch milliseconds; null stays null. */
 export function parseTime(value: string | null): number | null {
   if (value === null) return null;

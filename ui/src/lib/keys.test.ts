@@ -1,6 +1,16 @@
 import { describe, expect, it } from "vitest";
 import type { KeySummary } from "./ipc";
-import { NO_FILTERS, canAct, countKeys, effectiveScopes, exchangesIn, filterKeys, nextSort, sortKeys } from "./keys";
+import {
+  NO_FILTERS,
+  canAct,
+  ccxtVariable,
+  countKeys,
+  effectiveScopes,
+  exchangesIn,
+  filterKeys,
+  nextSort,
+  sortKeys,
+} from "./keys";
 
 function key(name: string, over: Partial<KeySummary> = {}): KeySummary {
   return {
@@ -18,6 +28,7 @@ function key(name: string, over: Partial<KeySummary> = {}): KeySummary {
     expires_at: null,
     last_rotated_at: null,
     rotation_days: null,
+    last_used_at: null,
     due_at: null,
     due_kind: null,
     due_state: "ok",
@@ -179,5 +190,13 @@ describe("effectiveScopes", () => {
   it("ignores permissions the exchange does not have", () => {
     expect(effectiveScopes(["read"], ["enable_withdrawals"], undefined)).toEqual(["read"]);
     expect(effectiveScopes([], ["unknown"], binance)).toEqual([]);
+  });
+});
+
+describe("ccxtVariable", () => {
+  it("names the field as ccxt's environment convention does", () => {
+    expect(ccxtVariable("binance", "apiKey")).toBe("BINANCE_APIKEY");
+    expect(ccxtVariable("okx", "password")).toBe("OKX_PASSWORD");
+    expect(ccxtVariable("hyperliquid", "walletAddress")).toBe("HYPERLIQUID_WALLETADDRESS");
   });
 });

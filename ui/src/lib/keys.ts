@@ -1,9 +1,9 @@
 // Filtering, sorting and counting the key list: plain functions, so 10,000 keys cost a few milliseconds and
 // the rules are tested without a DOM.
-import type { DueState, Environment, ExchangeInfo, KeyStatus, KeySummary, Scope } from "./ipc";
+import type { CredentialField, DueState, Environment, ExchangeInfo, KeyStatus, KeySummary, Scope } from "./ipc";
 import { parseTime } from "./countdown";
 
-export type SortColumn = "name" | "exchange" | "environment" | "due" | "status";
+export type SortColumn = "name" | "exchange" | "environment" | "due" | "last_used" | "status";
 export type SortDirection = "ascending" | "descending";
 export type SortOrder = { column: SortColumn; direction: SortDirection };
 
@@ -104,6 +104,8 @@ function sortValue(key: KeySummary, column: SortColumn): SortValue {
       return ENV_RANK[key.environment];
     case "due":
       return parseTime(key.due_at);
+    case "last_used":
+      return parseTime(key.last_used_at);
     case "status":
       return STATUS_RANK[key.status];
   }
@@ -162,3 +164,17 @@ export function exchangesIn(keys: readonly KeySummary[]): { id: string; name: st
 
 /** Whether a key may place orders or move funds, and so should be bound to IP addresses. */
 export const canAct = (key: Pick<KeySummary, "scopes">): boolean => key.scopes.some((s) => s !== "read");
+
+const CCXT_SUFFIX: Record<CredentialField, string> = {
+  apiKey: "APIKEY",
+  secret: "SECRET",
+  password: "PASSWORD",
+  uid: "UID",
+  privateKey: "PRIVATEKEY",
+  walletAddress: "WALLETADDRESS",
+};
+
+/** The variable `keystead run`'s default (ccxt) profile puts a field in, e.g. BINANCE_APIKEY. */
+export function ccxtVariable(exchangeId: string, field: CredentialField): string {
+  return `${exchangeId.toUpperCase()}_${CCXT_SUFFIX[field]}`;
+}

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { checkDate, checkDuration, checkIpAllowlist, checkIpEntry, checkKeyName, parseTags, wholeInRange } from "./validate";
+import {
+  checkDate,
+  checkDuration,
+  checkIpAllowlist,
+  checkIpEntry,
+  checkKeyName,
+  checkVariableName,
+  parseTags,
+  wholeInRange,
+} from "./validate";
 
 const value = <T>(c: { ok: true; value: T } | { ok: false; error: string }) => (c.ok ? c.value : `ERR ${c.error}`);
 
@@ -131,5 +140,18 @@ describe("wholeInRange", () => {
     expect(wholeInRange(241, 1, 240)).toBe(false);
     expect(wholeInRange(2.5, 1, 240)).toBe(false);
     expect(wholeInRange(Number.NaN, 1, 240)).toBe(false);
+  });
+});
+
+describe("checkVariableName (mirrors core validate::check_env_names' syntax)", () => {
+  it("takes plain variable names, blank as none", () => {
+    expect(value(checkVariableName(" BINANCE_API_KEY "))).toBe("BINANCE_API_KEY");
+    expect(value(checkVariableName("_x1"))).toBe("_x1");
+    expect(value(checkVariableName("   "))).toBe(null);
+  });
+  it("refuses names a shell or exec would not take", () => {
+    for (const bad of ["1KEY", "MY-KEY", "KEY NAME", "KÉY", "A=B", "$(id)", "X".repeat(129)]) {
+      expect(checkVariableName(bad).ok, bad).toBe(false);
+    }
   });
 });

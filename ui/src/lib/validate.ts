@@ -144,3 +144,21 @@ export function checkDate(text: string): Checked<string | null> {
 export function wholeInRange(n: number, min: number, max: number): boolean {
   return Number.isInteger(n) && n >= min && n <= max;
 }
+
+/** Longest variable name a key may give `keystead run` (core validate::MAX_VARIABLE_CHARS). */
+export const MAX_VARIABLE_CHARS = 128;
+
+/**
+ * A key's own variable name for `keystead run` (mirrors core validate::check_env_names' syntax rule;
+ * Rust also refuses names such as PATH or LD_PRELOAD). Blank means none: `null`.
+ */
+export function checkVariableName(text: string): Checked<string | null> {
+  const t = text.trim();
+  if (t === "") return ok(null);
+  if (t.length > MAX_VARIABLE_CHARS || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(t)) {
+    return fail(
+      `"${t.slice(0, 40)}" is not a plain variable name: use letters, digits and _ (not first), e.g. BINANCE_API_KEY`,
+    );
+  }
+  return ok(t);
+}

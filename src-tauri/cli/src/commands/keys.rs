@@ -7,8 +7,27 @@ use crate::output::{self, Shown};
 use crate::prompt;
 use chrono::Utc;
 use keystead_core::vault;
-use keystead_core::{catalog, parse, KeyEdit, NewKey};
+use keystead_core::{catalog, parse, CredentialField, KeyEdit, NewKey};
+use std::collections::BTreeMap;
 use std::path::Path;
+
+/// `--var FIELD=NAME` options as a map (a blank NAME kept, meaning "none"); checked again in core.
+fn variables(vars: &[String]) -> CliResult<BTreeMap<CredentialField, String>> {
+    let mut out = BTreeMap::new();
+    for v in vars {
+        let Some((field, name)) = v.split_once('=') else {
+            return Err(usage(format!(
+                "--var takes FIELD=NAME, e.g. --var apiKey=BINANCE_API_KEY, not '{}'",
+                Shown(v)
+            )));
+        };
+        out.insert(
+            CredentialField::parse(field.trim())?,
+            name.trim().to_string(),
+        );
+    }
+    Ok(out)
+}
 
 pub fn add(path: &Path, a: AddArgs) -> CliResult<()> {
     let exchange = catalog::exchange(&a.exchange)?;
@@ -23,6 +42,7 @@ pub fn add(path: &Path, a: AddArgs) -> CliResult<()> {
         rotation_days: a.rotate_every.as_deref().map(parse::days).transpose()?,
         tags: a.tags,
         notes: a.notes,
+        env_names: variables(&a.vars)?,
     };
     exchange.resolve_scopes(&new.scopes)?;
     let mut vault = open(path)?;
@@ -59,11 +79,22 @@ pub fn edit(path: &Path, e: EditArgs) -> CliResult<()> {
             .transpose()?,
         tags: (!e.tags.is_empty()).then_some(e.tags),
         notes: e.notes,
+        env_names: None,
     };
-    if edit.is_empty() {
+    let vars = variables(&e.vars)?;
+    if edit.is_empty() && vars.is_empty() && !e.no_vars {
         return Err(usage("nothing to change: give at least one option, e.g. --scopes read (see `keystead edit --help`)"));
     }
     let (mut vault, passphrase) = open_keeping_passphrase(path)?;
+    let mut edit = edit;
+    if e.no_vars {
+        edit.env_names = Some(BTreeMap::new());
+    } else if !vars.is_empty() {
+        // The named fields change; the key's other variable names stay.
+        let mut all = vault.find(&e.name)?.env_names;
+        all.extend(vars);
+        edit.env_names = Some(all);
+    }
     let entry = vault.edit(&e.name, edit, Some(&passphrase))?;
     println!("Updated '{}'.", Shown(&entry.name));
     output::print_flags(&vault.summary(&entry.id.to_string())?);

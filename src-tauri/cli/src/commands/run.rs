@@ -198,26 +198,22 @@ fn exit_code(status: ExitStatus) -> u8 {
     1
 }
 
-/// Refuses key sets the profile cannot name unambiguously.
+/// Refuses key sets the profile cannot name unambiguously: a field with no variable (a custom key under
+/// ccxt, which names variables after the exchange), two fields in one variable, more than one key for
+/// freqtrade. A key's own variable names count first.
 fn check_profile(profile: RunProfile, keys: &[KeyEntry]) -> CliResult<()> {
     match profile {
         RunProfile::Ccxt => {
-            for (i, k) in keys.iter().enumerate() {
-                if k.exchange == "custom" {
-                    return Err(usage(format!(
-                        "'{}' is a key of a custom exchange: the ccxt profile names variables after the ccxt exchange id, which it has none of",
-                        k.name
-                    )));
-                }
-                if let Some(other) = keys[..i].iter().find(|o| o.exchange == k.exchange) {
-                    return Err(usage(format!(
-                        "'{}' and '{}' are both {} keys: the ccxt profile sets one {}_APIKEY; run with one of them",
-                        other.name,
-                        k.name,
-                        k.exchange,
-                        k.exchange.to_ascii_uppercase()
-                    )));
-                }
+            if let Some(k) = keys.iter().find(|k| {
+                k.exchange == "custom"
+                    && k.secret_fields()
+                        .iter()
+                        .any(|f| !k.env_names.contains_key(f))
+            }) {
+                return Err(usage(format!(
+                    "'{}' is a key of a custom exchange: the ccxt profile names variables after the ccxt exchange id, which it has none of; give it its own (keystead edit '{}' --var apiKey=NAME …)",
+                    k.name, k.name
+                )));
             }
         }
         RunProfile::Passivbot => {
@@ -241,11 +237,34 @@ fn check_profile(profile: RunProfile, keys: &[KeyEntry]) -> CliResult<()> {
             }
         }
     }
+    let mut taken: Vec<(String, &KeyEntry)> = Vec::new();
+    for k in keys {
+        for field in k.secret_fields() {
+            let Some(var) = variable(profile, k, field) else {
+                continue;
+            };
+            if let Some((_, other)) = taken.iter().find(|(v, _)| *v == var) {
+                return Err(usage(if other.id == k.id {
+                    format!("two fields of '{}' would both be in {var}", k.name)
+                } else {
+                    format!(
+                        "'{}' and '{}' would both set {var}: run with one of them, or give one its own variable names (keystead edit NAME --var {field}=…)",
+                        other.name, k.name
+                    )
+                }));
+            }
+            taken.push((var, k));
+        }
+    }
     Ok(())
 }
 
-/// The variable the profile gives one field of a key (none for a file profile).
+/// The variable one field of a key goes in: the key's own name for it (set in add or edit, for every
+/// profile), else the profile's (none for a file profile).
 fn variable(profile: RunProfile, entry: &KeyEntry, field: CredentialField) -> Option<String> {
+    if let Some(own) = entry.env_names.get(&field) {
+        return Some(own.clone());
+    }
     Some(match profile {
         RunProfile::Ccxt => {
             let suffix = match field {

@@ -44,7 +44,15 @@ pub fn key_table(keys: &[KeySummary], now: DateTime<Utc>) {
         return;
     }
     let mut table = Table::new(&[
-        "NAME", "EXCHANGE", "ENV", "SCOPES", "IP", "DUE", "STATUS", "FLAGS",
+        "NAME",
+        "EXCHANGE",
+        "ENV",
+        "SCOPES",
+        "IP",
+        "DUE",
+        "LAST USED",
+        "STATUS",
+        "FLAGS",
     ]);
     for k in keys {
         let (due, due_colour) = due_cell(k, now);
@@ -71,6 +79,7 @@ pub fn key_table(keys: &[KeySummary], now: DateTime<Utc>) {
                 n => format!("{n} ranges").into(),
             },
             Cell::painted(&due, due_colour),
+            last_used(k.last_used_at, now).into(),
             status,
             k.risk_flags
                 .iter()
@@ -98,6 +107,16 @@ pub fn key_table(keys: &[KeySummary], now: DateTime<Utc>) {
         keys.len(),
         if keys.len() == 1 { "" } else { "s" }
     );
+}
+
+/// When `run` last handed the key to a program: "3d 04h ago", "just now" (under a minute, or a clock set
+/// back), or "never".
+fn last_used(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
+    match at {
+        None => "never".into(),
+        Some(at) if (now - at).num_seconds() < 60 => "just now".into(),
+        Some(at) => countdown(at, now),
+    }
 }
 
 pub fn print_flags(k: &KeySummary) {
@@ -190,6 +209,13 @@ pub fn detail(entry: &KeyEntry, k: &KeySummary, now: DateTime<Utc>) {
             None => "no rotation period".into(),
         },
     );
+    row(
+        "last used",
+        match entry.last_used_at {
+            Some(at) => format!("{} ({})", date(Some(at)), last_used(Some(at), now)).into(),
+            None => "never handed to a program by keystead run".into(),
+        },
+    );
     let (due, c) = due_cell(k, now);
     row(
         "due",
@@ -223,6 +249,14 @@ pub fn detail(entry: &KeyEntry, k: &KeySummary, now: DateTime<Utc>) {
         .map(|f| format!("{f} {MASK}"))
         .collect();
     row("secrets", fields.join("   ").into());
+    if !entry.env_names.is_empty() {
+        let vars: Vec<String> = entry
+            .env_names
+            .iter()
+            .map(|(field, name)| format!("{field} → {name}"))
+            .collect();
+        row("run variables", vars.join("   ").into());
+    }
     for v in entry.versions.iter().rev() {
         let state = match v.retired_at {
             None => "current".to_string(),

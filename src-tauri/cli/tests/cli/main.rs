@@ -17,6 +17,7 @@ mod lifecycle;
 mod passphrase;
 mod rollback;
 mod run;
+mod run_vars;
 mod share;
 mod show;
 mod stdin_secrets;

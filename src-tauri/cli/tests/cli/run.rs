@@ -15,7 +15,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// The sha256 digest `sha256sum` prints for `value` (the same tool the child uses).
-fn digest(value: &str) -> String {
+pub(crate) fn digest(value: &str) -> String {
     let out = Command::new("sh")
         .args(["-c", "printf %s \"$V\" | sha256sum"])
         .env("V", value)
@@ -25,7 +25,7 @@ fn digest(value: &str) -> String {
 }
 
 /// A child script printing `NAME=<digest>` for each variable (`unset` when it is not set).
-fn digests_of(vars: &[&str]) -> String {
+pub(crate) fn digests_of(vars: &[&str]) -> String {
     vars.iter()
         .map(|v| {
             format!(
@@ -36,7 +36,7 @@ fn digests_of(vars: &[&str]) -> String {
         .join("; ")
 }
 
-fn expect_line(out: &Out, var: &str, value: Option<&str>) {
+pub(crate) fn expect_line(out: &Out, var: &str, value: Option<&str>) {
     let want = match value {
         Some(v) => format!("{var}={}", digest(v)),
         None => format!("{var}=unset"),
@@ -48,7 +48,7 @@ fn expect_line(out: &Out, var: &str, value: Option<&str>) {
     );
 }
 
-fn run_sh<'a>(sb: &'a Sandbox, keys: &[&str], extra: &[&str], script: &str) -> Cmd<'a> {
+pub(crate) fn run_sh<'a>(sb: &'a Sandbox, keys: &[&str], extra: &[&str], script: &str) -> Cmd<'a> {
     let mut args = vec!["run"];
     for k in keys {
         args.extend(["--key", k]);

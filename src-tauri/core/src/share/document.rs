@@ -557,6 +557,8 @@ fn check_entry(wire: WireEntryIn<'_>) -> Result<SharedKey> {
         rotation_days: wire.rotation_days,
         tags: wire.tags,
         notes: wire.notes,
+        // Variable names are this vault's own choice: a share file never sets them.
+        env_names: Default::default(),
     };
     let checked = crate::validate::check_new_key(&new, &secrets)?;
     Ok(SharedKey {

@@ -51,6 +51,7 @@ impl Vault {
                     status_changed_at: None,
                     tags: vec!["bot".into()],
                     notes: "benchmark key".into(),
+                    env_names: Default::default(),
                     versions: vec![SecretVersionInfo {
                         version: 1,
                         fields: secrets.fields(),

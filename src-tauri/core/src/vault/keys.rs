@@ -9,7 +9,8 @@ use crate::model::{KeyEdit, KeyEntry, KeyStatus, NewKey, SecretVersionInfo};
 use crate::parse;
 use crate::secret::SecretFields;
 use crate::validate::{
-    check_new_key, check_rotation, check_secrets, clean_tags, reason_text, MAX_NOTES_CHARS,
+    check_env_names, check_new_key, check_rotation, check_secrets, clean_tags, reason_text,
+    MAX_NOTES_CHARS,
 };
 use chrono::{DateTime, Utc};
 use secrecy::SecretString;
@@ -68,6 +69,7 @@ impl Vault {
             .map(|n| parse::text("notes", n, MAX_NOTES_CHARS))
             .transpose()?;
         let tags = edit.tags.as_ref().map(|t| clean_tags(t)).transpose()?;
+        let env_names = edit.env_names.as_ref().map(check_env_names).transpose()?;
         if let Some(r) = edit.rotation_days {
             check_rotation(r)?;
         }
@@ -173,6 +175,14 @@ impl Vault {
             if let Some(n) = notes.filter(|n| *n != entry.notes) {
                 changed.push("notes".to_string());
                 entry.notes = n;
+            }
+            if let Some(v) = env_names.filter(|v| *v != entry.env_names) {
+                let names: Vec<String> = v
+                    .iter()
+                    .map(|(field, name)| format!("{}={name}", field.as_str()))
+                    .collect();
+                changed.push(format!("run variables: {}", or_none(&names.join(","))));
+                entry.env_names = v;
             }
             if changed.is_empty() {
                 return Ok(entry);

@@ -283,6 +283,7 @@ impl WriteTx<'_> {
             status_changed_at: None,
             tags: checked.tags.clone(),
             notes: checked.notes.clone(),
+            env_names: checked.env_names.clone(),
             versions: vec![SecretVersionInfo {
                 version: 1,
                 fields: secrets.fields(),
