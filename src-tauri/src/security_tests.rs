@@ -50,6 +50,98 @@ fn the_webview_gets_no_global_tauri_object_no_remote_urls_and_no_devtools() {
     }
 }
 
+/// Every `(path, key)` of a JSON document, depth first.
+fn keys_of(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                out.push((path.to_string(), k.clone()));
+                keys_of(v, &format!("{path}.{k}"), out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                keys_of(v, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every string of a JSON document with its path.
+fn strings_of(value: &Value, path: &str, out: &mut Vec<(String, String)>) {
+    match value {
+        Value::String(s) => out.push((path.to_string(), s.clone())),
+        Value::Object(map) => map
+            .iter()
+            .for_each(|(k, v)| strings_of(v, &format!("{path}.{k}"), out)),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .for_each(|(i, v)| strings_of(v, &format!("{path}[{i}]"), out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn no_dangerous_setting_no_remote_url_and_no_devtools_feature_in_any_build() {
+    let conf = read_json("tauri.conf.json");
+    let mut keys = Vec::new();
+    keys_of(&conf, "", &mut keys);
+    for (path, key) in &keys {
+        assert!(
+            !key.to_ascii_lowercase().starts_with("dangerous"),
+            "{path}.{key} is set in tauri.conf.json"
+        );
+    }
+    let mut strings = Vec::new();
+    strings_of(&conf, "", &mut strings);
+    for (path, s) in &strings {
+        let remote = (s.starts_with("http://") || s.starts_with("https://"))
+            && !s.starts_with("http://localhost:")
+            && !s.starts_with("http://ipc.localhost")
+            && path != ".$schema";
+        assert!(!remote, "{path} loads {s} from the network");
+    }
+    assert_eq!(
+        conf["build"]["devUrl"], "http://localhost:1420",
+        "only `tauri dev` may use a dev server, on this machine"
+    );
+    // The `devtools` cargo feature would turn the inspector on in release builds.
+    let manifest = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"),
+    )
+    .unwrap();
+    let tauri_line = manifest
+        .lines()
+        .find(|l| l.trim_start().starts_with("tauri = "))
+        .expect("the tauri dependency");
+    assert!(!tauri_line.contains("devtools"), "{tauri_line}");
+    assert!(
+        !manifest.contains("\"tauri/devtools\""),
+        "a feature enables tauri/devtools"
+    );
+    // The page loads its one script from the app, nothing inline and nothing remote.
+    let html = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/index.html"),
+    )
+    .unwrap();
+    let scripts: Vec<&str> = html
+        .match_indices("<script")
+        .map(|(i, _)| &html[i..])
+        .collect();
+    assert_eq!(scripts.len(), 1, "{html}");
+    assert!(scripts[0].starts_with("<script type=\"module\" src=\"/src/main.ts\"></script>"));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "{html}"
+    );
+    assert!(
+        !html.contains(" on"),
+        "an inline event handler in index.html"
+    );
+}
+
 #[test]
 fn the_main_window_may_call_only_our_commands_and_listen_to_events() {
     let cap = read_json("src-tauri/capabilities/main.json");

@@ -11,6 +11,7 @@ pub mod clock;
 mod crypto;
 pub mod due;
 pub mod error;
+mod memlock;
 pub mod model;
 pub mod parse;
 pub mod private_file;

@@ -1,9 +1,14 @@
 //! Process hardening shared by the app and the CLI.
 
-/// Keeps secrets out of core dumps: no core files and no ptrace attach by other processes of the same
-/// user. Only in release builds, so developers can still debug. No-op on non-Linux targets.
+/// Keeps secrets out of core dumps and away from other processes of the same user: no core files
+/// (`RLIMIT_CORE` 0) and not dumpable (`PR_SET_DUMPABLE` 0: no ptrace attach, no reading of
+/// `/proc/PID/mem` or `environ` by the same user). Always in release builds; a debug build may be left
+/// debuggable with `KEYSTEAD_DEBUGGABLE=1` (a release build ignores it). No-op on non-Linux targets.
 pub fn harden() {
-    #[cfg(all(target_os = "linux", not(debug_assertions)))]
+    if cfg!(debug_assertions) && std::env::var_os("KEYSTEAD_DEBUGGABLE").is_some_and(|v| v == "1") {
+        return;
+    }
+    #[cfg(target_os = "linux")]
     // SAFETY: plain syscalls with constant arguments; no memory is shared with the kernel beyond `limit`.
     unsafe {
         let limit = libc::rlimit {

@@ -13,6 +13,7 @@ mod audit;
 mod canary;
 mod contacts;
 mod due;
+mod hardening;
 mod lifecycle;
 mod passphrase;
 mod rollback;

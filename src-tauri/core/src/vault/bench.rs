@@ -77,7 +77,7 @@ impl Vault {
             conn: open_connection(&self.path)?,
             path: self.path.clone(),
             vault_id: self.vault_id,
-            keys: self.keys.clone(),
+            keys: crate::memlock::Locked::new((*self.keys).clone()),
             clock: self.clock.clone(),
             actor: self.actor.clone(),
             anchor: self.anchor.clone(),

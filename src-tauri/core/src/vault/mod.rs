@@ -19,6 +19,7 @@ use crate::catalog::{self, Exchange};
 use crate::clock::Clock;
 use crate::crypto::{KdfParams, VaultKeys};
 use crate::error::{Error, Result};
+use crate::memlock::Locked;
 use crate::model::KeyEntry;
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
@@ -86,7 +87,8 @@ pub struct Vault {
     conn: Connection,
     path: PathBuf,
     vault_id: [u8; 16],
-    keys: VaultKeys,
+    /// In locked memory (never swapped, never in a core dump), wiped on drop.
+    keys: Locked<VaultKeys>,
     clock: Arc<dyn Clock>,
     actor: String,
     anchor: Arc<dyn RollbackAnchor>,

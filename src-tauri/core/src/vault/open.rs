@@ -18,6 +18,7 @@ use crate::audit::{self, AuditAction};
 use crate::clock::Clock;
 use crate::crypto::{self, KdfParams, VaultKeys, MAC_LEN};
 use crate::error::{Error, Result};
+use crate::memlock::Locked;
 use rusqlite::{params, Connection, TransactionBehavior};
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
@@ -70,7 +71,7 @@ impl Vault {
             conn,
             path: path.to_path_buf(),
             vault_id,
-            keys,
+            keys: Locked::new(keys),
             clock: opts.clock,
             actor: opts.actor,
             anchor: opts.anchor,

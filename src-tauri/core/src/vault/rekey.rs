@@ -9,6 +9,7 @@ use crate::anchor::{Mark, Seen};
 use crate::audit::{self, AuditAction};
 use crate::crypto::{self, KdfParams, VaultKeys, MAC_LEN};
 use crate::error::{Error, Result};
+use crate::memlock::Locked;
 use crate::secret::SecretFields;
 use rusqlite::{params, TransactionBehavior};
 use secrecy::SecretString;
@@ -54,7 +55,7 @@ impl Vault {
                 Seen::Counter(Mark { disputed: true, .. })
             );
         let counter = self.reseal_all(&new_keys, now, kdf, &salt, &wrapped, &mut progress)?;
-        self.keys = new_keys;
+        self.keys = Locked::new(new_keys);
         self.anchor
             .record(&anchor_id, &self.anchor_key(), Mark { counter, disputed });
         Ok(())
