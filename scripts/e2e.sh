@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 repo=$(pwd)
 source scripts/deps.sh
 ensure_build_deps
-apt_install webkit2gtk-driver xvfb xauth imagemagick x11-utils dbus dbus-x11 at-spi2-core gnome-keyring xclip \
+apt_install age webkit2gtk-driver xvfb xauth imagemagick x11-utils dbus dbus-x11 at-spi2-core gnome-keyring xclip \
   curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev libayatana-appindicator3-dev \
   xdotool python3-dbus python3-gi python3-xlib iproute2
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked

@@ -246,10 +246,13 @@ export async function waitText(driver, locator, test, timeout = 10_000) {
 }
 
 /** Clears a field and types into it. */
+/** Clears the field and types `text` ("" only clears it). */
 export async function typeInto(driver, locator, text) {
   const el = await waitVisible(driver, locator);
   await el.clear();
-  await el.sendKeys(text);
+  // clear() fires no input event: an emptied field is emptied by keys, as a user empties it.
+  if (text === "") await el.sendKeys(Key.chord(Key.CONTROL, "a"), Key.BACK_SPACE);
+  else await el.sendKeys(text);
   return el;
 }
 

@@ -112,6 +112,9 @@ describe("checkKeyName", () => {
     expect(checkKeyName("   ").ok).toBe(false);
     expect(checkKeyName("a\u0007b").ok).toBe(false);
     expect(checkKeyName("a\u0085b").ok).toBe(false);
+    // Bidirectional controls, as core parse::key_name refuses them: "\u202Egnp.exe" reads "exe.png".
+    for (const bidi of ["\u202Egnp.exe", "a\u200Fb", "a\u2066b\u2069", "a\u202Ab"]) expect(checkKeyName(bidi).ok, bidi).toBe(false);
+    expect(value(checkKeyName("العربية"))).toBe("العربية");
     expect(checkKeyName("x".repeat(129)).ok).toBe(false);
     expect(checkKeyName("é".repeat(128)).ok).toBe(true);
     expect(value(checkKeyName("<img src=x onerror=alert(1)>"))).toBe("<img src=x onerror=alert(1)>");

@@ -115,8 +115,11 @@ export function checkKeyName(text: string): Checked<string> {
   if (charCount(t) > MAX_NAME_CHARS) {
     return fail(`the key name is longer than ${MAX_NAME_CHARS} characters: choose a shorter name`);
   }
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(t)) {
-    return fail("the key name contains control characters: use letters, digits, spaces and punctuation");
+  // Control characters, and the bidirectional controls that make "‮gnp.exe" read as "exe.png".
+  if (/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/.test(t)) {
+    return fail(
+      "the key name contains control or text-direction characters: use letters, digits, spaces and punctuation",
+    );
   }
   return ok(t);
 }
