@@ -15,6 +15,7 @@ mod contacts;
 mod due;
 mod lifecycle;
 mod passphrase;
+mod remember;
 mod rollback;
 mod run;
 mod share;

@@ -40,7 +40,7 @@ pub enum RememberOff {
     SlotGone,
     /// The OS keyring is absent, locked or refused; `vault_has_slots` says whether the file holds any
     /// device's slot, so a front end tells only people who had turned remembering on.
-    #[error("remembering on this device is off: {reason}; unlock with the passphrase")]
+    #[error("remembering on this device is off: {reason}; the passphrase still works")]
     KeyringUnavailable {
         reason: String,
         vault_has_slots: bool,
