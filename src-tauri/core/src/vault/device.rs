@@ -306,6 +306,17 @@ impl Vault {
         let _ = self.devices.delete(&self.anchor_id());
     }
 
+    /// Audits an unlock made with this device's slot ([`Vault::unlock_remembered`]), saying so.
+    pub fn record_unlock_with_device(&mut self) -> Result<()> {
+        self.write(|tx| {
+            tx.audit(
+                AuditAction::VaultUnlocked,
+                None,
+                Some("with this device's remembered key".into()),
+            )
+        })
+    }
+
     /// How many devices' slots the file holds (tests and the settings card).
     pub fn remembered_devices(&self) -> Result<u64> {
         slot_count(&self.conn)
