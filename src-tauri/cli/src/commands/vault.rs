@@ -1,7 +1,7 @@
 //! The vault as a whole: `init`, `unlock` (and remembering this device), `forget-device`, `passwd`,
 //! `restore-accept`.
 
-use super::{kdf_target, open, open_keeping_passphrase, options};
+use super::{kdf_target, open, open_keeping_passphrase, open_remembered, options};
 use crate::failure::{usage, CliResult};
 use crate::output::Shown;
 use crate::prompt;
@@ -39,14 +39,27 @@ pub fn init(path: &Path) -> CliResult<()> {
 /// `unlock`, and with `remember` this device is remembered (the passphrase is asked, never taken from
 /// the remembered slot).
 pub fn unlock(path: &Path, remember: bool) -> CliResult<()> {
-    let mut vault = if remember {
-        let (mut vault, passphrase) = open_keeping_passphrase(path)?;
-        vault.remember_device(&passphrase)?;
-        vault
+    let remembered = if remember || prompt::passphrase_supplied() {
+        None
     } else {
-        open(path)?
+        open_remembered(path)?
     };
-    vault.record_unlock()?;
+    let with_device = remembered.is_some();
+    let mut vault = match remembered {
+        Some(vault) => vault,
+        None => {
+            let (mut vault, passphrase) = open_keeping_passphrase(path)?;
+            if remember {
+                vault.remember_device(&passphrase)?;
+            }
+            vault
+        }
+    };
+    if with_device {
+        vault.record_unlock_with_device()?;
+    } else {
+        vault.record_unlock()?;
+    }
     let keys = vault.list()?.len();
     println!(
         "Vault unlocked: {keys} key{} in {}.",

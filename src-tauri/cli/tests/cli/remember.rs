@@ -91,6 +91,18 @@ fn after_unlock_remember_list_needs_no_passphrase_and_after_forget_it_asks_again
         "{}",
         out.describe()
     );
+    let last_unlock = sb
+        .audit()
+        .into_iter()
+        .rev()
+        .find(|e| e["action"] == "vault_unlocked")
+        .unwrap();
+    assert!(
+        last_unlock["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("remembered key")),
+        "the unlock with the device is audited as such: {last_unlock}"
+    );
 
     let out = no_passphrase(&sb, &bus, &["forget-device"]).run().ok();
     assert!(out.stdout.contains("forgotten"), "{}", out.describe());
