@@ -17,6 +17,7 @@ use crate::error::{Error, Result};
 use rusqlite::{Connection, OptionalExtension};
 use secrecy::SecretString;
 use std::path::Path;
+use zeroize::Zeroizing;
 
 /// Created on first use, like the throttle's table: an older Keystead ignores it.
 const DEVICE_SLOTS_SCHEMA: &str = "
@@ -91,7 +92,8 @@ fn slot_count(conn: &Connection) -> Result<u64> {
     )
 }
 
-fn read_slot(conn: &Connection, device: &DeviceKey) -> Result<Option<Vec<u8>>> {
+/// This device's slot: the vault key wrapped under the device key (wiped on drop like the key itself).
+fn read_slot(conn: &Connection, device: &DeviceKey) -> Result<Option<Zeroizing<Vec<u8>>>> {
     if !slots_table_exists(conn)? {
         return Ok(None);
     }
@@ -99,9 +101,10 @@ fn read_slot(conn: &Connection, device: &DeviceKey) -> Result<Option<Vec<u8>>> {
         .query_row(
             "SELECT wrapped_key FROM device_slots WHERE device_id = ?1",
             [device.id_hex()],
-            |r| r.get(0),
+            |r| r.get::<_, Vec<u8>>(0),
         )
-        .optional()?)
+        .optional()?
+        .map(Zeroizing::new))
 }
 
 /// The vault key from this device's slot, or why not.
@@ -222,10 +225,10 @@ impl Vault {
             Err(e) => return Err(unavailable(e, &self.conn)?),
         };
         let device = DeviceKey::generate();
-        let wrapped = self.keys.wrap(
+        let wrapped = Zeroizing::new(self.keys.wrap(
             device.key(),
             &slot_ad(&self.vault_id, device.id(), &self.header_wrapped_key()?),
-        );
+        ));
         if let Err(e) = self.devices.save(&vault_id, &device) {
             return Err(unavailable(e, &self.conn)?);
         }
@@ -239,7 +242,7 @@ impl Vault {
             }
             tx.tx.execute(
                 "INSERT OR REPLACE INTO device_slots VALUES (?1, ?2, ?3)",
-                rusqlite::params![device.id_hex(), ts(tx.now), wrapped],
+                rusqlite::params![device.id_hex(), ts(tx.now), wrapped.as_slice()],
             )?;
             tx.audit(
                 AuditAction::DeviceRemembered,
