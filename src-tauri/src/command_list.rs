@@ -10,7 +10,8 @@ macro_rules! with_command_list {
         $then! {
             vault::{
                 vault_status, create_vault, unlock, use_vault_file, lock, touch,
-                accept_restored_backup
+                accept_restored_backup, remember_status, remember_device, forget_device,
+                unlock_with_device
             },
             keys::{
                 list_keys, key_detail, catalog, add_key, edit_key, rotate_key, revoke_key,

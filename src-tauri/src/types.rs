@@ -53,6 +53,56 @@ pub struct VaultStatus {
     pub older_file: bool,
 }
 
+/// "Remember on this device": whether this device unlocks the vault without the passphrase, and why not.
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RememberStatus {
+    /// This device's key (in the OS keyring) opens the vault's slot for it.
+    pub remembered: bool,
+    /// Why remembering cannot be turned on here now (no OS keyring, or it is locked); null when it can.
+    pub unavailable: Option<String>,
+    /// For someone who had remembered this device and whose slot no longer opens (the passphrase was
+    /// changed or the device forgotten elsewhere).
+    pub note: Option<String>,
+}
+
+impl From<keystead_core::vault::DeviceStatus> for RememberStatus {
+    fn from(s: keystead_core::vault::DeviceStatus) -> Self {
+        use keystead_core::vault::{DeviceStatus, RememberOff};
+        let (remembered, unavailable, note) = match s {
+            DeviceStatus::Remembered => (true, None, None),
+            DeviceStatus::Off(RememberOff::KeyringUnavailable { reason, .. }) => {
+                (false, Some(sentence(&reason)), None)
+            }
+            DeviceStatus::Off(RememberOff::SlotGone) => (
+                false,
+                None,
+                Some("This device was remembered, but the vault no longer lets it in: the passphrase was changed or the device was forgotten, perhaps on another machine.".into()),
+            ),
+            DeviceStatus::Off(_) => (false, None, None),
+        };
+        Self {
+            remembered,
+            unavailable,
+            note,
+        }
+    }
+}
+
+/// Core's reason ("no OS keyring answered (…)") as a sentence for the window.
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with('.') {
+        out.push('.');
+    }
+    out
+}
+
 /// How far a passphrase change is: `done` of `total` records (keys, contacts, the sharing identity,
 /// audit events) sealed again under the new vault key. Streamed to the settings dialog.
 #[derive(TS)]
@@ -266,6 +316,32 @@ mod tests {
         let shown = format!("{:?}", input.passphrase);
         assert!(!shown.contains("share passphrase"), "{shown}");
         assert!(input.vault_passphrase.is_some());
+    }
+
+    #[test]
+    fn the_remember_status_says_why_this_device_cannot_be_remembered() {
+        use keystead_core::vault::{DeviceStatus, RememberOff};
+        assert_eq!(
+            RememberStatus::from(DeviceStatus::Remembered),
+            RememberStatus {
+                remembered: true,
+                unavailable: None,
+                note: None
+            }
+        );
+        let off = RememberStatus::from(DeviceStatus::Off(RememberOff::KeyringUnavailable {
+            reason: "no OS keyring answered (no bus)".into(),
+            vault_has_slots: false,
+        }));
+        assert!(!off.remembered);
+        assert_eq!(
+            off.unavailable.as_deref(),
+            Some("No OS keyring answered (no bus).")
+        );
+        let gone = RememberStatus::from(DeviceStatus::Off(RememberOff::SlotGone));
+        assert!(!gone.remembered && gone.unavailable.is_none() && gone.note.is_some());
+        let never = RememberStatus::from(DeviceStatus::Off(RememberOff::NotRemembered));
+        assert_eq!((never.unavailable, never.note), (None, None));
     }
 
     #[test]

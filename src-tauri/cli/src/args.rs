@@ -50,8 +50,15 @@ pub struct Cli {
 pub enum Command {
     /// Create a new vault (the passphrase is asked twice).
     Init,
-    /// Check the passphrase and the vault's integrity.
-    Unlock,
+    /// Check the passphrase and the vault's integrity, and say whether this device is remembered.
+    Unlock {
+        /// Remember the vault on this device: commands here then unlock without the passphrase while
+        /// your OS session (and its keyring) is unlocked. Asks the passphrase.
+        #[arg(long)]
+        remember: bool,
+    },
+    /// Forget this device: its key leaves the OS keyring and the vault asks for the passphrase again.
+    ForgetDevice,
     /// Add a key; its secrets are asked without echo or read with --secrets-stdin.
     Add(AddArgs),
     /// List keys with their scopes, due state and risk flags.

@@ -25,6 +25,14 @@ pub fn passphrase(prompt: &str) -> CliResult<SecretString> {
     }
 }
 
+/// Whether the vault passphrase is given in the environment (`KEYSTEAD_PASSPHRASE`, or a file named by
+/// `KEYSTEAD_PASSPHRASE_FILE`): then it is used, and this device's remembered slot is not tried.
+pub fn passphrase_supplied() -> bool {
+    ["KEYSTEAD_PASSPHRASE", "KEYSTEAD_PASSPHRASE_FILE"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some())
+}
+
 /// A new passphrase: from `env_var`, or asked twice without echo.
 pub fn new_passphrase(env_var: &str, prompt: &str) -> CliResult<SecretString> {
     if let Ok(p) = std::env::var(env_var) {

@@ -46,6 +46,10 @@ pub enum AuditAction {
     ShareImported,
     /// A key's secrets were handed to a program started by `run` (which profile, which program).
     KeyRun,
+    /// This device was remembered: its slot (the vault key wrapped under a key in the OS keyring) was added.
+    DeviceRemembered,
+    /// A remembered device's slot was removed ("forget this device", or every one at a passphrase change).
+    DeviceForgotten,
 }
 
 impl AuditAction {
@@ -73,6 +77,8 @@ impl AuditAction {
             Self::ShareExported => "share_exported",
             Self::ShareImported => "share_imported",
             Self::KeyRun => "key_run",
+            Self::DeviceRemembered => "device_remembered",
+            Self::DeviceForgotten => "device_forgotten",
         }
     }
 }

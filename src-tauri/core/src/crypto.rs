@@ -297,6 +297,12 @@ impl VaultKeys {
         keys
     }
 
+    /// The vault key itself, for tests that search files for it.
+    #[cfg(test)]
+    pub fn master_for_tests(&self) -> &[u8; KEY_LEN] {
+        &self.master
+    }
+
     /// Wraps the vault key under the key-encryption key, binding the header's associated data.
     pub fn wrap(&self, kek: &[u8; KEY_LEN], header_ad: &[u8]) -> Vec<u8> {
         seal(kek, &self.master, header_ad)

@@ -138,6 +138,10 @@ pub enum Error {
     /// was not given again for it.
     #[error("'{name}' can withdraw or transfer funds: {what} needs the vault passphrase again")]
     StepUpRequired { name: String, what: String },
+    /// The vault did not open with this device ("remember on this device"): why, and that the passphrase
+    /// still works.
+    #[error("{why}")]
+    RememberOff { why: crate::vault::RememberOff },
     /// SQLite or the file system failed.
     #[error("could not read or write the vault file: {0}. Check the disk and file permissions, and that no other program is using the file")]
     Storage(String),
@@ -261,6 +265,18 @@ mod tests {
                 name: text(),
                 what: text(),
             },
+            Error::RememberOff {
+                why: crate::vault::RememberOff::NotRemembered,
+            },
+            Error::RememberOff {
+                why: crate::vault::RememberOff::SlotGone,
+            },
+            Error::RememberOff {
+                why: crate::vault::RememberOff::KeyringUnavailable {
+                    reason: text(),
+                    vault_has_slots: true,
+                },
+            },
         ]
     }
 
@@ -300,6 +316,15 @@ mod tests {
             Error::RetryLater { .. } => 31,
             Error::KdfTooCostly { .. } => 32,
             Error::StepUpRequired { .. } => 33,
+            Error::RememberOff {
+                why: crate::vault::RememberOff::NotRemembered,
+            } => 34,
+            Error::RememberOff {
+                why: crate::vault::RememberOff::SlotGone,
+            } => 35,
+            Error::RememberOff {
+                why: crate::vault::RememberOff::KeyringUnavailable { .. },
+            } => 36,
         }
     }
 
@@ -327,7 +352,7 @@ mod tests {
         indices.sort_unstable();
         assert_eq!(
             indices,
-            (0..=33).collect::<Vec<_>>(),
+            (0..=36).collect::<Vec<_>>(),
             "every_variant() must hold each variant exactly once"
         );
         for e in &all {

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod catalog;
 pub mod clock;
 mod crypto;
+pub mod device_key;
 pub mod due;
 pub mod error;
 mod memlock;

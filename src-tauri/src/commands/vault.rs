@@ -1,9 +1,11 @@
 //! Commands about the vault itself: its status, create, unlock, choose another file, lock, accepting an
-//! older file as a restored backup, and the activity ping that holds off the auto-lock.
+//! older file as a restored backup, the activity ping that holds off the auto-lock, and "remember on
+//! this device" (its status, turning it on and off, unlocking with it).
 
 use super::{blocking, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::types::{Typed, VaultStatus};
+use crate::types::{RememberStatus, Typed, VaultStatus};
+use keystead_core::device_key::OsKeyring;
 use keystead_core::vault::{self, OpenOptions};
 use keystead_core::KdfParams;
 use std::path::PathBuf;
@@ -13,6 +15,7 @@ use std::time::Duration;
 fn open_options() -> OpenOptions {
     OpenOptions::new(Arc::new(keystead_core::SystemClock), "app")
         .with_anchor(Arc::new(keystead_core::anchor::SystemAnchor::default()))
+        .with_device_keys(Arc::new(OsKeyring::default()))
 }
 
 #[tauri::command]
@@ -118,4 +121,77 @@ pub async fn lock(state: AppStateRef<'_>) -> AppResult<()> {
 pub async fn touch(state: AppStateRef<'_>) -> AppResult<()> {
     state.touch();
     Ok(())
+}
+
+/// Whether this device unlocks the vault without the passphrase (the unlock screen's button, the
+/// Settings card). Read from the open vault, or from the file while locked.
+#[tauri::command]
+pub async fn remember_status(state: AppStateRef<'_>) -> AppResult<RememberStatus> {
+    let state = state.inner().clone();
+    blocking(move || {
+        let path = state.vault_path();
+        if !path.is_file() {
+            return Ok(RememberStatus {
+                remembered: false,
+                unavailable: None,
+                note: None,
+            });
+        }
+        let status = match state.with_vault(|v| Ok(v.device_status()?)) {
+            Err(e) if e.code == ErrorCode::Locked => {
+                keystead_core::Vault::device_status_locked(&path, &OsKeyring::default())?
+            }
+            other => other?,
+        };
+        Ok(status.into())
+    })
+    .await
+}
+
+/// Turns "remember on this device" on: the passphrase is checked again first (core), so an unlocked
+/// window left alone cannot be made to remember.
+#[tauri::command]
+pub async fn remember_device(
+    state: AppStateRef<'_>,
+    passphrase: Typed,
+) -> AppResult<RememberStatus> {
+    let passphrase = passphrase.into_secret();
+    let state = state.inner().clone();
+    blocking(move || {
+        state.with_vault(|v| match v.remember_device(&passphrase) {
+            Ok(()) => Ok(v.device_status()?.into()),
+            Err(keystead_core::Error::WrongPassphrase) => Err(AppError::new(
+                ErrorCode::WrongPassphrase,
+                "Wrong passphrase: this device was not remembered. Check it (Caps Lock?) and try again.",
+            )),
+            Err(e) => Err(e.into()),
+        })
+    })
+    .await
+}
+
+/// Turns "remember on this device" off: this device's slot and keyring entry go.
+#[tauri::command]
+pub async fn forget_device(state: AppStateRef<'_>) -> AppResult<RememberStatus> {
+    let state = state.inner().clone();
+    blocking(move || {
+        state.with_vault(|v| {
+            v.forget_device()?;
+            Ok(v.device_status()?.into())
+        })
+    })
+    .await
+}
+
+/// Unlocks with this device's remembered slot instead of the passphrase (the same checks at unlock).
+#[tauri::command]
+pub async fn unlock_with_device(state: AppStateRef<'_>) -> AppResult<()> {
+    let state = state.inner().clone();
+    blocking(move || {
+        let mut v = keystead_core::Vault::unlock_remembered(&state.vault_path(), open_options())?;
+        v.record_unlock_with_device()?;
+        state.install_vault(v);
+        Ok(())
+    })
+    .await
 }

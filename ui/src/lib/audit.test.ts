@@ -37,6 +37,14 @@ describe("auditSentence", () => {
       [{ action: "vault_locked", detail: "auto-lock after inactivity" }, "Locked the vault (auto-lock after inactivity)."],
       [{ action: "passphrase_changed" }, "Changed the vault passphrase."],
       [
+        { action: "device_remembered", detail: "device 3f2a" },
+        "Remembered this vault on a device, to unlock without the passphrase (device 3f2a).",
+      ],
+      [
+        { action: "device_forgotten", detail: "2 remembered devices, with the passphrase change" },
+        "Forgot a remembered device (2 remembered devices, with the passphrase change).",
+      ],
+      [
         { action: "key_created", key_name: "binance-main", detail: "Binance production, scopes: read, trade" },
         "Added “binance-main”: Binance production, scopes: read, trade.",
       ],

@@ -27,6 +27,8 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   share_exported: "secret",
   share_imported: "change",
   key_run: "secret",
+  device_remembered: "access",
+  device_forgotten: "access",
 };
 
 /** The family of an action; actions this build does not know yet count as changes. */
@@ -57,6 +59,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   share_exported: "Keys shared",
   share_imported: "Keys imported",
   key_run: "Handed to a program",
+  device_remembered: "Device remembered",
+  device_forgotten: "Device forgotten",
 };
 
 export function actionLabel(action: string): string {
@@ -130,6 +134,10 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
       );
     case "key_run":
       return withDetail(`Handed ${quoted(name)} to a program`, detail);
+    case "device_remembered":
+      return withDetail("Remembered this vault on a device, to unlock without the passphrase", detail);
+    case "device_forgotten":
+      return withDetail("Forgot a remembered device", detail);
     default: {
       const label = actionLabel(action);
       const subject = name === null ? label : `${label}: ${quoted(name)}`;

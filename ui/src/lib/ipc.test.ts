@@ -40,6 +40,10 @@ describe("ipc", () => {
     expect(invoke).toHaveBeenLastCalledWith("export_audit", { format: "csv" });
     await ipc.lock();
     expect(invoke).toHaveBeenLastCalledWith("lock", undefined);
+    await ipc.rememberDevice("pw");
+    expect(invoke).toHaveBeenLastCalledWith("remember_device", { passphrase: "pw" });
+    await ipc.unlockWithDevice();
+    expect(invoke).toHaveBeenLastCalledWith("unlock_with_device", undefined);
   });
 
   it("hands a passphrase change's progress messages to the caller", async () => {

@@ -26,6 +26,7 @@ import type { KeyStatus } from "../bindings/KeyStatus";
 import type { KeySummary } from "../bindings/KeySummary";
 import type { PermissionInfo } from "../bindings/PermissionInfo";
 import type { RekeyProgress } from "../bindings/RekeyProgress";
+import type { RememberStatus } from "../bindings/RememberStatus";
 import type { RevealedSecret } from "../bindings/RevealedSecret";
 import type { RiskFlag } from "../bindings/RiskFlag";
 import type { Scope } from "../bindings/Scope";
@@ -67,6 +68,7 @@ export type {
   KeySummary,
   PermissionInfo,
   RekeyProgress,
+  RememberStatus,
   RevealedSecret,
   RiskFlag,
   Scope,
@@ -147,6 +149,12 @@ export const useVaultFile = (path: string) => call<VaultStatus>("use_vault_file"
 export const lock = () => call<void>("lock");
 export const touch = () => call<void>("touch");
 export const acceptRestoredBackup = () => call<VaultStatus>("accept_restored_backup");
+/** Whether this device unlocks the vault without the passphrase ("remember on this device"), and why not. */
+export const rememberStatus = () => call<RememberStatus>("remember_status");
+/** Turns remembering on; the passphrase is checked again in Rust. */
+export const rememberDevice = (passphrase: string) => call<RememberStatus>("remember_device", { passphrase });
+export const forgetDevice = () => call<RememberStatus>("forget_device");
+export const unlockWithDevice = () => call<void>("unlock_with_device");
 
 export const listKeys = () => call<KeySummary[]>("list_keys");
 export const keyDetail = (id: string) => call<KeyDetail>("key_detail", { id });

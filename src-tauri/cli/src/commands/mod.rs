@@ -15,7 +15,8 @@ use crate::failure::{usage, CliResult};
 use crate::output::{self, Shown};
 use crate::prompt;
 use keystead_core::anchor::SystemAnchor;
-use keystead_core::vault::{self as core_vault, OpenOptions};
+use keystead_core::device_key::OsKeyring;
+use keystead_core::vault::{self as core_vault, OpenOptions, RememberOff};
 use keystead_core::{Error, SystemClock, Vault};
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
@@ -36,7 +37,8 @@ pub fn run(cli: Cli) -> CliResult {
     };
     match command {
         Command::Init => vault::init(&path)?,
-        Command::Unlock => vault::unlock(&path)?,
+        Command::Unlock { remember } => vault::unlock(&path, remember)?,
+        Command::ForgetDevice => vault::forget_device(&path)?,
         Command::Passwd => vault::passwd(&path)?,
         Command::RestoreAccept { yes } => vault::restore_accept(&path, yes)?,
         Command::Add(a) => keys::add(&path, a)?,
@@ -77,16 +79,51 @@ fn vault_path(cli: &Cli) -> CliResult<PathBuf> {
 }
 
 fn options() -> OpenOptions {
-    OpenOptions::new(Arc::new(SystemClock), "cli").with_anchor(Arc::new(SystemAnchor::default()))
+    OpenOptions::new(Arc::new(SystemClock), "cli")
+        .with_anchor(Arc::new(SystemAnchor::default()))
+        .with_device_keys(Arc::new(OsKeyring::default()))
 }
 
 /// The longest wait after wrong passphrases that `open` sits out before trying; a longer one fails.
 const MAX_CLI_WAIT_SECONDS: u64 = 10;
 
-/// Unlocks the vault at `path` with the passphrase from the environment or the terminal, printing the
-/// vault's warnings.
+/// Unlocks the vault at `path`, printing the vault's warnings: with this device's remembered slot when
+/// no passphrase is given in the environment, otherwise (or when that does not work) with the
+/// passphrase from the environment or the terminal.
 fn open(path: &Path) -> CliResult<Vault> {
+    if !prompt::passphrase_supplied() {
+        if let Some(vault) = open_remembered(path)? {
+            return Ok(vault);
+        }
+    }
     Ok(open_keeping_passphrase(path)?.0)
+}
+
+/// The vault opened with this device's remembered slot, or `None` to ask for the passphrase. Says why
+/// on one stderr line when this device had been remembered and no longer opens it (keyring locked or
+/// absent, slot gone); silent for someone who never turned remembering on.
+fn open_remembered(path: &Path) -> CliResult<Option<Vault>> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    match Vault::unlock_remembered(path, options()) {
+        Ok(vault) => {
+            print_warnings(&vault);
+            Ok(Some(vault))
+        }
+        Err(Error::RememberOff { why }) => {
+            match &why {
+                RememberOff::NotRemembered
+                | RememberOff::KeyringUnavailable {
+                    vault_has_slots: false,
+                    ..
+                } => {}
+                _ => eprintln!("note: {}", Shown(&why)),
+            }
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// [`open`], keeping the passphrase just given: a command that releases or downgrades a key that can
@@ -115,6 +152,12 @@ fn open_keeping_passphrase(path: &Path) -> CliResult<(Vault, SecretString)> {
             other => break other?,
         }
     };
+    print_warnings(&vault);
+    Ok((vault, passphrase))
+}
+
+/// The problems found at unlock, one `warning:` line each.
+fn print_warnings(vault: &Vault) {
     for w in vault.warnings() {
         eprintln!("warning: {}", Shown(w));
     }
@@ -123,7 +166,6 @@ fn open_keeping_passphrase(path: &Path) -> CliResult<(Vault, SecretString)> {
             "warning: if you restored this backup on purpose, run `keystead restore-accept`; otherwise find out who replaced the file and check that revoked keys are still revoked"
         );
     }
-    Ok((vault, passphrase))
 }
 
 /// How long Argon2id should take at `init` and `passwd`: `KEYSTEAD_KDF_TARGET_MS`, or half a second.

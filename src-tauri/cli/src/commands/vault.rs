@@ -1,10 +1,11 @@
-//! The vault as a whole: `init`, `unlock`, `passwd`, `restore-accept`.
+//! The vault as a whole: `init`, `unlock` (and remembering this device), `forget-device`, `passwd`,
+//! `restore-accept`.
 
-use super::{kdf_target, open, options};
+use super::{kdf_target, open, open_keeping_passphrase, open_remembered, options};
 use crate::failure::{usage, CliResult};
 use crate::output::Shown;
 use crate::prompt;
-use keystead_core::vault;
+use keystead_core::vault::{self, DeviceStatus, RememberOff};
 use keystead_core::{Error, KdfParams, Vault};
 use std::path::Path;
 
@@ -35,20 +36,68 @@ pub fn init(path: &Path) -> CliResult<()> {
     Ok(())
 }
 
-pub fn unlock(path: &Path) -> CliResult<()> {
-    let mut vault = open(path)?;
-    vault.record_unlock()?;
+/// `unlock`, and with `remember` this device is remembered (the passphrase is asked, never taken from
+/// the remembered slot).
+pub fn unlock(path: &Path, remember: bool) -> CliResult<()> {
+    let remembered = if remember || prompt::passphrase_supplied() {
+        None
+    } else {
+        open_remembered(path)?
+    };
+    let with_device = remembered.is_some();
+    let mut vault = match remembered {
+        Some(vault) => vault,
+        None => {
+            let (mut vault, passphrase) = open_keeping_passphrase(path)?;
+            if remember {
+                vault.remember_device(&passphrase)?;
+            }
+            vault
+        }
+    };
+    if with_device {
+        vault.record_unlock_with_device()?;
+    } else {
+        vault.record_unlock()?;
+    }
     let keys = vault.list()?.len();
     println!(
         "Vault unlocked: {keys} key{} in {}.",
         if keys == 1 { "" } else { "s" },
         Shown(path.display())
     );
+    match vault.device_status()? {
+        DeviceStatus::Remembered => println!(
+            "This device is remembered: keystead unlocks here without the passphrase while your OS session is unlocked (`keystead forget-device` to stop)."
+        ),
+        DeviceStatus::Off(RememberOff::KeyringUnavailable { reason, .. }) => println!(
+            "This device is not remembered, and cannot be: {}.",
+            Shown(reason)
+        ),
+        DeviceStatus::Off(RememberOff::SlotGone) => println!(
+            "This device is no longer remembered (the passphrase was changed or it was forgotten elsewhere): `keystead unlock --remember` to remember it again."
+        ),
+        DeviceStatus::Off(_) => println!(
+            "This device is not remembered (`keystead unlock --remember` unlocks here without the passphrase)."
+        ),
+    }
+    Ok(())
+}
+
+/// `forget-device`: this device's slot and keyring entry go; the passphrase is asked from then on.
+pub fn forget_device(path: &Path) -> CliResult<()> {
+    let mut vault = open(path)?;
+    if vault.forget_device()? {
+        println!("This device is forgotten: keystead asks for the vault passphrase here again.");
+    } else {
+        println!("This device was not remembered for this vault: nothing to forget.");
+    }
     Ok(())
 }
 
 pub fn passwd(path: &Path) -> CliResult<()> {
-    let mut vault = open(path)?;
+    // The current passphrase, always: a remembered device alone cannot change it.
+    let (mut vault, _) = open_keeping_passphrase(path)?;
     let new = prompt::new_passphrase("KEYSTEAD_NEW_PASSPHRASE", "New passphrase: ")?;
     vault::check_passphrase(&new)?;
     eprintln!("Measuring this machine to tune key derivation…");

@@ -16,6 +16,7 @@ mod due;
 mod hardening;
 mod lifecycle;
 mod passphrase;
+mod remember;
 mod rollback;
 mod run;
 mod run_vars;

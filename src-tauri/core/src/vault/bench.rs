@@ -81,6 +81,7 @@ impl Vault {
             clock: self.clock.clone(),
             actor: self.actor.clone(),
             anchor: self.anchor.clone(),
+            devices: self.devices.clone(),
             warnings: Vec::new(),
             rollback: None,
         };

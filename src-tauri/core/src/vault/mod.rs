@@ -12,12 +12,13 @@
 //! `write` (the write transaction), `index` (lookup columns), `file` (the SQLite file), `open` (create,
 //! unlock), `passphrase`, `throttle` (the delay after wrong passphrases), `rekey` (a new vault key), `keys` (changes to keys),
 //! `secrets` (reveal, copy), `run` (keys handed to a program), `read` (find, list, detail), `audit`, `locked` and `reminders` (reminders
-//! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing) and `bench`.
+//! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing), `device` (remember on this device) and `bench`.
 
 use crate::anchor::RollbackAnchor;
 use crate::catalog::{self, Exchange};
 use crate::clock::Clock;
 use crate::crypto::{KdfParams, VaultKeys};
+use crate::device_key::DeviceKeyStore;
 use crate::error::{Error, Result};
 use crate::memlock::Locked;
 use crate::model::KeyEntry;
@@ -32,6 +33,7 @@ mod audit;
 mod bench;
 mod cells;
 mod contacts;
+mod device;
 mod file;
 mod index;
 mod keys;
@@ -49,6 +51,7 @@ mod share_import;
 mod throttle;
 mod write;
 
+pub use device::{DeviceStatus, RememberOff};
 pub use open::{default_path, OpenOptions};
 pub use passphrase::check_passphrase;
 pub use run::program_label;
@@ -92,6 +95,8 @@ pub struct Vault {
     clock: Arc<dyn Clock>,
     actor: String,
     anchor: Arc<dyn RollbackAnchor>,
+    /// Where this device's key for the remembered slot is kept (see the `device` module).
+    devices: Arc<dyn DeviceKeyStore>,
     warnings: Vec<String>,
     /// Set when the file is older than the anchor says (or the anchor cannot be trusted), until the
     /// user accepts it as a restored backup; also one of `warnings`.

@@ -17,6 +17,7 @@ use crate::anchor::{NoAnchor, RollbackAnchor};
 use crate::audit::{self, AuditAction};
 use crate::clock::Clock;
 use crate::crypto::{self, KdfParams, VaultKeys, MAC_LEN};
+use crate::device_key::{DeviceKeyStore, NoDeviceKeys};
 use crate::error::{Error, Result};
 use crate::memlock::Locked;
 use rusqlite::{params, Connection, TransactionBehavior};
@@ -40,6 +41,9 @@ pub struct OpenOptions {
     pub actor: String,
     /// Where the commit counter is mirrored outside the file.
     pub anchor: Arc<dyn RollbackAnchor>,
+    /// Where this device's key for "remember on this device" is kept (the OS keyring in the app and
+    /// the CLI); none by default, so remembering is off.
+    pub devices: Arc<dyn DeviceKeyStore>,
 }
 
 impl OpenOptions {
@@ -49,11 +53,18 @@ impl OpenOptions {
             clock,
             actor: actor.to_string(),
             anchor: Arc::new(NoAnchor),
+            devices: Arc::new(NoDeviceKeys),
         }
     }
 
     pub fn with_anchor(mut self, anchor: Arc<dyn RollbackAnchor>) -> Self {
         self.anchor = anchor;
+        self
+    }
+
+    /// Options whose device keys (see [`crate::device_key`]) live in `devices`.
+    pub fn with_device_keys(mut self, devices: Arc<dyn DeviceKeyStore>) -> Self {
+        self.devices = devices;
         self
     }
 }
@@ -75,6 +86,7 @@ impl Vault {
             clock: opts.clock,
             actor: opts.actor,
             anchor: opts.anchor,
+            devices: opts.devices,
             warnings: Vec::new(),
             rollback: None,
         }
@@ -178,64 +190,9 @@ impl Vault {
     /// attempt goes through the file's throttle first (see the `throttle` module): too soon after
     /// repeated failures the answer is [`Error::RetryLater`], without deriving.
     pub fn unlock(path: &Path, passphrase: &SecretString, opts: OpenOptions) -> Result<Vault> {
-        if !path.is_file() {
-            return Err(Error::NoVault {
-                path: path.to_path_buf(),
-            });
-        }
-        let conn = open_connection(path)?;
-        let schema = schema_version(&conn, path)?;
-        let header = conn
-            .query_row(
-                "SELECT magic, format_version, vault_id, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_key FROM header WHERE singleton = 1",
-                [],
-                |r| {
-                    Ok((
-                        r.get::<_, Vec<u8>>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, Vec<u8>>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, i64>(5)?,
-                        r.get::<_, Vec<u8>>(6)?,
-                        r.get::<_, Vec<u8>>(7)?,
-                    ))
-                },
-            )
-            .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Error::damaged("the vault header is missing"),
-                e => not_a_vault(path, e),
-            })?;
-        let (magic, version, vault_id, m, t, p, salt, wrapped) = header;
-        if magic != MAGIC {
-            return Err(Error::NotAVault {
-                path: path.to_path_buf(),
-                detail: "its header has the wrong magic".into(),
-            });
-        }
-        if version > FORMAT_VERSION {
-            return Err(Error::UnsupportedVersion {
-                found: version,
-                supported: FORMAT_VERSION,
-            });
-        }
-        if version != FORMAT_VERSION {
-            return Err(Error::damaged(format!(
-                "the header names format version {version}"
-            )));
-        }
-        let as_u32 = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
-        let kdf = KdfParams {
-            memory_kib: as_u32(m),
-            iterations: as_u32(t),
-            parallelism: as_u32(p),
-        };
+        let header = read_header(path)?;
+        let (kdf, salt) = (header.kdf, &header.salt);
         // Refuse before any work: a hostile header could ask for terabytes of memory.
-        if m < 0 || t < 0 || p < 0 {
-            return Err(Error::KdfOutOfRange {
-                detail: "negative values".into(),
-            });
-        }
         kdf.check()?;
         kdf.check_affordable()?;
         if !(16..=64).contains(&salt.len()) {
@@ -244,24 +201,33 @@ impl Vault {
                 salt.len()
             )));
         }
-        let vault_id: [u8; 16] = vault_id
-            .as_slice()
-            .try_into()
-            .map_err(|_| Error::damaged("the header's vault id is malformed"))?;
-        throttle::begin_attempt(&conn, opts.clock.now(), true)?;
-        let kek = crypto::derive_kek(passphrase, &salt, kdf)?;
+        throttle::begin_attempt(&header.conn, opts.clock.now(), true)?;
+        let kek = crypto::derive_kek(passphrase, salt, kdf)?;
         let Some(keys) = VaultKeys::unwrap(
             &kek,
-            &wrapped,
-            &header_ad(&vault_id, version, kdf, &salt),
-            &vault_id,
+            &header.wrapped,
+            &header_ad(&header.vault_id, FORMAT_VERSION, kdf, salt),
+            &header.vault_id,
         ) else {
             // Best effort: a read-only file still reports the wrong passphrase.
-            let _ = note_failed_unlock(&conn, opts.clock.now(), &opts.actor);
+            let _ = note_failed_unlock(&header.conn, opts.clock.now(), &opts.actor);
             return Err(Error::WrongPassphrase);
         };
-        throttle::succeeded(&conn)?;
-        let mut vault = Vault::from_parts(conn, path, vault_id, keys, opts);
+        throttle::succeeded(&header.conn)?;
+        Vault::finish_unlock(header, path, keys, opts)
+    }
+
+    /// What every unlock does once it holds the vault key, however it got it (the passphrase, or this
+    /// device's remembered slot): migration, the state MAC, the rollback anchor, the records noted
+    /// while locked, the integrity checks and their warnings.
+    pub(super) fn finish_unlock(
+        header: Header,
+        path: &Path,
+        keys: VaultKeys,
+        opts: OpenOptions,
+    ) -> Result<Vault> {
+        let schema = header.schema;
+        let mut vault = Vault::from_parts(header.conn, path, header.vault_id, keys, opts);
         if schema < SCHEMA_VERSION {
             migrate(&vault.conn)?;
         }
@@ -313,4 +279,88 @@ impl Vault {
         self.warnings.extend(warning);
         Ok(())
     }
+}
+
+/// A vault file's header row, read and checked (magic, format version, vault id) without any key.
+pub(super) struct Header {
+    pub(super) conn: Connection,
+    pub(super) schema: i64,
+    pub(super) vault_id: [u8; 16],
+    pub(super) kdf: KdfParams,
+    pub(super) salt: Vec<u8>,
+    /// The vault key wrapped under the passphrase.
+    pub(super) wrapped: Vec<u8>,
+}
+
+/// Opens the file at `path` and reads its header, refusing a file that is not a vault of this format.
+pub(super) fn read_header(path: &Path) -> Result<Header> {
+    if !path.is_file() {
+        return Err(Error::NoVault {
+            path: path.to_path_buf(),
+        });
+    }
+    let conn = open_connection(path)?;
+    let schema = schema_version(&conn, path)?;
+    let header = conn
+        .query_row(
+            "SELECT magic, format_version, vault_id, kdf_memory_kib, kdf_iterations, kdf_parallelism, salt, wrapped_key FROM header WHERE singleton = 1",
+            [],
+            |r| {
+                Ok((
+                    r.get::<_, Vec<u8>>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, Vec<u8>>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, Vec<u8>>(6)?,
+                    r.get::<_, Vec<u8>>(7)?,
+                ))
+            },
+        )
+        .map_err(|e| match e {
+            rusqlite::Error::QueryReturnedNoRows => Error::damaged("the vault header is missing"),
+            e => not_a_vault(path, e),
+        })?;
+    let (magic, version, vault_id, m, t, p, salt, wrapped) = header;
+    if magic != MAGIC {
+        return Err(Error::NotAVault {
+            path: path.to_path_buf(),
+            detail: "its header has the wrong magic".into(),
+        });
+    }
+    if version > FORMAT_VERSION {
+        return Err(Error::UnsupportedVersion {
+            found: version,
+            supported: FORMAT_VERSION,
+        });
+    }
+    if version != FORMAT_VERSION {
+        return Err(Error::damaged(format!(
+            "the header names format version {version}"
+        )));
+    }
+    if m < 0 || t < 0 || p < 0 {
+        return Err(Error::KdfOutOfRange {
+            detail: "negative values".into(),
+        });
+    }
+    let as_u32 = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
+    let kdf = KdfParams {
+        memory_kib: as_u32(m),
+        iterations: as_u32(t),
+        parallelism: as_u32(p),
+    };
+    let vault_id: [u8; 16] = vault_id
+        .as_slice()
+        .try_into()
+        .map_err(|_| Error::damaged("the header's vault id is malformed"))?;
+    Ok(Header {
+        conn,
+        schema,
+        vault_id,
+        kdf,
+        salt,
+        wrapped,
+    })
 }

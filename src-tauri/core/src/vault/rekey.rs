@@ -58,6 +58,7 @@ impl Vault {
         self.keys = Locked::new(new_keys);
         self.anchor
             .record(&anchor_id, &self.anchor_key(), Mark { counter, disputed });
+        self.forget_device_key();
         Ok(())
     }
 
@@ -210,6 +211,8 @@ impl Vault {
                 kdf.iterations
             )),
         )?;
+        // The slots of remembered devices wrap the old vault key: they go in the same transaction.
+        w.forget_every_device()?;
         // The state is MAC'd under the new keys (`w.cells`), like every cell above.
         let counter = w.commit_state()?;
         progress(total, total);
