@@ -154,8 +154,9 @@ pub const RUN_HELP: &str = "\
 Profiles (only the fields the key holds are set):
   ccxt       <EXCHANGE>_APIKEY, _SECRET, _PASSWORD, _UID, _PRIVATEKEY, _WALLETADDRESS, with the
              upper-case ccxt exchange id (BINANCE_APIKEY, …); one key per exchange
-  freqtrade  FREQTRADE__EXCHANGE__KEY, __SECRET, __PASSWORD, __UID, __WALLET_ADDRESS, __PRIVATE_KEY,
-             read by freqtrade over its config file; exactly one key
+  freqtrade  FREQTRADE__EXCHANGE__API_KEY (and __KEY, for freqtrade 2024), __SECRET, __PASSWORD,
+             __UID, __WALLET_ADDRESS, __PRIVATE_KEY, read by freqtrade over its config file; exactly
+             one key
   passivbot  a file in passivbot's api-keys.json format, one entry per key under its name in the
              vault; made 0600 in a private temporary folder, its path in KEYSTEAD_API_KEYS_FILE and
              put for {keys_file} in the arguments; removed when the program ends
@@ -196,7 +197,7 @@ pub struct RunArgs {
 pub enum RunProfile {
     /// `<EXCHANGE>_APIKEY`, `<EXCHANGE>_SECRET`, … (ccxt's convention).
     Ccxt,
-    /// `FREQTRADE__EXCHANGE__KEY`, `FREQTRADE__EXCHANGE__SECRET`, … (freqtrade's config override).
+    /// `FREQTRADE__EXCHANGE__API_KEY`, `FREQTRADE__EXCHANGE__SECRET`, … (freqtrade's config override).
     Freqtrade,
     /// A temporary `api-keys.json` in passivbot's format (`KEYSTEAD_API_KEYS_FILE`, `{keys_file}`).
     Passivbot,

@@ -258,11 +258,11 @@ fn variable(profile: RunProfile, entry: &KeyEntry, field: CredentialField) -> Op
             };
             format!("{}_{suffix}", entry.exchange.to_ascii_uppercase())
         }
-        // freqtrade lower-cases each part after FREQTRADE__ into the config path: exchange.key, …,
+        // freqtrade lower-cases each part after FREQTRADE__ into the config path: exchange.api_key, …,
         // exchange.wallet_address and exchange.private_key (the names its config schema has).
         RunProfile::Freqtrade => {
             let suffix = match field {
-                CredentialField::ApiKey => "KEY",
+                CredentialField::ApiKey => "API_KEY",
                 CredentialField::Secret => "SECRET",
                 CredentialField::Password => "PASSWORD",
                 CredentialField::Uid => "UID",
@@ -275,20 +275,30 @@ fn variable(profile: RunProfile, entry: &KeyEntry, field: CredentialField) -> Op
     })
 }
 
+/// freqtrade up to 2024 read the API key only as exchange.key; since 2025.1 exchange.api_key comes
+/// first, and `freqtrade new-config` writes an empty one into the config file, which would win over
+/// exchange.key. The key goes in both.
+const FREQTRADE_2024_KEY_VARIABLE: &str = "FREQTRADE__EXCHANGE__KEY";
+
 /// Every variable the program gets: only the fields each key holds.
 fn variables(
     profile: RunProfile,
     released: &[(KeyEntry, SecretFields)],
 ) -> Vec<(String, &SecretString)> {
-    released
-        .iter()
-        .flat_map(|(entry, secrets)| {
-            secrets.fields().into_iter().filter_map(move |field| {
-                let value = secrets.get(field)?;
-                Some((variable(profile, entry, field)?, value))
-            })
-        })
-        .collect()
+    let mut variables = Vec::new();
+    for (entry, secrets) in released {
+        for field in secrets.fields() {
+            let (Some(value), Some(name)) = (secrets.get(field), variable(profile, entry, field))
+            else {
+                continue;
+            };
+            if profile == RunProfile::Freqtrade && field == CredentialField::ApiKey {
+                variables.push((FREQTRADE_2024_KEY_VARIABLE.to_string(), value));
+            }
+            variables.push((name, value));
+        }
+    }
+    variables
 }
 
 /// Signals sent to keystead while the program runs are passed to it; keystead itself waits for the
