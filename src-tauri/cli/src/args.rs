@@ -14,6 +14,7 @@ Exit codes:
 Environment:
   KEYSTEAD_VAULT           vault file (default: ~/.local/share/keystead/vault.db)
   KEYSTEAD_PASSPHRASE      vault passphrase, for automation (otherwise asked without echo)
+  KEYSTEAD_PASSPHRASE_FILE  a file holding it (mode 600, or a systemd credential in $CREDENTIALS_DIRECTORY)
   KEYSTEAD_NEW_PASSPHRASE  the new passphrase for `passwd`
   KEYSTEAD_SHARE_PASSPHRASE  the passphrase of a share file (`share export --passphrase`, `share import`)
   KEYSTEAD_KDF_TARGET_MS   time Argon2id should take at `init`/`passwd` (default 500; never below 64 MiB, 3 passes)
@@ -162,9 +163,9 @@ Profiles (only the fields the key holds are set):
              put for {keys_file} in the arguments; removed when the program ends
 
 The program's exit code, stdin, stdout and stderr pass through; SIGINT, SIGTERM, SIGHUP and SIGQUIT
-sent to keystead reach it. KEYSTEAD_PASSPHRASE is not passed on. Revoked and compromised keys are
-refused, expired ones unless --allow-expired; a key that can withdraw or transfer funds takes the
-vault passphrase given for this run as its step-up.
+sent to keystead reach it. KEYSTEAD_PASSPHRASE and KEYSTEAD_PASSPHRASE_FILE are not passed on.
+Revoked and compromised keys are refused, expired ones unless --allow-expired; a key that can
+withdraw or transfer funds takes the vault passphrase given for this run as its step-up.
 
 With --mask the program's stdout and stderr go through keystead, which replaces each secret it
 handed over (and the secret's base64, base64url and percent-encoded forms) with

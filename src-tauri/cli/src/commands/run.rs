@@ -16,9 +16,11 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, ExitCode, ExitStatus, Stdio};
 
-/// Passphrases keystead reads from the environment: never handed on to the program.
-const NOT_PASSED_ON: [&str; 3] = [
+/// Passphrases keystead reads from the environment (and the passphrase file's path): never handed on
+/// to the program.
+const NOT_PASSED_ON: [&str; 4] = [
     "KEYSTEAD_PASSPHRASE",
+    crate::prompt::PASSPHRASE_FILE_VARIABLE,
     "KEYSTEAD_NEW_PASSPHRASE",
     "KEYSTEAD_SHARE_PASSPHRASE",
 ];
