@@ -3,7 +3,7 @@
 #   keystead      the desktop app, by Tauri's bundler: /usr/bin/keystead-app, its menu entry and icons, and the
 #                 `keystead` command; Conflicts/Replaces/Provides keystead-cli
 #   keystead-cli  the `keystead` command alone, by cargo-deb, for servers: Depends computed from the binary,
-#                 no WebKit or GTK
+#                 no WebKit or GTK; the systemd unit and cron examples in /usr/share/doc/keystead-cli/examples/
 #   scripts/package.sh                       release packages: the UI and both binaries built optimised
 #   scripts/package.sh --debug               debug packages, fast, for tests: the debug binaries with their
 #                                            debug info stripped (the app built with `tauri build --debug --no-bundle`)

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The two Debian packages on this machine: builds the debug packages (scripts/package.sh --debug, reusing the
 # app binary scripts/e2e.sh built), installs keystead-cli with apt and runs the installed /usr/bin/keystead
-# for real (a vault in a throw-away HOME, a key, `keystead run` with a passphrase file), then installs the
-# desktop package over it (which must take keystead-cli's place), and removes everything again: the machine
-# is left as it was found, also on failure or Ctrl+C. Prints the time of each step.
+# for real (a vault in a throw-away HOME, a key, `keystead run` with a passphrase file, the README's cron
+# lines, the systemd unit through `systemd-analyze verify`), then installs the desktop package over it (which
+# must take keystead-cli's place), and removes everything again: the machine is left as it was found, also on
+# failure or Ctrl+C. Prints the time of each step.
 #   tests/package/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -128,6 +129,49 @@ code=0
 ks KEYSTEAD_PASSPHRASE_FILE="$work/passphrase" keystead run --key server-bot -- sh -c 'exit 7' </dev/null || code=$?
 [ "$code" = 7 ] || fail "keystead run exited $code, not the program's 7"
 done_step "keystead --version, init, add, run (passphrase file) with the installed command"
+
+# The cron lines of keystead-due.cron (also in the README), run as cron would: sh, the crontab's variable.
+# The repository's copies: a minimal image may keep dpkg from writing /usr/share/doc.
+examples="$repo/src-tauri/cli/packaging"
+for f in keystead-due.cron keystead-bot@.service; do
+  dpkg -L keystead-cli | grep -qx "/usr/share/doc/keystead-cli/examples/$f" || fail "keystead-cli does not install $f"
+done
+cron_file="$examples/keystead-due.cron"
+daily=$(grep -E '^0 8 \* \* \* ' "$cron_file" | sed -E 's/^([^ ]+ +){5}//')
+weekly=$(grep -E '^0 8 \* \* 1 ' "$cron_file" | sed -E 's/^([^ ]+ +){5}//')
+[ -n "$daily" ] && [ -n "$weekly" ] || fail "no daily and weekly line in $cron_file"
+cron_env=(KEYSTEAD_PASSPHRASE_FILE="$work/passphrase")
+mail=$(ks "${cron_env[@]}" sh -c "$daily" </dev/null)
+[ -z "$mail" ] || fail "the daily cron line printed (cron would mail) with nothing overdue: $mail"
+printf '{"apiKey":"%sold","secret":"%sold"}' "$api_key" "$secret" |
+  ks KEYSTEAD_PASSPHRASE="$passphrase" keystead add --name expired-key --exchange binance --env testnet \
+    --scopes read --expires 2020-01-01 --secrets-stdin >/dev/null 2>&1
+mail=$(ks "${cron_env[@]}" sh -c "$daily" </dev/null)
+printf '%s' "$mail" | grep -q 'expired-key' || fail "the daily cron line did not report the expired key: $mail"
+mail=$(ks sh -c "$daily" </dev/null)
+printf '%s' "$mail" | grep -qi 'passphrase' || fail "the daily cron line without a passphrase said nothing: $mail"
+# Exit 1 (an expired key) is what cron ignores; the mail is the table.
+mail=$(ks "${cron_env[@]}" sh -c "$weekly" </dev/null) || true
+printf '%s' "$mail" | grep -q 'expired-key' || fail "the weekly cron line did not list the expired key: $mail"
+for line in "$daily" "$weekly"; do
+  grep -qF -- "$line" README.md || fail "README does not show the cron line: $line"
+done
+done_step "the cron lines for keystead due"
+
+unit="$examples/keystead-bot@.service"
+while IFS= read -r line; do
+  case "$line" in '' | '#'*) continue ;; esac
+  grep -qxF -- "$line" README.md || fail "README's unit differs from $unit at: $line"
+done <"$unit"
+if command -v systemd-analyze >/dev/null 2>&1; then
+  # systemd-analyze exits 0 on settings it ignores: any message is a failure. The unit's /usr/bin/keystead
+  # must exist, which it does now.
+  verify=$(systemd-analyze verify "$unit" 2>&1) || fail "systemd-analyze verify failed: $verify"
+  [ -z "$verify" ] || fail "systemd-analyze verify complained: $verify"
+  done_step "systemd-analyze verify keystead-bot@.service"
+else
+  echo "== systemd-analyze is not installed: the unit was not verified" >&2
+fi
 
 # --- The desktop package, over keystead-cli ----------------------------------------------------------------
 apt_get install -y -qq "$desktop_deb" >/dev/null
