@@ -15,6 +15,7 @@ mod contacts;
 mod due;
 mod lifecycle;
 mod passphrase;
+#[cfg(unix)]
 mod passphrase_file;
 mod rollback;
 mod run;
