@@ -5,6 +5,8 @@
 #      session with gnome-keyring's Secret Service (the real OS keyring, in a throw-away home).
 #   2. UI: svelte-check and vitest.
 #   3. The real desktop app under Xvfb, driven through WebDriver (scripts/e2e.sh).
+#   4. The two Debian packages built from those binaries, installed, run and removed (tests/package/test.sh),
+#      and freqtrade itself under `keystead run --profile freqtrade` (tests/package/freqtrade.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/deps.sh
@@ -31,3 +33,7 @@ dbus-run-session -- bash -c '
 
 echo "== End-to-end: the real app under Xvfb"
 ./scripts/e2e.sh
+
+echo "== Packages: the .deb files installed and run; freqtrade under keystead run"
+./tests/package/test.sh
+./tests/package/freqtrade.sh

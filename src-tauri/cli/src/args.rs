@@ -14,6 +14,7 @@ Exit codes:
 Environment:
   KEYSTEAD_VAULT           vault file (default: ~/.local/share/keystead/vault.db)
   KEYSTEAD_PASSPHRASE      vault passphrase, for automation (otherwise asked without echo)
+  KEYSTEAD_PASSPHRASE_FILE  a file holding it (mode 600, or a systemd credential in $CREDENTIALS_DIRECTORY)
   KEYSTEAD_NEW_PASSPHRASE  the new passphrase for `passwd`
   KEYSTEAD_SHARE_PASSPHRASE  the passphrase of a share file (`share export --passphrase`, `share import`)
   KEYSTEAD_KDF_TARGET_MS   time Argon2id should take at `init`/`passwd` (default 500; never below 64 MiB, 3 passes)
@@ -161,16 +162,17 @@ pub const RUN_HELP: &str = "\
 Profiles (only the fields the key holds are set):
   ccxt       <EXCHANGE>_APIKEY, _SECRET, _PASSWORD, _UID, _PRIVATEKEY, _WALLETADDRESS, with the
              upper-case ccxt exchange id (BINANCE_APIKEY, …); one key per exchange
-  freqtrade  FREQTRADE__EXCHANGE__KEY, __SECRET, __PASSWORD, __UID, __WALLET_ADDRESS, __PRIVATE_KEY,
-             read by freqtrade over its config file; exactly one key
+  freqtrade  FREQTRADE__EXCHANGE__API_KEY (and __KEY, for freqtrade 2024), __SECRET, __PASSWORD,
+             __UID, __WALLET_ADDRESS, __PRIVATE_KEY, read by freqtrade over its config file; exactly
+             one key
   passivbot  a file in passivbot's api-keys.json format, one entry per key under its name in the
              vault; made 0600 in a private temporary folder, its path in KEYSTEAD_API_KEYS_FILE and
              put for {keys_file} in the arguments; removed when the program ends
 
 The program's exit code, stdin, stdout and stderr pass through; SIGINT, SIGTERM, SIGHUP and SIGQUIT
-sent to keystead reach it. KEYSTEAD_PASSPHRASE is not passed on. Revoked and compromised keys are
-refused, expired ones unless --allow-expired; a key that can withdraw or transfer funds takes the
-vault passphrase given for this run as its step-up.
+sent to keystead reach it. KEYSTEAD_PASSPHRASE and KEYSTEAD_PASSPHRASE_FILE are not passed on.
+Revoked and compromised keys are refused, expired ones unless --allow-expired; a key that can
+withdraw or transfer funds takes the vault passphrase given for this run as its step-up.
 
 With --mask the program's stdout and stderr go through keystead, which replaces each secret it
 handed over (and the secret's base64, base64url and percent-encoded forms) with
@@ -203,7 +205,7 @@ pub struct RunArgs {
 pub enum RunProfile {
     /// `<EXCHANGE>_APIKEY`, `<EXCHANGE>_SECRET`, … (ccxt's convention).
     Ccxt,
-    /// `FREQTRADE__EXCHANGE__KEY`, `FREQTRADE__EXCHANGE__SECRET`, … (freqtrade's config override).
+    /// `FREQTRADE__EXCHANGE__API_KEY`, `FREQTRADE__EXCHANGE__SECRET`, … (freqtrade's config override).
     Freqtrade,
     /// A temporary `api-keys.json` in passivbot's format (`KEYSTEAD_API_KEYS_FILE`, `{keys_file}`).
     Passivbot,

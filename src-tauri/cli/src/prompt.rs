@@ -1,5 +1,5 @@
-//! Reading passphrases and secrets: from the environment or stdin for automation, otherwise from the
-//! terminal without echo. Never from arguments.
+//! Reading passphrases and secrets: from the environment (or a file it names) or stdin for automation,
+//! otherwise from the terminal without echo. Never from arguments.
 
 use crate::failure::{usage, CliResult};
 use keystead_core::{CredentialField, Exchange, SecretFields};
@@ -17,8 +17,12 @@ pub fn ask(prompt: &str) -> CliResult<SecretString> {
     })
 }
 
-/// The vault passphrase: `KEYSTEAD_PASSPHRASE`, or asked without echo.
+/// The vault passphrase: `KEYSTEAD_PASSPHRASE`, the file `KEYSTEAD_PASSPHRASE_FILE` names, or asked
+/// without echo.
 pub fn passphrase(prompt: &str) -> CliResult<SecretString> {
+    if let Some(p) = passphrase_from_file()? {
+        return Ok(p);
+    }
     match std::env::var("KEYSTEAD_PASSPHRASE") {
         Ok(p) => Ok(SecretString::from(p)),
         Err(_) => ask(prompt),
@@ -28,9 +32,86 @@ pub fn passphrase(prompt: &str) -> CliResult<SecretString> {
 /// Whether the vault passphrase is given in the environment (`KEYSTEAD_PASSPHRASE`, or a file named by
 /// `KEYSTEAD_PASSPHRASE_FILE`): then it is used, and this device's remembered slot is not tried.
 pub fn passphrase_supplied() -> bool {
-    ["KEYSTEAD_PASSPHRASE", "KEYSTEAD_PASSPHRASE_FILE"]
+    ["KEYSTEAD_PASSPHRASE", PASSPHRASE_FILE_VARIABLE]
         .iter()
         .any(|v| std::env::var_os(v).is_some())
+}
+
+/// Names a file holding the vault passphrase, for services that keep stdin for the bot (a systemd
+/// credential: `LoadCredential=` puts it in `$CREDENTIALS_DIRECTORY`).
+pub const PASSPHRASE_FILE_VARIABLE: &str = "KEYSTEAD_PASSPHRASE_FILE";
+
+/// Largest passphrase file read (a passphrase, not a document).
+const MAX_PASSPHRASE_FILE_BYTES: u64 = 4 * 1024;
+
+/// The passphrase in the file `KEYSTEAD_PASSPHRASE_FILE` names (one trailing newline dropped), or
+/// `None` when it is not set. A file other users may read is refused, except inside systemd's
+/// `$CREDENTIALS_DIRECTORY`, which only the service can enter.
+pub fn passphrase_from_file() -> CliResult<Option<SecretString>> {
+    let Some(path) = std::env::var_os(PASSPHRASE_FILE_VARIABLE) else {
+        return Ok(None);
+    };
+    if std::env::var_os("KEYSTEAD_PASSPHRASE").is_some() {
+        return Err(usage(format!(
+            "both KEYSTEAD_PASSPHRASE and {PASSPHRASE_FILE_VARIABLE} are set: unset one of them"
+        )));
+    }
+    let path = std::path::PathBuf::from(path);
+    let shown = path.display();
+    let file = std::fs::File::open(&path).map_err(|e| {
+        usage(format!(
+            "cannot read the passphrase file {shown} ({PASSPHRASE_FILE_VARIABLE}): {e}"
+        ))
+    })?;
+    // The mode of the file opened, not of whatever the path names a moment later.
+    let meta = file
+        .metadata()
+        .map_err(|e| usage(format!("cannot read the passphrase file {shown}: {e}")))?;
+    if !meta.is_file() {
+        return Err(usage(format!(
+            "the passphrase file {shown} is not a regular file"
+        )));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 && !in_credentials_directory(&path) {
+            return Err(usage(format!(
+                "the passphrase file {shown} is open to other users (mode {mode:03o}): make it yours alone with `chmod 600 {shown}`, or hand it over as a systemd credential"
+            )));
+        }
+    }
+    let mut text = Zeroizing::new(String::new());
+    file.take(MAX_PASSPHRASE_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| {
+            usage(format!(
+                "cannot read the passphrase file {shown} as text: {e}"
+            ))
+        })?;
+    if text.len() as u64 > MAX_PASSPHRASE_FILE_BYTES {
+        return Err(usage(format!(
+            "the passphrase file {shown} is larger than 4 KiB: it should hold the passphrase alone"
+        )));
+    }
+    let passphrase = text.strip_suffix('\n').unwrap_or(&text);
+    if passphrase.is_empty() {
+        return Err(usage(format!("the passphrase file {shown} is empty")));
+    }
+    Ok(Some(SecretString::from(passphrase.to_string())))
+}
+
+/// Whether `path` lies inside the credentials folder systemd made for this service.
+#[cfg(unix)]
+fn in_credentials_directory(path: &std::path::Path) -> bool {
+    let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") else {
+        return false;
+    };
+    match (std::fs::canonicalize(dir), std::fs::canonicalize(path)) {
+        (Ok(dir), Ok(path)) => path.starts_with(dir),
+        _ => false,
+    }
 }
 
 /// A new passphrase: from `env_var`, or asked twice without echo.

@@ -1,6 +1,6 @@
 //! Adding and changing keys: `add`, `edit`, `rotate`, `revoke`, `compromised`.
 
-use super::{open, open_keeping_passphrase};
+use super::{open, open_with_step_up};
 use crate::args::{AddArgs, EditArgs};
 use crate::failure::{usage, CliResult};
 use crate::output::{self, Shown};
@@ -85,7 +85,7 @@ pub fn edit(path: &Path, e: EditArgs) -> CliResult<()> {
     if edit.is_empty() && vars.is_empty() && !e.no_vars {
         return Err(usage("nothing to change: give at least one option, e.g. --scopes read (see `keystead edit --help`)"));
     }
-    let (mut vault, passphrase) = open_keeping_passphrase(path)?;
+    let (mut vault, mut step_up) = open_with_step_up(path)?;
     let mut edit = edit;
     if e.no_vars {
         edit.env_names = Some(BTreeMap::new());
@@ -95,7 +95,7 @@ pub fn edit(path: &Path, e: EditArgs) -> CliResult<()> {
         all.extend(vars);
         edit.env_names = Some(all);
     }
-    let entry = vault.edit(&e.name, edit, Some(&passphrase))?;
+    let entry = step_up.run(|p| vault.edit(&e.name, edit.clone(), p))?;
     println!("Updated '{}'.", Shown(&entry.name));
     output::print_flags(&vault.summary(&entry.id.to_string())?);
     Ok(())

@@ -126,6 +126,44 @@ fn open_remembered(path: &Path) -> CliResult<Option<Vault>> {
     }
 }
 
+/// The step-up passphrase of one command: the passphrase just given, or none on a device that opened the
+/// vault with its remembered slot until core says a key needs it (it can move funds).
+pub(super) struct StepUp(Option<SecretString>);
+
+impl StepUp {
+    /// Runs `f` with the step-up. When core asks for the passphrase and none was given (a remembered
+    /// device), asks for it once and runs `f` again; core checks it as for every step-up.
+    pub(super) fn run<T>(
+        &mut self,
+        mut f: impl FnMut(Option<&SecretString>) -> keystead_core::Result<T>,
+    ) -> CliResult<T> {
+        match f(self.0.as_ref()) {
+            Err(Error::StepUpRequired { name, what }) if self.0.is_none() => {
+                eprintln!(
+                    "'{}' can withdraw or transfer funds: {} needs the vault passphrase, remembered device or not.",
+                    Shown(&name),
+                    Shown(&what)
+                );
+                self.0 = Some(prompt::passphrase("Vault passphrase: ")?);
+                Ok(f(self.0.as_ref())?)
+            }
+            other => Ok(other?),
+        }
+    }
+}
+
+/// [`open`] for a command that may release or downgrade a key that can move funds: with this device's
+/// remembered slot (no step-up until one is needed), else with the passphrase, kept as the step-up.
+fn open_with_step_up(path: &Path) -> CliResult<(Vault, StepUp)> {
+    if !prompt::passphrase_supplied() {
+        if let Some(vault) = open_remembered(path)? {
+            return Ok((vault, StepUp(None)));
+        }
+    }
+    let (vault, passphrase) = open_keeping_passphrase(path)?;
+    Ok((vault, StepUp(Some(passphrase))))
+}
+
 /// [`open`], keeping the passphrase just given: a command that releases or downgrades a key that can
 /// withdraw or transfer funds hands it to core as the step-up (each CLI command asks for the
 /// passphrase afresh, so it is as fresh as the app's second prompt; core checks it again).

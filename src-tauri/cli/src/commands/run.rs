@@ -6,7 +6,7 @@
 mod keys_file;
 mod mask;
 
-use super::open_keeping_passphrase;
+use super::open_with_step_up;
 use crate::args::{RunArgs, RunProfile};
 use crate::failure::{usage, CliResult, Failure};
 use keystead_core::vault::program_label;
@@ -16,9 +16,11 @@ use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Command, ExitCode, ExitStatus, Stdio};
 
-/// Passphrases keystead reads from the environment: never handed on to the program.
-const NOT_PASSED_ON: [&str; 3] = [
+/// Passphrases keystead reads from the environment (and the passphrase file's path): never handed on
+/// to the program.
+const NOT_PASSED_ON: [&str; 4] = [
     "KEYSTEAD_PASSPHRASE",
+    crate::prompt::PASSPHRASE_FILE_VARIABLE,
     "KEYSTEAD_NEW_PASSPHRASE",
     "KEYSTEAD_SHARE_PASSPHRASE",
 ];
@@ -35,7 +37,7 @@ pub fn run(path: &Path, a: RunArgs) -> CliResult {
         .filter(|k| !k.is_empty())
         .map(String::from)
         .collect();
-    let (mut vault, passphrase) = open_keeping_passphrase(path)?;
+    let (mut vault, mut step_up) = open_with_step_up(path)?;
     // The names the profile gives must work out before anything is released (and audited).
     let mut chosen: Vec<KeyEntry> = Vec::new();
     for name in &names {
@@ -45,18 +47,16 @@ pub fn run(path: &Path, a: RunArgs) -> CliResult {
         }
     }
     check_profile(a.profile, &chosen)?;
-    let released = vault.release_for_run(
-        &RunRequest {
-            keys: names,
-            profile: a.profile.as_str().into(),
-            program: program.to_string_lossy().into_owned(),
-            allow_expired: a.allow_expired,
-        },
-        Some(&passphrase),
-    )?;
+    let request = RunRequest {
+        keys: names,
+        profile: a.profile.as_str().into(),
+        program: program.to_string_lossy().into_owned(),
+        allow_expired: a.allow_expired,
+    };
+    let released = step_up.run(|p| vault.release_for_run(&request, p))?;
     // Closed before the program starts: the file is not held open while a bot runs for hours.
     drop(vault);
-    drop(passphrase);
+    drop(step_up);
     let entries: Vec<KeyEntry> = released.iter().map(|(e, _)| e.clone()).collect();
     check_profile(a.profile, &entries)?;
 
@@ -277,11 +277,11 @@ fn variable(profile: RunProfile, entry: &KeyEntry, field: CredentialField) -> Op
             };
             format!("{}_{suffix}", entry.exchange.to_ascii_uppercase())
         }
-        // freqtrade lower-cases each part after FREQTRADE__ into the config path: exchange.key, …,
+        // freqtrade lower-cases each part after FREQTRADE__ into the config path: exchange.api_key, …,
         // exchange.wallet_address and exchange.private_key (the names its config schema has).
         RunProfile::Freqtrade => {
             let suffix = match field {
-                CredentialField::ApiKey => "KEY",
+                CredentialField::ApiKey => "API_KEY",
                 CredentialField::Secret => "SECRET",
                 CredentialField::Password => "PASSWORD",
                 CredentialField::Uid => "UID",
@@ -294,20 +294,30 @@ fn variable(profile: RunProfile, entry: &KeyEntry, field: CredentialField) -> Op
     })
 }
 
+/// freqtrade up to 2024 read the API key only as exchange.key; since 2025.1 exchange.api_key comes
+/// first, and `freqtrade new-config` writes an empty one into the config file, which would win over
+/// exchange.key. The key goes in both.
+const FREQTRADE_2024_KEY_VARIABLE: &str = "FREQTRADE__EXCHANGE__KEY";
+
 /// Every variable the program gets: only the fields each key holds.
 fn variables(
     profile: RunProfile,
     released: &[(KeyEntry, SecretFields)],
 ) -> Vec<(String, &SecretString)> {
-    released
-        .iter()
-        .flat_map(|(entry, secrets)| {
-            secrets.fields().into_iter().filter_map(move |field| {
-                let value = secrets.get(field)?;
-                Some((variable(profile, entry, field)?, value))
-            })
-        })
-        .collect()
+    let mut variables = Vec::new();
+    for (entry, secrets) in released {
+        for field in secrets.fields() {
+            let (Some(value), Some(name)) = (secrets.get(field), variable(profile, entry, field))
+            else {
+                continue;
+            };
+            if profile == RunProfile::Freqtrade && field == CredentialField::ApiKey {
+                variables.push((FREQTRADE_2024_KEY_VARIABLE.to_string(), value));
+            }
+            variables.push((name, value));
+        }
+    }
+    variables
 }
 
 /// Signals sent to keystead while the program runs are passed to it; keystead itself waits for the

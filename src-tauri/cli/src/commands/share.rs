@@ -1,6 +1,6 @@
 //! Passing keys between vaults: `whoami`, `share export`, `share import`.
 
-use super::{open, open_keeping_passphrase};
+use super::{open, open_with_step_up};
 use crate::args::{OnConflict, ShareExportArgs, ShareImportArgs};
 use crate::failure::{usage, CliResult};
 use crate::{output, prompt};
@@ -29,7 +29,7 @@ pub fn export(path: &Path, a: ShareExportArgs) -> CliResult<()> {
     if a.passphrase && !a.to.is_empty() {
         return Err(Error::RecipientsAndPassphrase.into());
     }
-    let (mut vault, vault_passphrase) = open_keeping_passphrase(path)?;
+    let (mut vault, mut step_up) = open_with_step_up(path)?;
     // Before the export is made (and audited): the file it would replace must be fine to replace.
     share::check_export_target(&a.output, &vault.share_protected_files())?;
     let passphrase = if a.passphrase {
@@ -39,7 +39,7 @@ pub fn export(path: &Path, a: ShareExportArgs) -> CliResult<()> {
     } else {
         None
     };
-    let exported = vault.share_export(&ShareExport {
+    let request = ShareExport {
         keys: a.keys,
         to: a.to,
         passphrase,
@@ -47,7 +47,13 @@ pub fn export(path: &Path, a: ShareExportArgs) -> CliResult<()> {
         confirm_withdraw: a.confirm_withdraw,
         sender_name: a.from,
         scrypt_work_factor: None,
-        step_up: Some(vault_passphrase),
+        step_up: None,
+    };
+    let exported = step_up.run(|p| {
+        vault.share_export(&ShareExport {
+            step_up: p.cloned(),
+            ..request.clone()
+        })
     })?;
     share::write_file(
         &a.output,

@@ -1,6 +1,6 @@
 //! Reading keys: `list`, `show`, `reveal`.
 
-use super::{open, open_keeping_passphrase};
+use super::{open, open_with_step_up};
 use crate::failure::CliResult;
 use crate::output;
 use chrono::Utc;
@@ -34,8 +34,8 @@ pub fn show(path: &Path, name: &str, json: bool) -> CliResult<()> {
 /// Prints one secret field and nothing else, so it can be piped (the vault audits the reveal).
 pub fn reveal(path: &Path, name: &str, field: &str, version: Option<u32>) -> CliResult<()> {
     let field = CredentialField::parse(field)?;
-    let (mut vault, passphrase) = open_keeping_passphrase(path)?;
-    let value = vault.reveal(name, field, version, Some(&passphrase))?;
+    let (mut vault, mut step_up) = open_with_step_up(path)?;
+    let value = step_up.run(|p| vault.reveal(name, field, version, p))?;
     let mut out = std::io::stdout().lock();
     let _ = out.write_all(value.expose_secret().as_bytes());
     let _ = out.write_all(b"\n");

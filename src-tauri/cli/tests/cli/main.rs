@@ -16,6 +16,8 @@ mod due;
 mod hardening;
 mod lifecycle;
 mod passphrase;
+#[cfg(unix)]
+mod passphrase_file;
 mod remember;
 mod rollback;
 mod run;

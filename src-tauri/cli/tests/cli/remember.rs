@@ -254,3 +254,42 @@ fn after_a_passphrase_change_the_remembered_unlock_is_gone_with_its_keyring_entr
         .run()
         .ok();
 }
+
+#[test]
+fn a_remembered_device_runs_and_reveals_a_read_key_without_the_passphrase_but_not_a_withdraw_key() {
+    let Some(bus) = keyring_bus() else { return };
+    let sb = Sandbox::with_read_keys(false);
+    sb.add(
+        "binance-withdraw",
+        "binance",
+        &["--scopes", "read,withdraw"],
+        &serde_json::json!({ "apiKey": "wd-api-key-0123456789", "secret": "wd-secret-0123456789" })
+            .to_string(),
+    );
+    remember(&sb, &bus);
+    let out = no_passphrase(&sb, &bus, &["reveal", "binance-main", "apiKey"])
+        .run()
+        .ok();
+    assert_eq!(out.stdout.trim(), BINANCE_API_KEY);
+    no_passphrase(&sb, &bus, &["run", "--key", "binance-main", "--", "true"])
+        .run()
+        .ok();
+    // A key that can move funds: the passphrase again (step-up), which no terminal can give here.
+    for args in [
+        &["reveal", "binance-withdraw", "apiKey"][..],
+        &["run", "--key", "binance-withdraw", "--", "true"][..],
+    ] {
+        let out = no_passphrase(&sb, &bus, args).run().fails(2);
+        assert!(
+            out.stderr.contains("can withdraw or transfer funds") && out.stderr.contains(ASKS),
+            "{}",
+            out.describe()
+        );
+    }
+    let runs = sb
+        .audit()
+        .iter()
+        .filter(|e| e["action"] == "key_run")
+        .count();
+    assert_eq!(runs, 1, "a refused run was audited");
+}

@@ -140,6 +140,7 @@ fn the_freqtrade_profile_uses_freqtrades_names_and_takes_one_key() {
         &binance_secrets(),
     );
     let vars = [
+        "FREQTRADE__EXCHANGE__API_KEY",
         "FREQTRADE__EXCHANGE__KEY",
         "FREQTRADE__EXCHANGE__SECRET",
         "FREQTRADE__EXCHANGE__PASSWORD",
@@ -154,6 +155,8 @@ fn the_freqtrade_profile_uses_freqtrades_names_and_takes_one_key() {
     )
     .run()
     .ok();
+    // freqtrade since 2025.1 reads exchange.api_key first; older releases only exchange.key.
+    expect_line(&out, "FREQTRADE__EXCHANGE__API_KEY", Some(OKX_API_KEY));
     expect_line(&out, "FREQTRADE__EXCHANGE__KEY", Some(OKX_API_KEY));
     expect_line(&out, "FREQTRADE__EXCHANGE__SECRET", Some(OKX_SECRET));
     expect_line(&out, "FREQTRADE__EXCHANGE__PASSWORD", Some(OKX_PASSWORD));
