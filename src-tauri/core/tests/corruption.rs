@@ -406,6 +406,9 @@ fn every_changed_byte_of_a_vault_and_its_wal_is_refused_or_reads_back_the_origin
             open_variant(&path, &db, &wal, counter, &original)
         });
         tally.add(what, outcome);
+        if tally.cases % 2000 == 0 {
+            eprintln!("corruption proof (vault): {} variants so far", tally.cases);
+        }
     }
     eprintln!(
         "corruption proof (vault): seed {seed}: {}, {:.0} s",

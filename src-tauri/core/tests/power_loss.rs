@@ -737,6 +737,9 @@ fn power_proof(cuts: usize, seed: u64) -> Figures {
             f.before += 1;
         }
         f.copies += 1;
+        if f.copies % 100 == 0 {
+            eprintln!("power-loss proof: {} copies so far", f.copies);
+        }
         f.torn += usize::from(torn && cut.what.contains("torn"));
         *f.by_kind.entry(format!("{kind:?}")).or_default() += 1;
     }

@@ -729,6 +729,9 @@ pub fn kill_proof(kills: usize, seed: u64) -> KillFigures {
                 }
                 Ending::Killed => {
                     figures.kills += 1;
+                    if figures.kills % 100 == 0 {
+                        eprintln!("crash proof: {} kills so far", figures.kills);
+                    }
                     entry.0 += 1;
                     let passphrase = if w.kind == Kind::Passwd && wrapped_key(&sb.vault) != header {
                         w.after.passphrase.clone()
