@@ -629,11 +629,11 @@ fn power_proof(cuts: usize, seed: u64) -> Figures {
     } else {
         tempfile::tempdir().unwrap()
     };
-    let path = dir.path().join("vault.db");
+    let mut path = dir.path().join("vault.db");
     let out = dir.path().join("cut");
     std::fs::create_dir(&out).unwrap();
     let mut passphrase = PASS.to_string();
-    let anchor = Arc::new(ProofAnchor::default());
+    let mut anchor = Arc::new(ProofAnchor::default());
     let mut live = Some(
         Vault::create(
             &path,
@@ -654,10 +654,27 @@ fn power_proof(cuts: usize, seed: u64) -> Figures {
     let mut calls: BTreeMap<Kind, u64> = BTreeMap::new();
     let mut f = Figures::default();
     let mut serial = 0;
+    let mut before = observe(live.as_mut().unwrap());
     while f.copies < cuts {
         serial += 1;
+        if serial % 24 == 0 {
+            // A fresh vault now and then keeps each check small.
+            drop(live.take());
+            path = dir.path().join(format!("vault-{serial}.db"));
+            passphrase = PASS.to_string();
+            anchor = Arc::new(ProofAnchor::default());
+            live = Some(
+                Vault::create(
+                    &path,
+                    &SecretString::from(PASS),
+                    KdfParams::FLOOR,
+                    opts(anchor.clone()),
+                )
+                .unwrap(),
+            );
+            before = observe(live.as_mut().unwrap());
+        }
         let kind = KINDS[rng.below(KINDS.len() as u64) as usize];
-        let before = observe(live.as_mut().unwrap());
         let header = wrapped_key(&path);
         let old_pass = passphrase.clone();
         // Any call, a quarter of the time one of the last three (the commit's final frames and sync).
@@ -691,6 +708,8 @@ fn power_proof(cuts: usize, seed: u64) -> Figures {
         let (n, cut) = power_cut::disarm();
         calls.insert(kind, n);
         let after = observe(live.as_mut().unwrap());
+        // The state after this write is the state before the next (the check's reveals aside).
+        let before = std::mem::replace(&mut before, after.clone());
         let Some(cut) = cut else { continue };
         let context = format!(
             "power cut before call {} of {n} ({}) during {kind:?} (seed {seed}, write #{serial})",
