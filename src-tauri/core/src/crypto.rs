@@ -168,6 +168,10 @@ pub(crate) fn derive_kek(
     .map_err(|e| Error::KdfOutOfRange {
         detail: e.to_string(),
     })?;
+    #[cfg(feature = "proof")]
+    if let Some(kek) = proof_memo::get(passphrase, salt, params) {
+        return Ok(kek);
+    }
     let argon = Argon2::new(Algorithm::Argon2id, Version::V0x13, argon_params);
     let mut out = Zeroizing::new([0u8; KEY_LEN]);
     argon
@@ -175,7 +179,54 @@ pub(crate) fn derive_kek(
         .map_err(|e| Error::KdfOutOfRange {
             detail: e.to_string(),
         })?;
+    #[cfg(feature = "proof")]
+    proof_memo::put(passphrase, salt, params, &out);
     Ok(out)
+}
+
+/// Test-only (feature `proof`, never enabled by the app or the CLI): remembers each Argon2id result in
+/// this process, so the corruption proof can open thousands of damaged copies of one vault. The inputs
+/// are checked as always before a result is looked up; a changed salt or parameter is a new derivation.
+#[cfg(feature = "proof")]
+mod proof_memo {
+    use super::{KdfParams, KEY_LEN};
+    use secrecy::{ExposeSecret, SecretString};
+    use sha2::{Digest, Sha256};
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use zeroize::Zeroizing;
+
+    static MEMO: Mutex<Option<HashMap<[u8; 32], [u8; KEY_LEN]>>> = Mutex::new(None);
+
+    fn id(passphrase: &SecretString, salt: &[u8], p: KdfParams) -> [u8; 32] {
+        let mut h = Sha256::new();
+        for part in [passphrase.expose_secret().as_bytes(), salt] {
+            h.update((part.len() as u64).to_le_bytes());
+            h.update(part);
+        }
+        for n in [p.memory_kib, p.iterations, p.parallelism] {
+            h.update(n.to_le_bytes());
+        }
+        h.finalize().into()
+    }
+
+    pub(super) fn get(
+        passphrase: &SecretString,
+        salt: &[u8],
+        p: KdfParams,
+    ) -> Option<Zeroizing<[u8; KEY_LEN]>> {
+        let memo = MEMO.lock().ok()?;
+        memo.as_ref()?
+            .get(&id(passphrase, salt, p))
+            .map(|k| Zeroizing::new(*k))
+    }
+
+    pub(super) fn put(passphrase: &SecretString, salt: &[u8], p: KdfParams, kek: &[u8; KEY_LEN]) {
+        if let Ok(mut memo) = MEMO.lock() {
+            memo.get_or_insert_with(HashMap::new)
+                .insert(id(passphrase, salt, p), *kek);
+        }
+    }
 }
 
 pub(crate) fn random_bytes<const N: usize>() -> [u8; N] {

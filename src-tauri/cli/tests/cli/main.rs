@@ -12,6 +12,7 @@ mod add;
 mod audit;
 mod canary;
 mod contacts;
+mod crash;
 mod due;
 mod hardening;
 mod lifecycle;
