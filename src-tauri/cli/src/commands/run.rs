@@ -311,7 +311,11 @@ fn variables(
             else {
                 continue;
             };
-            if profile == RunProfile::Freqtrade && field == CredentialField::ApiKey {
+            // freqtrade 2024 reads exchange.key; not when the key has a variable name of its own.
+            if profile == RunProfile::Freqtrade
+                && field == CredentialField::ApiKey
+                && !entry.env_names.contains_key(&field)
+            {
                 variables.push((FREQTRADE_2024_KEY_VARIABLE.to_string(), value));
             }
             variables.push((name, value));

@@ -27,6 +27,7 @@ fn a_keys_own_names_win_over_the_ccxt_and_freqtrade_names_and_passivbot_gets_the
         "BINANCE_APIKEY",
         "BINANCE_SECRET",
         "FREQTRADE__EXCHANGE__KEY",
+        "FREQTRADE__EXCHANGE__API_KEY",
     ];
     for profile in ["ccxt", "freqtrade", "passivbot"] {
         let out = run_sh(
@@ -42,6 +43,7 @@ fn a_keys_own_names_win_over_the_ccxt_and_freqtrade_names_and_passivbot_gets_the
         expect_line(&out, "BINANCE_APIKEY", None);
         expect_line(&out, "BINANCE_SECRET", None);
         expect_line(&out, "FREQTRADE__EXCHANGE__KEY", None);
+        expect_line(&out, "FREQTRADE__EXCHANGE__API_KEY", None);
         prints_no_secret(&out);
     }
     let shown = sb.run(&["show", "binance-main"]).ok();
