@@ -222,19 +222,9 @@ impl RollbackAnchor for FileAnchor {
                 path.display()
             ))
         };
-        let mut lines = text.lines();
-        let (Some(FILE_MAGIC), Some(counter), Some(mac), None) =
-            (lines.next(), lines.next(), lines.next(), lines.next())
-        else {
-            return untrusted();
-        };
-        let (Some(mark), Some(mac)) = (Mark::decode(counter), unhex(mac)) else {
-            return untrusted();
-        };
-        if crypto::mac_eq(&mac, &key.mac(vault_id, mark)) {
-            Seen::Counter(mark)
-        } else {
-            untrusted()
+        match file_mark(&text, vault_id, key) {
+            Some(mark) => Seen::Counter(mark),
+            None => untrusted(),
         }
     }
 
@@ -242,13 +232,30 @@ impl RollbackAnchor for FileAnchor {
         let Some(path) = self.path_of(vault_id) else {
             return;
         };
-        let mac: String = key
-            .mac(vault_id, mark)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let _ = self.write_file(&path, &format!("{FILE_MAGIC}\n{}\n{mac}\n", mark.encode()));
+        let _ = self.write_file(&path, &file_text(vault_id, key, mark));
     }
+}
+
+/// The anchor file's text for one vault's mark: the magic, the mark, its MAC in hex.
+pub(crate) fn file_text(vault_id: &str, key: &AnchorKey, mark: Mark) -> String {
+    let mac: String = key
+        .mac(vault_id, mark)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{FILE_MAGIC}\n{}\n{mac}\n", mark.encode())
+}
+
+/// The mark an anchor file's text holds, if its MAC is this vault's under this key.
+pub(crate) fn file_mark(text: &str, vault_id: &str, key: &AnchorKey) -> Option<Mark> {
+    let mut lines = text.lines();
+    let (Some(FILE_MAGIC), Some(counter), Some(mac), None) =
+        (lines.next(), lines.next(), lines.next(), lines.next())
+    else {
+        return None;
+    };
+    let (mark, mac) = (Mark::decode(counter)?, unhex(mac)?);
+    crypto::mac_eq(&mac, &key.mac(vault_id, mark)).then_some(mark)
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {

@@ -11,6 +11,8 @@ pub mod clock;
 mod crypto;
 pub mod due;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 pub mod model;
 pub mod parse;
 pub mod private_file;

@@ -32,6 +32,8 @@ mod bench;
 mod cells;
 mod contacts;
 mod file;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod fuzzing;
 mod index;
 mod keys;
 mod locked;
