@@ -4,8 +4,9 @@
 #      the app's security guards, and end-to-end tests of the built `keystead` CLI — on a private D-Bus
 #      session with gnome-keyring's Secret Service (the real OS keyring, in a throw-away home).
 #   2. UI: svelte-check and vitest.
-#   3. The real desktop app under Xvfb, driven through WebDriver (scripts/e2e.sh).
-#   4. The two Debian packages built from those binaries, installed, run and removed (tests/package/test.sh),
+#   3. A short fuzzing run of every decoder of bytes Keystead reads (scripts/fuzz.sh, 10 s per target).
+#   4. The real desktop app under Xvfb, driven through WebDriver (scripts/e2e.sh).
+#   5. The two Debian packages built from those binaries, installed, run and removed (tests/package/test.sh),
 #      and freqtrade itself under `keystead run --profile freqtrade` (tests/package/freqtrade.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,6 +31,9 @@ dbus-run-session -- bash -c '
   trap "rm -rf \"\$HOME\"" EXIT
   cargo test --workspace --locked
 '
+
+echo "== Fuzzing: 10 s per target (scripts/fuzz.sh)"
+./scripts/fuzz.sh 10
 
 echo "== End-to-end: the real app under Xvfb"
 ./scripts/e2e.sh

@@ -39,7 +39,12 @@ impl Mark {
 
     fn decode(s: &str) -> Option<Self> {
         let mut parts = s.split(' ');
-        let counter = parts.next()?.parse().ok()?;
+        // Only the form `encode` writes (no sign, no leading zero): one text per mark.
+        let digits = parts.next()?;
+        let counter: u64 = digits.parse().ok()?;
+        if counter.to_string() != digits {
+            return None;
+        }
         let disputed = match parts.next() {
             None => false,
             Some("disputed") => true,
@@ -222,19 +227,9 @@ impl RollbackAnchor for FileAnchor {
                 path.display()
             ))
         };
-        let mut lines = text.lines();
-        let (Some(FILE_MAGIC), Some(counter), Some(mac), None) =
-            (lines.next(), lines.next(), lines.next(), lines.next())
-        else {
-            return untrusted();
-        };
-        let (Some(mark), Some(mac)) = (Mark::decode(counter), unhex(mac)) else {
-            return untrusted();
-        };
-        if crypto::mac_eq(&mac, &key.mac(vault_id, mark)) {
-            Seen::Counter(mark)
-        } else {
-            untrusted()
+        match file_mark(&text, vault_id, key) {
+            Some(mark) => Seen::Counter(mark),
+            None => untrusted(),
         }
     }
 
@@ -242,17 +237,35 @@ impl RollbackAnchor for FileAnchor {
         let Some(path) = self.path_of(vault_id) else {
             return;
         };
-        let mac: String = key
-            .mac(vault_id, mark)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let _ = self.write_file(&path, &format!("{FILE_MAGIC}\n{}\n{mac}\n", mark.encode()));
+        let _ = self.write_file(&path, &file_text(vault_id, key, mark));
     }
 }
 
+/// The anchor file's text for one vault's mark: the magic, the mark, its MAC in hex.
+pub(crate) fn file_text(vault_id: &str, key: &AnchorKey, mark: Mark) -> String {
+    let mac: String = key
+        .mac(vault_id, mark)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{FILE_MAGIC}\n{}\n{mac}\n", mark.encode())
+}
+
+/// The mark an anchor file's text holds, if its MAC is this vault's under this key.
+pub(crate) fn file_mark(text: &str, vault_id: &str, key: &AnchorKey) -> Option<Mark> {
+    let mut lines = text.lines();
+    let (Some(FILE_MAGIC), Some(counter), Some(mac), None) =
+        (lines.next(), lines.next(), lines.next(), lines.next())
+    else {
+        return None;
+    };
+    let (mark, mac) = (Mark::decode(counter)?, unhex(mac)?);
+    crypto::mac_eq(&mac, &key.mac(vault_id, mark)).then_some(mark)
+}
+
+/// Lower-case hex only, as `file_text` writes it (found by fuzzing: upper case was also trusted).
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if s.len() % 2 != 0 || !s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
         return None;
     }
     (0..s.len())
@@ -372,6 +385,26 @@ mod tests {
         assert!(matches!(a.seen("ab12", &key(1)), Seen::Untrusted(_)));
         // Ids that are not hex never name a file (no path tricks).
         assert_eq!(a.path_of("../x"), None);
+    }
+
+    /// Found by fuzzing (fuzz/regressions/anchor_file): the MAC in upper-case hex, or the counter
+    /// with a sign or leading zeros, was trusted though Keystead never writes it so.
+    #[test]
+    fn an_anchor_text_is_trusted_only_in_the_form_keystead_writes() {
+        let mark = Mark {
+            counter: 41,
+            disputed: true,
+        };
+        let text = file_text("ab12", &key(1), mark);
+        assert_eq!(file_mark(&text, "ab12", &key(1)), Some(mark));
+        let (head, mac) = text.trim_end().rsplit_once('\n').unwrap();
+        let upper = format!("{head}\n{}\n", mac.to_uppercase());
+        assert_eq!(file_mark(&upper, "ab12", &key(1)), None);
+        for counter in ["+41", "041"] {
+            let other = text.replacen("\n41 ", &format!("\n{counter} "), 1);
+            assert_ne!(other, text);
+            assert_eq!(file_mark(&other, "ab12", &key(1)), None, "{counter}");
+        }
     }
 
     #[cfg(unix)]

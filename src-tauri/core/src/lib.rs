@@ -12,6 +12,8 @@ mod crypto;
 pub mod device_key;
 pub mod due;
 pub mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+pub mod fuzzing;
 mod memlock;
 pub mod model;
 pub mod parse;

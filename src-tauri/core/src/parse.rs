@@ -1,24 +1,33 @@
 //! Parsing of what people type: dates, durations, IP allowlists, key names.
 
 use crate::error::{Error, Result};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use std::net::IpAddr;
 
 /// A date as `YYYY-MM-DD` (the start of that day, UTC) or a full RFC 3339 time.
+/// Years 0000 to 9999 only, in UTC: the times RFC 3339 can write, so a date stored is one read back.
 pub fn date(text: &str) -> Result<DateTime<Utc>> {
     let t = text.trim();
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        if let Some(dt) = d.and_hms_opt(0, 0, 0) {
-            return Ok(dt.and_utc());
-        }
+    let bad = || {
+        Error::input(format!(
+            "bad date '{t}': write it as YYYY-MM-DD (e.g. 2027-03-01) or as an RFC 3339 time"
+        ))
+    };
+    let day = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|dt| dt.and_utc());
+    let at = match day {
+        Some(at) => at,
+        None => DateTime::parse_from_rfc3339(t)
+            .map(|d| d.with_timezone(&Utc))
+            .map_err(|_| bad())?,
+    };
+    if (0..=9999).contains(&at.year()) {
+        Ok(at)
+    } else {
+        Err(bad())
     }
-    DateTime::parse_from_rfc3339(t)
-        .map(|d| d.with_timezone(&Utc))
-        .map_err(|_| {
-            Error::input(format!(
-                "bad date '{t}': write it as YYYY-MM-DD (e.g. 2027-03-01) or as an RFC 3339 time"
-            ))
-        })
 }
 
 /// A period in whole days, written `90d`, `12w`, `6m` (30-day months) or `1y` (365 days); a bare number is days.
@@ -148,7 +157,18 @@ mod tests {
             date("2027-03-01T12:00:00+02:00").unwrap().to_rfc3339(),
             "2027-03-01T10:00:00+00:00"
         );
-        for bad in ["2027-13-45", "tomorrow", "", "01/03/2027"] {
+        // Found by fuzzing (fuzz/regressions/args): years RFC 3339 cannot write were accepted, and
+        // would have been stored as a time that is not read back.
+        for bad in [
+            "2027-13-45",
+            "tomorrow",
+            "",
+            "01/03/2027",
+            "-23-01-1",
+            "+10000-01-01",
+            "0000-01-01T00:00:00+01:00",
+            "9999-12-31T23:00:00-02:00",
+        ] {
             let e = date(bad).unwrap_err().to_string();
             assert!(e.contains("YYYY-MM-DD"), "{e}");
         }

@@ -13,10 +13,14 @@ mod envelope;
 mod identity;
 mod preview;
 
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use document::parse_document;
 pub(crate) use document::{build_document, SharedKey, WireEntryOut};
 pub use document::{
     open, OpenedShare, ShareSender, FORMAT, MAX_DEPTH, MAX_ENTRIES, MAX_STRING_BYTES, VERSION,
 };
+#[cfg(test)]
+pub(crate) use envelope::decrypt as envelope_decrypt;
 pub use envelope::{
     check_export_target, is_passphrase_protected, looks_like_share_file, read_file, write_file,
     MAX_FILE_BYTES, MAX_SCRYPT_WORK_FACTOR,

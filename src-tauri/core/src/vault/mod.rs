@@ -35,6 +35,8 @@ mod cells;
 mod contacts;
 mod device;
 mod file;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod fuzzing;
 mod index;
 mod keys;
 mod locked;

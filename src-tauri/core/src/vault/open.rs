@@ -192,15 +192,6 @@ impl Vault {
     pub fn unlock(path: &Path, passphrase: &SecretString, opts: OpenOptions) -> Result<Vault> {
         let header = read_header(path)?;
         let (kdf, salt) = (header.kdf, &header.salt);
-        // Refuse before any work: a hostile header could ask for terabytes of memory.
-        kdf.check()?;
-        kdf.check_affordable()?;
-        if !(16..=64).contains(&salt.len()) {
-            return Err(Error::damaged(format!(
-                "the header's salt is {} bytes long",
-                salt.len()
-            )));
-        }
         throttle::begin_attempt(&header.conn, opts.clock.now(), true)?;
         let kek = crypto::derive_kek(passphrase, salt, kdf)?;
         let Some(keys) = VaultKeys::unwrap(
@@ -323,6 +314,28 @@ pub(super) fn read_header(path: &Path) -> Result<Header> {
             e => not_a_vault(path, e),
         })?;
     let (magic, version, vault_id, m, t, p, salt, wrapped) = header;
+    let (kdf, vault_id) = check_header(path, &magic, version, &vault_id, (m, t, p), &salt)?;
+    Ok(Header {
+        conn,
+        schema,
+        vault_id,
+        kdf,
+        salt,
+        wrapped,
+    })
+}
+
+/// Checks a header row before any work is done on it: the magic, the format version, KDF parameters
+/// within the published bounds and affordable here, the salt's and the vault id's lengths. Answers the
+/// KDF parameters and the vault id.
+pub(super) fn check_header(
+    path: &Path,
+    magic: &[u8],
+    version: i64,
+    vault_id: &[u8],
+    (m, t, p): (i64, i64, i64),
+    salt: &[u8],
+) -> Result<(KdfParams, [u8; 16])> {
     if magic != MAGIC {
         return Err(Error::NotAVault {
             path: path.to_path_buf(),
@@ -340,27 +353,28 @@ pub(super) fn read_header(path: &Path) -> Result<Header> {
             "the header names format version {version}"
         )));
     }
-    if m < 0 || t < 0 || p < 0 {
-        return Err(Error::KdfOutOfRange {
-            detail: "negative values".into(),
-        });
-    }
     let as_u32 = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
     let kdf = KdfParams {
         memory_kib: as_u32(m),
         iterations: as_u32(t),
         parallelism: as_u32(p),
     };
+    // Refuse before any work: a hostile header could ask for terabytes of memory.
+    if m < 0 || t < 0 || p < 0 {
+        return Err(Error::KdfOutOfRange {
+            detail: "negative values".into(),
+        });
+    }
+    kdf.check()?;
+    kdf.check_affordable()?;
+    if !(16..=64).contains(&salt.len()) {
+        return Err(Error::damaged(format!(
+            "the header's salt is {} bytes long",
+            salt.len()
+        )));
+    }
     let vault_id: [u8; 16] = vault_id
-        .as_slice()
         .try_into()
         .map_err(|_| Error::damaged("the header's vault id is malformed"))?;
-    Ok(Header {
-        conn,
-        schema,
-        vault_id,
-        kdf,
-        salt,
-        wrapped,
-    })
+    Ok((kdf, vault_id))
 }
