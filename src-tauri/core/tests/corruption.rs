@@ -9,6 +9,7 @@
 
 mod common;
 
+use common::proof::{env_count, seed_from_env, Rng};
 use common::PASS;
 use keystead_core::anchor::{AnchorKey, Mark, RollbackAnchor, Seen};
 use keystead_core::vault::OpenOptions;
@@ -22,47 +23,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// A case that takes longer than this is a hang (a key derivation on a loaded machine takes ~1 s).
 const CASE_LIMIT: Duration = Duration::from_secs(60);
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn mask(&mut self) -> u8 {
-        1 + (self.next() % 255) as u8
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-fn env_count(var: &str, default: usize) -> usize {
-    std::env::var(var)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn seed_from_env() -> u64 {
-    std::env::var("KEYSTEAD_PROOF_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        })
-}
 
 /// `count` positions of `0..len` spread evenly with a seeded offset in each stride (every position when
 /// `count >= len`).
@@ -73,7 +37,7 @@ fn positions(len: usize, count: usize, rng: &mut Rng) -> Vec<usize> {
     (0..count)
         .map(|i| {
             let (a, b) = (i * len / count, (i + 1) * len / count);
-            a + rng.below(b - a)
+            a + rng.below((b - a) as u64) as usize
         })
         .collect()
 }

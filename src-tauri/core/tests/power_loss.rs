@@ -9,6 +9,7 @@
 
 mod common;
 
+use common::proof::{env_count, seed_from_env, Rng};
 use common::PASS;
 use keystead_core::anchor::{AnchorKey, Mark, RollbackAnchor, Seen};
 use keystead_core::vault::OpenOptions;
@@ -19,7 +20,7 @@ use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 /// The VFS shim: every call forwards to the default VFS; writes, syncs and truncates of the file under
 /// test are counted and the cut is taken before the chosen one.
@@ -372,25 +373,6 @@ fn opts(anchor: Arc<ProofAnchor>) -> OpenOptions {
     OpenOptions::new(Arc::new(SystemClock), "proof").with_anchor(anchor)
 }
 
-/// splitmix64, seeded: the same seed gives the same writes and cuts.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn token(&mut self, prefix: &str) -> String {
-        format!("{prefix}{:016x}{:016x}", self.next(), self.next())
-    }
-}
-
 /// One key: its summary (without the clock-derived due fields), notes, and every version's secrets.
 type KeySeen = (serde_json::Value, String, Vec<BTreeMap<String, String>>);
 
@@ -478,25 +460,6 @@ const KINDS: [Kind; 9] = [
     Kind::Checkpoint,
     Kind::Reopen,
 ];
-
-fn env_count(var: &str, default: usize) -> usize {
-    std::env::var(var)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn seed_from_env() -> u64 {
-    std::env::var("KEYSTEAD_PROOF_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-        })
-}
 
 /// Runs one write of `kind` on the live vault (reopening it for `Reopen`).
 #[allow(clippy::too_many_arguments)]

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod desk;
+pub mod proof;
 
 use chrono::{DateTime, TimeZone, Utc};
 use keystead_core::anchor::MemoryAnchor;
