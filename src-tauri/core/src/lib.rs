@@ -14,6 +14,7 @@ pub mod due;
 pub mod error;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
+pub mod import;
 mod memlock;
 pub mod model;
 pub mod parse;
