@@ -44,6 +44,9 @@ pub enum AuditAction {
     ShareExported,
     /// A share file was imported (from whom, what was added or replaced).
     ShareImported,
+    /// A key was added, or its secrets replaced, from another tool's file (a bot config, `.env`,
+    /// KeePass, Bitwarden): which file and where in it.
+    KeyImported,
     /// A key's secrets were handed to a program started by `run` (which profile, which program).
     KeyRun,
     /// This device was remembered: its slot (the vault key wrapped under a key in the OS keyring) was added.
@@ -76,6 +79,7 @@ impl AuditAction {
             Self::ContactRemoved => "contact_removed",
             Self::ShareExported => "share_exported",
             Self::ShareImported => "share_imported",
+            Self::KeyImported => "key_imported",
             Self::KeyRun => "key_run",
             Self::DeviceRemembered => "device_remembered",
             Self::DeviceForgotten => "device_forgotten",

@@ -175,6 +175,10 @@ pub struct KeyEntry {
     pub scopes: BTreeSet<Scope>,
     /// The exchange's own permission names, as chosen (each implies canonical scopes).
     pub exchange_scopes: Vec<String>,
+    /// The key came from a file that does not record what it may do (a bot config, a `.env`): its
+    /// scopes are not known until the user sets them. Until then it counts as able to move funds.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub scopes_unknown: bool,
     /// Addresses or CIDR ranges the exchange accepts this key from; empty = any address.
     pub ip_allowlist: Vec<String>,
     pub created_at: DateTime<Utc>,
@@ -221,7 +225,20 @@ impl KeyEntry {
             .iter()
             .find(|v| Some(v.version) == wanted)
             .is_some_and(|v| v.moves_funds == Some(true));
-        flagged || (wanted == current && self.scopes_move_funds())
+        flagged || (wanted == current && (self.scopes_move_funds() || self.scopes_unknown))
+    }
+
+    /// Retires the current secret version (a rotation or a replacing import). A version retired while
+    /// the key's scopes were unknown keeps "could move funds" for good.
+    pub(crate) fn retire_current(&mut self, now: DateTime<Utc>, reason: Option<String>) {
+        let unknown = self.scopes_unknown;
+        if let Some(v) = self.versions.last_mut() {
+            v.retired_at = Some(now);
+            v.reason = reason;
+            if unknown {
+                v.moves_funds = Some(true);
+            }
+        }
     }
 
     /// Fills the capability of versions recorded before it was kept per version, from the current

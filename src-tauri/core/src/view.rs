@@ -22,6 +22,8 @@ pub struct KeySummary {
     pub environment: Environment,
     pub scopes: BTreeSet<Scope>,
     pub exchange_scopes: Vec<String>,
+    /// Imported from a file that does not say what the key may do: shown as "scopes unknown" until set.
+    pub scopes_unknown: bool,
     pub ip_allowlist: Vec<String>,
     pub status: KeyStatus,
     pub created_at: DateTime<Utc>,
@@ -59,6 +61,7 @@ impl KeySummary {
             environment: entry.environment,
             scopes: entry.scopes.clone(),
             exchange_scopes: entry.exchange_scopes.clone(),
+            scopes_unknown: entry.scopes_unknown,
             ip_allowlist: entry.ip_allowlist.clone(),
             moves_funds: entry.version_moves_funds(None),
             status: entry.status,

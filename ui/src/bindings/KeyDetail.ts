@@ -27,7 +27,11 @@ versions: Array<SecretVersionInfo>,
 /**
  * The exchange's API-key page, or "" for custom keys.
  */
-api_key_page: string, id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, ip_allowlist: Array<string>, status: KeyStatus, created_at: string, expires_at: string | null, last_rotated_at: string | null, rotation_days: number | null, 
+api_key_page: string, id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, 
+/**
+ * Imported from a file that does not say what the key may do: shown as "scopes unknown" until set.
+ */
+scopes_unknown: boolean, ip_allowlist: Array<string>, status: KeyStatus, created_at: string, expires_at: string | null, last_rotated_at: string | null, rotation_days: number | null, 
 /**
  * Last time `run` handed the key to a program; exchanges count inactivity from use.
  */

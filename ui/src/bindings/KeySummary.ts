@@ -9,7 +9,11 @@ import type { Scope } from "./Scope";
 /**
  * A key as the list shows it: metadata, due state and risk flags. Never a secret.
  */
-export type KeySummary = { id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, ip_allowlist: Array<string>, status: KeyStatus, created_at: string, expires_at: string | null, last_rotated_at: string | null, rotation_days: number | null, 
+export type KeySummary = { id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, 
+/**
+ * Imported from a file that does not say what the key may do: shown as "scopes unknown" until set.
+ */
+scopes_unknown: boolean, ip_allowlist: Array<string>, status: KeyStatus, created_at: string, expires_at: string | null, last_rotated_at: string | null, rotation_days: number | null, 
 /**
  * Last time `run` handed the key to a program; exchanges count inactivity from use.
  */

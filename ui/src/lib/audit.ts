@@ -26,6 +26,7 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   contact_removed: "vault",
   share_exported: "secret",
   share_imported: "change",
+  key_imported: "change",
   key_run: "secret",
   device_remembered: "access",
   device_forgotten: "access",
@@ -58,6 +59,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   contact_removed: "Contact removed",
   share_exported: "Keys shared",
   share_imported: "Keys imported",
+  key_imported: "Key imported",
   key_run: "Handed to a program",
   device_remembered: "Device remembered",
   device_forgotten: "Device forgotten",
@@ -132,6 +134,8 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
         name === null ? "Imported keys from a share file" : `Imported ${quoted(name)} from a share file`,
         detail,
       );
+    case "key_imported":
+      return withDetail(`Imported ${quoted(name)} from another app's file`, detail);
     case "key_run":
       return withDetail(`Handed ${quoted(name)} to a program`, detail);
     case "device_remembered":

@@ -22,6 +22,7 @@ function key(name: string, over: Partial<KeySummary> = {}): KeySummary {
     environment: "production",
     scopes: ["read"],
     exchange_scopes: [],
+    scopes_unknown: false,
     ip_allowlist: [],
     status: "active",
     created_at: "2026-01-01T00:00:00Z",

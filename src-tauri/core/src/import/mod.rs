@@ -12,8 +12,10 @@ mod ccxt;
 mod dotenv;
 mod freqtrade;
 mod hummingbot;
+mod json;
 mod keepass;
 mod passivbot;
+mod preview;
 mod words;
 
 use crate::catalog::Exchange;
@@ -26,6 +28,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+pub use preview::{
+    ImportEntryChoice, ImportPreview, ImportPreviewEntry, ImportSource, ImportSummary,
+    PlaintextLeft,
+};
 pub use words::{exchange_from_word, field_from_word};
 
 /// The largest file read for an import (a KeePass database of thousands of entries fits many times over).
@@ -334,5 +340,168 @@ pub fn parse_file(
         format,
         candidates,
         warnings,
+    })
+}
+
+/// Reads every file of one import ([`parse_file`] each), then joins what split freqtrade configs say
+/// across files of one folder (the exchange named in `config.json`, the key in `config-private.json`)
+/// and leaves out entries that hold no secret, with a warning. An error in any file fails the whole
+/// import.
+pub fn parse_files(
+    files: &[(PathBuf, Vec<u8>)],
+    format: Option<SourceFormat>,
+    password: Option<&SecretString>,
+) -> Result<Vec<ParsedFile>> {
+    if files.is_empty() {
+        return Err(Error::input("no file given: name the files to import from"));
+    }
+    let mut parsed = files
+        .iter()
+        .map(|(path, bytes)| parse_file(path, bytes, format, password))
+        .collect::<Result<Vec<_>>>()?;
+    // freqtrade: an exchange named without a key lends its name to keys of the same folder that
+    // name none.
+    let named: Vec<(PathBuf, &'static Exchange)> = parsed
+        .iter()
+        .filter(|f| f.format == SourceFormat::Freqtrade)
+        .flat_map(|f| {
+            f.candidates
+                .iter()
+                .filter(|c| c.secrets.is_empty())
+                .filter_map(|c| {
+                    c.exchange.map(|e| {
+                        (
+                            f.path.parent().map(Path::to_path_buf).unwrap_or_default(),
+                            e,
+                        )
+                    })
+                })
+        })
+        .collect();
+    for f in parsed
+        .iter_mut()
+        .filter(|f| f.format == SourceFormat::Freqtrade)
+    {
+        let dir = f.path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let lent: Vec<&'static Exchange> = named
+            .iter()
+            .filter(|(d, _)| *d == dir)
+            .map(|(_, e)| *e)
+            .collect();
+        for c in f
+            .candidates
+            .iter_mut()
+            .filter(|c| c.exchange.is_none() && !c.secrets.is_empty())
+        {
+            if let [e] = lent.as_slice() {
+                c.exchange = Some(e);
+                c.exchange_hint = None;
+                c.name = c.name.replacen("Exchange", e.name, 1);
+            }
+        }
+    }
+    for f in &mut parsed {
+        let before = f.candidates.len();
+        f.candidates.retain(|c| !c.secrets.is_empty());
+        if f.candidates.len() < before && f.format == SourceFormat::Freqtrade {
+            f.warnings.push(format!(
+                "{} names the exchange but holds no key: its key is read from the other files",
+                f.path.display()
+            ));
+        }
+    }
+    if parsed.iter().all(|f| f.candidates.is_empty()) {
+        let warnings: Vec<String> = parsed.iter().flat_map(|f| f.warnings.clone()).collect();
+        return Err(Error::input(format!(
+            "no keys found in {}{}",
+            parsed
+                .iter()
+                .map(|f| f.path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            if warnings.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", warnings.join("; "))
+            }
+        )));
+    }
+    let total: usize = parsed.iter().map(|f| f.candidates.len()).sum();
+    if total > MAX_CANDIDATES {
+        return Err(Error::input(format!(
+            "these files hold {total} keys, more than the {MAX_CANDIDATES} one import takes: import them in parts"
+        )));
+    }
+    Ok(parsed)
+}
+
+/// A word for a shell command line: as it is when plain, else in single quotes.
+pub(crate) fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b))
+    {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// What replaces a file's plaintext keys: the `keystead run` lines for its bot, and what to do with it.
+pub(crate) fn plaintext_left(
+    format: SourceFormat,
+    path: &Path,
+    keys: &[String],
+) -> Option<PlaintextLeft> {
+    let shown = path.display().to_string();
+    let key_args = |names: &[String]| {
+        names
+            .iter()
+            .map(|n| format!("--key {}", shell_word(n)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let (run_commands, advice) = match format {
+        SourceFormat::Freqtrade => (
+            keys.iter()
+                .map(|k| {
+                    format!(
+                        "keystead run --profile freqtrade --key {} -- freqtrade trade --config {}",
+                        shell_word(k),
+                        shell_word(&shown)
+                    )
+                })
+                .collect(),
+            format!("freqtrade reads the key from the variables keystead sets, over the config: empty the key, secret and password in {shown} (Keystead never edits it)"),
+        ),
+        SourceFormat::Env => (
+            vec![format!("keystead run {} -- your-bot", key_args(keys))],
+            format!("the keys get the variable names of {shown}, so the bot sees the same variables: delete the file once the bot starts this way (Keystead never deletes it)"),
+        ),
+        SourceFormat::Ccxt => (
+            vec![format!("keystead run --profile ccxt {} -- your-program", key_args(keys))],
+            format!("ccxt reads <EXCHANGE>_APIKEY, _SECRET, … from the environment: delete {shown} once your program starts this way"),
+        ),
+        SourceFormat::Passivbot => (
+            vec![format!(
+                "keystead run --profile passivbot {} -- python3 src/tools/fetch_balance.py --user {} --api-keys {{keys_file}}",
+                key_args(keys),
+                shell_word(keys.first().map_or("USER", String::as_str))
+            )],
+            format!("the keys keep their passivbot user names; the live bot reads api-keys.json from its folder (see `keystead run --help`): delete {shown} once it starts this way"),
+        ),
+        SourceFormat::KeepassCsv | SourceFormat::Bitwarden => (
+            Vec::new(),
+            format!("{shown} is a plaintext export of your other vault: delete it (and empty the trash)"),
+        ),
+        SourceFormat::Hummingbot | SourceFormat::Kdbx => return None,
+    };
+    Some(PlaintextLeft {
+        path: shown,
+        format_label: format.label().to_string(),
+        keys: keys.to_vec(),
+        run_commands,
+        advice,
     })
 }

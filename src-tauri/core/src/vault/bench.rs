@@ -35,6 +35,7 @@ impl Vault {
                     environment: crate::model::Environment::Production,
                     scopes: [crate::model::Scope::Read, crate::model::Scope::Trade].into(),
                     exchange_scopes: vec![],
+                    scopes_unknown: false,
                     ip_allowlist: if i % 2 == 0 {
                         vec!["203.0.113.7".into()]
                     } else {

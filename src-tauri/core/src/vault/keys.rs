@@ -78,10 +78,13 @@ impl Vault {
                 return Ok(false);
             };
             let (scopes, _) = exchange_of(entry).resolve_scopes(words)?;
+            // Setting the scopes of a key whose scopes were unknown (it counted as able to move funds)
+            // to ones that cannot is a downgrade too.
             Ok(entry
                 .scopes
                 .iter()
-                .any(|s| s.moves_funds() && !scopes.contains(s)))
+                .any(|s| s.moves_funds() && !scopes.contains(s))
+                || (entry.scopes_unknown && !scopes.iter().any(|s| s.moves_funds())))
         };
         let before = self.find(name)?;
         let needed = removes(&before)?;
@@ -121,15 +124,20 @@ impl Vault {
             }
             if let Some(words) = &edit.scopes {
                 let (scopes, own) = exchange.resolve_scopes(words)?;
-                if scopes != entry.scopes || own != entry.exchange_scopes {
+                if scopes != entry.scopes || own != entry.exchange_scopes || entry.scopes_unknown {
                     let show = |s: &std::collections::BTreeSet<crate::model::Scope>| {
                         or_none(&s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(","))
                     };
                     changed.push(format!(
                         "scopes: {} → {}",
-                        show(&entry.scopes),
+                        if entry.scopes_unknown {
+                            "unknown".to_string()
+                        } else {
+                            show(&entry.scopes)
+                        },
                         show(&scopes)
                     ));
+                    entry.scopes_unknown = false;
                     entry.scopes = scopes;
                     entry.exchange_scopes = own;
                     if entry.scopes_move_funds() {
@@ -221,10 +229,7 @@ impl Vault {
             let now = tx.now;
             let version = entry.versions.last().map_or(1, |v| v.version);
             history.insert(version, old);
-            if let Some(v) = entry.versions.last_mut() {
-                v.retired_at = Some(now);
-                v.reason = reason.clone();
-            }
+            entry.retire_current(now, reason.clone());
             entry.versions.push(SecretVersionInfo {
                 version: version + 1,
                 fields: secrets.fields(),

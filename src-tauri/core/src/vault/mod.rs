@@ -12,7 +12,7 @@
 //! `write` (the write transaction), `index` (lookup columns), `file` (the SQLite file), `open` (create,
 //! unlock), `passphrase`, `throttle` (the delay after wrong passphrases), `rekey` (a new vault key), `keys` (changes to keys),
 //! `secrets` (reveal, copy), `run` (keys handed to a program), `read` (find, list, detail), `audit`, `locked` and `reminders` (reminders
-//! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing), `device` (remember on this device) and `bench`.
+//! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing), `import` (keys from other tools' files), `device` (remember on this device) and `bench`.
 
 use crate::anchor::RollbackAnchor;
 use crate::catalog::{self, Exchange};
@@ -37,6 +37,7 @@ mod device;
 mod file;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) mod fuzzing;
+mod import;
 mod index;
 mod keys;
 mod locked;

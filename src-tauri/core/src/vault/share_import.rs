@@ -20,7 +20,7 @@ use rusqlite::Connection;
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-fn secrets_equal(a: &SecretFields, b: &SecretFields) -> bool {
+pub(super) fn secrets_equal(a: &SecretFields, b: &SecretFields) -> bool {
     a.fields() == b.fields()
         && a.iter().all(|(f, v)| {
             b.get(f).is_some_and(|w| {
@@ -155,7 +155,7 @@ fn older_than(existing: &KeyEntry, exported_at: Option<DateTime<Utc>>) -> bool {
 }
 
 /// "name (imported)", "name (imported 2)", … : the first name no key has, within the name length limit.
-fn keep_both_name(name: &str, entries: &[(KeyEntry, u64)]) -> String {
+pub(super) fn keep_both_name(name: &str, entries: &[(KeyEntry, u64)]) -> String {
     let taken = |n: &str| entries.iter().any(|(e, _)| e.name.eq_ignore_ascii_case(n));
     for i in 1.. {
         let suffix = if i == 1 {
@@ -426,6 +426,7 @@ impl WriteTx<'_> {
         entry.environment = c.environment;
         entry.scopes = c.scopes.clone();
         entry.exchange_scopes = c.exchange_scopes.clone();
+        entry.scopes_unknown = false;
         entry.ip_allowlist = c.ip_allowlist.clone();
         entry.expires_at = c.expires_at;
         entry.rotation_days = c.rotation_days;
@@ -438,10 +439,7 @@ impl WriteTx<'_> {
             let now = self.now;
             let version = entry.versions.last().map_or(1, |v| v.version);
             history.insert(version, old);
-            if let Some(v) = entry.versions.last_mut() {
-                v.retired_at = Some(now);
-                v.reason = Some(format!("imported from {from}"));
-            }
+            entry.retire_current(now, Some(format!("imported from {from}")));
             entry.versions.push(SecretVersionInfo {
                 version: version + 1,
                 fields: shared.secrets.fields(),

@@ -271,6 +271,7 @@ impl WriteTx<'_> {
             environment: checked.environment,
             scopes: checked.scopes.clone(),
             exchange_scopes: checked.exchange_scopes.clone(),
+            scopes_unknown: false,
             ip_allowlist: checked.ip_allowlist.clone(),
             created_at: now,
             updated_at: now,
