@@ -28,6 +28,7 @@ macro_rules! with_command_list {
                 remove_contact, default_share_path, choose_share_file, share_export,
                 share_file_needs_passphrase, share_preview, share_apply, share_cancel
             },
+            import::{choose_import_files, import_inspect, import_preview, import_apply, import_cancel},
         }
     };
 }

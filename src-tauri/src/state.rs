@@ -8,6 +8,7 @@ use crate::mutex::lock;
 use crate::reminders::{Look, Outgoing, ReminderService};
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};
+use keystead_core::import::ParsedFile;
 use keystead_core::share::OpenedShare;
 use keystead_core::Vault;
 use secrecy::SecretString;
@@ -26,6 +27,8 @@ pub struct AppState {
     reminders: ReminderService,
     /// A share file opened for import, between preview and apply. Holds secrets: dropped on lock.
     pending_share: Mutex<Option<OpenedShare>>,
+    /// Files read for an import (they hold secrets), between its preview and apply.
+    pending_import: Mutex<Option<Vec<ParsedFile>>>,
     last_activity: Mutex<Instant>,
     open_key: Mutex<OpenKeyHandoff>,
 }
@@ -51,6 +54,7 @@ impl AppState {
             clipboard: SecretClipboard::default(),
             reminders: ReminderService::default(),
             pending_share: Mutex::new(None),
+            pending_import: Mutex::new(None),
             last_activity: Mutex::new(Instant::now()),
             open_key: Mutex::new(OpenKeyHandoff::default()),
         }
@@ -152,6 +156,14 @@ impl AppState {
         lock(&self.pending_share).take()
     }
 
+    pub fn set_pending_import(&self, files: Option<Vec<ParsedFile>>) {
+        *lock(&self.pending_import) = files;
+    }
+
+    pub fn take_pending_import(&self) -> Option<Vec<ParsedFile>> {
+        lock(&self.pending_import).take()
+    }
+
     /// Puts a secret on the clipboard, to be cleared by [`Self::clear_clipboard_if_ours`].
     pub fn copy_secret(&self, value: &SecretString) -> AppResult<()> {
         self.clipboard.copy(value).map_err(copy_failed)
@@ -221,6 +233,7 @@ impl AppState {
         let vault = lock(&self.vault).take();
         self.clipboard.clear_if_ours();
         self.set_pending_share(None);
+        self.set_pending_import(None);
         if !self.settings().show_names_when_locked {
             self.reminders.forget_names();
         }

@@ -391,3 +391,16 @@ mod tests {
         }
     }
 }
+
+/// One file chosen for an import: its format as judged from its content, and whether it needs its own
+/// password (a Hummingbot or KeePass file).
+#[derive(TS)]
+#[ts(export)]
+#[derive(Serialize)]
+pub struct ImportFileInfo {
+    pub path: String,
+    /// `None`: none of the formats Keystead reads (the user may name one).
+    pub format: Option<keystead_core::import::SourceFormat>,
+    pub format_label: Option<String>,
+    pub needs_password: bool,
+}

@@ -201,6 +201,7 @@ describe("no secret leaks out of the vault", () => {
     await waitGone(driver, "share-dialog");
 
     await click(driver, "import-open");
+    await click(driver, "import-kind-share");
     await typeInto(driver, "import-path", path.join(dir, "incoming.age"));
     await click(driver, "import-open-file");
     await waitVisible(driver, "import-entry", 30_000);

@@ -141,6 +141,7 @@ describe("hostile text is shown as typed and never runs", () => {
     await click(driver, "unlock-submit");
     await waitVisible(driver, "import-open", 30_000);
     await click(driver, "import-open");
+    await click(driver, "import-kind-share");
     await typeInto(driver, "import-path", shareFile);
     await click(driver, "import-open-file");
     await waitVisible(driver, "import-entry", 60_000);

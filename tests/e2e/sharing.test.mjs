@@ -106,6 +106,7 @@ describe("Keystead team sharing", () => {
   /** Import… → path → Open → the preview. */
   const openImport = async () => {
     await click(driver, "import-open");
+    await click(driver, "import-kind-share");
     await waitVisible(driver, "import-dialog");
     await typeInto(driver, "import-path", shareFile);
     await click(driver, "import-open-file");
@@ -329,6 +330,7 @@ describe("Keystead team sharing", () => {
 
   step("vault B: a passphrase file asks for it; a wrong one imports nothing", async () => {
     await click(driver, "import-open");
+    await click(driver, "import-kind-share");
     await waitVisible(driver, "import-dialog");
     await typeInto(driver, "import-path", passFile);
     await click(driver, "import-open-file");

@@ -248,6 +248,19 @@ fn setting_the_scopes_of_an_imported_key_to_read_only_needs_the_passphrase_again
     let files = parsed(&[("/home/t/ft/config.json", FREQTRADE)]);
     let preview = v.import_preview(&files).unwrap();
     v.import_apply(&files, &preview.default_choices()).unwrap();
+    // A form with nothing ticked (the app's edit sends every field) leaves the scopes unknown, and
+    // needs no passphrase.
+    v.edit(
+        "Binance scalper",
+        KeyEdit {
+            scopes: Some(vec![]),
+            notes: Some("bot on vps-1".into()),
+            ..KeyEdit::default()
+        },
+        None,
+    )
+    .unwrap();
+    assert!(v.detail("Binance scalper").unwrap().summary.scopes_unknown);
     let edit = || KeyEdit {
         scopes: Some(vec!["read".into()]),
         ..KeyEdit::default()
@@ -293,4 +306,76 @@ fn a_conflicting_name_is_kept_beside_yours_when_asked_and_split_freqtrade_config
     v.import_apply(&files, &choose(&[ImportChoice::KeepBoth]))
         .unwrap();
     assert!(v.detail("Binance freqtrade (imported)").is_ok());
+}
+
+#[test]
+fn the_vault_a_folder_and_a_huge_file_are_refused_unread_and_a_bad_file_fails_the_whole_import() {
+    let s = Sandbox::new();
+    let mut v = s.open();
+    let dir = tempfile::tempdir().unwrap();
+    let protected = vec![s.path.clone()];
+    let err = import::read_source(&s.path, &protected)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("Keystead's own file"), "{err}");
+    let err = import::read_source(dir.path(), &protected)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("is a folder"), "{err}");
+    let huge = dir.path().join("huge.env");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(import::MAX_FILE_BYTES as u64 + 1)
+        .unwrap();
+    let err = import::read_source(&huge, &protected)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than the 16 MiB"), "{err}");
+    // One good file and one broken one: an error naming the broken one, nothing imported.
+    let files = vec![
+        (
+            PathBuf::from("/a/.env"),
+            b"BINANCE_API_KEY=k\nBINANCE_API_SECRET=s\n".to_vec(),
+        ),
+        (
+            PathBuf::from("/a/config.json"),
+            b"{\"exchange\": {\"key\": \"MARKER-9\"".to_vec(),
+        ),
+        (PathBuf::from("/a/bad.env"), vec![b'A', b'=', 0xff, 0xfe]),
+    ];
+    let err = import::parse_files(&files, None, None)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("/a/config.json") && !err.contains("MARKER"),
+        "{err}"
+    );
+    let err = import::parse_files(&files[2..], Some(SourceFormat::Env), None)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not UTF-8"), "{err}");
+    assert!(v.list().unwrap().is_empty());
+    // Choices that do not fit (wrong count; replace for a new key) are refused and write nothing.
+    let files = parsed(&[("/home/t/ft/config.json", FREQTRADE)]);
+    assert!(v
+        .import_apply(&files, &[])
+        .unwrap_err()
+        .to_string()
+        .contains("one choice per key"));
+    let err = v
+        .import_apply(&files, &choose(&[ImportChoice::Replace]))
+        .unwrap_err();
+    assert!(err.to_string().contains("nothing to replace"), "{err}");
+    let before = audit_actions(&v).len();
+    v.import_apply(&files, &choose(&[ImportChoice::Add]))
+        .unwrap();
+    let err = v
+        .import_apply(&files, &choose(&[ImportChoice::Replace]))
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("already holds these secrets"),
+        "{err}"
+    );
+    assert_eq!(audit_actions(&v).len(), before + 1);
+    let _ = &mut v;
 }

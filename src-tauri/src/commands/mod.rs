@@ -2,6 +2,8 @@
 //! keystead-core, the error mapped. Rules live in keystead-core.
 
 pub mod audit;
+mod chooser;
+pub mod import;
 pub mod keys;
 pub mod secrets;
 pub mod settings;

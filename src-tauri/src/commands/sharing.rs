@@ -9,7 +9,7 @@
 //! file, and a file is read only once its first bytes show it is a share file.
 
 use super::secrets::with_step_up;
-use super::{blocking, AppStateRef};
+use super::{blocking, chooser, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
 use crate::types::{ShareExportInput, ShareExportResult, Typed};
 use keystead_core::share::{
@@ -134,55 +134,33 @@ pub async fn default_share_path(app: AppHandle, armor: bool) -> AppResult<String
         .to_string())
 }
 
-/// The desktop's file chooser, shown from Rust (the webview has no file-system access). `None` when the
-/// user cancels.
+/// The desktop's file chooser for share files, shown from Rust (the webview has no file-system
+/// access). `None` when the user cancels.
 #[tauri::command]
 pub async fn choose_share_file(
     app: AppHandle,
     save: bool,
     current: Option<String>,
 ) -> AppResult<Option<String>> {
-    type Picked =
-        std::pin::Pin<Box<dyn std::future::Future<Output = Option<rfd::FileHandle>> + Send>>;
-    let (tx, rx) = tokio::sync::oneshot::channel::<Option<PathBuf>>();
-    let window = app.get_webview_window("main");
-    // GTK dialogs are made on the main thread; the answer is awaited elsewhere.
-    app.run_on_main_thread(move || {
-        let mut dialog = rfd::AsyncFileDialog::new()
-            .add_filter("Keystead share files", &["age", "txt"])
-            .set_title(if save {
+    let picked = chooser::show(
+        &app,
+        chooser::Request {
+            title: if save {
                 "Save share file"
             } else {
                 "Open share file"
-            });
-        if let Some(w) = &window {
-            dialog = dialog.set_parent(w);
-        }
-        if let Some(current) = current.map(PathBuf::from) {
-            if let Some(dir) = current.parent().filter(|d| d.is_dir()) {
-                dialog = dialog.set_directory(dir);
-            }
-            if let Some(name) = current.file_name().filter(|_| save) {
-                dialog = dialog.set_file_name(name.to_string_lossy());
-            }
-        }
-        let picked: Picked = if save {
-            Box::pin(dialog.save_file())
-        } else {
-            Box::pin(dialog.pick_file())
-        };
-        std::thread::spawn(move || {
-            let path = tauri::async_runtime::block_on(picked).map(|h| h.path().to_path_buf());
-            let _ = tx.send(path);
-        });
-    })
-    .map_err(|e| {
-        AppError::new(
-            ErrorCode::Storage,
-            format!("Could not show the file chooser: {e}."),
-        )
-    })?;
-    Ok(rx.await.ok().flatten().map(|p| p.display().to_string()))
+            },
+            filters: &[("Keystead share files", &["age", "txt"])],
+            mode: if save {
+                chooser::Mode::Save
+            } else {
+                chooser::Mode::Open
+            },
+            current: current.map(PathBuf::from),
+        },
+    )
+    .await?;
+    Ok(picked.first().map(|p| p.display().to_string()))
 }
 
 /// Makes a share file of the chosen keys for the chosen people (or a passphrase) and writes it

@@ -20,6 +20,14 @@ import type { Environment } from "../bindings/Environment";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { ExchangeInfo } from "../bindings/ExchangeInfo";
 import type { ImportChoice } from "../bindings/ImportChoice";
+import type { ImportEntryChoice } from "../bindings/ImportEntryChoice";
+import type { ImportFileInfo } from "../bindings/ImportFileInfo";
+import type { ImportPreview } from "../bindings/ImportPreview";
+import type { ImportPreviewEntry } from "../bindings/ImportPreviewEntry";
+import type { ImportSource } from "../bindings/ImportSource";
+import type { ImportSummary } from "../bindings/ImportSummary";
+import type { PlaintextLeft } from "../bindings/PlaintextLeft";
+import type { SourceFormat } from "../bindings/SourceFormat";
 import type { IncidentStep } from "../bindings/IncidentStep";
 import type { KeyDetail } from "../bindings/KeyDetail";
 import type { KeyStatus } from "../bindings/KeyStatus";
@@ -62,6 +70,14 @@ export type {
   ExchangeInfo,
   AuditExportFormat,
   ImportChoice,
+  ImportEntryChoice,
+  ImportFileInfo,
+  ImportPreview,
+  ImportPreviewEntry,
+  ImportSource,
+  ImportSummary,
+  PlaintextLeft,
+  SourceFormat,
   IncidentStep,
   KeyDetail,
   KeyStatus,
@@ -228,6 +244,17 @@ export const sharePreview = (path: string, passphrase: string | null) =>
 /** One choice per preview entry, in the preview's order. */
 export const shareApply = (choices: ImportChoice[]) => call<ShareImportSummary>("share_apply", { choices });
 export const shareCancel = () => call<void>("share_cancel");
+
+// Imports from other tools' files. The files read stay in Rust between `importPreview` and
+// `importApply` / `importCancel`; the webview sees names, field names and statuses only.
+/** The desktop's file chooser (several files); an empty list when the user cancels. */
+export const chooseImportFiles = () => call<string[]>("choose_import_files");
+export const importInspect = (paths: string[]) => call<ImportFileInfo[]>("import_inspect", { paths });
+export const importPreview = (paths: string[], format: SourceFormat | null, password: string | null) =>
+  call<ImportPreview>("import_preview", { paths, format, password });
+/** One choice per preview entry, in the preview's order. */
+export const importApply = (choices: ImportEntryChoice[]) => call<ImportSummary>("import_apply", { choices });
+export const importCancel = () => call<void>("import_cancel");
 
 /** Calls `handler` whenever Rust locks the vault on its own. Returns the function that stops listening. */
 export function onVaultLocked(handler: () => void): Promise<UnlistenFn> {

@@ -505,3 +505,46 @@ pub(crate) fn plaintext_left(
         advice,
     })
 }
+
+/// Reads one file to import: a regular file of at most [`MAX_FILE_BYTES`] (its size is checked before
+/// it is read, and the read stops there whatever it grew to). `protected` (the vault, its journal, the
+/// settings) are refused unread: they are never an import source.
+pub fn read_source(path: &Path, protected: &[PathBuf]) -> Result<Vec<u8>> {
+    let cannot = |e: std::io::Error| Error::input(format!("cannot read {}: {e}", path.display()));
+    let meta = std::fs::metadata(path).map_err(cannot)?;
+    if meta.is_dir() {
+        return Err(Error::input(format!(
+            "{} is a folder: name the files in it to import",
+            path.display()
+        )));
+    }
+    if !meta.is_file() {
+        return Err(Error::input(format!("{} is not a file", path.display())));
+    }
+    let canonical = std::fs::canonicalize(path).map_err(cannot)?;
+    if protected
+        .iter()
+        .any(|p| std::fs::canonicalize(p).is_ok_and(|p| p == canonical))
+    {
+        return Err(Error::input(format!(
+            "{} is Keystead's own file, not one to import from",
+            path.display()
+        )));
+    }
+    if meta.len() > MAX_FILE_BYTES as u64 {
+        return Err(Error::input(format!(
+            "{} is {} MiB, more than the {} MiB an import reads: is it the right file?",
+            path.display(),
+            meta.len() / (1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        )));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    use std::io::Read;
+    std::fs::File::open(path)
+        .map_err(cannot)?
+        .take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot)?;
+    Ok(bytes)
+}

@@ -73,8 +73,15 @@ impl Vault {
         if let Some(r) = edit.rotation_days {
             check_rotation(r)?;
         }
+        // An empty scope list for a key whose scopes are unknown (an imported key edited in a form with
+        // nothing ticked) leaves them unknown: "no scopes" is not what the user said.
+        let scope_words = |entry: &KeyEntry| {
+            edit.scopes
+                .as_ref()
+                .filter(|w| !(entry.scopes_unknown && w.iter().all(|x| x.trim().is_empty())))
+        };
         let removes = |entry: &KeyEntry| -> Result<bool> {
-            let Some(words) = &edit.scopes else {
+            let Some(words) = scope_words(entry) else {
                 return Ok(false);
             };
             let (scopes, _) = exchange_of(entry).resolve_scopes(words)?;
@@ -122,7 +129,7 @@ impl Vault {
                 changed.push(format!("environment: {} → {env}", entry.environment));
                 entry.environment = env;
             }
-            if let Some(words) = &edit.scopes {
+            if let Some(words) = scope_words(&entry) {
                 let (scopes, own) = exchange.resolve_scopes(words)?;
                 if scopes != entry.scopes || own != entry.exchange_scopes || entry.scopes_unknown {
                     let show = |s: &std::collections::BTreeSet<crate::model::Scope>| {
