@@ -71,15 +71,22 @@ fn prints_no_marker(out: &Out) {
     }
 }
 
+/// Nothing printed holds a raw terminal control (ESC, BEL, …) or text-direction character.
 #[track_caller]
 fn no_raw_controls(out: &Out) {
-    for c in ['\x1b', '\x07', '\u{202e}'] {
-        assert!(
-            !out.output().contains(c),
-            "printed a raw {c:?}\n{}",
-            out.describe()
-        );
-    }
+    let raw: Vec<char> = out
+        .output()
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n')
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .collect();
+    assert!(
+        raw.is_empty(),
+        "printed raw control characters {raw:?}\n{}",
+        out.describe()
+    );
 }
 
 #[test]
@@ -104,6 +111,13 @@ fn a_freqtrade_config_imports_one_key_with_scopes_unknown_and_its_run_line_and_a
     assert!(dry.stderr.contains("scopes unknown"), "{}", dry.describe());
     assert!(dry.stdout.contains("Dry run: nothing was imported."));
     prints_no_marker(&dry);
+    assert!(sb.list().is_empty(), "a dry run imported");
+    let json = sb.run(&["import", &config, "--dry-run", "--json"]).ok();
+    prints_no_marker(&json);
+    let preview = json.json();
+    assert_eq!(preview["sources"][0]["format"], "freqtrade");
+    assert_eq!(preview["entries"][0]["name"], "Binance scalper");
+    assert_eq!(preview["entries"][0]["status"], "new");
     assert!(sb.list().is_empty(), "a dry run imported");
 
     let before = sb.changes().len();
@@ -222,17 +236,20 @@ fn a_ccxt_keys_file_and_a_passivbot_api_keys_file_import_to_their_names() {
         "keys.local.json",
         format!(r#"{{"bybit": {{"apiKey": "{CCXT_KEY}", "secret": "{CCXT_SECRET}"}}}}"#),
     );
-    let out = sb.run(&["import", &ccxt, "--yes"]).ok();
+    let dry = sb.run(&["import", &ccxt, "--dry-run"]).ok();
     assert!(
-        out.stdout.contains("ccxt keys file (detected)") && out.stdout.contains("Added: Bybit"),
+        dry.stdout.contains("ccxt keys file (detected)") && dry.stdout.contains("Bybit"),
         "{}",
-        out.describe()
+        dry.describe()
     );
-    assert!(
-        out.stdout
-            .contains("    keystead run --profile ccxt --key Bybit -- your-program"),
-        "{}",
-        out.describe()
+    let out = sb.run(&["import", &ccxt, "--yes", "--json"]).ok();
+    prints_no_marker(&out);
+    let summary = out.json();
+    assert_eq!(summary["added"], serde_json::json!(["Bybit"]));
+    assert_eq!(summary["plaintext"][0]["format_label"], "ccxt keys file");
+    assert_eq!(
+        summary["plaintext"][0]["run_commands"],
+        serde_json::json!(["keystead run --profile ccxt --key Bybit -- your-program"])
     );
     let passivbot = write(
         &sb,
@@ -419,14 +436,19 @@ fn hostile_names_are_shown_escaped_and_broken_files_fail_clearly_with_nothing_wr
     prints_no_marker(&out);
     let list = sb.run(&["list"]).ok();
     no_raw_controls(&list);
-    sb.run(&[
-        "import",
-        &hostile,
-        "--skip",
-        "evil\x1b]0;pwned\x07",
-        "--yes",
-    ])
-    .fails(2);
+    // A flag naming no entry: the error lists the names, escaped, and quotes the flag escaped.
+    let unknown = sb
+        .run(&[
+            "import",
+            &hostile,
+            "--skip",
+            "evil\x1b]0;pwned\x07",
+            "--yes",
+        ])
+        .fails(2)
+        .stderr_mentions("the entries are");
+    no_raw_controls(&unknown);
+    prints_no_marker(&unknown);
 
     let sb = Sandbox::init();
     let count = sb.changes().len();
