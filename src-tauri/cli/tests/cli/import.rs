@@ -452,11 +452,22 @@ fn hostile_names_are_shown_escaped_and_broken_files_fail_clearly_with_nothing_wr
 
     let sb = Sandbox::init();
     let count = sb.changes().len();
-    let truncated = write(&sb, "config.json", &freqtrade_config()[..120]);
+    // Cut after the secrets, so an error quoting the text around the fault would show them whole.
+    let config = freqtrade_config();
+    let truncated = write(
+        &sb,
+        "config.json",
+        &config[..config.find("\"stake_currency\"").unwrap()],
+    );
     let invalid = write(
         &sb,
         "bad.env",
-        b"BINANCE_API_KEY=\xff\xfe\nBINANCE_API_SECRET=x\n",
+        [
+            format!("BINANCE_API_KEY={ENV_BN_KEY}\nBINANCE_API_SECRET=").as_bytes(),
+            b"\xff\xfe",
+            format!("{ENV_BN_SECRET}\n").as_bytes(),
+        ]
+        .concat(),
     );
     let huge = sb.dir.path().join("huge.json");
     std::fs::File::create(&huge)
@@ -496,4 +507,110 @@ fn hostile_names_are_shown_escaped_and_broken_files_fail_clearly_with_nothing_wr
     // Without a terminal and without --yes, nothing is imported.
     sb.run(&["import", &good]).fails(2).stderr_mentions("--yes");
     assert!(sb.list().is_empty());
+}
+
+/// Runs `keystead ARGS` on a pseudo-terminal (util-linux `script`), answering each prompt when it
+/// appears; returns everything the terminal showed. `None` (with a notice) when `script` is missing.
+fn on_a_terminal(sb: &Sandbox, args: &[&str], answers: &[(&str, &str)]) -> Option<String> {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!(
+            "NOTICE: skipping a terminal import test: `script` (util-linux) is not installed"
+        );
+        return None;
+    }
+    let line = std::iter::once(BIN)
+        .chain(args.iter().copied())
+        .map(|a| format!("'{}'", a.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut child = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .current_dir(sb.dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", sb.dir.path())
+        .env("TZ", "UTC")
+        .env("NO_COLOR", "1")
+        .env("KEYSTEAD_VAULT", &sb.vault)
+        .env("KEYSTEAD_PASSPHRASE", &sb.passphrase)
+        .env("KEYSTEAD_KDF_TARGET_MS", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start script");
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<u8>>();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
+                break;
+            }
+        }
+    });
+    let mut shown = Vec::new();
+    let deadline = Instant::now() + DEFAULT_TIMEOUT;
+    let wait_for = |needle: &str, shown: &mut Vec<u8>| {
+        while !String::from_utf8_lossy(shown).contains(needle) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left.min(Duration::from_secs(1))) {
+                Ok(chunk) => shown.extend(chunk),
+                Err(_) if Instant::now() < deadline => {}
+                Err(_) => panic!(
+                    "no {needle:?} on the terminal\n{}",
+                    String::from_utf8_lossy(shown)
+                ),
+            }
+        }
+    };
+    for (prompt, answer) in answers {
+        wait_for(prompt, &mut shown);
+        // The prompt is printed just before echo is turned off: let it be off before answering.
+        std::thread::sleep(Duration::from_millis(500));
+        stdin.write_all(answer.as_bytes()).unwrap();
+        stdin.write_all(b"\n").unwrap();
+        stdin.flush().unwrap();
+    }
+    let status = child.wait().expect("wait for script");
+    drop(stdin);
+    reader.join().unwrap();
+    shown.extend(rx.try_iter().flatten());
+    assert!(status.success(), "{}", String::from_utf8_lossy(&shown));
+    Some(String::from_utf8_lossy(&shown).into_owned())
+}
+
+#[test]
+fn on_a_terminal_the_file_password_is_asked_without_echo_and_the_import_only_on_a_yes() {
+    let sb = Sandbox::init();
+    let file = hummingbot_fixture(&sb);
+    let answers = [
+        ("Password of the Hummingbot files:", HB_PASSWORD),
+        ("Import 1 key? [y/N]", ""),
+    ];
+    let Some(shown) = on_a_terminal(&sb, &["import", &file], &answers) else {
+        return;
+    };
+    assert!(
+        !shown.contains(HB_PASSWORD),
+        "the password was echoed\n{shown}"
+    );
+    assert!(shown.contains("Nothing was imported."), "{shown}");
+    assert!(sb.list().is_empty(), "Enter alone imported");
+
+    let answers = [
+        ("Password of the Hummingbot files:", HB_PASSWORD),
+        ("Import 1 key? [y/N]", "y"),
+    ];
+    let shown = on_a_terminal(&sb, &["import", &file], &answers).unwrap();
+    assert!(
+        !shown.contains(HB_PASSWORD),
+        "the password was echoed\n{shown}"
+    );
+    assert!(shown.contains("Added: "), "{shown}");
+    assert_eq!(sb.list().len(), 1);
 }
