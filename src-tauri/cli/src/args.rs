@@ -17,6 +17,7 @@ Environment:
   KEYSTEAD_PASSPHRASE_FILE  a file holding it (mode 600, or a systemd credential in $CREDENTIALS_DIRECTORY)
   KEYSTEAD_NEW_PASSPHRASE  the new passphrase for `passwd`
   KEYSTEAD_SHARE_PASSPHRASE  the passphrase of a share file (`share export --passphrase`, `share import`)
+  KEYSTEAD_IMPORT_PASSWORD  the password of an encrypted file `import` reads (Hummingbot, KeePass)
   KEYSTEAD_KDF_TARGET_MS   time Argon2id should take at `init`/`passwd` (default 500; never below 64 MiB, 3 passes)
   NO_COLOR                 plain output
 
@@ -152,11 +153,27 @@ pub enum Command {
     /// Pass keys to teammates in encrypted share files (age format; the `age` tool opens them too).
     #[command(subcommand)]
     Share(ShareCommand),
+    /// Import keys from other tools' files: freqtrade configs, .env files, ccxt and Passivbot key files,
+    /// Hummingbot connector files, KeePass databases and CSV exports, Bitwarden JSON exports. Shows a
+    /// preview first; new keys are added, everything else skipped unless chosen. The files are never
+    /// changed.
+    #[command(after_help = IMPORT_HELP)]
+    Import(ImportArgs),
     /// Start a program with keys' secrets in its environment, named the way the bot reads them
     /// (audited; nothing written to disk), e.g. `keystead run --key binance-main -- python3 bot.py`.
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
 }
+
+pub const IMPORT_HELP: &str = "\
+Encrypted files (Hummingbot, KeePass) are opened with their own password: KEYSTEAD_IMPORT_PASSWORD, or
+asked without echo. A key already in the vault (same API key) with other secrets, or a new key with the
+name of one of yours, is skipped unless named with --replace (its old secrets stay in its history) or
+--keep-both; --yes alone never replaces a key. The files hold no scopes: imported keys show \"scopes
+unknown\" (and count as able to move funds) until set, or take the exchange's defaults with
+--default-scopes.
+
+Example: keystead import ~/ft/config.json --dry-run, then keystead import ~/ft/config.json";
 
 pub const RUN_HELP: &str = "\
 Profiles (only the fields the key holds are set):
@@ -296,6 +313,43 @@ pub struct ShareImportArgs {
     /// replaces a key from a file older than your copy.
     #[arg(long, value_enum, default_value = "keep-both")]
     pub on_conflict: OnConflict,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The files to read keys from (several files of one bot, e.g. config.json and config-private.json).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The files' format: auto (judged from the content), freqtrade, env, ccxt, passivbot, hummingbot,
+    /// kdbx, keepass-csv or bitwarden.
+    #[arg(long, default_value = "auto", value_name = "FORMAT")]
+    pub format: String,
+    /// Only show what would be imported.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Import without asking (never replaces a key: that takes --replace).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print the preview (with --dry-run) or what was imported as JSON; never contains a secret.
+    #[arg(long)]
+    pub json: bool,
+    /// Replace the secrets of this key with the file's (its name in the preview, or the name of your
+    /// key it matches); repeat for more.
+    #[arg(long, value_name = "NAME")]
+    pub replace: Vec<String>,
+    /// Add this entry beside your key of the same name or API key, under a distinct name.
+    #[arg(long, value_name = "NAME")]
+    pub keep_both: Vec<String>,
+    /// Leave this entry out.
+    #[arg(long, value_name = "NAME")]
+    pub skip: Vec<String>,
+    /// The exchange of an entry whose file does not say, e.g. --exchange mybot=bybit.
+    #[arg(long, value_name = "NAME=EXCHANGE")]
+    pub exchange: Vec<String>,
+    /// Record the exchange's default permissions as the scopes of every key added, instead of "scopes
+    /// unknown".
+    #[arg(long)]
+    pub default_scopes: bool,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

@@ -12,9 +12,14 @@ const MAX_SECRETS_BYTES: u64 = 64 * 1024;
 
 /// Asks once without echo.
 pub fn ask(prompt: &str) -> CliResult<SecretString> {
-    rpassword::prompt_password(prompt).map(SecretString::from).map_err(|_| {
-        usage("cannot ask for the passphrase without a terminal: set KEYSTEAD_PASSPHRASE, or run keystead in a terminal")
-    })
+    ask_or(prompt, "cannot ask for the passphrase without a terminal: set KEYSTEAD_PASSPHRASE, or run keystead in a terminal")
+}
+
+/// Asks once without echo; without a terminal, fails with `no_terminal` (which says what to set instead).
+pub fn ask_or(prompt: &str, no_terminal: &str) -> CliResult<SecretString> {
+    rpassword::prompt_password(prompt)
+        .map(SecretString::from)
+        .map_err(|_| usage(no_terminal))
 }
 
 /// The vault passphrase: `KEYSTEAD_PASSPHRASE`, the file `KEYSTEAD_PASSPHRASE_FILE` names, or asked

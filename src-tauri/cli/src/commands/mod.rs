@@ -4,6 +4,7 @@
 mod audit;
 mod contacts;
 mod due;
+mod import;
 mod keys;
 mod run;
 mod share;
@@ -64,6 +65,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Contacts(c) => contacts::contacts(&path, c)?,
         Command::Share(ShareCommand::Export(a)) => share::export(&path, a)?,
         Command::Share(ShareCommand::Import(a)) => share::import(&path, a)?,
+        Command::Import(a) => import::import(&path, a)?,
         Command::Run(a) => return run::run(&path, a),
     }
     Ok(ExitCode::SUCCESS)

@@ -22,9 +22,16 @@ pub(super) fn due_cell(k: &KeySummary, now: DateTime<Utc>) -> (String, &'static 
     }
 }
 
-fn scopes_cell(scopes: &std::collections::BTreeSet<Scope>) -> Cell {
+/// The scopes, or "unknown" (in red: such a key counts as able to move funds) for an imported key whose
+/// file did not say.
+fn scopes_cell(k: &KeySummary) -> Cell {
+    let scopes = &k.scopes;
     if scopes.is_empty() {
-        return "—".into();
+        return if k.scopes_unknown {
+            Cell::painted("unknown", RED)
+        } else {
+            "—".into()
+        };
     }
     Cell::join(
         scopes.iter().map(|s| {
@@ -65,7 +72,7 @@ pub fn key_table(keys: &[KeySummary], now: DateTime<Utc>) {
             (&k.name).into(),
             (&k.exchange_name).into(),
             k.environment.to_string().into(),
-            scopes_cell(&k.scopes),
+            scopes_cell(k),
             match k.ip_allowlist.len() {
                 0 => Cell::painted(
                     "any",
@@ -183,7 +190,7 @@ pub fn detail(entry: &KeyEntry, k: &KeySummary, now: DateTime<Utc>) {
     if let Some(a) = &entry.account {
         row("account", a.into());
     }
-    let mut scopes = vec![scopes_cell(&k.scopes)];
+    let mut scopes = vec![scopes_cell(k)];
     if !entry.exchange_scopes.is_empty() {
         scopes.push(format!("({})", entry.exchange_scopes.join(", ")).into());
     }

@@ -10,12 +10,14 @@
 mod audit;
 mod catalog;
 mod due;
+mod import;
 mod keys;
 mod share;
 
 pub use audit::{audit_report, audit_timeline};
 pub use catalog::exchanges;
 pub use due::due_table;
+pub use import::{import_preview, imported};
 pub use keys::{detail, detail_json, incident_checklist, key_table, print_flags};
 pub use share::{contacts, share_exported, share_imported, share_preview, whoami};
 

@@ -15,6 +15,7 @@ mod contacts;
 mod crash;
 mod due;
 mod hardening;
+mod import;
 mod lifecycle;
 mod passphrase;
 #[cfg(unix)]
