@@ -379,3 +379,81 @@ fn the_vault_a_folder_and_a_huge_file_are_refused_unread_and_a_bad_file_fails_th
     assert_eq!(audit_actions(&v).len(), before + 1);
     let _ = &mut v;
 }
+
+/// Every format's fixture (made by the real tools where they install here: keepassxc-cli, eth-keyfile)
+/// goes through preview and import into a vault, and a second import of the same file finds every
+/// entry identical and writes nothing.
+#[test]
+fn each_formats_fixture_imports_and_a_second_import_of_it_writes_nothing() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import");
+    let cases: &[(&str, Option<&str>, SourceFormat)] = &[
+        (
+            "hummingbot/binance.yml",
+            Some("hummingbot-fixture-pass"),
+            SourceFormat::Hummingbot,
+        ),
+        (
+            "hummingbot/okx.yml",
+            Some("hummingbot-fixture-pass"),
+            SourceFormat::Hummingbot,
+        ),
+        (
+            "keepass/fixture.kdbx",
+            Some("keystead-fixture"),
+            SourceFormat::Kdbx,
+        ),
+        (
+            "keepass/fixture-kdbx3.kdbx",
+            Some("keystead-fixture"),
+            SourceFormat::Kdbx,
+        ),
+        ("keepass/fixture.csv", None, SourceFormat::KeepassCsv),
+        ("bitwarden/personal.json", None, SourceFormat::Bitwarden),
+        ("bitwarden/organization.json", None, SourceFormat::Bitwarden),
+    ];
+    for (file, password, format) in cases {
+        let s = Sandbox::new();
+        let mut v = s.open();
+        let path = fixtures.join(file);
+        let bytes = import::read_source(&path, &[]).unwrap();
+        let password = password.map(SecretString::from);
+        let files = import::parse_files(&[(path.clone(), bytes)], None, password.as_ref())
+            .unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert_eq!(files[0].format, *format, "{file}: detected format");
+        let preview = v.import_preview(&files).unwrap();
+        let mut choices = preview.default_choices();
+        // Entries the file gives no exchange for take one, as the user would in the preview.
+        for (c, e) in choices.iter_mut().zip(&preview.entries) {
+            if e.needs_exchange && e.status == ShareEntryStatus::New {
+                c.action = ImportChoice::Add;
+                c.exchange = Some("custom".into());
+            }
+        }
+        let summary = v.import_apply(&files, &choices).unwrap();
+        assert!(!summary.added.is_empty(), "{file}: nothing added");
+        assert_eq!(v.list().unwrap().len(), summary.added.len(), "{file}");
+        let count = audit_actions(&v).len();
+        let again = v.import_preview(&files).unwrap();
+        for e in &again.entries {
+            if summary.added.contains(&e.name) {
+                assert_eq!(
+                    e.status,
+                    ShareEntryStatus::Identical,
+                    "{file}: {} again",
+                    e.name
+                );
+            }
+        }
+        v.import_apply(&files, &again.default_choices()).unwrap();
+        assert_eq!(
+            audit_actions(&v).len(),
+            count,
+            "{file}: the second import wrote"
+        );
+        let payload = serde_json::to_string(&again).unwrap();
+        assert!(
+            !payload.contains("MARKER"),
+            "{file}: a secret in the preview"
+        );
+    }
+}

@@ -36,15 +36,7 @@ fn checked_paths(paths: &[String]) -> AppResult<Vec<PathBuf>> {
 
 /// The vault's own files and the settings: never read as an import source.
 fn protected(state: &crate::state::AppState) -> Vec<PathBuf> {
-    let vault = state.vault_path();
-    let mut out: Vec<PathBuf> = ["", "-wal", "-shm"]
-        .iter()
-        .map(|suffix| {
-            let mut p = vault.as_os_str().to_owned();
-            p.push(suffix);
-            PathBuf::from(p)
-        })
-        .collect();
+    let mut out = keystead_core::vault::own_files(&state.vault_path());
     out.push(state.settings_path());
     out
 }

@@ -9,7 +9,6 @@ use crate::prompt;
 use keystead_core::import::{self, ImportEntryChoice, ImportPreview, SourceFormat};
 use keystead_core::{catalog, ImportChoice, ShareEntryStatus};
 use secrecy::SecretString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// Where scripts (and tests) give the password of an encrypted file; otherwise it is asked.
@@ -20,13 +19,14 @@ pub fn import(path: &Path, a: ImportArgs) -> CliResult<()> {
         f if f.eq_ignore_ascii_case("auto") => None,
         f => Some(SourceFormat::parse(f)?),
     };
+    let protected = keystead_core::vault::own_files(path);
     let files = a
         .paths
         .iter()
         .map(|p| {
             Ok((
                 std::path::absolute(p).unwrap_or_else(|_| p.clone()),
-                read(p)?,
+                import::read_source(p, &protected)?,
             ))
         })
         .collect::<CliResult<Vec<(PathBuf, Vec<u8>)>>>()?;
@@ -93,47 +93,6 @@ pub fn import(path: &Path, a: ImportArgs) -> CliResult<()> {
         output::imported(&summary);
         Ok(())
     }
-}
-
-/// One file's bytes, after checking from its metadata that it is a file of a size an import reads.
-fn read(p: &Path) -> CliResult<Vec<u8>> {
-    let shown = p.display();
-    let too_big = |len: u64| {
-        usage(format!(
-            "{shown} is {} MiB, more than the {} MiB an import reads: is it the right file? Name the bot's config or key file itself",
-            len.div_ceil(1024 * 1024),
-            import::MAX_FILE_BYTES / (1024 * 1024)
-        ))
-    };
-    let meta = std::fs::metadata(p).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => usage(format!("{shown} does not exist: check the path")),
-        _ => usage(format!("cannot read {shown}: {e}")),
-    })?;
-    if meta.is_dir() {
-        return Err(usage(format!(
-            "{shown} is a folder: name the files in it to import, e.g. {} or {}",
-            p.join("config.json").display(),
-            p.join(".env").display()
-        )));
-    }
-    if !meta.is_file() {
-        return Err(usage(format!(
-            "{shown} is not a regular file: name the file that holds the keys"
-        )));
-    }
-    if meta.len() > import::MAX_FILE_BYTES as u64 {
-        return Err(too_big(meta.len()));
-    }
-    let file = std::fs::File::open(p).map_err(|e| usage(format!("cannot read {shown}: {e}")))?;
-    let mut bytes = Vec::new();
-    file.take(import::MAX_FILE_BYTES as u64 + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| usage(format!("cannot read {shown}: {e}")))?;
-    // The file may have grown since its metadata was read.
-    if bytes.len() > import::MAX_FILE_BYTES {
-        return Err(too_big(bytes.len() as u64));
-    }
-    Ok(bytes)
 }
 
 /// The encrypted files' own password (not the vault passphrase), when one of them needs it:

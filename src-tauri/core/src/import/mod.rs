@@ -510,16 +510,32 @@ pub(crate) fn plaintext_left(
 /// it is read, and the read stops there whatever it grew to). `protected` (the vault, its journal, the
 /// settings) are refused unread: they are never an import source.
 pub fn read_source(path: &Path, protected: &[PathBuf]) -> Result<Vec<u8>> {
-    let cannot = |e: std::io::Error| Error::input(format!("cannot read {}: {e}", path.display()));
+    let shown = path.display();
+    let cannot = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            Error::input(format!("{shown} does not exist: check the path"))
+        }
+        _ => Error::input(format!("cannot read {shown}: {e}")),
+    };
+    let too_big = |len: u64| {
+        Error::input(format!(
+            "{shown} is {} MiB, more than the {} MiB an import reads: is it the right file? Name the bot's config or key file itself",
+            len.div_ceil(1024 * 1024),
+            MAX_FILE_BYTES / (1024 * 1024)
+        ))
+    };
     let meta = std::fs::metadata(path).map_err(cannot)?;
     if meta.is_dir() {
         return Err(Error::input(format!(
-            "{} is a folder: name the files in it to import",
-            path.display()
+            "{shown} is a folder: name the files in it to import, e.g. {} or {}",
+            path.join("config.json").display(),
+            path.join(".env").display()
         )));
     }
     if !meta.is_file() {
-        return Err(Error::input(format!("{} is not a file", path.display())));
+        return Err(Error::input(format!(
+            "{shown} is not a regular file: name the file that holds the keys"
+        )));
     }
     let canonical = std::fs::canonicalize(path).map_err(cannot)?;
     if protected
@@ -527,17 +543,11 @@ pub fn read_source(path: &Path, protected: &[PathBuf]) -> Result<Vec<u8>> {
         .any(|p| std::fs::canonicalize(p).is_ok_and(|p| p == canonical))
     {
         return Err(Error::input(format!(
-            "{} is Keystead's own file, not one to import from",
-            path.display()
+            "{shown} is Keystead's own file, not one to import from"
         )));
     }
     if meta.len() > MAX_FILE_BYTES as u64 {
-        return Err(Error::input(format!(
-            "{} is {} MiB, more than the {} MiB an import reads: is it the right file?",
-            path.display(),
-            meta.len() / (1024 * 1024),
-            MAX_FILE_BYTES / (1024 * 1024)
-        )));
+        return Err(too_big(meta.len()));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     use std::io::Read;
@@ -546,5 +556,9 @@ pub fn read_source(path: &Path, protected: &[PathBuf]) -> Result<Vec<u8>> {
         .take(MAX_FILE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(cannot)?;
+    // The file may have grown since its metadata was read.
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(too_big(bytes.len() as u64));
+    }
     Ok(bytes)
 }

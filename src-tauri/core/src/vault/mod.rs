@@ -168,6 +168,19 @@ impl Vault {
     }
 }
 
+/// The vault file at `path` and its journal (WAL and shared memory): never written over by an export,
+/// never read as an import source.
+pub fn own_files(path: &Path) -> Vec<PathBuf> {
+    ["", "-wal", "-shm"]
+        .iter()
+        .map(|suffix| {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            PathBuf::from(p)
+        })
+        .collect()
+}
+
 impl Drop for Vault {
     fn drop(&mut self) {
         let _ = self.checkpoint();

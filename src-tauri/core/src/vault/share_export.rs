@@ -20,14 +20,7 @@ impl Vault {
     /// The files a share export must never replace: this vault and its SQLite `-wal` and `-shm`. The
     /// app adds its settings file.
     pub fn share_protected_files(&self) -> Vec<PathBuf> {
-        ["", "-wal", "-shm"]
-            .iter()
-            .map(|suffix| {
-                let mut p = self.path().as_os_str().to_owned();
-                p.push(suffix);
-                PathBuf::from(p)
-            })
-            .collect()
+        super::own_files(self.path())
     }
 
     /// Writes the chosen keys into a share file, in memory: signed by this vault, encrypted to the
