@@ -21,6 +21,7 @@ pub mod parse;
 pub mod private_file;
 pub mod process;
 pub mod reminders;
+pub mod scan;
 pub mod secret;
 pub mod share;
 mod validate;
