@@ -8,13 +8,30 @@
 //! Nothing here touches the vault: [`crate::Vault::scan_secrets`] gives the secrets to look for and
 //! [`crate::Vault::record_scan`] audits a scan and flags the keys found.
 
-use crate::error::Result;
 use crate::secret::CredentialField;
 use secrecy::SecretString;
 use serde::Serialize;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use uuid::Uuid;
+
+mod engine;
+mod history;
+mod own;
+mod redact;
+mod rules;
+
+pub use engine::scan;
+pub use redact::redact;
+
+/// Every form a secret is looked for in (raw, base64, base64url, percent-encoded, hex, JSON-escaped),
+/// without duplicates; for benchmarks comparing with other tools.
+pub fn own_secret_forms(value: &str) -> Vec<String> {
+    own::encodings(value)
+        .into_iter()
+        .map(|(_, form)| form)
+        .collect()
+}
+pub use rules::{ShapeRule, SHAPE_RULES};
 
 /// Files larger than this are skipped unless the user sets another limit.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 8 * 1024 * 1024;
@@ -118,7 +135,9 @@ pub struct Finding {
     pub exchange: Option<String>,
     /// The match redacted: its first 4 and last 2 characters (`vmPU…8A`), control characters escaped.
     pub excerpt: String,
-    /// For `--history`: the commit (short id) whose tree held the blob; `None` for files on disk.
+    /// For `--history`: the commit (short id) whose tree held the blob; `None` for files on disk. The
+    /// scanner leaves it `None` for blobs too for now (finding the commit would walk every commit's diff):
+    /// history findings are named `REPO@path in the tree`.
     pub commit: Option<String>,
 }
 
@@ -136,7 +155,8 @@ pub struct ScanStats {
     pub skipped_unreadable: u64,
     /// Symlinks not followed (they point out of the folder given, or loop).
     pub skipped_links: u64,
-    /// Files ignored by .gitignore and the like (0 with `include_ignored`).
+    /// Files ignored by .gitignore and the like. Always 0 for now: the walker does not report what its
+    /// filters leave out, and counting them would mean walking the ignored folders too.
     pub skipped_ignored: u64,
     pub seconds: f64,
 }
@@ -161,6 +181,7 @@ pub struct ScanReport {
     pub stats: ScanStats,
     /// The user stopped the scan: the findings are those found until then.
     pub cancelled: bool,
-    /// Whether the vault's own secrets were looked for (not when it is locked).
+    /// Whether the vault's own secrets were looked for (not when it is locked): `scan` sets it when it was
+    /// given any.
     pub own_secrets: bool,
 }
