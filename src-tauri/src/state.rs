@@ -9,11 +9,13 @@ use crate::reminders::{Look, Outgoing, ReminderService};
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};
 use keystead_core::import::ParsedFile;
+use keystead_core::scan::ScanReport;
 use keystead_core::share::OpenedShare;
 use keystead_core::Vault;
 use secrecy::SecretString;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tauri::AppHandle;
 use uuid::Uuid;
@@ -29,6 +31,10 @@ pub struct AppState {
     pending_share: Mutex<Option<OpenedShare>>,
     /// Files read for an import (they hold secrets), between its preview and apply.
     pending_import: Mutex<Option<Vec<ParsedFile>>>,
+    /// The running scan's stop flag (`None`: no scan running), and the last scan's findings (no secret
+    /// in them) for actions on a finding by its index.
+    scan: Mutex<Option<Arc<AtomicBool>>>,
+    last_scan: Mutex<Option<ScanReport>>,
     last_activity: Mutex<Instant>,
     open_key: Mutex<OpenKeyHandoff>,
 }
@@ -55,6 +61,8 @@ impl AppState {
             reminders: ReminderService::default(),
             pending_share: Mutex::new(None),
             pending_import: Mutex::new(None),
+            scan: Mutex::new(None),
+            last_scan: Mutex::new(None),
             last_activity: Mutex::new(Instant::now()),
             open_key: Mutex::new(OpenKeyHandoff::default()),
         }
@@ -164,6 +172,41 @@ impl AppState {
         lock(&self.pending_import).take()
     }
 
+    /// Marks a scan as running and gives its stop flag; refused while another runs.
+    pub fn start_scan(&self) -> AppResult<Arc<AtomicBool>> {
+        let mut running = lock(&self.scan);
+        if running.is_some() {
+            return Err(AppError::invalid(
+                "A scan is already running: wait for it or cancel it.",
+            ));
+        }
+        let flag = Arc::new(AtomicBool::new(false));
+        *running = Some(flag.clone());
+        Ok(flag)
+    }
+
+    /// The scan ended: its report (when it finished) is kept for actions on its findings.
+    pub fn end_scan(&self, report: Option<ScanReport>) {
+        *lock(&self.scan) = None;
+        if report.is_some() {
+            *lock(&self.last_scan) = report;
+        }
+    }
+
+    pub fn cancel_scan(&self) {
+        if let Some(flag) = lock(&self.scan).as_ref() {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The path of finding `index` of the last scan.
+    pub fn last_scan_path(&self, index: usize) -> Option<String> {
+        lock(&self.last_scan)
+            .as_ref()
+            .and_then(|r| r.findings.get(index))
+            .map(|f| f.path.clone())
+    }
+
     /// Puts a secret on the clipboard, to be cleared by [`Self::clear_clipboard_if_ours`].
     pub fn copy_secret(&self, value: &SecretString) -> AppResult<()> {
         self.clipboard.copy(value).map_err(copy_failed)
@@ -234,6 +277,8 @@ impl AppState {
         self.clipboard.clear_if_ours();
         self.set_pending_share(None);
         self.set_pending_import(None);
+        self.cancel_scan();
+        *lock(&self.last_scan) = None;
         if !self.settings().show_names_when_locked {
             self.reminders.forget_names();
         }

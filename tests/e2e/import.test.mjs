@@ -4,9 +4,11 @@
 // detected, the preview shows the key as new with no secret in the page, Import adds it, the table shows it
 // with "scopes unknown", the summary gives the `keystead run` line that replaces the plaintext file, and the
 // revealed secret (after the step-up an unknown key asks for) is the one in the file. Importing the same
-// file again shows it identical and nothing to import. Run with scripts/e2e.sh.
+// file again shows it identical and nothing to import. Then the leak scanner (issue 14): the key's secret,
+// base64-encoded in a notebook of a scanned folder, is found from the Scan screen and named as that key,
+// no whole secret reaches the page, and "Mark compromised" marks it. Run with scripts/e2e.sh.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe } from "node:test";
@@ -142,5 +144,33 @@ describe("Keystead import from another app's file", () => {
     assert.equal(await (await driver.findElement(byTestId("file-import-submit"))).isEnabled(), false);
     await click(driver, "file-import-cancel");
     await waitGone(driver, "file-import-dialog");
+  });
+
+  step("the scanner finds the key's secret base64-encoded in a folder and marks the key compromised", async () => {
+    const folder = path.join(dir, "notebooks");
+    mkdirSync(folder);
+    const encoded = Buffer.from(SECRET).toString("base64");
+    writeFileSync(path.join(folder, "trade.ipynb"), `{"cells": [{"source": ["key = '${encoded}'\\n"]}]}\n`);
+    writeFileSync(path.join(folder, "README.md"), "nothing here\n");
+    await click(driver, "scan-open");
+    await waitVisible(driver, "scan-view");
+    await typeInto(driver, "scan-roots", folder);
+    await click(driver, "scan-start");
+    const summary = await textOf(driver, "scan-summary", 30_000);
+    assert.match(summary, /1 of your keys found in 1 place/);
+    const group = await driver.findElement(byTestId("scan-group"));
+    assert.match(await group.getText(), /Your key “Binance scalper”/);
+    const finding = await driver.findElement(byTestId("scan-finding"));
+    assert.equal(await finding.getAttribute("data-rule"), "own-secret-base64");
+    assert.match(await finding.getText(), /trade\.ipynb:1:/);
+    const page = await driver.getPageSource();
+    assert.ok(!page.includes(SECRET) && !page.includes(encoded), "no whole secret in the page");
+    await screenshot(driver, "63-scan-finding");
+    await click(driver, "scan-mark-compromised");
+    await waitVisible(driver, "scan-marked");
+    await click(driver, "scan-open-key");
+    await waitVisible(driver, "found-in-plaintext");
+    assert.match(await textOf(driver, "found-in-plaintext"), /trade\.ipynb:1/);
+    await screenshot(driver, "64-key-found-in-plaintext");
   });
 });

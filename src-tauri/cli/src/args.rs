@@ -159,6 +159,10 @@ pub enum Command {
     /// changed.
     #[command(after_help = IMPORT_HELP)]
     Import(ImportArgs),
+    /// Look for copies of your keys, and exchange-shaped secrets, in folders (respects .gitignore,
+    /// skips binary and huge files, never follows symlinks); exit 1 when something is found.
+    #[command(after_help = SCAN_HELP)]
+    Scan(ScanArgs),
     /// Start a program with keys' secrets in its environment, named the way the bot reads them
     /// (audited; nothing written to disk), e.g. `keystead run --key binance-main -- python3 bot.py`.
     #[command(after_help = RUN_HELP)]
@@ -174,6 +178,19 @@ unknown\" (and count as able to move funds) until set, or take the exchange's de
 --default-scopes.
 
 Example: keystead import ~/ft/config.json --dry-run, then keystead import ~/ft/config.json";
+
+pub const SCAN_HELP: &str = "\
+Looks for (a) every secret of the vault, current and older versions, as written and base64, base64url,
+URL-encoded, hex and JSON-escaped; (b) key shapes of exchanges and services (Binance, Kraken, KuCoin,
+Bitfinex, Deribit, OKX, Coinbase CDP, 0x and PEM private keys, AWS, GitHub, Slack); (c) assignments to
+names like *_API_KEY, *_SECRET, *_PASSPHRASE. A finding shows its place, rule, whose key, and a
+redacted excerpt (first 4 … last 2 characters): never a whole secret. With --locked (or without a
+vault) only (b) and (c) run. The scan is audited, and a key whose current secret was found is flagged
+\"found in plaintext\" until it is rotated.
+
+Exit codes: 0 nothing found, 1 findings, 2 or 3 an error.
+
+Example: keystead scan ~/bots ~/.bash_history";
 
 pub const RUN_HELP: &str = "\
 Profiles (only the fields the key holds are set):
@@ -215,6 +232,28 @@ pub struct RunArgs {
     /// The program and its arguments, after `--`.
     #[arg(last = true, required = true, value_name = "CMD")]
     pub command: Vec<OsString>,
+}
+
+#[derive(Args)]
+pub struct ScanArgs {
+    /// Folders or files to scan.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Print the findings and stats as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Also scan files .gitignore (and .ignore, git's exclude) would skip.
+    #[arg(long)]
+    pub include_ignored: bool,
+    /// Skip files larger than this (bytes, or with K, M, G).
+    #[arg(long, value_name = "SIZE", default_value = "8M")]
+    pub max_file_size: String,
+    /// Also scan the git history of the repositories found (every blob once).
+    #[arg(long)]
+    pub history: bool,
+    /// Do not open the vault: look for key shapes and assignments only.
+    #[arg(long)]
+    pub locked: bool,
 }
 
 /// How `run` names the variables it sets.

@@ -47,6 +47,10 @@ pub enum AuditAction {
     /// A key was added, or its secrets replaced, from another tool's file (a bot config, `.env`,
     /// KeePass, Bitwarden): which file and where in it.
     KeyImported,
+    /// A leak scan ran (which folders, how much was read, how many findings, which keys were found).
+    ScanRun,
+    /// A scan found a key's current secret in a file (where); the key is flagged until rotated.
+    KeyFoundInPlaintext,
     /// A key's secrets were handed to a program started by `run` (which profile, which program).
     KeyRun,
     /// This device was remembered: its slot (the vault key wrapped under a key in the OS keyring) was added.
@@ -80,6 +84,8 @@ impl AuditAction {
             Self::ShareExported => "share_exported",
             Self::ShareImported => "share_imported",
             Self::KeyImported => "key_imported",
+            Self::ScanRun => "scan_run",
+            Self::KeyFoundInPlaintext => "key_found_in_plaintext",
             Self::KeyRun => "key_run",
             Self::DeviceRemembered => "device_remembered",
             Self::DeviceForgotten => "device_forgotten",

@@ -144,6 +144,8 @@ pub enum RiskFlag {
     RotationOverdue,
     DuplicateSecret,
     Compromised,
+    /// A scan found the key's current secret in a file: rotate it (the flag goes with the rotation).
+    FoundInPlaintext,
 }
 
 impl RiskFlag {
@@ -156,6 +158,7 @@ impl RiskFlag {
             Self::RotationOverdue => "rotation_overdue",
             Self::DuplicateSecret => "duplicate_secret",
             Self::Compromised => "compromised",
+            Self::FoundInPlaintext => "found_in_plaintext",
         }
     }
 
@@ -169,6 +172,7 @@ impl RiskFlag {
             Self::RotationOverdue => "past its rotation date",
             Self::DuplicateSecret => "the same secret is stored in another key",
             Self::Compromised => "marked compromised: revoke it on the exchange",
+            Self::FoundInPlaintext => "a scan found its secret in a file: rotate it",
         }
     }
 }
@@ -187,6 +191,9 @@ pub fn risk_flags(entry: &KeyEntry, now: DateTime<Utc>, duplicate: bool) -> Vec<
     }
     if entry.status != KeyStatus::Active {
         return flags;
+    }
+    if entry.found_in_plaintext.is_some() {
+        flags.push(RiskFlag::FoundInPlaintext);
     }
     if entry.scopes.contains(&Scope::Withdraw) {
         flags.push(RiskFlag::WithdrawEnabled);

@@ -162,6 +162,18 @@ pub struct SecretVersionInfo {
     pub moves_funds: Option<bool>,
 }
 
+/// Where a scan found a key's current secret.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundInPlaintext {
+    pub at: DateTime<Utc>,
+    /// The first place found: `path:line`.
+    pub place: String,
+    /// How many places the scan found it in.
+    pub count: u32,
+}
+
 /// One API credential's metadata. The secrets live apart, in [`crate::secret::SecretFields`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyEntry {
@@ -197,6 +209,10 @@ pub struct KeyEntry {
     /// the user; they win over the profile's names. Kept in this vault only: never in a share file.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env_names: BTreeMap<CredentialField, String>,
+    /// Where and when a scan last found the current secret in a file ("/home/me/bot/.env:3"); cleared
+    /// by the next rotation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found_in_plaintext: Option<FoundInPlaintext>,
     /// Every secret version, oldest first; the last one is current.
     pub versions: Vec<SecretVersionInfo>,
     /// Keyed fingerprints of the current secret values, to spot one secret stored twice without
@@ -231,6 +247,8 @@ impl KeyEntry {
     /// Retires the current secret version (a rotation or a replacing import). A version retired while
     /// the key's scopes were unknown keeps "could move funds" for good.
     pub(crate) fn retire_current(&mut self, now: DateTime<Utc>, reason: Option<String>) {
+        // The secret found in plaintext is retired: the flag goes with it.
+        self.found_in_plaintext = None;
         let unknown = self.scopes_unknown;
         if let Some(v) = self.versions.last_mut() {
             v.retired_at = Some(now);

@@ -100,6 +100,8 @@ pub struct KeyDetail {
     pub versions: Vec<SecretVersionInfo>,
     /// The exchange's API-key page, or "" for custom keys.
     pub api_key_page: String,
+    /// Where a scan last found the current secret (until the next rotation).
+    pub found_in_plaintext: Option<crate::model::FoundInPlaintext>,
 }
 
 impl KeyDetail {
@@ -114,6 +116,7 @@ impl KeyDetail {
             secret_fields: entry.secret_fields(),
             versions: entry.versions.clone(),
             api_key_page: api_key_page.to_string(),
+            found_in_plaintext: entry.found_in_plaintext.clone(),
         }
     }
 }

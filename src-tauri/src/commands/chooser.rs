@@ -9,6 +9,8 @@ pub enum Mode {
     Open,
     /// Several files at once.
     OpenMany,
+    /// Several folders at once.
+    Folders,
     Save,
 }
 
@@ -46,6 +48,12 @@ pub async fn show(app: &AppHandle, request: Request) -> AppResult<Vec<PathBuf>> 
         }
         let one =
             |h: Option<rfd::FileHandle>| h.map(|h| h.path().to_path_buf()).into_iter().collect();
+        let many = |h: Option<Vec<rfd::FileHandle>>| -> Vec<PathBuf> {
+            h.unwrap_or_default()
+                .into_iter()
+                .map(|h| h.path().to_path_buf())
+                .collect()
+        };
         let picked: Picked = match request.mode {
             Mode::Save => {
                 let f = dialog.save_file();
@@ -55,15 +63,13 @@ pub async fn show(app: &AppHandle, request: Request) -> AppResult<Vec<PathBuf>> 
                 let f = dialog.pick_file();
                 Box::pin(async move { one(f.await) })
             }
+            Mode::Folders => {
+                let f = dialog.pick_folders();
+                Box::pin(async move { many(f.await) })
+            }
             Mode::OpenMany => {
                 let f = dialog.pick_files();
-                Box::pin(async move {
-                    f.await
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|h| h.path().to_path_buf())
-                        .collect()
-                })
+                Box::pin(async move { many(f.await) })
             }
         };
         std::thread::spawn(move || {

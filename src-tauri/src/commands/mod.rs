@@ -5,6 +5,7 @@ pub mod audit;
 mod chooser;
 pub mod import;
 pub mod keys;
+pub mod scan;
 pub mod secrets;
 pub mod settings;
 pub mod sharing;

@@ -3,6 +3,7 @@ import type { CredentialField } from "./CredentialField";
 import type { DueKind } from "./DueKind";
 import type { DueState } from "./DueState";
 import type { Environment } from "./Environment";
+import type { FoundInPlaintext } from "./FoundInPlaintext";
 import type { KeyStatus } from "./KeyStatus";
 import type { RiskFlag } from "./RiskFlag";
 import type { Scope } from "./Scope";
@@ -27,7 +28,11 @@ versions: Array<SecretVersionInfo>,
 /**
  * The exchange's API-key page, or "" for custom keys.
  */
-api_key_page: string, id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, 
+api_key_page: string, 
+/**
+ * Where a scan last found the current secret (until the next rotation).
+ */
+found_in_plaintext: FoundInPlaintext | null, id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, 
 /**
  * Imported from a file that does not say what the key may do: shown as "scopes unknown" until set.
  */

@@ -27,6 +27,8 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   share_exported: "secret",
   share_imported: "change",
   key_imported: "change",
+  scan_run: "vault",
+  key_found_in_plaintext: "incident",
   key_run: "secret",
   device_remembered: "access",
   device_forgotten: "access",
@@ -60,6 +62,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   share_exported: "Keys shared",
   share_imported: "Keys imported",
   key_imported: "Key imported",
+  scan_run: "Leak scan",
+  key_found_in_plaintext: "Found in plaintext",
   key_run: "Handed to a program",
   device_remembered: "Device remembered",
   device_forgotten: "Device forgotten",
@@ -136,6 +140,10 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
       );
     case "key_imported":
       return withDetail(`Imported ${quoted(name)} from another app's file`, detail);
+    case "scan_run":
+      return withDetail("Scanned for leaked keys", detail);
+    case "key_found_in_plaintext":
+      return withDetail(`A scan found ${quoted(name)} in a file`, detail);
     case "key_run":
       return withDetail(`Handed ${quoted(name)} to a program`, detail);
     case "device_remembered":

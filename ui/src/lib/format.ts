@@ -46,11 +46,12 @@ export const RISK_FLAGS: Record<RiskFlag, { label: string; reason: string }> = {
   rotation_overdue: { label: "rotate", reason: "past its rotation date" },
   duplicate_secret: { label: "duplicate", reason: "the same secret is stored in another key" },
   compromised: { label: "compromised", reason: "marked compromised: revoke it on the exchange" },
+  found_in_plaintext: { label: "in plaintext", reason: "a scan found its secret in a file: rotate it" },
 };
 
 /** Flags that mean money can leave or already has: red; the rest amber. */
 export const isSevereFlag = (flag: RiskFlag): boolean =>
-  flag === "withdraw_enabled" || flag === "transfer_enabled" || flag === "compromised";
+  flag === "withdraw_enabled" || flag === "transfer_enabled" || flag === "compromised" || flag === "found_in_plaintext";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 

@@ -28,6 +28,13 @@ import type { ImportSource } from "../bindings/ImportSource";
 import type { ImportSummary } from "../bindings/ImportSummary";
 import type { PlaintextLeft } from "../bindings/PlaintextLeft";
 import type { SourceFormat } from "../bindings/SourceFormat";
+import type { Finding } from "../bindings/Finding";
+import type { FindingKind } from "../bindings/FindingKind";
+import type { Confidence } from "../bindings/Confidence";
+import type { ScanProgress } from "../bindings/ScanProgress";
+import type { ScanReport } from "../bindings/ScanReport";
+import type { ScanStats } from "../bindings/ScanStats";
+import type { FoundInPlaintext } from "../bindings/FoundInPlaintext";
 import type { IncidentStep } from "../bindings/IncidentStep";
 import type { KeyDetail } from "../bindings/KeyDetail";
 import type { KeyStatus } from "../bindings/KeyStatus";
@@ -79,6 +86,13 @@ export type {
   PlaintextLeft,
   SourceFormat,
   IncidentStep,
+  Finding,
+  FindingKind,
+  Confidence,
+  ScanProgress,
+  ScanReport,
+  ScanStats,
+  FoundInPlaintext,
   KeyDetail,
   KeyStatus,
   KeySummary,
@@ -255,6 +269,23 @@ export const importPreview = (paths: string[], format: SourceFormat | null, pass
 /** One choice per preview entry, in the preview's order. */
 export const importApply = (choices: ImportEntryChoice[]) => call<ImportSummary>("import_apply", { choices });
 export const importCancel = () => call<void>("import_cancel");
+
+// The leak scanner. Rust scans (the vault's secrets never leave it) and keeps the last report; actions on
+// a finding go by its index in that report.
+/** The desktop's folder chooser (several folders); an empty list when the user cancels. */
+export const chooseScanFolders = () => call<string[]>("choose_scan_folders");
+export const scanUsualPlaces = () => call<string[]>("scan_usual_places");
+export function scanStart(
+  roots: string[],
+  includeIgnored: boolean,
+  history: boolean,
+  onProgress: (progress: ScanProgress) => void,
+): Promise<ScanReport> {
+  const channel = new Channel<ScanProgress>(onProgress);
+  return call<ScanReport>("scan_start", { roots, includeIgnored, history, onProgress: channel });
+}
+export const scanCancel = () => call<void>("scan_cancel");
+export const openFindingFolder = (index: number) => call<void>("open_finding_folder", { index });
 
 /** Calls `handler` whenever Rust locks the vault on its own. Returns the function that stops listening. */
 export function onVaultLocked(handler: () => void): Promise<UnlistenFn> {

@@ -6,7 +6,7 @@ import type { ExchangeInfo, KeySummary, Settings, VaultStatus } from "./ipc";
 import { applyTheme } from "./theme";
 
 export type Phase = "loading" | "locked" | "unlocked";
-export type View = "keys" | "audit" | "settings";
+export type View = "keys" | "scan" | "audit" | "settings";
 
 class Session {
   phase = $state<Phase>("loading");

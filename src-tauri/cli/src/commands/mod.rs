@@ -7,6 +7,7 @@ mod due;
 mod import;
 mod keys;
 mod run;
+mod scan;
 mod share;
 mod vault;
 mod view;
@@ -66,6 +67,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Share(ShareCommand::Export(a)) => share::export(&path, a)?,
         Command::Share(ShareCommand::Import(a)) => share::import(&path, a)?,
         Command::Import(a) => import::import(&path, a)?,
+        Command::Scan(a) => return scan::scan(&path, a),
         Command::Run(a) => return run::run(&path, a),
     }
     Ok(ExitCode::SUCCESS)

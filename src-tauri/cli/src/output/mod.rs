@@ -12,6 +12,7 @@ mod catalog;
 mod due;
 mod import;
 mod keys;
+mod scan;
 mod share;
 
 pub use audit::{audit_report, audit_timeline};
@@ -19,6 +20,7 @@ pub use catalog::exchanges;
 pub use due::due_table;
 pub use import::{import_preview, imported};
 pub use keys::{detail, detail_json, incident_checklist, key_table, print_flags};
+pub use scan::scan_report;
 pub use share::{contacts, share_exported, share_imported, share_preview, whoami};
 
 use crate::failure::{cannot_print, CliResult};

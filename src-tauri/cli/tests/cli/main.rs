@@ -24,6 +24,7 @@ mod remember;
 mod rollback;
 mod run;
 mod run_vars;
+mod scan;
 mod share;
 mod show;
 mod stdin_secrets;

@@ -61,6 +61,7 @@ impl Vault {
                         reason: None,
                         moves_funds: None,
                     }],
+                    found_in_plaintext: None,
                     fingerprints: tx.fingerprints(&secrets),
                 };
                 tx.put_entry(&entry, None, Some((&secrets, &History::new())))?;

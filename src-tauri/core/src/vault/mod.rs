@@ -12,7 +12,7 @@
 //! `write` (the write transaction), `index` (lookup columns), `file` (the SQLite file), `open` (create,
 //! unlock), `passphrase`, `throttle` (the delay after wrong passphrases), `rekey` (a new vault key), `keys` (changes to keys),
 //! `secrets` (reveal, copy), `run` (keys handed to a program), `read` (find, list, detail), `audit`, `locked` and `reminders` (reminders
-//! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing), `import` (keys from other tools' files), `device` (remember on this device) and `bench`.
+//! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing), `import` (keys from other tools' files), `scan` (the leak scanner's secrets and records), `device` (remember on this device) and `bench`.
 
 use crate::anchor::RollbackAnchor;
 use crate::catalog::{self, Exchange};
@@ -47,6 +47,7 @@ mod read;
 mod rekey;
 mod reminders;
 mod run;
+mod scan;
 mod schema;
 mod secrets;
 mod share_export;

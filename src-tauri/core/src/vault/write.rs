@@ -293,6 +293,7 @@ impl WriteTx<'_> {
                 reason: None,
                 moves_funds: Some(checked.scopes.iter().any(|s| s.moves_funds())),
             }],
+            found_in_plaintext: None,
             fingerprints: self.fingerprints(secrets),
         }
     }

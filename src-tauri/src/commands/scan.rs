@@ -1,0 +1,137 @@
+//! Commands for the leak scanner screen. Core scans (`keystead_core::scan`) and records
+//! (`Vault::record_scan`); these hand it the folders the user chose, stream its progress, and act on a
+//! finding of the last scan by its index (open its folder), never on a path sent by the webview.
+//!
+//! The vault's secrets are read for the matcher under the vault lock and the lock is released for the
+//! scan itself, so the app stays usable while a large tree is read.
+
+use super::{blocking, chooser, AppStateRef};
+use crate::error::{AppError, AppResult, ErrorCode};
+use keystead_core::scan::{self, ScanOptions, ScanProgress, ScanReport};
+use std::path::PathBuf;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager};
+
+/// The desktop's folder chooser (several folders); an empty list when the user cancels.
+#[tauri::command]
+pub async fn choose_scan_folders(app: AppHandle) -> AppResult<Vec<String>> {
+    let picked = chooser::show(
+        &app,
+        chooser::Request {
+            title: "Folders to scan for leaked keys",
+            filters: &[],
+            mode: chooser::Mode::Folders,
+            current: None,
+        },
+    )
+    .await?;
+    Ok(picked.iter().map(|p| p.display().to_string()).collect())
+}
+
+/// The usual places keys end up in a home folder that exist here: shell, Python and Jupyter histories.
+#[tauri::command]
+pub async fn scan_usual_places(app: AppHandle) -> AppResult<Vec<String>> {
+    let home = app
+        .path()
+        .home_dir()
+        .map_err(|e| AppError::new(ErrorCode::Storage, format!("No home folder: {e}.")))?;
+    Ok([
+        ".bash_history",
+        ".zsh_history",
+        ".histfile",
+        ".local/share/fish/fish_history",
+        ".python_history",
+        ".ipython/profile_default/history.sqlite",
+        ".jupyter",
+        ".local/share/jupyter",
+    ]
+    .iter()
+    .map(|p| home.join(p))
+    .filter(|p| p.exists())
+    .map(|p| p.display().to_string())
+    .collect())
+}
+
+/// Scans the folders (full paths), streaming progress, and records the scan in the vault (audited; the
+/// keys found are flagged). One scan at a time; `scan_cancel` stops it with what was found so far.
+#[tauri::command]
+pub async fn scan_start(
+    state: AppStateRef<'_>,
+    roots: Vec<String>,
+    include_ignored: bool,
+    history: bool,
+    on_progress: Channel<ScanProgress>,
+) -> AppResult<ScanReport> {
+    let state = state.inner().clone();
+    blocking(move || {
+        let roots: Vec<PathBuf> = roots
+            .iter()
+            .map(|r| PathBuf::from(r.trim()))
+            .filter(|r| !r.as_os_str().is_empty())
+            .collect();
+        if roots.is_empty() {
+            return Err(AppError::invalid("Choose at least one folder to scan."));
+        }
+        if let Some(r) = roots.iter().find(|r| !r.is_absolute()) {
+            return Err(AppError::invalid(format!(
+                "Give each folder's full path ({} is not one), or press Choose folders….",
+                r.display()
+            )));
+        }
+        let cancel = state.start_scan()?;
+        let run = || -> AppResult<ScanReport> {
+            let own = state.with_vault(|v| Ok(v.scan_secrets()?))?;
+            let mut options = ScanOptions::new(roots.clone());
+            options.include_ignored = include_ignored;
+            options.history = history;
+            let progress = |p: &ScanProgress| {
+                let _ = on_progress.send(p.clone());
+            };
+            let result = scan::scan(&options, &own, &progress, &cancel);
+            drop(own);
+            let mut report = result?;
+            report.own_secrets = true;
+            state.change_keys(|v| Ok(v.record_scan(&roots, &report)?))?;
+            Ok(report)
+        };
+        let out = run();
+        state.end_scan(out.as_ref().ok().cloned());
+        out
+    })
+    .await
+}
+
+/// Stops the running scan (it returns what it found so far).
+#[tauri::command]
+pub async fn scan_cancel(state: AppStateRef<'_>) -> AppResult<()> {
+    state.cancel_scan();
+    Ok(())
+}
+
+/// Opens the folder that holds a finding of the last scan in the desktop's file manager.
+#[tauri::command]
+pub async fn open_finding_folder(state: AppStateRef<'_>, index: u32) -> AppResult<()> {
+    let path = state
+        .last_scan_path(index as usize)
+        .ok_or_else(|| AppError::invalid("That finding is not in the last scan: scan again."))?;
+    let folder = PathBuf::from(path.split_once('@').map_or(path.as_str(), |(repo, _)| repo));
+    let folder = if folder.is_dir() {
+        folder
+    } else {
+        folder.parent().map(PathBuf::from).unwrap_or(folder)
+    };
+    std::process::Command::new("xdg-open")
+        .arg(&folder)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(drop)
+        .map_err(|e| {
+            AppError::new(
+                ErrorCode::Storage,
+                format!("Could not open {}: {e}.", folder.display()),
+            )
+        })?;
+    Ok(())
+}

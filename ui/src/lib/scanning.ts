@@ -1,0 +1,63 @@
+// The scanner screen's rules as plain functions: findings grouped by the key they belong to (own secrets
+// first), the progress line, and the summary sentence. Rust found everything; no secret is in a finding.
+import type { Finding, ScanProgress, ScanReport } from "./ipc";
+import { plural } from "./format";
+
+export interface FindingGroup {
+  /** The vault key's id, or null for key shapes and assignments. */
+  keyId: string | null;
+  title: string;
+  /** Whether the key's current secret is among them (then it is exposed: rotate or mark compromised). */
+  current: boolean;
+  /** The findings with their index in the report (actions go by index). */
+  items: { index: number; finding: Finding }[];
+}
+
+/** Own-secret findings by key (current secrets first), then everything else by rule. */
+export function groupFindings(findings: readonly Finding[]): FindingGroup[] {
+  const byKey = new Map<string, FindingGroup>();
+  const byRule = new Map<string, FindingGroup>();
+  findings.forEach((finding, index) => {
+    if (finding.kind === "own_secret" && finding.key_id !== null) {
+      let g = byKey.get(finding.key_id);
+      if (g === undefined) {
+        g = { keyId: finding.key_id, title: `Your key “${finding.key_name ?? ""}”`, current: false, items: [] };
+        byKey.set(finding.key_id, g);
+      }
+      if (finding.current === true) g.current = true;
+      g.items.push({ index, finding });
+    } else {
+      const rule = finding.kind === "assignment" ? "Secret-looking assignments" : `Key shape: ${finding.rule}`;
+      let g = byRule.get(rule);
+      if (g === undefined) {
+        g = { keyId: null, title: rule, current: false, items: [] };
+        byRule.set(rule, g);
+      }
+      g.items.push({ index, finding });
+    }
+  });
+  const keys = [...byKey.values()].sort((a, b) => Number(b.current) - Number(a.current));
+  return [...keys, ...byRule.values()];
+}
+
+const mb = (bytes: bigint | number) => Number(bytes) / 1e6;
+
+/** "1,204 files · 35.2 MB · 118 MB/s · 3 findings" while it runs. */
+export function progressText(p: ScanProgress): string {
+  const rate = p.seconds > 0 ? mb(p.bytes) / p.seconds : 0;
+  return `${Number(p.files).toLocaleString("en")} files · ${mb(p.bytes).toFixed(1)} MB · ${rate.toFixed(0)} MB/s · ${plural(Number(p.findings), "finding")}`;
+}
+
+/** What the scan found and read, in one sentence. */
+export function reportText(r: ScanReport): string {
+  const own = r.findings.filter((f) => f.kind === "own_secret");
+  const keys = new Set(own.map((f) => f.key_id));
+  const head =
+    r.findings.length === 0
+      ? "Nothing found"
+      : own.length > 0
+        ? `${plural(keys.size, "of your keys", "of your keys")} found in ${plural(own.length, "place")}, ${plural(r.findings.length - own.length, "other finding")}`
+        : `${plural(r.findings.length, "finding")}, none of them your own keys`;
+  const s = r.stats;
+  return `${head}${r.cancelled ? " (cancelled)" : ""}. Read ${plural(Number(s.files), "file")}, ${mb(s.bytes).toFixed(1)} MB in ${s.seconds.toFixed(1)} s.`;
+}
