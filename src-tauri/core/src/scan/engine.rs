@@ -505,9 +505,9 @@ pub(super) struct Shared<'p> {
 }
 
 impl<'p> Shared<'p> {
-    fn new(on_progress: &'p (dyn Fn(&ScanProgress) + Sync)) -> Self {
+    fn new(started: Instant, on_progress: &'p (dyn Fn(&ScanProgress) + Sync)) -> Self {
         Self {
-            started: Instant::now(),
+            started,
             files: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             findings_count: AtomicU64::new(0),
@@ -578,6 +578,8 @@ pub fn scan(
     on_progress: &(dyn Fn(&ScanProgress) + Sync),
     cancel: &AtomicBool,
 ) -> Result<ScanReport> {
+    // The seconds reported include compiling the rules and the own-secret automaton.
+    let started = Instant::now();
     if options.roots.is_empty() {
         return Err(Error::input(
             "nothing to scan: name at least one folder or file",
@@ -609,7 +611,7 @@ pub fn scan(
         super::history::check_git()?;
     }
     let engine = Engine::new(own);
-    let shared = Shared::new(on_progress);
+    let shared = Shared::new(started, on_progress);
     let mut builder = WalkBuilder::new(&roots[0]);
     for root in &roots[1..] {
         builder.add(root);
