@@ -10,7 +10,7 @@ use super::{
 use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use ignore::{WalkBuilder, WalkState};
-use regex::bytes::{Regex, RegexSet};
+use regex::bytes::{Regex, RegexSet, RegexSetBuilder};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
@@ -19,6 +19,10 @@ use std::time::Instant;
 
 /// A NUL byte in this many leading bytes makes a file binary.
 const BINARY_PROBE: usize = 8 * 1024;
+
+/// The lazy DFA cache of the shape prefilter, per thread: the counted repetitions (`{64}`, `{86}`) of the
+/// shape rules make many states, and a cache that thrashes is several times slower.
+const DFA_CACHE: usize = 32 << 20;
 
 /// What a keyword found by the keyword automaton asks for on its line.
 enum KeywordUse {
@@ -35,6 +39,10 @@ pub(super) struct Engine<'a> {
     /// The shape rules reported without a keyword, as one prefilter over whole buffers.
     set: RegexSet,
     set_rules: Vec<usize>,
+    /// The rules that run on whole tokens of their length, and those lengths as a bit mask.
+    token_rules: Vec<usize>,
+    token_lengths: u128,
+    token_min: Option<usize>,
     regexes: Vec<Regex>,
     /// Keywords (in their usual casings) of the keyword-only rules and the assignment names' endings.
     keywords: AhoCorasick,
@@ -77,9 +85,24 @@ impl<'a> Engine<'a> {
             .map(|r| Regex::new(r.regex).expect("shape rules compile"))
             .collect();
         let set_rules: Vec<usize> = (0..SHAPE_RULES.len())
-            .filter(|&i| SHAPE_RULES[i].bare.is_some())
+            .filter(|&i| SHAPE_RULES[i].bare.is_some() && SHAPE_RULES[i].token.is_none())
             .collect();
-        let set = RegexSet::new(set_rules.iter().map(|&i| SHAPE_RULES[i].regex))
+        let token_rules: Vec<usize> = (0..SHAPE_RULES.len())
+            .filter(|&i| SHAPE_RULES[i].token.is_some())
+            .collect();
+        let token_min = token_rules
+            .iter()
+            .filter_map(|&i| SHAPE_RULES[i].token)
+            .min();
+        let token_lengths: u128 = token_rules
+            .iter()
+            .filter_map(|&i| SHAPE_RULES[i].token)
+            .fold(0u128, |mask, len| {
+                mask | 1u128.checked_shl(len as u32).unwrap_or(0)
+            });
+        let set = RegexSetBuilder::new(set_rules.iter().map(|&i| SHAPE_RULES[i].regex))
+            .dfa_size_limit(DFA_CACHE)
+            .build()
             .expect("shape rules compile");
         let mut patterns: Vec<String> = Vec::new();
         let mut keyword_uses: Vec<KeywordUse> = Vec::new();
@@ -121,6 +144,9 @@ impl<'a> Engine<'a> {
             own_matcher: OwnMatcher::new(own),
             set,
             set_rules,
+            token_rules,
+            token_lengths,
+            token_min,
             regexes,
             keywords,
             keyword_uses,
@@ -137,21 +163,22 @@ impl<'a> Engine<'a> {
         out: &mut Vec<Finding>,
     ) {
         let mut own_hits: Vec<Hit> = Vec::new();
-        if let Some(ac) = &self.own_matcher.automaton {
-            for m in ac.find_iter(buf) {
-                own_hits.push(Hit {
-                    start: m.start(),
-                    end: m.end(),
-                    what: HitKind::Own(m.pattern().as_usize()),
-                });
+        self.own_matcher.find_each(buf, |start, end, pattern| {
+            own_hits.push(Hit {
+                start,
+                end,
+                what: HitKind::Own(pattern),
+            })
+        });
+        let mut others: Vec<Hit> = Vec::new();
+        // `is_match` stops at the first match and needs no overlapping search: most files have none.
+        if self.set.is_match(buf) {
+            for set_index in self.set.matches(buf).iter() {
+                let rule_index = self.set_rules[set_index];
+                self.shape_hits(rule_index, buf, 0, buf, &mut others);
             }
         }
-        let mut others: Vec<Hit> = Vec::new();
-        let matched = self.set.matches(buf);
-        for set_index in matched.iter() {
-            let rule_index = self.set_rules[set_index];
-            self.shape_hits(rule_index, buf, 0, buf, &mut others);
-        }
+        self.token_hits(buf, &mut others);
         let mut last_line: [usize; 2] = [usize::MAX, usize::MAX];
         for m in self.keywords.find_iter(buf) {
             let (line_start, line_end) = line_bounds(buf, m.start());
@@ -277,6 +304,42 @@ impl<'a> Engine<'a> {
         }
     }
 
+    /// The token rules' matches: one pass over `buf` finding maximal runs of token bytes, each run of a
+    /// rule's length checked with that rule.
+    fn token_hits(&self, buf: &[u8], out: &mut Vec<Hit>) {
+        let Some(min) = self.token_min else {
+            return;
+        };
+        // A run of at least `min` token bytes starting at or after `at` covers `at + min - 1`: probing that
+        // byte skips most of the text. Invariant: `at == 0` or `buf[at - 1]` is not a token byte.
+        let n = buf.len();
+        let mut at = 0;
+        while at + min <= n {
+            let probe = at + min - 1;
+            if !is_token_byte(buf[probe]) {
+                at = probe + 1;
+                continue;
+            }
+            let mut start = probe;
+            while start > at && is_token_byte(buf[start - 1]) {
+                start -= 1;
+            }
+            let mut end = probe + 1;
+            while end < n && is_token_byte(buf[end]) {
+                end += 1;
+            }
+            let len = end - start;
+            if len < 128 && self.token_lengths & (1u128 << len) != 0 {
+                for &rule_index in &self.token_rules {
+                    if SHAPE_RULES[rule_index].token == Some(len) {
+                        self.shape_hits(rule_index, &buf[start..end], start, buf, out);
+                    }
+                }
+            }
+            at = end + 1;
+        }
+    }
+
     /// The matches of one shape rule in `hay` (which starts at `offset` in `buf`).
     fn shape_hits(
         &self,
@@ -324,8 +387,19 @@ fn rank(hit: &Hit) -> (Confidence, u8, std::cmp::Reverse<usize>) {
     }
 }
 
+static TOKEN_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'=' | b'_' | b'-');
+        b += 1;
+    }
+    table
+};
+
 fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'=' | b'_' | b'-')
+    TOKEN_BYTES[b as usize]
 }
 
 /// The catalog exchange an assignment's name mentions (`BINANCE_API_SECRET` → binance).
@@ -431,9 +505,9 @@ pub(super) struct Shared<'p> {
 }
 
 impl<'p> Shared<'p> {
-    fn new(on_progress: &'p (dyn Fn(&ScanProgress) + Sync)) -> Self {
+    fn new(started: Instant, on_progress: &'p (dyn Fn(&ScanProgress) + Sync)) -> Self {
         Self {
-            started: Instant::now(),
+            started,
             files: AtomicU64::new(0),
             bytes: AtomicU64::new(0),
             findings_count: AtomicU64::new(0),
@@ -504,6 +578,8 @@ pub fn scan(
     on_progress: &(dyn Fn(&ScanProgress) + Sync),
     cancel: &AtomicBool,
 ) -> Result<ScanReport> {
+    // The seconds reported include compiling the rules and the own-secret automaton.
+    let started = Instant::now();
     if options.roots.is_empty() {
         return Err(Error::input(
             "nothing to scan: name at least one folder or file",
@@ -535,7 +611,7 @@ pub fn scan(
         super::history::check_git()?;
     }
     let engine = Engine::new(own);
-    let shared = Shared::new(on_progress);
+    let shared = Shared::new(started, on_progress);
     let mut builder = WalkBuilder::new(&roots[0]);
     for root in &roots[1..] {
         builder.add(root);

@@ -20,6 +20,10 @@ pub struct ShapeRule {
     pub mixed: bool,
     /// Drop matches that are part of a longer token (a neighbour in `[A-Za-z0-9+/=_-]`).
     pub standalone: bool,
+    /// `Some(n)`: a standalone match is a whole token of `n` bytes, so the rule runs on such tokens only
+    /// (found by one pass over the file) instead of over the whole file: counted repetitions like `{64}`
+    /// are slow in a regex over every byte.
+    pub token: Option<usize>,
 }
 
 use Confidence::{High, Low, Medium};
@@ -35,6 +39,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[("binance", High), ("api", Medium), ("secret", Medium)],
         not_all_hex: true,
         standalone: true,
+        token: Some(64),
         mixed: true,
     },
     ShapeRule {
@@ -46,6 +51,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[("kraken", High), ("api", Medium)],
         not_all_hex: true,
         standalone: true,
+        token: Some(56),
         mixed: true,
     },
     ShapeRule {
@@ -57,6 +63,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[("kraken", High), ("secret", Medium), ("private", Medium)],
         not_all_hex: true,
         standalone: true,
+        token: Some(88),
         mixed: true,
     },
     ShapeRule {
@@ -68,6 +75,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[("kucoin", Medium)],
         not_all_hex: false,
         standalone: true,
+        token: None,
         mixed: false,
     },
     ShapeRule {
@@ -79,6 +87,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[("kucoin", Medium)],
         not_all_hex: false,
         standalone: true,
+        token: None,
         mixed: false,
     },
     ShapeRule {
@@ -90,6 +99,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[("bitfinex", Medium)],
         not_all_hex: true,
         standalone: true,
+        token: Some(43),
         mixed: true,
     },
     ShapeRule {
@@ -101,6 +111,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[("deribit", Medium)],
         not_all_hex: false,
         standalone: true,
+        token: None,
         mixed: true,
     },
     ShapeRule {
@@ -112,6 +123,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[("deribit", Medium)],
         not_all_hex: false,
         standalone: true,
+        token: None,
         mixed: true,
     },
     ShapeRule {
@@ -123,6 +135,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[("okx", Medium)],
         not_all_hex: false,
         standalone: true,
+        token: None,
         mixed: false,
     },
     ShapeRule {
@@ -134,6 +147,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[("okx", Medium)],
         not_all_hex: false,
         standalone: true,
+        token: None,
         mixed: false,
     },
     ShapeRule {
@@ -145,6 +159,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[],
         not_all_hex: false,
         standalone: false,
+        token: None,
         mixed: false,
     },
     ShapeRule {
@@ -156,6 +171,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[],
         not_all_hex: false,
         standalone: false,
+        token: None,
         mixed: false,
     },
     ShapeRule {
@@ -167,6 +183,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[],
         not_all_hex: false,
         standalone: false,
+        token: None,
         mixed: false,
     },
     ShapeRule {
@@ -178,6 +195,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[],
         not_all_hex: false,
         standalone: false,
+        token: None,
         mixed: false,
     },
     ShapeRule {
@@ -189,6 +207,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[],
         not_all_hex: false,
         standalone: false,
+        token: None,
         mixed: false,
     },
     ShapeRule {
@@ -200,6 +219,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[],
         not_all_hex: false,
         standalone: false,
+        token: None,
         mixed: false,
     },
     ShapeRule {
@@ -211,6 +231,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[],
         not_all_hex: false,
         standalone: false,
+        token: None,
         mixed: false,
     },
     ShapeRule {
@@ -222,6 +243,7 @@ pub static SHAPE_RULES: &[ShapeRule] = &[
         context: &[],
         not_all_hex: false,
         standalone: false,
+        token: None,
         mixed: false,
     },
 ];
