@@ -159,10 +159,13 @@ describe("Keystead import from another app's file", () => {
     const summary = await textOf(driver, "scan-summary", 30_000);
     assert.match(summary, /1 of your keys found in 1 place/);
     const group = await driver.findElement(byTestId("scan-group"));
-    assert.match(await group.getText(), /Your key “Binance scalper”/);
+    assert.match(await group.getText(), /your key “binance scalper”/i);
     const finding = await driver.findElement(byTestId("scan-finding"));
     assert.equal(await finding.getAttribute("data-rule"), "own-secret-base64");
-    assert.match(await finding.getText(), /trade\.ipynb:1:/);
+    // (WebKitWebDriver reads no text from this cut-to-fit cell: its place is read from the attribute the
+    // cell shows.)
+    const place = await driver.findElement(byTestId("scan-finding-place"));
+    assert.match(await place.getAttribute("data-place"), /notebooks\/trade\.ipynb:1:\d+$/);
     const page = await driver.getPageSource();
     assert.ok(!page.includes(SECRET) && !page.includes(encoded), "no whole secret in the page");
     await screenshot(driver, "63-scan-finding");
