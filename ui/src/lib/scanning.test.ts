@@ -41,8 +41,11 @@ describe("scanner screen", () => {
 
   it("says what was found and read, with plurals", () => {
     const report: ScanReport = { findings: [finding(), finding({ line: 2 })], stats, cancelled: false, own_secrets: true };
-    expect(reportText(report)).toBe("1 of your keys found in 2 places, 0 other findings. Read 3 files, 2.5 MB in 0.5 s.");
+    expect(reportText(report)).toBe("1 of your keys found in 2 places. Read 3 files, 2.5 MB in 0.5 s.");
     expect(reportText({ ...report, findings: [] })).toBe("Nothing found. Read 3 files, 2.5 MB in 0.5 s.");
+    expect(reportText({ ...report, findings: [finding(), finding({ kind: "key_shape", key_id: null })] })).toBe(
+      "1 of your keys found in 1 place, 1 other finding. Read 3 files, 2.5 MB in 0.5 s.",
+    );
     expect(progressText({ files: 1204, bytes: 35_200_000, findings: 1, seconds: 0.5 })).toBe(
       "1,204 files · 35.2 MB · 70 MB/s · 1 finding",
     );

@@ -56,7 +56,9 @@ export function reportText(r: ScanReport): string {
     r.findings.length === 0
       ? "Nothing found"
       : own.length > 0
-        ? `${plural(keys.size, "of your keys", "of your keys")} found in ${plural(own.length, "place")}, ${plural(r.findings.length - own.length, "other finding")}`
+        ? `${plural(keys.size, "of your keys", "of your keys")} found in ${plural(own.length, "place")}${
+            r.findings.length > own.length ? `, ${plural(r.findings.length - own.length, "other finding")}` : ""
+          }`
         : `${plural(r.findings.length, "finding")}, none of them your own keys`;
   const s = r.stats;
   return `${head}${r.cancelled ? " (cancelled)" : ""}. Read ${plural(Number(s.files), "file")}, ${mb(s.bytes).toFixed(1)} MB in ${s.seconds.toFixed(1)} s.`;
