@@ -14,7 +14,7 @@ use crate::import::{
     self, Candidate, ImportEntryChoice, ImportPreview, ImportPreviewEntry, ImportSource,
     ImportSummary, ParsedFile,
 };
-use crate::model::{KeyEntry, NewKey, Scope, SecretVersionInfo};
+use crate::model::{KeyEntry, NewKey, Scope};
 use crate::parse;
 use crate::secret::SecretFields;
 use crate::share::{ImportChoice, ShareEntryStatus};
@@ -422,24 +422,17 @@ impl WriteTx<'_> {
                 entry.name
             )));
         }
-        let now = self.now;
-        let version = entry.versions.last().map_or(1, |v| v.version);
-        history.insert(version, old);
-        entry.retire_current(now, Some(format!("imported from {from}")));
-        entry.versions.push(SecretVersionInfo {
-            version: version + 1,
-            fields: c.secrets.fields(),
-            created_at: now,
-            retired_at: None,
-            reason: None,
-            moves_funds: Some(entry.scopes_move_funds()),
-        });
+        self.push_version(
+            &mut entry,
+            &mut history,
+            old,
+            &c.secrets,
+            Some(format!("imported from {from}")),
+        );
         if let Ok(names) = check_env_names(&c.env_names) {
             entry.env_names.extend(names);
         }
-        entry.last_rotated_at = Some(now);
-        entry.updated_at = now;
-        entry.fingerprints = self.fingerprints(&c.secrets);
+        entry.updated_at = self.now;
         self.put_entry(&entry, Some(generation), Some((&c.secrets, &history)))?;
         Ok((entry, generation + 1))
     }

@@ -5,7 +5,7 @@ use super::index::{find_row, name_taken};
 use super::{exchange_of, or_none, Vault};
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::model::{KeyEdit, KeyEntry, KeyStatus, NewKey, SecretVersionInfo};
+use crate::model::{KeyEdit, KeyEntry, KeyStatus, NewKey};
 use crate::parse;
 use crate::secret::SecretFields;
 use crate::validate::{
@@ -233,21 +233,8 @@ impl Vault {
             }
             check_secrets(exchange_of(&entry), &secrets)?;
             let (old, mut history) = tx.secrets_of(&entry, generation)?;
-            let now = tx.now;
-            let version = entry.versions.last().map_or(1, |v| v.version);
-            history.insert(version, old);
-            entry.retire_current(now, reason.clone());
-            entry.versions.push(SecretVersionInfo {
-                version: version + 1,
-                fields: secrets.fields(),
-                created_at: now,
-                retired_at: None,
-                reason: None,
-                moves_funds: Some(entry.scopes_move_funds()),
-            });
-            entry.last_rotated_at = Some(now);
-            entry.updated_at = now;
-            entry.fingerprints = tx.fingerprints(&secrets);
+            let version = tx.push_version(&mut entry, &mut history, old, &secrets, reason.clone()) - 1;
+            entry.updated_at = tx.now;
             tx.put_entry(&entry, Some(generation), Some((&secrets, &history)))?;
             let detail = match &reason {
                 Some(r) => format!("version {} → {}; reason: {r}", version, version + 1),

@@ -7,7 +7,7 @@ use super::index::name_taken;
 use super::{Vault, WriteTx};
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::model::{KeyEntry, Scope, SecretVersionInfo};
+use crate::model::{KeyEntry, Scope};
 use crate::parse;
 use crate::secret::SecretFields;
 use crate::share::{
@@ -436,20 +436,13 @@ impl WriteTx<'_> {
         let secrets = if secrets_equal(&old, &shared.secrets) {
             old
         } else {
-            let now = self.now;
-            let version = entry.versions.last().map_or(1, |v| v.version);
-            history.insert(version, old);
-            entry.retire_current(now, Some(format!("imported from {from}")));
-            entry.versions.push(SecretVersionInfo {
-                version: version + 1,
-                fields: shared.secrets.fields(),
-                created_at: now,
-                retired_at: None,
-                reason: None,
-                moves_funds: Some(entry.scopes_move_funds()),
-            });
-            entry.last_rotated_at = Some(now);
-            entry.fingerprints = self.fingerprints(&shared.secrets);
+            self.push_version(
+                &mut entry,
+                &mut history,
+                old,
+                &shared.secrets,
+                Some(format!("imported from {from}")),
+            );
             shared.secrets.clone()
         };
         self.put_entry(&entry, Some(generation), Some((&secrets, &history)))?;

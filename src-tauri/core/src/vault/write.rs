@@ -306,6 +306,34 @@ impl WriteTx<'_> {
             .collect()
     }
 
+    /// Makes `new` the key's current secrets (a rotation, or an import that replaces them): the current
+    /// ones go into `history` as the retired version with `reason`, a version is added, and the
+    /// fingerprints follow. Returns the new version's number.
+    pub(super) fn push_version(
+        &self,
+        entry: &mut KeyEntry,
+        history: &mut History,
+        old: SecretFields,
+        new: &SecretFields,
+        reason: Option<String>,
+    ) -> u32 {
+        let now = self.now;
+        let version = entry.versions.last().map_or(1, |v| v.version);
+        history.insert(version, old);
+        entry.retire_current(now, reason);
+        entry.versions.push(SecretVersionInfo {
+            version: version + 1,
+            fields: new.fields(),
+            created_at: now,
+            retired_at: None,
+            reason: None,
+            moves_funds: Some(entry.scopes_move_funds()),
+        });
+        entry.last_rotated_at = Some(now);
+        entry.fingerprints = self.fingerprints(new);
+        version + 1
+    }
+
     /// The current secrets and the retired versions of a key.
     pub(super) fn secrets_of(
         &self,
