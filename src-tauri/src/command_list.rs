@@ -29,7 +29,10 @@ macro_rules! with_command_list {
                 share_file_needs_passphrase, share_preview, share_apply, share_cancel
             },
             import::{choose_import_files, import_inspect, import_preview, import_apply, import_cancel},
-            scan::{choose_scan_folders, scan_usual_places, scan_start, scan_cancel, open_finding_folder},
+            scan::{
+                choose_scan_folders, scan_usual_places, scan_start, scan_cancel, open_finding_folder,
+                ignore_finding, ignored_findings, unignore_finding
+            },
         }
     };
 }

@@ -9,7 +9,7 @@ use crate::reminders::{Look, Outgoing, ReminderService};
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};
 use keystead_core::import::ParsedFile;
-use keystead_core::scan::ScanReport;
+use keystead_core::scan::{Finding, ScanReport};
 use keystead_core::share::OpenedShare;
 use keystead_core::Vault;
 use secrecy::SecretString;
@@ -205,6 +205,38 @@ impl AppState {
             .as_ref()
             .and_then(|r| r.findings.get(index))
             .map(|f| f.path.clone())
+    }
+
+    /// Finding `index` of the last scan.
+    pub fn last_scan_finding(&self, index: usize) -> Option<Finding> {
+        lock(&self.last_scan)
+            .as_ref()
+            .and_then(|r| r.findings.get(index))
+            .cloned()
+    }
+
+    /// Marks the last scan's finding `id` ignored or not, and answers the updated report. A report that
+    /// left ignored findings out drops a newly ignored one (and counts it).
+    pub fn mark_last_scan_ignored(&self, id: Option<&str>, ignored: bool) -> Option<ScanReport> {
+        let id = id?;
+        let mut last = lock(&self.last_scan);
+        let report = last.as_mut()?;
+        let mut changed = 0;
+        for f in report.findings.iter_mut() {
+            if f.id.as_deref() == Some(id) && f.ignored != ignored {
+                f.ignored = ignored;
+                changed += 1;
+            }
+        }
+        if ignored {
+            report.ignored += changed;
+            if !report.ignored_shown {
+                report.findings.retain(|f| !f.ignored);
+            }
+        } else {
+            report.ignored = report.ignored.saturating_sub(changed);
+        }
+        Some(report.clone())
     }
 
     /// Puts a secret on the clipboard, to be cleared by [`Self::clear_clipboard_if_ours`].

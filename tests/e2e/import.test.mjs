@@ -6,7 +6,8 @@
 // revealed secret (after the step-up an unknown key asks for) is the one in the file. Importing the same
 // file again shows it identical and nothing to import. Then the leak scanner (issue 14): the key's secret,
 // base64-encoded in a notebook of a scanned folder, is found from the Scan screen and named as that key,
-// no whole secret reaches the page, and "Mark compromised" marks it. Run with scripts/e2e.sh.
+// no whole secret reaches the page, and "Mark compromised" marks it; "Ignore" leaves it out of the next scan
+// until "Stop ignoring" in the list of ignored findings. Run with scripts/e2e.sh.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -175,5 +176,27 @@ describe("Keystead import from another app's file", () => {
     await waitVisible(driver, "found-in-plaintext");
     assert.match(await textOf(driver, "found-in-plaintext"), /trade\.ipynb:1/);
     await screenshot(driver, "64-key-found-in-plaintext");
+  });
+
+  step("a finding ignored on the scanner screen stays out of the next scan until un-ignored", async () => {
+    const folder = path.join(dir, "notebooks");
+    await click(driver, "scan-open");
+    await waitVisible(driver, "scan-view");
+    await typeInto(driver, "scan-roots", folder);
+    await click(driver, "scan-start");
+    assert.match(await textOf(driver, "scan-summary", 30_000), /1 of your keys found in 1 place/);
+    await click(driver, "scan-ignore");
+    await driver.wait(async () => /Nothing found \(1 ignored finding left out\)/.test(await textOf(driver, "scan-summary")), 10_000);
+    // The next scan leaves it out too, and the list of ignored findings names it.
+    await click(driver, "scan-start");
+    await driver.wait(async () => /Nothing found \(1 ignored finding left out\)/.test(await textOf(driver, "scan-summary")), 30_000);
+    await click(driver, "scan-ignored-toggle");
+    await waitVisible(driver, "scan-ignored-item");
+    assert.match(await textOf(driver, "scan-ignored-list"), /your key “Binance scalper”/i);
+    await screenshot(driver, "65-scan-ignored");
+    await click(driver, "scan-ignored-unignore");
+    await driver.wait(async () => /Ignored findings \(0\)/i.test(await textOf(driver, "scan-ignored-list")), 10_000);
+    await click(driver, "scan-start");
+    await driver.wait(async () => /1 of your keys found in 1 place\./.test(await textOf(driver, "scan-summary")), 30_000);
   });
 });

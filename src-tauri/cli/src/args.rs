@@ -188,9 +188,14 @@ redacted excerpt (first 4 … last 2 characters): never a whole secret. With --l
 vault) only (b) and (c) run. The scan is audited, and a key whose current secret was found is flagged
 \"found in plaintext\" until it is rotated.
 
-Exit codes: 0 nothing found, 1 findings, 2 or 3 an error.
+A finding that is not a leak (a test fixture, a revoked key in an old note) can be ignored by its ID:
+later scans leave it out and say how many they left out (--include-ignored shows them again). An ID
+names the match in that file, not the line, so it stays ignored when the file changes around it.
 
-Example: keystead scan ~/bots ~/.bash_history";
+Exit codes: 0 nothing found (or only ignored findings), 1 findings, 2 or 3 an error.
+
+Examples: keystead scan ~/bots ~/.bash_history
+          keystead scan ~/bots --ignore 3f9a0c1d2e4b5a69   (then: keystead scan --ignored, --unignore ID)";
 
 pub const RUN_HELP: &str = "\
 Profiles (only the fields the key holds are set):
@@ -237,14 +242,25 @@ pub struct RunArgs {
 #[derive(Args)]
 pub struct ScanArgs {
     /// Folders or files to scan.
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present_any = ["ignored", "unignore"], value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Print the findings and stats as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Also scan files .gitignore (and .ignore, git's exclude) would skip.
+    /// Ignore nothing: also scan files .gitignore (and .ignore, git's exclude) would skip, and show the
+    /// findings you marked ignored (marked as such).
     #[arg(long)]
     pub include_ignored: bool,
+    /// After the scan, mark the finding with this ID (the last column) ignored: later scans leave it out.
+    /// Repeat for several. Audited.
+    #[arg(long, value_name = "ID")]
+    pub ignore: Vec<String>,
+    /// List the findings you marked ignored, with their IDs, and exit.
+    #[arg(long, conflicts_with_all = ["paths", "ignore", "unignore"])]
+    pub ignored: bool,
+    /// Report this ignored finding again (its ID from --ignored), and exit. Repeat for several. Audited.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["paths", "ignore"])]
+    pub unignore: Vec<String>,
     /// Skip files larger than this (bytes, or with K, M, G).
     #[arg(long, value_name = "SIZE", default_value = "8M")]
     pub max_file_size: String,

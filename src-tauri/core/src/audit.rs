@@ -51,6 +51,10 @@ pub enum AuditAction {
     ScanRun,
     /// A scan found a key's current secret in a file (where); the key is flagged until rotated.
     KeyFoundInPlaintext,
+    /// The user marked a scan finding ignored (which file, rule and key): later scans leave it out.
+    FindingIgnored,
+    /// An ignored finding is reported again.
+    FindingUnignored,
     /// A key's secrets were handed to a program started by `run` (which profile, which program).
     KeyRun,
     /// This device was remembered: its slot (the vault key wrapped under a key in the OS keyring) was added.
@@ -86,6 +90,8 @@ impl AuditAction {
             Self::KeyImported => "key_imported",
             Self::ScanRun => "scan_run",
             Self::KeyFoundInPlaintext => "key_found_in_plaintext",
+            Self::FindingIgnored => "finding_ignored",
+            Self::FindingUnignored => "finding_unignored",
             Self::KeyRun => "key_run",
             Self::DeviceRemembered => "device_remembered",
             Self::DeviceForgotten => "device_forgotten",

@@ -148,7 +148,7 @@ fn a_version_3_vault_is_migrated_and_keeps_find_detail_and_each_keys_audit_right
         assert_eq!(duplicate_in_detail(&v, name), duplicate_in_list(&v, name));
     }
     let c = s.sql();
-    assert_eq!(user_version(&c), 5);
+    assert_eq!(user_version(&c), common::CURRENT_SCHEMA);
     let unfilled: i64 = c
         .query_row(
             "SELECT (SELECT COUNT(*) FROM entries WHERE name_tag IS NULL)
@@ -179,7 +179,7 @@ fn a_version_3_vault_migrated_by_a_reminder_while_locked_gets_its_lookups_at_the
     let due = Vault::reminders_locked(&s.path, &policy, s.now()).unwrap();
     assert!(!due.is_empty());
     Vault::record_reminders_locked(&s.path, &due, s.now(), "app").unwrap();
-    assert_eq!(user_version(&s.sql()), 5);
+    assert_eq!(user_version(&s.sql()), common::CURRENT_SCHEMA);
     assert_eq!(Vault::due_dates_locked(&s.path).unwrap(), dates);
 
     let v = s.open();

@@ -544,7 +544,11 @@ fn version_1_vault() -> (Sandbox, DateTime<Utc>) {
     let s = Sandbox::app();
     let due = add_expiring_key(&mut s.open(), "kraken-tax", 10);
     let c = s.sql();
-    assert_eq!(user_version(&c), 5, "a new vault has the current schema");
+    assert_eq!(
+        user_version(&c),
+        common::CURRENT_SCHEMA,
+        "a new vault has the current schema"
+    );
     c.execute_batch("DROP TABLE reminders_sent; PRAGMA user_version = 1;")
         .unwrap();
     assert!(!has_reminders_table(&c));
@@ -557,7 +561,7 @@ fn a_version_1_vault_file_is_migrated_in_place_when_unlocked() {
     let v = s.open();
     {
         let c = s.sql();
-        assert_eq!(user_version(&c), 5);
+        assert_eq!(user_version(&c), common::CURRENT_SCHEMA);
         assert!(has_reminders_table(&c));
         let columns: Vec<String> = c
             .prepare("SELECT name FROM pragma_table_info('reminders_sent')")
@@ -603,7 +607,7 @@ fn a_version_1_vault_file_reads_while_locked_and_is_migrated_by_the_first_remind
     );
     assert_eq!(user_version(&s.sql()), 1);
     assert_eq!(send_locked(&s, &policy).len(), 1);
-    assert_eq!(user_version(&s.sql()), 5);
+    assert_eq!(user_version(&s.sql()), common::CURRENT_SCHEMA);
     assert_eq!(Vault::sent_reminders_locked(&s.path).unwrap().len(), 1);
     let v = s.open();
     assert_eq!(reminder_events(&v).len(), 1);
@@ -613,13 +617,16 @@ fn a_version_1_vault_file_reads_while_locked_and_is_migrated_by_the_first_remind
 #[test]
 fn a_vault_of_a_newer_schema_or_a_file_that_is_not_a_vault_is_refused_while_locked() {
     let s = Sandbox::app();
-    s.sql().execute_batch("PRAGMA user_version = 6;").unwrap();
+    let newer = common::CURRENT_SCHEMA + 1;
+    s.sql()
+        .execute_batch(&format!("PRAGMA user_version = {newer};"))
+        .unwrap();
     assert!(matches!(
         Vault::due_dates_locked(&s.path),
         Err(Error::UnsupportedVersion {
-            found: 6,
-            supported: 5
-        })
+            found,
+            supported: common::CURRENT_SCHEMA
+        }) if found == newer
     ));
     let dir = tempfile::tempdir().unwrap();
     let other = dir.path().join("notes.db");

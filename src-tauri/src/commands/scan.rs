@@ -1,13 +1,14 @@
 //! Commands for the leak scanner screen. Core scans (`keystead_core::scan`) and records
 //! (`Vault::record_scan`); these hand it the folders the user chose, stream its progress, and act on a
-//! finding of the last scan by its index (open its folder), never on a path sent by the webview.
+//! finding of the last scan by its index (open its folder, ignore it), never on a path or finding sent by
+//! the webview.
 //!
 //! The vault's secrets are read for the matcher under the vault lock and the lock is released for the
 //! scan itself, so the app stays usable while a large tree is read.
 
 use super::{blocking, chooser, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
-use keystead_core::scan::{self, ScanOptions, ScanProgress, ScanReport};
+use keystead_core::scan::{self, IgnoredFinding, ScanOptions, ScanProgress, ScanReport};
 use std::path::PathBuf;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager};
@@ -80,8 +81,9 @@ pub async fn scan_start(
         }
         let cancel = state.start_scan()?;
         let run = || -> AppResult<ScanReport> {
-            let own = state.with_vault(|v| Ok(v.scan_secrets()?))?;
+            let (own, ids) = state.with_vault(|v| Ok((v.scan_secrets()?, v.finding_id_key()?)))?;
             let mut options = ScanOptions::new(roots.clone());
+            options.finding_ids = Some(ids);
             options.include_ignored = include_ignored;
             options.history = history;
             let progress = |p: &ScanProgress| {
@@ -91,7 +93,10 @@ pub async fn scan_start(
             drop(own);
             let mut report = result?;
             report.own_secrets = true;
-            state.change_keys(|v| Ok(v.record_scan(&roots, &report)?))?;
+            state.change_keys(|v| {
+                v.apply_ignores(&mut report, include_ignored)?;
+                Ok(v.record_scan(&roots, &report)?)
+            })?;
             Ok(report)
         };
         let out = run();
@@ -134,4 +139,47 @@ pub async fn open_finding_folder(state: AppStateRef<'_>, index: u32) -> AppResul
             )
         })?;
     Ok(())
+}
+
+/// Marks finding `index` of the last scan ignored (remembered and audited in the vault: later scans leave
+/// it out) and answers the last scan's report with it marked or left out.
+#[tauri::command]
+pub async fn ignore_finding(state: AppStateRef<'_>, index: u32) -> AppResult<ScanReport> {
+    let state = state.inner().clone();
+    blocking(move || {
+        let finding = state.last_scan_finding(index as usize).ok_or_else(|| {
+            AppError::invalid("That finding is not in the last scan: scan again.")
+        })?;
+        state.with_vault(|v| Ok(v.ignore_findings(std::slice::from_ref(&finding))?))?;
+        state
+            .mark_last_scan_ignored(finding.id.as_deref(), true)
+            .ok_or_else(|| AppError::invalid("That finding is not in the last scan: scan again."))
+    })
+    .await
+}
+
+/// The findings marked ignored, newest first.
+#[tauri::command]
+pub async fn ignored_findings(state: AppStateRef<'_>) -> AppResult<Vec<IgnoredFinding>> {
+    let state = state.inner().clone();
+    blocking(move || state.with_vault(|v| Ok(v.ignored_findings()?))).await
+}
+
+/// Reports an ignored finding again (audited); answers the list that is left. A finding of the last scan
+/// shown as ignored is shown as an ordinary one.
+#[tauri::command]
+pub async fn unignore_finding(
+    state: AppStateRef<'_>,
+    id: String,
+) -> AppResult<Vec<IgnoredFinding>> {
+    let state = state.inner().clone();
+    blocking(move || {
+        let left = state.with_vault(|v| {
+            v.unignore_findings(std::slice::from_ref(&id))?;
+            Ok(v.ignored_findings()?)
+        })?;
+        state.mark_last_scan_ignored(Some(&id), false);
+        Ok(left)
+    })
+    .await
 }

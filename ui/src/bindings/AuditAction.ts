@@ -3,4 +3,4 @@
 /**
  * What happened.
  */
-export type AuditAction = "vault_created" | "vault_unlocked" | "unlock_failed" | "vault_locked" | "restored_backup_accepted" | "passphrase_changed" | "key_created" | "key_edited" | "secret_revealed" | "secret_copied" | "key_rotated" | "key_revoked" | "key_compromised" | "incident_step" | "reminder_sent" | "sharing_identity_created" | "contact_added" | "contact_renamed" | "contact_removed" | "share_exported" | "share_imported" | "key_imported" | "scan_run" | "key_found_in_plaintext" | "key_run" | "device_remembered" | "device_forgotten";
+export type AuditAction = "vault_created" | "vault_unlocked" | "unlock_failed" | "vault_locked" | "restored_backup_accepted" | "passphrase_changed" | "key_created" | "key_edited" | "secret_revealed" | "secret_copied" | "key_rotated" | "key_revoked" | "key_compromised" | "incident_step" | "reminder_sent" | "sharing_identity_created" | "contact_added" | "contact_renamed" | "contact_removed" | "share_exported" | "share_imported" | "key_imported" | "scan_run" | "key_found_in_plaintext" | "finding_ignored" | "finding_unignored" | "key_run" | "device_remembered" | "device_forgotten";

@@ -6,7 +6,16 @@ import type { FindingKind } from "./FindingKind";
 /**
  * One thing found. Never a full secret.
  */
-export type Finding = { path: string, 
+export type Finding = { 
+/**
+ * Names this match (file, rule, key and the matched text under a keyed MAC, not the line) across
+ * scans: what "ignore" remembers. `None` when the vault was locked.
+ */
+id: string | null, 
+/**
+ * The user marked this finding ignored (shown only when ignored findings are asked for).
+ */
+ignored: boolean, path: string, 
 /**
  * 1-based line and column (in characters) of the match's start.
  */

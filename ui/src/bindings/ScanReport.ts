@@ -14,4 +14,13 @@ cancelled: boolean,
  * Whether the vault's own secrets were looked for (not when it is locked): `scan` sets it when it was
  * given any.
  */
-own_secrets: boolean, };
+own_secrets: boolean, 
+/**
+ * Findings the user marked ignored, left out of `findings` (or kept there with `ignored` set when
+ * asked for). Set by [`crate::Vault::apply_ignores`].
+ */
+ignored: number, 
+/**
+ * The ignored findings are in `findings` (marked), as asked for with `--include-ignored`.
+ */
+ignored_shown: boolean, };

@@ -29,6 +29,8 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   key_imported: "change",
   scan_run: "vault",
   key_found_in_plaintext: "incident",
+  finding_ignored: "vault",
+  finding_unignored: "vault",
   key_run: "secret",
   device_remembered: "access",
   device_forgotten: "access",
@@ -64,6 +66,8 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   key_imported: "Key imported",
   scan_run: "Leak scan",
   key_found_in_plaintext: "Found in plaintext",
+  finding_ignored: "Scan finding ignored",
+  finding_unignored: "Scan finding reported again",
   key_run: "Handed to a program",
   device_remembered: "Device remembered",
   device_forgotten: "Device forgotten",
@@ -144,6 +148,10 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
       return withDetail("Scanned for leaked keys", detail);
     case "key_found_in_plaintext":
       return withDetail(`A scan found ${quoted(name)} in a file`, detail);
+    case "finding_ignored":
+      return withDetail("Ignored a scan finding", detail);
+    case "finding_unignored":
+      return withDetail("Stopped ignoring a scan finding", detail);
     case "key_run":
       return withDetail(`Handed ${quoted(name)} to a program`, detail);
     case "device_remembered":

@@ -33,6 +33,7 @@ import type { FindingKind } from "../bindings/FindingKind";
 import type { Confidence } from "../bindings/Confidence";
 import type { ScanProgress } from "../bindings/ScanProgress";
 import type { ScanReport } from "../bindings/ScanReport";
+import type { IgnoredFinding } from "../bindings/IgnoredFinding";
 import type { ScanStats } from "../bindings/ScanStats";
 import type { FoundInPlaintext } from "../bindings/FoundInPlaintext";
 import type { IncidentStep } from "../bindings/IncidentStep";
@@ -92,6 +93,7 @@ export type {
   ScanProgress,
   ScanReport,
   ScanStats,
+  IgnoredFinding,
   FoundInPlaintext,
   KeyDetail,
   KeyStatus,
@@ -286,6 +288,11 @@ export function scanStart(
 }
 export const scanCancel = () => call<void>("scan_cancel");
 export const openFindingFolder = (index: number) => call<void>("open_finding_folder", { index });
+/** Ignores finding `index` of the last scan (remembered and audited); answers the last scan's report. */
+export const ignoreFinding = (index: number) => call<ScanReport>("ignore_finding", { index });
+export const ignoredFindings = () => call<IgnoredFinding[]>("ignored_findings");
+/** Reports an ignored finding again (audited); answers the ignored findings left. */
+export const unignoreFinding = (id: string) => call<IgnoredFinding[]>("unignore_finding", { id });
 
 /** Calls `handler` whenever Rust locks the vault on its own. Returns the function that stops listening. */
 export function onVaultLocked(handler: () => void): Promise<UnlistenFn> {

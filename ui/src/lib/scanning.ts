@@ -1,5 +1,5 @@
 // The scanner screen's rules as plain functions: findings grouped by the key they belong to (own secrets
-// first), the progress line, and the summary sentence. Rust found everything; no secret is in a finding.
+// first, ignored ones last), the progress line, and the summary sentence. Rust found everything; no secret is in a finding.
 import type { Finding, ScanProgress, ScanReport } from "./ipc";
 import { plural } from "./format";
 
@@ -13,12 +13,16 @@ export interface FindingGroup {
   items: { index: number; finding: Finding }[];
 }
 
-/** Own-secret findings by key (current secrets first), then everything else by rule. */
+/** Own-secret findings by key (current secrets first), then everything else by rule, then the findings the
+ * user ignored (when the scan shows them) in a group of their own, so they never make a key look exposed. */
 export function groupFindings(findings: readonly Finding[]): FindingGroup[] {
   const byKey = new Map<string, FindingGroup>();
   const byRule = new Map<string, FindingGroup>();
+  const ignored: FindingGroup = { keyId: null, title: "Ignored findings", current: false, items: [] };
   findings.forEach((finding, index) => {
-    if (finding.kind === "own_secret" && finding.key_id !== null) {
+    if (finding.ignored) {
+      ignored.items.push({ index, finding });
+    } else if (finding.kind === "own_secret" && finding.key_id !== null) {
       let g = byKey.get(finding.key_id);
       if (g === undefined) {
         g = { keyId: finding.key_id, title: `Your key “${finding.key_name ?? ""}”`, current: false, items: [] };
@@ -37,7 +41,7 @@ export function groupFindings(findings: readonly Finding[]): FindingGroup[] {
     }
   });
   const keys = [...byKey.values()].sort((a, b) => Number(b.current) - Number(a.current));
-  return [...keys, ...byRule.values()];
+  return [...keys, ...byRule.values(), ...(ignored.items.length > 0 ? [ignored] : [])];
 }
 
 const mb = (bytes: bigint | number) => Number(bytes) / 1e6;
@@ -50,16 +54,19 @@ export function progressText(p: ScanProgress): string {
 
 /** What the scan found and read, in one sentence. */
 export function reportText(r: ScanReport): string {
-  const own = r.findings.filter((f) => f.kind === "own_secret");
+  const shown = r.findings.filter((f) => !f.ignored);
+  const own = shown.filter((f) => f.kind === "own_secret");
   const keys = new Set(own.map((f) => f.key_id));
   const head =
-    r.findings.length === 0
+    shown.length === 0
       ? "Nothing found"
       : own.length > 0
         ? `${plural(keys.size, "of your keys", "of your keys")} found in ${plural(own.length, "place")}${
-            r.findings.length > own.length ? `, ${plural(r.findings.length - own.length, "other finding")}` : ""
+            shown.length > own.length ? `, ${plural(shown.length - own.length, "other finding")}` : ""
           }`
-        : `${plural(r.findings.length, "finding")}, none of them your own keys`;
+        : `${plural(shown.length, "finding")}, none of them your own keys`;
+  const ignored =
+    r.ignored > 0 ? ` (${plural(Number(r.ignored), "ignored finding")} ${r.ignored_shown ? "shown" : "left out"})` : "";
   const s = r.stats;
-  return `${head}${r.cancelled ? " (cancelled)" : ""}. Read ${plural(Number(s.files), "file")}, ${mb(s.bytes).toFixed(1)} MB in ${s.seconds.toFixed(1)} s.`;
+  return `${head}${ignored}${r.cancelled ? " (cancelled)" : ""}. Read ${plural(Number(s.files), "file")}, ${mb(s.bytes).toFixed(1)} MB in ${s.seconds.toFixed(1)} s.`;
 }

@@ -34,6 +34,14 @@ fn size(text: &str) -> CliResult<u64> {
 }
 
 pub fn scan(path: &Path, a: ScanArgs) -> CliResult<ExitCode> {
+    if a.ignored || !a.unignore.is_empty() {
+        return ignore_list(path, &a);
+    }
+    if a.locked && !a.ignore.is_empty() {
+        return Err(usage(
+            "--ignore needs the vault: a locked scan does not name its findings (drop --locked)",
+        ));
+    }
     let roots: Vec<_> = a
         .paths
         .iter()
@@ -48,8 +56,11 @@ pub fn scan(path: &Path, a: ScanArgs) -> CliResult<ExitCode> {
     } else {
         Some(open(path)?)
     };
-    let own = match &vault {
-        Some(v) => v.scan_secrets()?,
+    let own = match vault.as_mut() {
+        Some(v) => {
+            options.finding_ids = Some(v.finding_id_key()?);
+            v.scan_secrets()?
+        }
         None => Vec::new(),
     };
     let live = std::io::stderr().is_terminal() && !a.json;
@@ -75,6 +86,25 @@ pub fn scan(path: &Path, a: ScanArgs) -> CliResult<ExitCode> {
     let mut report = result?;
     report.own_secrets = vault.is_some();
     if let Some(v) = vault.as_mut() {
+        if !a.ignore.is_empty() {
+            let chosen: Vec<_> = report
+                .findings
+                .iter()
+                .filter(|f| f.id.as_ref().is_some_and(|id| a.ignore.contains(id)))
+                .cloned()
+                .collect();
+            if let Some(missing) = a
+                .ignore
+                .iter()
+                .find(|id| !chosen.iter().any(|f| f.id.as_ref() == Some(*id)))
+            {
+                return Err(usage(format!(
+                    "--ignore {missing}: no finding of this scan has that ID (the last column of the findings); nothing was ignored"
+                )));
+            }
+            v.ignore_findings(&chosen)?;
+        }
+        v.apply_ignores(&mut report, a.include_ignored)?;
         v.record_scan(&roots, &report)?;
     }
     if a.json {
@@ -82,11 +112,40 @@ pub fn scan(path: &Path, a: ScanArgs) -> CliResult<ExitCode> {
     } else {
         output::scan_report(&report);
     }
-    Ok(if report.findings.is_empty() {
+    Ok(if report.findings.iter().all(|f| f.ignored) {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `--ignored` (the list) and `--unignore ID…`.
+fn ignore_list(path: &Path, a: &ScanArgs) -> CliResult<ExitCode> {
+    let mut vault = open(path)?;
+    if !a.unignore.is_empty() {
+        let back = vault.unignore_findings(&a.unignore)?;
+        if a.json {
+            output::json(&back)?;
+        } else {
+            for f in &back {
+                println!(
+                    "{} is reported again: {}:{} ({})",
+                    f.id,
+                    output::Shown(&f.path),
+                    f.line,
+                    f.rule
+                );
+            }
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let list = vault.ignored_findings()?;
+    if a.json {
+        output::json(&list)?;
+    } else {
+        output::ignored_findings(&list);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 #[cfg(test)]

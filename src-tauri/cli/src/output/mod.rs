@@ -20,7 +20,7 @@ pub use catalog::exchanges;
 pub use due::due_table;
 pub use import::{import_preview, imported};
 pub use keys::{detail, detail_json, incident_checklist, key_table, print_flags};
-pub use scan::scan_report;
+pub use scan::{ignored_findings, scan_report};
 pub use share::{contacts, share_exported, share_imported, share_preview, whoami};
 
 use crate::failure::{cannot_print, CliResult};

@@ -3,10 +3,10 @@
 //! cells; no full secret is ever in a finding.
 
 use super::{Cell, Table, AMBER, DIM, RED};
-use keystead_core::scan::{Confidence, FindingKind, ScanReport};
+use keystead_core::scan::{Confidence, FindingKind, IgnoredFinding, ScanReport};
 
 pub fn scan_report(r: &ScanReport) {
-    let mut table = Table::new(&["PLACE", "RULE", "WHAT", "EXCERPT"]);
+    let mut table = Table::new(&["PLACE", "RULE", "WHAT", "EXCERPT", "ID"]);
     for f in &r.findings {
         let place = match &f.commit {
             Some(c) => format!("{}:{}:{} (commit {c})", f.path, f.line, f.column),
@@ -32,11 +32,17 @@ pub fn scan_report(r: &ScanReport) {
                 },
             ),
         };
+        let id = match (&f.id, f.ignored) {
+            (Some(id), true) => Cell::painted(&format!("{id} (ignored)"), DIM),
+            (Some(id), false) => Cell::from(id),
+            (None, _) => Cell::from("-"),
+        };
         table.row(vec![
             Cell::from(place),
             Cell::from(&f.rule),
             what,
             Cell::from(&f.excerpt),
+            id,
         ]);
     }
     if !r.findings.is_empty() {
@@ -45,14 +51,19 @@ pub fn scan_report(r: &ScanReport) {
     }
     let s = &r.stats;
     let mb = s.bytes as f64 / 1e6;
+    let shown = r.findings.iter().filter(|f| !f.ignored).count();
     println!(
-        "{} finding{} in {} files ({mb:.1} MB in {:.1} s, {:.0} MB/s){}",
-        r.findings.len(),
-        if r.findings.len() == 1 { "" } else { "s" },
+        "{shown} finding{} in {} files ({mb:.1} MB in {:.1} s, {:.0} MB/s){}{}",
+        if shown == 1 { "" } else { "s" },
         s.files,
         s.seconds,
         if s.seconds > 0.0 { mb / s.seconds } else { 0.0 },
-        if r.cancelled { ", cancelled" } else { "" }
+        if r.cancelled { ", cancelled" } else { "" },
+        match r.ignored {
+            0 => String::new(),
+            n if r.ignored_shown => format!("; {n} ignored, shown marked"),
+            n => format!("; {n} ignored not shown (--include-ignored shows them)"),
+        }
     );
     let skipped: Vec<String> = [
         (s.skipped_binary, "binary"),
@@ -76,8 +87,37 @@ pub fn scan_report(r: &ScanReport) {
     }
     if r.findings
         .iter()
-        .any(|f| f.kind == FindingKind::OwnSecret && f.current == Some(true))
+        .any(|f| !f.ignored && f.kind == FindingKind::OwnSecret && f.current == Some(true))
     {
         println!("A key found in a file is exposed: rotate it (keystead rotate NAME), or mark it compromised if the place is public (keystead compromised NAME).");
     }
+}
+
+/// `keystead scan --ignored`: what was ignored, where, when and by whom, with the ID to un-ignore it.
+pub fn ignored_findings(list: &[IgnoredFinding]) {
+    if list.is_empty() {
+        println!("No ignored findings. `keystead scan PATH --ignore ID` ignores one.");
+        return;
+    }
+    let mut table = Table::new(&["ID", "PLACE", "RULE", "KEY", "EXCERPT", "IGNORED"]);
+    for f in list {
+        table.row(vec![
+            Cell::from(&f.id),
+            Cell::from(format!("{}:{}", f.path, f.line)),
+            Cell::from(&f.rule),
+            Cell::from(f.key_name.as_deref().unwrap_or("-")),
+            Cell::from(&f.excerpt),
+            Cell::from(format!(
+                "{} by {}",
+                f.ignored_at.format("%Y-%m-%d %H:%M UTC"),
+                f.ignored_by
+            )),
+        ]);
+    }
+    table.print();
+    println!(
+        "{} ignored finding{}. `keystead scan --unignore ID` reports one again.",
+        list.len(),
+        if list.len() == 1 { "" } else { "s" }
+    );
 }

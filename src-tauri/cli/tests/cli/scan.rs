@@ -12,6 +12,19 @@ fn tree(sb: &Sandbox) -> std::path::PathBuf {
     root
 }
 
+/// A vault with the key 'binance-main' (read only) and an empty-ish folder to scan.
+fn vault_and_tree() -> (Sandbox, std::path::PathBuf) {
+    let sb = Sandbox::init();
+    sb.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    let root = tree(&sb);
+    (sb, root)
+}
+
 /// Whether the key carries the "found in plaintext" risk flag.
 fn flagged(sb: &Sandbox, name: &str) -> bool {
     sb.key(name)["risk_flags"]
@@ -21,14 +34,7 @@ fn flagged(sb: &Sandbox, name: &str) -> bool {
 
 #[test]
 fn a_clean_folder_exits_0_and_a_planted_secret_exits_1_naming_its_key_without_printing_it() {
-    let sb = Sandbox::init();
-    sb.add(
-        "binance-main",
-        "binance",
-        &["--scopes", "read"],
-        &binance_secrets(),
-    );
-    let root = tree(&sb);
+    let (sb, root) = vault_and_tree();
     let root_s = root.to_str().unwrap();
     let out = sb.run(&["scan", root_s]).ok();
     assert!(out.stdout.contains("0 findings"), "{}", out.describe());
@@ -111,4 +117,70 @@ fn locked_scans_look_for_shapes_only_and_bad_arguments_exit_2() {
         .stderr_mentions("8M");
     sb.run(&["scan", sb.dir.path().join("missing").to_str().unwrap()])
         .fails(2);
+}
+
+#[test]
+fn a_finding_ignored_by_its_id_stays_out_of_later_scans_until_unignored() {
+    let (sb, root) = vault_and_tree();
+    let root_s = root.to_str().unwrap();
+    std::fs::write(
+        root.join("ft/fixture.py"),
+        format!("SECRET = '{BINANCE_SECRET}'\n"),
+    )
+    .unwrap();
+    let json = sb.run(&["scan", root_s, "--json"]).exits(1);
+    let id = json.json()["findings"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(id.len(), 16);
+    // The text output shows the same id in its last column.
+    let out = sb.run(&["scan", root_s]).exits(1);
+    assert!(out.stdout.contains(&id), "{}", out.describe());
+
+    // An id this scan did not find: refused, nothing ignored.
+    sb.run(&["scan", root_s, "--ignore", "0123456789abcdef"])
+        .fails(2)
+        .stderr_mentions("nothing was ignored");
+    sb.run(&["scan", root_s, "--locked", "--ignore", &id])
+        .fails(2);
+    assert!(!sb.audit().iter().any(|e| e["action"] == "finding_ignored"));
+
+    let out = sb.run(&["scan", root_s, "--ignore", &id]).ok();
+    assert!(
+        out.stdout.contains("0 findings") && out.stdout.contains("1 ignored not shown"),
+        "{}",
+        out.describe()
+    );
+    // A line added above it: still ignored.
+    std::fs::write(
+        root.join("ft/fixture.py"),
+        format!("# test data\nSECRET = '{BINANCE_SECRET}'\n"),
+    )
+    .unwrap();
+    sb.run(&["scan", root_s]).ok();
+    let shown = sb.run(&["scan", root_s, "--include-ignored"]).ok();
+    assert!(
+        shown.stdout.contains("fixture.py:2:") && shown.stdout.contains("(ignored)"),
+        "{}",
+        shown.describe()
+    );
+    let list = sb.run(&["scan", "--ignored"]).ok();
+    assert!(
+        list.stdout.contains(&id) && list.stdout.contains("binance-main"),
+        "{}",
+        list.describe()
+    );
+    prints_no_secret(&list);
+    let listed = sb.run(&["scan", "--ignored", "--json"]).ok().json();
+    assert_eq!(listed[0]["id"], id.as_str());
+
+    sb.run(&["scan", "--unignore", &id]).ok();
+    sb.run(&["scan", root_s]).exits(1);
+    sb.run(&["scan", "--unignore", &id])
+        .fails(2)
+        .stderr_mentions("--ignored");
+    let actions: Vec<_> = sb.audit().iter().map(|e| e["action"].clone()).collect();
+    assert!(actions.iter().any(|a| a == "finding_ignored"));
+    assert!(actions.iter().any(|a| a == "finding_unignored"));
 }

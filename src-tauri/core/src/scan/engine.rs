@@ -5,8 +5,10 @@ use super::own::{describe, OwnMatcher};
 use super::redact::redact;
 use super::rules::{is_placeholder, ShapeRule, ASSIGNMENT_KEYWORDS, ASSIGNMENT_REGEX, SHAPE_RULES};
 use super::{
-    Confidence, Finding, FindingKind, OwnSecret, ScanOptions, ScanProgress, ScanReport, ScanStats,
+    Confidence, Finding, FindingIdKey, FindingKind, OwnSecret, ScanOptions, ScanProgress,
+    ScanReport, ScanStats,
 };
+use crate::crypto::KeyedMac;
 use crate::error::{Error, Result};
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use ignore::{WalkBuilder, WalkState};
@@ -35,6 +37,8 @@ enum KeywordUse {
 /// Everything compiled once per scan and shared by the walker's threads.
 pub(super) struct Engine<'a> {
     own: &'a [OwnSecret],
+    /// Names findings (see [`Finding::id`]), when the vault gave a key.
+    ids: Option<KeyedMac>,
     own_matcher: OwnMatcher,
     /// The shape rules reported without a keyword, as one prefilter over whole buffers.
     set: RegexSet,
@@ -79,7 +83,7 @@ fn casings(word: &str) -> Vec<String> {
 }
 
 impl<'a> Engine<'a> {
-    pub(super) fn new(own: &'a [OwnSecret]) -> Self {
+    pub(super) fn new(own: &'a [OwnSecret], ids: Option<&FindingIdKey>) -> Self {
         let regexes: Vec<Regex> = SHAPE_RULES
             .iter()
             .map(|r| Regex::new(r.regex).expect("shape rules compile"))
@@ -141,6 +145,7 @@ impl<'a> Engine<'a> {
             .expect("keywords build");
         Self {
             own,
+            ids: ids.map(|k| KeyedMac::new(&k.0)),
             own_matcher: OwnMatcher::new(own),
             set,
             set_rules,
@@ -239,7 +244,10 @@ impl<'a> Engine<'a> {
         let mut lines = LineCounter::default();
         for hit in hits {
             let (line, column) = lines.position(buf, hit.start);
+            let matched = &buf[hit.start..hit.end];
             let base = Finding {
+                id: None,
+                ignored: false,
                 path: path.to_string(),
                 line,
                 column,
@@ -253,16 +261,18 @@ impl<'a> Engine<'a> {
                 current: None,
                 field: None,
                 exchange: None,
-                excerpt: redact(&String::from_utf8_lossy(&buf[hit.start..hit.end])),
+                excerpt: redact(&String::from_utf8_lossy(matched)),
                 commit: commit.map(str::to_string),
             };
             match hit.what {
                 HitKind::Own(pattern) => {
                     for owner in &self.own_matcher.owners[pattern] {
                         let secret = &self.own[owner.secret];
+                        let rule = owner.encoding.rule();
                         out.push(Finding {
+                            id: self.finding_id(path, commit, rule, Some(secret), matched),
                             kind: FindingKind::OwnSecret,
-                            rule: owner.encoding.rule().to_string(),
+                            rule: rule.to_string(),
                             description: describe(secret, owner.encoding),
                             key_id: Some(secret.key_id),
                             key_name: Some(secret.key_name.clone()),
@@ -276,6 +286,7 @@ impl<'a> Engine<'a> {
                 HitKind::Shape(rule_index, confidence) => {
                     let rule = &SHAPE_RULES[rule_index];
                     out.push(Finding {
+                        id: self.finding_id(path, commit, rule.id, None, matched),
                         rule: rule.id.to_string(),
                         description: rule.description.to_string(),
                         confidence,
@@ -287,6 +298,7 @@ impl<'a> Engine<'a> {
                     let name = String::from_utf8_lossy(&buf[name_start..name_end]).into_owned();
                     let (line, column) = lines.position(buf, name_start.min(hit.start));
                     out.push(Finding {
+                        id: self.finding_id(path, commit, &name, None, matched),
                         line,
                         column,
                         kind: FindingKind::Assignment,
@@ -302,6 +314,34 @@ impl<'a> Engine<'a> {
                 }
             }
         }
+    }
+
+    /// [`Finding::id`]: a keyed MAC over the place (file, and commit for history), the rule (for an
+    /// assignment, the name assigned), whose secret it is, and the matched bytes; never the line, so an
+    /// ignored finding stays ignored when lines above it change.
+    fn finding_id(
+        &self,
+        path: &str,
+        commit: Option<&str>,
+        rule: &str,
+        own: Option<&OwnSecret>,
+        matched: &[u8],
+    ) -> Option<String> {
+        let mac = self.ids.as_ref()?;
+        let owner = own.map(|o| format!("{}/{}/{}", o.key_id, o.version, o.field.as_str()));
+        let m = mac.mac(&[
+            b"keystead finding id v1\0",
+            path.as_bytes(),
+            b"\0",
+            commit.unwrap_or("").as_bytes(),
+            b"\0",
+            rule.as_bytes(),
+            b"\0",
+            owner.as_deref().unwrap_or("").as_bytes(),
+            b"\0",
+            matched,
+        ]);
+        Some(m[..8].iter().map(|b| format!("{b:02x}")).collect())
     }
 
     /// The token rules' matches: one pass over `buf` finding maximal runs of token bytes, each run of a
@@ -610,7 +650,7 @@ pub fn scan(
     if options.history {
         super::history::check_git()?;
     }
-    let engine = Engine::new(own);
+    let engine = Engine::new(own, options.finding_ids.as_ref());
     let shared = Shared::new(started, on_progress);
     let mut builder = WalkBuilder::new(&roots[0]);
     for root in &roots[1..] {
@@ -713,5 +753,7 @@ pub fn scan(
         },
         cancelled: cancel.load(Relaxed),
         own_secrets: !own.is_empty(),
+        ignored: 0,
+        ignored_shown: false,
     })
 }

@@ -49,6 +49,19 @@ pub struct ScanOptions {
     pub max_file_size: u64,
     /// Also scan every blob of the git history of the repositories found (each blob once).
     pub history: bool,
+    /// The key findings are named with ([`Finding::id`]), from the vault; none with a locked vault.
+    pub finding_ids: Option<FindingIdKey>,
+}
+
+/// The key of [`Finding::id`]: a random key kept sealed in the vault, so the same match in the same file
+/// gets the same id in every scan (an ignore is remembered) while the id says nothing about the text.
+#[derive(Clone)]
+pub struct FindingIdKey(pub(crate) zeroize::Zeroizing<[u8; 32]>);
+
+impl std::fmt::Debug for FindingIdKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FindingIdKey(…)")
+    }
 }
 
 impl ScanOptions {
@@ -58,6 +71,7 @@ impl ScanOptions {
             include_ignored: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             history: false,
+            finding_ids: None,
         }
     }
 }
@@ -113,6 +127,11 @@ pub enum Confidence {
 #[ts(export)]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
+    /// Names this match (file, rule, key and the matched text under a keyed MAC, not the line) across
+    /// scans: what "ignore" remembers. `None` when the vault was locked.
+    pub id: Option<String>,
+    /// The user marked this finding ignored (shown only when ignored findings are asked for).
+    pub ignored: bool,
     pub path: String,
     /// 1-based line and column (in characters) of the match's start.
     pub line: u32,
@@ -139,6 +158,24 @@ pub struct Finding {
     /// scanner leaves it `None` for blobs too for now (finding the commit would walk every commit's diff):
     /// history findings are named `REPO@path in the tree`.
     pub commit: Option<String>,
+}
+
+/// A finding the user marked ignored: what it was, so the list of ignores reads without a scan.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct IgnoredFinding {
+    /// The finding's [`Finding::id`].
+    pub id: String,
+    pub path: String,
+    /// Where it was when it was ignored (it stays ignored if it moves in the file).
+    pub line: u32,
+    pub rule: String,
+    pub description: String,
+    pub key_name: Option<String>,
+    pub excerpt: String,
+    pub ignored_at: chrono::DateTime<chrono::Utc>,
+    pub ignored_by: String,
 }
 
 /// What a scan read and left out.
@@ -184,4 +221,9 @@ pub struct ScanReport {
     /// Whether the vault's own secrets were looked for (not when it is locked): `scan` sets it when it was
     /// given any.
     pub own_secrets: bool,
+    /// Findings the user marked ignored, left out of `findings` (or kept there with `ignored` set when
+    /// asked for). Set by [`crate::Vault::apply_ignores`].
+    pub ignored: u64,
+    /// The ignored findings are in `findings` (marked), as asked for with `--include-ignored`.
+    pub ignored_shown: bool,
 }

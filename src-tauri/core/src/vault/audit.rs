@@ -1,7 +1,7 @@
 //! The vault's audit side: events that change no key (lock, unlock, incident steps), the timeline, the
 //! chain check and the structural integrity checks.
 
-use super::cells::{contact_row, xor_into, IDENTITY_ROW};
+use super::cells::{contact_row, xor_into, IDENTITY_ROW, SCAN_IGNORES_ROW};
 use super::index::find_row;
 use super::Vault;
 use crate::audit::{self, AuditAction, AuditRecord, AuditReport};
@@ -115,10 +115,20 @@ impl Vault {
                     &cells.row_digest(IDENTITY_ROW, generation as u64),
                 );
             }
+            let ignores: Option<i64> = self
+                .conn
+                .query_row("SELECT generation FROM scan_ignores", [], |r| r.get(0))
+                .optional()?;
+            if let Some(generation) = ignores {
+                xor_into(
+                    &mut digest,
+                    &cells.row_digest(SCAN_IGNORES_ROW, generation as u64),
+                );
+            }
         }
         if !crypto::mac_eq(&digest, &state.entries_digest) {
             problems.push(
-                "the set of key and contact records does not match the vault's record of them: a key or contact was deleted, added or rolled back outside Keystead"
+                "the set of key, contact and ignored-finding records does not match the vault's record of them: a key or contact was deleted, added or rolled back outside Keystead"
                     .to_string(),
             );
         }

@@ -12,6 +12,8 @@ use zeroize::Zeroizing;
 
 /// Row ids of the sharing tables in the entries digest. Key ids are UUIDs, which never contain '/'.
 pub(super) const IDENTITY_ROW: &str = "sharing_identity/1";
+/// The row of the ignored scan findings in the entries digest.
+pub(super) const SCAN_IGNORES_ROW: &str = "scan_ignores/1";
 pub(super) fn contact_row(id: &str) -> String {
     format!("contacts/{id}")
 }

@@ -70,7 +70,7 @@ pub const FORMAT_VERSION: i64 = 1;
 /// and contacts, 4 the lookup columns (name index, secret fingerprints, audit key ids), 5 the count of
 /// failed unlocks noted while locked; older files are migrated in place when opened (see
 /// [`schema::migrate`]).
-const SCHEMA_VERSION: i64 = 5;
+const SCHEMA_VERSION: i64 = 6;
 /// Shortest passphrase accepted for a new vault or a passphrase change.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 

@@ -3,7 +3,7 @@
 //! vault state) is opened and sealed again under a new random key in one transaction, so an old header
 //! row and the old passphrase open nothing written before or after.
 
-use super::cells::{contact_row, read_state, xor_into, Cells, IDENTITY_ROW};
+use super::cells::{contact_row, read_state, xor_into, Cells, IDENTITY_ROW, SCAN_IGNORES_ROW};
 use super::{header_ad, Vault, WriteTx, FORMAT_VERSION};
 use crate::anchor::{Mark, Seen};
 use crate::audit::{self, AuditAction};
@@ -11,7 +11,7 @@ use crate::crypto::{self, KdfParams, VaultKeys, MAC_LEN};
 use crate::error::{Error, Result};
 use crate::memlock::Locked;
 use crate::secret::SecretFields;
-use rusqlite::{params, TransactionBehavior};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use secrecy::SecretString;
 
 /// A key row as read for sealing again: id, generation, meta, secrets, history.
@@ -90,6 +90,7 @@ impl Vault {
         let total = count("SELECT COUNT(*) FROM entries")?
             + count("SELECT COUNT(*) FROM contacts")?
             + count("SELECT COUNT(*) FROM sharing_identity")?
+            + count("SELECT COUNT(*) FROM scan_ignores")?
             + count("SELECT COUNT(*) FROM audit")?;
         progress(0, total);
         let mut done = 0u64;
@@ -153,6 +154,23 @@ impl Vault {
                     [new.seal("sharing_identity", "1", "secret", g, &plain)],
                 )?;
                 xor_into(&mut digest, &digests.of(IDENTITY_ROW, g));
+                step(&mut done);
+            }
+            let ignores: Option<(i64, Vec<u8>)> = tx
+                .query_row(
+                    "SELECT generation, record FROM scan_ignores WHERE singleton = 1",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            if let Some((generation, sealed)) = ignores {
+                let g = generation as u64;
+                let plain = old.open("scan_ignores", "1", "record", g, &sealed)?;
+                tx.execute(
+                    "UPDATE scan_ignores SET record = ?1 WHERE singleton = 1",
+                    [new.seal("scan_ignores", "1", "record", g, &plain)],
+                )?;
+                xor_into(&mut digest, &digests.of(SCAN_IGNORES_ROW, g));
                 step(&mut done);
             }
         }

@@ -112,6 +112,16 @@ CREATE TABLE IF NOT EXISTS unlock_failure_count (
 INSERT OR IGNORE INTO unlock_failure_count SELECT 1, count(*) FROM unlock_failures;
 ";
 
+/// Schema version 6: the scan findings the user ignored, and the key that names findings, in one sealed
+/// record counted in the entries digest (a deleted or rolled-back list is noticed like a key's).
+pub(super) const SCAN_IGNORES_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS scan_ignores (
+    singleton INTEGER PRIMARY KEY CHECK (singleton = 1),
+    generation INTEGER NOT NULL,
+    record BLOB NOT NULL
+);
+";
+
 /// Adds the version 4 lookup columns and tables to `conn` (a new file or an older one).
 pub(super) fn add_index_schema(conn: &Connection) -> Result<()> {
     for (table, column, kind) in [("entries", "name_tag", "BLOB"), ("audit", "key_id", "TEXT")] {
@@ -150,6 +160,9 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
     }
     if version < 5 {
         tx.execute_batch(FAILURE_COUNT_SCHEMA)?;
+    }
+    if version < 6 {
+        tx.execute_batch(SCAN_IGNORES_SCHEMA)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
