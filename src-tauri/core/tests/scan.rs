@@ -508,5 +508,14 @@ fn history_finds_a_deleted_secret_only_with_history() {
     assert_eq!(own.len(), 1, "{:?}", report.findings);
     assert_eq!(own[0].path, format!("{}@config.py", repo.display()));
     assert_eq!((own[0].line, own[0].column), (1, 11));
+    // The commit that added the secret, not the one that removed it.
+    let added = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&repo)
+        .args(["rev-parse", "--short", "HEAD~1"])
+        .output()
+        .unwrap();
+    let added = String::from_utf8(added.stdout).unwrap().trim().to_string();
+    assert_eq!(own[0].commit.as_deref(), Some(added.as_str()));
     assert_no_full_secret(&report);
 }

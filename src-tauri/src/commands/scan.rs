@@ -119,12 +119,7 @@ pub async fn open_finding_folder(state: AppStateRef<'_>, index: u32) -> AppResul
     let path = state
         .last_scan_path(index as usize)
         .ok_or_else(|| AppError::invalid("That finding is not in the last scan: scan again."))?;
-    let folder = PathBuf::from(path.split_once('@').map_or(path.as_str(), |(repo, _)| repo));
-    let folder = if folder.is_dir() {
-        folder
-    } else {
-        folder.parent().map(PathBuf::from).unwrap_or(folder)
-    };
+    let folder = finding_folder(&path);
     std::process::Command::new("xdg-open")
         .arg(&folder)
         .stdin(std::process::Stdio::null())
@@ -139,6 +134,23 @@ pub async fn open_finding_folder(state: AppStateRef<'_>, index: u32) -> AppResul
             )
         })?;
     Ok(())
+}
+
+/// The folder to show for a finding's path: a file's folder, or for a finding in git history
+/// (`REPO@path in the tree`) the repository: the longest part before an `@` that is a folder (a path
+/// on disk may hold an `@` too, as in `node_modules/@scope/`).
+fn finding_folder(path: &str) -> PathBuf {
+    let whole = PathBuf::from(path);
+    if whole.is_dir() {
+        return whole;
+    }
+    if whole.is_file() {
+        return whole.parent().map(PathBuf::from).unwrap_or(whole);
+    }
+    path.rmatch_indices('@')
+        .map(|(at, _)| PathBuf::from(&path[..at]))
+        .find(|repo| repo.is_dir())
+        .unwrap_or_else(|| whole.parent().map(PathBuf::from).unwrap_or(whole))
 }
 
 /// Marks finding `index` of the last scan ignored (remembered and audited in the vault: later scans leave
@@ -182,4 +194,25 @@ pub async fn unignore_finding(
         Ok(left)
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::finding_folder;
+
+    #[test]
+    fn a_findings_folder_is_its_files_folder_or_its_repository() {
+        let dir = tempfile::tempdir().unwrap();
+        let scoped = dir.path().join("node_modules/@scope");
+        std::fs::create_dir_all(&scoped).unwrap();
+        std::fs::write(scoped.join("x.js"), "k").unwrap();
+        let file = scoped.join("x.js").display().to_string();
+        assert_eq!(finding_folder(&file), scoped);
+        let repo = dir.path().join("repo");
+        std::fs::create_dir(&repo).unwrap();
+        let in_history = format!("{}@config/keys.py", repo.display());
+        assert_eq!(finding_folder(&in_history), repo);
+        let scoped_history = format!("{}@a@b.txt", scoped.display());
+        assert_eq!(finding_folder(&scoped_history), scoped);
+    }
 }

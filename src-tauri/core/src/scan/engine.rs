@@ -584,7 +584,15 @@ impl<'p> Shared<'p> {
     }
 
     /// Scans one text buffer (already read, within the size limit) unless it is binary.
-    pub fn scan_text(&self, engine: &Engine, buf: &[u8], path: &str, commit: Option<&str>) {
+    /// Scans one file's (or one blob's) bytes. `commit_of` is asked only when something was found
+    /// (a blob of history: the commit that introduced it, one `git log`), and the findings then carry it.
+    pub fn scan_text(
+        &self,
+        engine: &Engine,
+        buf: &[u8],
+        path: &str,
+        commit_of: impl FnOnce() -> Option<String>,
+    ) {
         if buf[..buf.len().min(BINARY_PROBE)].contains(&0) {
             self.skipped_binary.fetch_add(1, Relaxed);
             return;
@@ -592,8 +600,16 @@ impl<'p> Shared<'p> {
         self.files.fetch_add(1, Relaxed);
         self.bytes.fetch_add(buf.len() as u64, Relaxed);
         let mut found = Vec::new();
-        engine.scan_buffer(buf, path, commit, &mut found);
-        if !found.is_empty() {
+        engine.scan_buffer(buf, path, None, &mut found);
+        if found.is_empty() {
+            return;
+        }
+        if let Some(commit) = commit_of() {
+            // The commit is part of each finding's id, so the (rare) blob with findings is scanned again.
+            found.clear();
+            engine.scan_buffer(buf, path, Some(&commit), &mut found);
+        }
+        {
             self.findings_count.fetch_add(found.len() as u64, Relaxed);
             self.findings.lock().expect("findings lock").extend(found);
         }
@@ -708,7 +724,7 @@ pub fn scan(
             }
             let path = entry.path();
             match read_file(path, max, &mut buf) {
-                Ok(true) => shared.scan_text(engine, &buf, &path.display().to_string(), None),
+                Ok(true) => shared.scan_text(engine, &buf, &path.display().to_string(), || None),
                 Ok(false) => {
                     shared.skipped_large.fetch_add(1, Relaxed);
                 }

@@ -38,9 +38,28 @@ fn git(repo: &Path) -> Command {
     command
 }
 
+/// At most this many blobs with findings per repository get their commit looked up (each lookup walks
+/// the history once); findings in further blobs carry no commit.
+const COMMIT_LOOKUPS: usize = 200;
+
+/// The oldest commit (short id), on any branch or tag, that added blob `id`.
+fn introducing_commit(repo: &Path, id: &str) -> Option<String> {
+    let out = git(repo)
+        .args(["log", "--all", "--reverse", "--format=%h"])
+        .arg(format!("--find-object={id}"))
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(out.stdout).ok()?;
+    let first = text.lines().next()?.trim();
+    (!first.is_empty() && first.bytes().all(|b| b.is_ascii_hexdigit())).then(|| first.to_string())
+}
+
 /// Scans each blob of `repo`'s history once (the first path rev-list names it by). Findings are named
-/// `REPO@path` and carry no commit: finding the commit that introduced a blob would cost a walk of every
-/// commit's diff, so `Finding::commit` stays `None`. A repository git cannot read is skipped.
+/// `REPO@path` and carry the commit that introduced the blob (looked up only for blobs with findings,
+/// at most [`COMMIT_LOOKUPS`] per repository). A repository git cannot read is skipped.
 pub(super) fn scan_history(
     repo: &Path,
     max: u64,
@@ -92,6 +111,7 @@ pub(super) fn scan_history(
         let mut reader = BufReader::with_capacity(1 << 16, stdout);
         let mut header = String::new();
         let mut buf: Vec<u8> = Vec::new();
+        let mut lookups = 0usize;
         loop {
             header.clear();
             match reader.read_line(&mut header) {
@@ -122,7 +142,12 @@ pub(super) fn scan_history(
                 continue;
             }
             let path = format!("{repo_name}@{}", paths.get(id).map_or("", String::as_str));
-            shared.scan_text(engine, &buf, &path, None);
+            shared.scan_text(engine, &buf, &path, || {
+                lookups += 1;
+                (lookups <= COMMIT_LOOKUPS)
+                    .then(|| introducing_commit(repo, id))
+                    .flatten()
+            });
             shared.progress(false);
         }
         // Unblocks the writer if the loop stopped early (cancelled, or git failed).

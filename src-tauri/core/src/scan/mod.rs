@@ -154,9 +154,8 @@ pub struct Finding {
     pub exchange: Option<String>,
     /// The match redacted: its first 4 and last 2 characters (`vmPU…8A`), control characters escaped.
     pub excerpt: String,
-    /// For `--history`: the commit (short id) whose tree held the blob; `None` for files on disk. The
-    /// scanner leaves it `None` for blobs too for now (finding the commit would walk every commit's diff):
-    /// history findings are named `REPO@path in the tree`.
+    /// For `--history`: the commit (short id) that introduced the blob (the oldest one, of every branch
+    /// and tag, that added it); `None` for files on disk. History findings are named `REPO@path`.
     pub commit: Option<String>,
 }
 
