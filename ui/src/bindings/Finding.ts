@@ -46,8 +46,7 @@ exchange: string | null,
  */
 excerpt: string, 
 /**
- * For `--history`: the commit (short id) whose tree held the blob; `None` for files on disk. The
- * scanner leaves it `None` for blobs too for now (finding the commit would walk every commit's diff):
- * history findings are named `REPO@path in the tree`.
+ * For `--history`: the commit (short id) that introduced the blob (the oldest one, of every branch
+ * and tag, that added it); `None` for files on disk. History findings are named `REPO@path`.
  */
 commit: string | null, };

@@ -15,9 +15,4 @@ skipped_unreadable: number,
 /**
  * Symlinks not followed (they point out of the folder given, or loop).
  */
-skipped_links: number, 
-/**
- * Files ignored by .gitignore and the like. Always 0 for now: the walker does not report what its
- * filters leave out, and counting them would mean walking the ignored folders too.
- */
-skipped_ignored: number, seconds: number, };
+skipped_links: number, seconds: number, };

@@ -25,7 +25,7 @@ function finding(over: Partial<Finding> = {}): Finding {
   };
 }
 
-const stats = { files: 3, bytes: 2_500_000, skipped_binary: 0, skipped_large: 0, skipped_unreadable: 0, skipped_links: 0, skipped_ignored: 0, seconds: 0.5 };
+const stats = { files: 3, bytes: 2_500_000, skipped_binary: 0, skipped_large: 0, skipped_unreadable: 0, skipped_links: 0, seconds: 0.5 };
 
 describe("scanner screen", () => {
   it("groups own secrets by key, exposed current secrets first, then shapes by rule, keeping report indexes", () => {

@@ -70,10 +70,6 @@ pub fn scan_report(r: &ScanReport) {
         (s.skipped_large, "over the size limit"),
         (s.skipped_unreadable, "unreadable"),
         (s.skipped_links, "symlinks not followed"),
-        (
-            s.skipped_ignored,
-            "ignored by .gitignore (--include-ignored scans them)",
-        ),
     ]
     .iter()
     .filter(|(n, _)| *n > 0)

@@ -764,7 +764,6 @@ pub fn scan(
             skipped_large: shared.skipped_large.load(Relaxed),
             skipped_unreadable: shared.skipped_unreadable.load(Relaxed),
             skipped_links: shared.skipped_links.load(Relaxed),
-            skipped_ignored: 0,
             seconds: shared.started.elapsed().as_secs_f64(),
         },
         cancelled: cancel.load(Relaxed),

@@ -191,9 +191,6 @@ pub struct ScanStats {
     pub skipped_unreadable: u64,
     /// Symlinks not followed (they point out of the folder given, or loop).
     pub skipped_links: u64,
-    /// Files ignored by .gitignore and the like. Always 0 for now: the walker does not report what its
-    /// filters leave out, and counting them would mean walking the ignored folders too.
-    pub skipped_ignored: u64,
     pub seconds: f64,
 }
 
