@@ -191,6 +191,10 @@ describe("Keystead desktop app", () => {
     assert.ok(took >= SETTINGS.clipboard_clear_seconds - 1, `cleared after ${took} s`);
     const after = await readClipboard();
     assert.ok(!after.ok || after.text === "", `clipboard after clearing: ${JSON.stringify(after)}`);
+    // Showing and copying are uses: "Last used" says so in the detail and in the key's row.
+    await waitText(driver, "detail-last-used", /\d\d:\d\d.*, copied in the app on \S+/);
+    const row = await rowByName(driver, BINANCE.name);
+    assert.equal(await (await row.findElement(byTestId("key-last-used"))).getText(), "just now");
   });
 
   step("a withdraw-enabled key asks for the passphrase before revealing (step-up)", async () => {

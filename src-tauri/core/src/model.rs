@@ -162,6 +162,32 @@ pub struct SecretVersionInfo {
     pub moves_funds: Option<bool>,
 }
 
+/// How a key's secret last left the vault: shown, copied, or handed to a program by `run`.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyUseKind {
+    Revealed,
+    Copied,
+    Run,
+}
+
+/// The last use of a key ([`KeyEntry::last_used_at`] is its time): how, from which front end, on which
+/// machine, and for `run` the program. Names only, never a value.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyUse {
+    pub how: KeyUseKind,
+    /// `app` or `cli`.
+    pub by: String,
+    /// This machine's host name, when the system tells it.
+    pub host: Option<String>,
+    /// For `run`: the program's file name (control characters replaced).
+    pub program: Option<String>,
+}
+
 /// Where a scan found a key's current secret.
 #[derive(ts_rs::TS)]
 #[ts(export)]
@@ -197,8 +223,12 @@ pub struct KeyEntry {
     pub updated_at: DateTime<Utc>,
     pub expires_at: Option<DateTime<Utc>>,
     pub last_rotated_at: Option<DateTime<Utc>>,
-    /// Last time Keystead handed the key to a program; exchanges count inactivity from use.
+    /// Last time the current secret left the vault (shown, copied, or handed to a program by `run`);
+    /// exchanges count inactivity from use.
     pub last_used_at: Option<DateTime<Utc>>,
+    /// How and where it was last used (vaults from before this was kept have only the time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_use: Option<KeyUse>,
     pub rotation_days: Option<u32>,
     pub status: KeyStatus,
     pub status_reason: Option<String>,

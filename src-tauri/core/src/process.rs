@@ -29,3 +29,34 @@ pub fn exit_quietly_on_closed_pipe() {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
+
+/// This machine's host name, for "last used on HOST": `None` when the system does not say. Control
+/// and text-direction characters become `?`; at most 64 characters.
+pub fn host_name() -> Option<String> {
+    #[cfg(unix)]
+    {
+        let mut buf = [0u8; 256];
+        // SAFETY: `buf` is writable for its whole length, which is passed; the kernel writes at most that.
+        let rc = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+        if rc != 0 {
+            return None;
+        }
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        let name: String = String::from_utf8_lossy(&buf[..end])
+            .chars()
+            .take(64)
+            .map(|c| {
+                if c.is_control() || crate::parse::is_bidi_control(c) {
+                    '?'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        (!name.trim().is_empty()).then_some(name)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}

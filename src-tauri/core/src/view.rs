@@ -2,7 +2,7 @@
 //! view. Never a secret; built by the vault from a [`KeyEntry`] and the due rules.
 
 use crate::due::{DueInfo, DueKind, DueState, RiskFlag};
-use crate::model::{Environment, KeyEntry, KeyStatus, Scope, SecretVersionInfo};
+use crate::model::{Environment, KeyEntry, KeyStatus, KeyUse, Scope, SecretVersionInfo};
 use crate::secret::CredentialField;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -30,8 +30,11 @@ pub struct KeySummary {
     pub expires_at: Option<DateTime<Utc>>,
     pub last_rotated_at: Option<DateTime<Utc>>,
     pub rotation_days: Option<u32>,
-    /// Last time `run` handed the key to a program; exchanges count inactivity from use.
+    /// Last time the current secret was shown, copied or handed to a program by `run`; exchanges
+    /// count inactivity from use.
     pub last_used_at: Option<DateTime<Utc>>,
+    /// How and where (`None` for a key never used, or last used before this was recorded).
+    pub last_use: Option<KeyUse>,
     pub due_at: Option<DateTime<Utc>>,
     pub due_kind: Option<DueKind>,
     pub due_state: DueState,
@@ -70,6 +73,7 @@ impl KeySummary {
             last_rotated_at: entry.last_rotated_at,
             rotation_days: entry.rotation_days,
             last_used_at: entry.last_used_at,
+            last_use: entry.last_use.clone(),
             due_at: due.due_at,
             due_kind: due.kind,
             due_state: due.state,

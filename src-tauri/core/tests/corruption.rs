@@ -127,7 +127,16 @@ struct Contents {
 
 fn summary_json(d: &keystead_core::KeyDetail) -> serde_json::Value {
     let mut summary = serde_json::to_value(&d.summary).unwrap();
-    for k in ["days_left", "due_state", "due_at", "due_kind", "due_reason"] {
+    // Derived from the clock, or (last use) written by the reveals that read the contents back.
+    for k in [
+        "days_left",
+        "due_state",
+        "due_at",
+        "due_kind",
+        "due_reason",
+        "last_used_at",
+        "last_use",
+    ] {
         summary.as_object_mut().unwrap().remove(k);
     }
     summary

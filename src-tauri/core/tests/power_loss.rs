@@ -398,8 +398,16 @@ fn observe(v: &mut Vault) -> Observed {
     for s in v.list().unwrap() {
         let d = v.detail(&s.name).unwrap();
         let mut summary = serde_json::to_value(&d.summary).unwrap();
-        // Derived from the clock, not stored.
-        for k in ["days_left", "due_state", "due_at", "due_kind", "due_reason"] {
+        // Derived from the clock, not stored; or (last use) written by this observation's own reveals.
+        for k in [
+            "days_left",
+            "due_state",
+            "due_at",
+            "due_kind",
+            "due_reason",
+            "last_used_at",
+            "last_use",
+        ] {
             summary.as_object_mut().unwrap().remove(k);
         }
         let current = d.versions.last().map(|x| x.version);

@@ -215,3 +215,56 @@ fn only_the_program_file_name_is_recorded_made_safe_and_bounded() {
         Error::InvalidInput { .. }
     ));
 }
+
+#[test]
+fn showing_or_copying_the_current_secret_is_a_use_an_older_versions_is_not() {
+    // OKX deletes an unbound trading key after 14 days without use: its due date counts from the last use.
+    let (s, mut v) = vault_with(&[("okx", "okx", &["read", "trade"])]);
+    let due_before = v.summary("okx").unwrap().due_at.unwrap();
+    s.clock.advance(Duration::days(5));
+    v.reveal("okx", CredentialField::Secret, None, None)
+        .unwrap();
+    let e = v.find("okx").unwrap();
+    assert_eq!(e.last_used_at, Some(s.now()));
+    let used = e.last_use.clone().unwrap();
+    assert_eq!(used.how, keystead_core::KeyUseKind::Revealed);
+    assert_eq!(
+        used.by, "test",
+        "the front end (the sandbox opens as `test`)"
+    );
+    assert_eq!(used.host, keystead_core::process::host_name());
+    assert!(used.host.is_some(), "this machine has a host name");
+    assert_eq!(used.program, None);
+    let due_after = v.summary("okx").unwrap().due_at.unwrap();
+    assert_eq!(
+        due_after - due_before,
+        Duration::days(5),
+        "the inactivity rule counts from the use"
+    );
+
+    s.clock.advance(Duration::hours(2));
+    v.secret_for_copy("okx", CredentialField::ApiKey, None, None)
+        .unwrap();
+    let e = v.find("okx").unwrap();
+    assert_eq!(e.last_used_at, Some(s.now()));
+    assert_eq!(e.last_use.unwrap().how, keystead_core::KeyUseKind::Copied);
+
+    // A rotation keeps version 1 in the history; showing it is looking at the past, not a use.
+    v.rotate("okx", fields_for("okx", "v2"), None).unwrap();
+    let copied_at = s.now();
+    s.clock.advance(Duration::hours(1));
+    v.reveal("okx", CredentialField::Secret, Some(1), None)
+        .unwrap();
+    assert_eq!(v.find("okx").unwrap().last_used_at, Some(copied_at));
+
+    // `run` records the program too; it all survives a reopen.
+    v.release_for_run(&req(&["okx"]), None).unwrap();
+    drop(v);
+    let v = s.open();
+    let used = v.find("okx").unwrap().last_use.unwrap();
+    assert_eq!(
+        (used.how, used.program.as_deref()),
+        (keystead_core::KeyUseKind::Run, Some("python3"))
+    );
+    assert_eq!(v.summary("okx").unwrap().last_use, Some(used));
+}

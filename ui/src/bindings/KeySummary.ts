@@ -3,6 +3,7 @@ import type { DueKind } from "./DueKind";
 import type { DueState } from "./DueState";
 import type { Environment } from "./Environment";
 import type { KeyStatus } from "./KeyStatus";
+import type { KeyUse } from "./KeyUse";
 import type { RiskFlag } from "./RiskFlag";
 import type { Scope } from "./Scope";
 
@@ -15,9 +16,14 @@ export type KeySummary = { id: string, name: string, exchange: string, exchange_
  */
 scopes_unknown: boolean, ip_allowlist: Array<string>, status: KeyStatus, created_at: string, expires_at: string | null, last_rotated_at: string | null, rotation_days: number | null, 
 /**
- * Last time `run` handed the key to a program; exchanges count inactivity from use.
+ * Last time the current secret was shown, copied or handed to a program by `run`; exchanges
+ * count inactivity from use.
  */
-last_used_at: string | null, due_at: string | null, due_kind: DueKind | null, due_state: DueState, days_left: number | null, due_reason: string | null, risk_flags: Array<RiskFlag>, tags: Array<string>, 
+last_used_at: string | null, 
+/**
+ * How and where (`None` for a key never used, or last used before this was recorded).
+ */
+last_use: KeyUse | null, due_at: string | null, due_kind: DueKind | null, due_state: DueState, days_left: number | null, due_reason: string | null, risk_flags: Array<RiskFlag>, tags: Array<string>, 
 /**
  * Whether the current secret can withdraw or transfer funds (now, or when it was made or since:
  * removing the scope later does not change what the exchange lets it do). Releasing it, sharing

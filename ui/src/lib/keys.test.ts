@@ -30,6 +30,7 @@ function key(name: string, over: Partial<KeySummary> = {}): KeySummary {
     last_rotated_at: null,
     rotation_days: null,
     last_used_at: null,
+    last_use: null,
     due_at: null,
     due_kind: null,
     due_state: "ok",

@@ -102,6 +102,17 @@ class Session {
     this.keysLoaded = true;
   }
 
+  /** One key's row as Rust now reports it (after a use moved its "last used" and perhaps its due date),
+   *  without reloading every row. Takes only the row's own fields from `fresh` (a detail has more). */
+  refreshKey(fresh: KeySummary): void {
+    this.keys = this.keys.map((k) => {
+      if (k.id !== fresh.id) return k;
+      const row: Record<string, unknown> = {};
+      for (const field of Object.keys(k) as (keyof KeySummary)[]) row[field] = fresh[field];
+      return row as KeySummary;
+    });
+  }
+
   /** Forgets everything the open vault showed. */
   clear(): void {
     this.keys = [];

@@ -6,7 +6,7 @@ use crate::failure::{cannot_print, CliResult};
 use chrono::{DateTime, Utc};
 use keystead_core::due::DueState;
 use keystead_core::vault;
-use keystead_core::{KeyDetail, KeyEntry, KeyStatus, KeySummary, Scope};
+use keystead_core::{KeyDetail, KeyEntry, KeyStatus, KeySummary, KeyUse, KeyUseKind, Scope};
 use serde::Serialize;
 
 pub(super) fn due_cell(k: &KeySummary, now: DateTime<Utc>) -> (String, &'static str) {
@@ -116,7 +116,26 @@ pub fn key_table(keys: &[KeySummary], now: DateTime<Utc>) {
     );
 }
 
-/// When `run` last handed the key to a program: "3d 04h ago", "just now" (under a minute, or a clock set
+/// How a key was last used: "copied in the app on trader-pc", "run as python3 by the CLI on vps-1".
+fn use_text(used: &KeyUse) -> String {
+    let how = match (used.how, &used.program) {
+        (KeyUseKind::Revealed, _) => "shown".to_string(),
+        (KeyUseKind::Copied, _) => "copied".to_string(),
+        (KeyUseKind::Run, Some(program)) => format!("handed to {program} by keystead run"),
+        (KeyUseKind::Run, None) => "handed to a program by keystead run".to_string(),
+    };
+    let by = match used.by.as_str() {
+        "app" => " in the app",
+        "cli" if used.how != KeyUseKind::Run => " with the CLI",
+        _ => "",
+    };
+    match &used.host {
+        Some(host) => format!("{how}{by} on {host}"),
+        None => format!("{how}{by}"),
+    }
+}
+
+/// When the key was last shown, copied or run: "3d 04h ago", "just now" (under a minute, or a clock set
 /// back), or "never".
 fn last_used(at: Option<DateTime<Utc>>, now: DateTime<Utc>) -> String {
     match at {
@@ -219,8 +238,17 @@ pub fn detail(entry: &KeyEntry, k: &KeySummary, now: DateTime<Utc>) {
     row(
         "last used",
         match entry.last_used_at {
-            Some(at) => format!("{} ({})", date(Some(at)), last_used(Some(at), now)).into(),
-            None => "never handed to a program by keystead run".into(),
+            Some(at) => match &entry.last_use {
+                Some(used) => format!(
+                    "{} ({}): {}",
+                    date(Some(at)),
+                    last_used(Some(at), now),
+                    use_text(used)
+                )
+                .into(),
+                None => format!("{} ({})", date(Some(at)), last_used(Some(at), now)).into(),
+            },
+            None => "never (not shown, copied or run since it was added)".into(),
         },
     );
     let (due, c) = due_cell(k, now);

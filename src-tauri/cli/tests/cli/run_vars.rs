@@ -193,7 +193,22 @@ fn list_shows_when_run_last_used_each_key() {
         shown
             .stdout
             .lines()
-            .any(|l| l.trim_start().starts_with("last used") && l.contains("(just now)")),
+            .any(|l| l.trim_start().starts_with("last used")
+                && l.contains("(just now): handed to sh by keystead run on ")),
+        "{}",
+        shown.describe()
+    );
+    // Showing a secret with the CLI is a use too; --json says how and where.
+    sb.reveal("okx-bot", "secret", &[]);
+    let okx = sb.key("okx-bot");
+    assert!(okx["last_used_at"].is_string(), "{okx}");
+    assert_eq!(okx["last_use"]["how"], "revealed", "{okx}");
+    assert_eq!(okx["last_use"]["by"], "cli", "{okx}");
+    let shown = sb.run(&["show", "okx-bot"]).ok();
+    assert!(
+        shown.stdout.lines().any(
+            |l| l.trim_start().starts_with("last used") && l.contains("shown with the CLI on ")
+        ),
         "{}",
         shown.describe()
     );

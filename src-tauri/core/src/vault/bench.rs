@@ -46,6 +46,7 @@ impl Vault {
                     expires_at: Some(now + chrono::Duration::days((i % 400) as i64)),
                     last_rotated_at: None,
                     last_used_at: None,
+                    last_use: None,
                     rotation_days: Some(90),
                     status: KeyStatus::Active,
                     status_reason: None,

@@ -5,7 +5,7 @@ use super::index::find_row;
 use super::Vault;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::model::{KeyEntry, KeyStatus, RunRequest};
+use crate::model::{KeyEntry, KeyStatus, KeyUse, KeyUseKind, RunRequest};
 use crate::parse;
 use crate::secret::SecretFields;
 use chrono::{DateTime, Utc};
@@ -142,6 +142,12 @@ impl Vault {
             for (mut entry, generation) in chosen {
                 let (secrets, history) = tx.secrets_of(&entry, generation)?;
                 entry.last_used_at = Some(tx.now);
+                entry.last_use = Some(KeyUse {
+                    how: KeyUseKind::Run,
+                    by: tx.actor.to_string(),
+                    host: crate::process::host_name(),
+                    program: Some(program.clone()),
+                });
                 tx.put_entry(&entry, Some(generation), Some((&secrets, &history)))?;
                 let mut detail = format!("profile: {profile}; program: {program}");
                 if entry.version_moves_funds(None) {

@@ -5,6 +5,7 @@ use super::index::find_row;
 use super::Vault;
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
+use crate::model::{KeyUse, KeyUseKind};
 use crate::secret::CredentialField;
 use secrecy::SecretString;
 
@@ -83,17 +84,14 @@ impl Vault {
             let wanted = version.unwrap_or(current);
             let (secrets, history) = tx.secrets_of(&entry, generation)?;
             let fields = if wanted == current {
-                secrets
+                &secrets
             } else {
-                history
-                    .get(&wanted)
-                    .cloned()
-                    .ok_or_else(|| Error::NoSuchSecret {
-                        message: format!(
-                            "'{}' has no version {wanted}: its versions are 1 to {current}",
-                            entry.name
-                        ),
-                    })?
+                history.get(&wanted).ok_or_else(|| Error::NoSuchSecret {
+                    message: format!(
+                        "'{}' has no version {wanted}: its versions are 1 to {current}",
+                        entry.name
+                    ),
+                })?
             };
             let value = fields
                 .get(field)
@@ -116,6 +114,22 @@ impl Vault {
                 format!("{field} of version {wanted}")
             };
             tx.audit(action, Some(&entry), Some(detail))?;
+            // Showing or copying the current secret is a use of the key (an older version's is not):
+            // "last used" and the exchanges' inactivity rules count from it.
+            if wanted == current {
+                let mut used = entry;
+                used.last_used_at = Some(tx.now);
+                used.last_use = Some(KeyUse {
+                    how: match action {
+                        AuditAction::SecretCopied => KeyUseKind::Copied,
+                        _ => KeyUseKind::Revealed,
+                    },
+                    by: tx.actor.to_string(),
+                    host: crate::process::host_name(),
+                    program: None,
+                });
+                tx.put_entry(&used, Some(generation), Some((&secrets, &history)))?;
+            }
             Ok(value)
         })
     }

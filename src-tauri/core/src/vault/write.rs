@@ -278,6 +278,7 @@ impl WriteTx<'_> {
             expires_at: checked.expires_at,
             last_rotated_at: None,
             last_used_at: None,
+            last_use: None,
             rotation_days: checked.rotation_days,
             status: KeyStatus::Active,
             status_reason: None,
