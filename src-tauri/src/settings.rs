@@ -39,6 +39,8 @@ pub struct Settings {
     pub close_to_tray: bool,
     /// Start Keystead (in the tray, window hidden) when the user logs in.
     pub start_at_login: bool,
+    /// The name Share… last signed a file with ("shown to the recipient"), offered the next time.
+    pub share_sender_name: Option<String>,
 }
 
 impl Default for Settings {
@@ -52,6 +54,7 @@ impl Default for Settings {
             show_names_when_locked: false,
             close_to_tray: true,
             start_at_login: false,
+            share_sender_name: None,
         }
     }
 }
@@ -76,6 +79,13 @@ impl Settings {
             "seconds",
         )?;
         range("Reveal time", self.reveal_seconds, 5, 300, "seconds")?;
+        if let Some(name) = &self.share_sender_name {
+            if name.chars().count() > 128 || keystead_core::parse::has_control_or_bidi(name) {
+                return Err(AppError::invalid(
+                    "The sender name must be at most 128 characters, without control or text-direction characters.",
+                ));
+            }
+        }
         self.reminder_policy().map(|_| ())
     }
 
@@ -182,5 +192,26 @@ pub(crate) mod tests {
         assert_eq!(Settings::load(&path), Settings::default());
         let names: Vec<_> = std::fs::read_dir(path.parent().unwrap()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file left beside the settings");
+    }
+
+    #[test]
+    fn the_remembered_sender_name_is_checked_like_any_text_from_the_webview() {
+        let with = |name: &str| Settings {
+            share_sender_name: Some(name.to_string()),
+            ..Settings::default()
+        };
+        assert!(with("alice").check().is_ok());
+        assert!(with(&"a".repeat(128)).check().is_ok());
+        for bad in [
+            "a".repeat(129),
+            "al\u{202e}ice".into(),
+            "al\x1b[2Jice".into(),
+        ] {
+            let err = with(&bad).check().unwrap_err();
+            assert!(err.message.contains("sender name"), "{}", err.message);
+        }
+        // Settings files from before the field read as "no name yet".
+        let old: Settings = serde_json::from_str(r#"{"auto_lock_minutes": 7}"#).unwrap();
+        assert_eq!((old.auto_lock_minutes, old.share_sender_name), (7, None));
     }
 }

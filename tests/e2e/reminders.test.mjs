@@ -194,10 +194,10 @@ describe("reminders", () => {
     await waitText(driver, "thresholds-error", /"soon" is not a whole number/);
     await typeInto(driver, "settings-thresholds", "1 30 7");
     const mark = notifications().length;
+    // Leaving the field (here for the test button) saves it: settings save as they change.
     await click(driver, "settings-test-notification");
     const [n] = await waitNotifications(mark, 1, "the test notification");
     assert.equal(n.summary, "Keystead notifications work");
-    await click(driver, "settings-reminders-save");
     await waitText(driver, "reminders-saved", "Saved.");
     assert.equal(await input.getAttribute("value"), "30, 7, 1");
     await screenshot(driver, "31-settings-reminders");
@@ -212,12 +212,10 @@ describe("reminders", () => {
     const entries = () => (existsSync(autostart) ? readdirSync(autostart).filter((f) => /keystead/i.test(f)) : []);
     assert.deepEqual(entries(), []);
     await setChecked(driver, "settings-start-at-login", true);
-    await click(driver, "settings-reminders-save");
     await poll(async () => entries().length === 1, { timeout: 5000, message: "an autostart entry" });
     const entry = readFileSync(path.join(autostart, entries()[0]), "utf8");
     assert.match(entry, /--minimized/, "started at login, Keystead stays in the tray");
     await setChecked(driver, "settings-start-at-login", false);
-    await click(driver, "settings-reminders-save");
     await poll(async () => entries().length === 0, { timeout: 5000, message: "the autostart entry removed" });
   });
 

@@ -242,7 +242,8 @@ describe("Keystead team sharing", () => {
     await click(driver, "share-open");
     await waitVisible(driver, "share-dialog");
     await check(byData("share-contact", "contact-name", "bob"));
-    await typeInto(driver, "share-sender-name", "alice");
+    // The name the last share was signed with is offered again.
+    assert.equal(await (await driver.findElement(byTestId("share-sender-name"))).getAttribute("value"), "alice");
     await typeInto(driver, "share-path", shareFile);
     await click(driver, "share-submit");
     await waitText(driver, "share-error", /already exists/);

@@ -30,4 +30,8 @@ close_to_tray: boolean,
 /**
  * Start Keystead (in the tray, window hidden) when the user logs in.
  */
-start_at_login: boolean, };
+start_at_login: boolean, 
+/**
+ * The name Share… last signed a file with ("shown to the recipient"), offered the next time.
+ */
+share_sender_name: string | null, };

@@ -81,13 +81,20 @@ class Session {
     if (id !== null && this.keys.some((k) => k.id === id)) this.selectedId = id;
   }
 
-  /** Saves the saved settings with `patch` applied, so each settings card saves only its own fields. */
-  async saveSettings(patch: Partial<Settings>): Promise<void> {
-    const base = this.settings ?? (await ipc.getSettings());
-    const result = await ipc.setSettings({ ...base, ...patch });
-    this.settings = result;
-    applyTheme(result.theme);
+  /** Saves the saved settings with `patch` applied, so each settings field saves only itself. Saves run one
+   *  after another, each over the result of the one before (two quick changes both stay). */
+  saveSettings(patch: Partial<Settings>): Promise<void> {
+    const run = async () => {
+      const base = this.settings ?? (await ipc.getSettings());
+      const result = await ipc.setSettings({ ...base, ...patch });
+      this.settings = result;
+      applyTheme(result.theme);
+    };
+    const next = this.#settingsQueue.then(run, run);
+    this.#settingsQueue = next.catch(() => undefined);
+    return next;
   }
+  #settingsQueue: Promise<void> = Promise.resolve();
 
   /** "I restored this backup on purpose": Rust accepts the older vault file (audited); its warning goes. */
   async acceptRestoredBackup(): Promise<void> {
