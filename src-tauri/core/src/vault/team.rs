@@ -758,8 +758,8 @@ impl Vault {
             list: None,
             role: None,
         };
-        let checked = read_lists(&clone)?
-            .and_then(|lists| check_chain(Some(&trusted), &lists).cloned());
+        let checked =
+            read_lists(&clone)?.and_then(|lists| check_chain(Some(&trusted), &lists).cloned());
         let list = match checked {
             Ok(l) => l,
             Err(r) => {

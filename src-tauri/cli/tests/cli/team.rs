@@ -1,0 +1,81 @@
+//! `team init`, `join`, `add-member`, `share`, `sync`, `status` between two sandboxes over a bare git
+//! repository (file://), through the built binary.
+
+use crate::common::*;
+
+fn bare_remote(sb: &Sandbox) -> String {
+    let path = sb.dir.path().join("desk.git");
+    let repo = git2::Repository::init_bare(&path).unwrap();
+    repo.set_head("refs/heads/main").unwrap();
+    format!("file://{}", path.display())
+}
+
+#[test]
+fn a_team_is_made_joined_after_confirming_and_its_keys_sync_to_the_new_member() {
+    let (a, b) = (Sandbox::init(), Sandbox::init());
+    let url = bare_remote(&a);
+    let kb = whoami(&b);
+    a.run(&["contacts", "add", "bob", ka_str(&kb)]).ok();
+    let out = a
+        .run(&["team", "init", &url, "--name", "desk", "--as", "alice"])
+        .ok();
+    assert!(out.stdout.contains("Team desk"), "{}", out.describe());
+
+    // Bob is not a member yet: the join says what to do, and nothing is kept.
+    b.run(&["team", "join", &url, "--yes"])
+        .fails(2)
+        .stderr_mentions("not a member of team desk yet");
+    a.run(&["team", "add-member", "bob", "--role", "write"])
+        .ok();
+
+    // Without --yes and without a terminal, nothing is kept; the preview names the creator's fingerprint.
+    let alice_fp = whoami(&a)["fingerprint"].as_str().unwrap().to_string();
+    let out = b
+        .run(&["team", "join", &url])
+        .fails(2)
+        .stderr_mentions("nothing was kept");
+    assert!(out.stdout.contains(&alice_fp), "{}", out.describe());
+    b.run(&["team", "status"])
+        .fails(2)
+        .stderr_mentions("in no team");
+    b.run(&["team", "join", &url, "--yes"]).ok();
+
+    a.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read,trade"],
+        &binance_secrets(),
+    );
+    a.run(&["team", "share", "binance-main"]).ok();
+
+    let out = b.run(&["team", "status"]).ok();
+    assert!(
+        out.stdout
+            .contains("new      binance-main (revision 1, by alice)"),
+        "{}",
+        out.describe()
+    );
+    b.run(&["team", "sync"])
+        .fails(2)
+        .stderr_mentions("nothing was applied");
+    let out = b.run(&["team", "sync", "--yes"]).ok();
+    assert!(
+        out.stdout.contains("Added: binance-main"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(b.reveal("binance-main", "secret", &[]), BINANCE_SECRET);
+    let actions: Vec<String> = b
+        .audit()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(actions.contains(&"team_joined".to_string()), "{actions:?}");
+    assert!(
+        actions.contains(&"team_key_received".to_string()),
+        "{actions:?}"
+    );
+    assert!(actions.contains(&"team_synced".to_string()), "{actions:?}");
+    let out = b.run(&["team", "status"]).ok();
+    assert!(out.stdout.contains("Up to date."), "{}", out.describe());
+}
