@@ -558,3 +558,36 @@ fn a_version_6_vault_file_is_migrated_and_gets_its_teams_table() {
     assert!(v.teams().unwrap().is_empty());
     assert!(v.integrity_problems().unwrap().is_empty());
 }
+
+#[test]
+fn the_team_never_changes_a_personal_key_even_one_with_the_same_id() {
+    let mut t = team();
+    // Bob gives Alice his personal key by a share file (which keeps its id); she puts it in the team.
+    let ka = t.alice.sharing_key();
+    t.bob.vault.add_contact("alice", &ka).unwrap();
+    t.bob.add("p", "binance", &["read"], "bobs");
+    let file = t.bob.export(&["p"], &["alice"]);
+    common::desk::import_defaults(&mut t.alice, &file);
+    assert_eq!(key_id(&t.alice, "p"), key_id(&t.bob, "p"));
+    t.alice
+        .vault
+        .rotate("p", fields("binance", "alices"), None)
+        .unwrap();
+    t.alice
+        .vault
+        .team_share(None, &["p".into()], &[], None)
+        .unwrap();
+
+    let (preview, summary) = sync(&mut t.bob);
+    assert_eq!(
+        preview.entries[0].refusal,
+        Some(Refusal::EntryForPersonalKey),
+        "{preview:?}"
+    );
+    assert!(summary.changed.is_empty());
+    assert_eq!(
+        t.bob.secret("p", CredentialField::Secret),
+        "bobs-secret-value"
+    );
+    assert!(t.bob.vault.teams().unwrap()[0].keys.is_empty());
+}

@@ -39,6 +39,9 @@ pub enum Refusal {
     EntrySignedByNonMember { fingerprint: String },
     /// An entry signed by a read member (who may not change keys).
     EntrySignedByReadMember { name: String },
+    /// An entry for a key this vault holds as a personal key (not one of this team's keys): a team never
+    /// changes a personal key, even one with the same id.
+    EntryForPersonalKey,
     /// An entry whose revision is not above the one this vault holds: an older file replayed (or the
     /// same revision with other contents).
     EntryNotNewer { revision: u64, held: u64 },
@@ -78,6 +81,9 @@ impl fmt::Display for Refusal {
             Self::EntrySignedByReadMember { name } => write!(
                 f,
                 "it is signed by {name}, a read member: read members cannot change team keys"
+            ),
+            Self::EntryForPersonalKey => f.write_str(
+                "it is for a key this vault holds as a personal key, not as a key of this team: the team does not change it",
             ),
             Self::EntryNotNewer { revision, held } => write!(
                 f,

@@ -881,8 +881,24 @@ impl Vault {
                     continue;
                 }
             };
-            newer_ids.push(file_key);
             let shared = &opened.entries[0];
+            if held.is_none() && entries.iter().any(|(e, _)| e.id == file_key) {
+                let r = Refusal::EntryForPersonalKey;
+                preview.entries.push(TeamEntryPreview {
+                    file: file.clone(),
+                    status: TeamEntryStatus::Refused,
+                    key_id: Some(file_key),
+                    name: Some(shared.checked.name.clone()),
+                    revision: Some(revision),
+                    by: Some(by),
+                    changed_fields: Vec::new(),
+                    secrets_changed: false,
+                    reason: Some(r.to_string()),
+                    refusal: Some(r),
+                });
+                continue;
+            }
+            newer_ids.push(file_key);
             let c = classify(&self.conn, &cells, &entries, shared)?;
             let local = local_fp(file_key)?;
             let changed_here = match (held, &local) {
