@@ -513,6 +513,8 @@ fn withdraw_keys_are_shared_only_confirmed_by_name_and_with_the_passphrase() {
         .team_share(None, &["w".into()], &["w".into()], Some(&pass))
         .unwrap();
     assert_eq!(list_remote(&t.url, "keys").len(), 1);
+    let s = t.bob.vault.team_sync_preview(None).unwrap();
+    assert!(s.preview.entries[0].can_withdraw, "the preview warns");
 }
 
 #[test]

@@ -17,7 +17,11 @@ name: string | null, revision: number | null,
 /**
  * The member who made this revision.
  */
-by: string | null, changed_fields: Array<string>, secrets_changed: boolean, refusal: Refusal | null, 
+by: string | null, changed_fields: Array<string>, secrets_changed: boolean, 
+/**
+ * The key in the file can withdraw funds.
+ */
+can_withdraw: boolean, refusal: Refusal | null, 
 /**
  * The refusal or the conflict in words.
  */

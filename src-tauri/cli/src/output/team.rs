@@ -129,7 +129,11 @@ pub fn team_sync_preview(p: &TeamSyncPreview) {
                 RED,
             ),
         };
-        println!("  {line}");
+        if e.can_withdraw && e.status != TeamEntryStatus::Refused {
+            println!("  {line}  {}", paint("can withdraw funds", AMBER));
+        } else {
+            println!("  {line}");
+        }
     }
     for k in &p.outgoing {
         println!("  send     {} (your change)", Shown(k));

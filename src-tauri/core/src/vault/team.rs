@@ -12,7 +12,7 @@ use super::share_import::classify;
 use super::{Vault, WriteTx};
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
-use crate::model::{KeyEntry, KeyStatus};
+use crate::model::{KeyEntry, KeyStatus, Scope};
 use crate::secret::{json_sized_once, SecretFields};
 use crate::share::{
     self, OpenedShare, Seal, ShareEntryStatus, ShareIdentity, SharingKey, TeamStamp,
@@ -183,6 +183,8 @@ pub struct TeamEntryPreview {
     pub by: Option<String>,
     pub changed_fields: Vec<String>,
     pub secrets_changed: bool,
+    /// The key in the file can withdraw funds.
+    pub can_withdraw: bool,
     pub refusal: Option<Refusal>,
     /// The refusal or the conflict in words.
     pub reason: Option<String>,
@@ -801,6 +803,7 @@ impl Vault {
                     by: None,
                     changed_fields: Vec::new(),
                     secrets_changed: false,
+                    can_withdraw: false,
                     reason: Some(r.to_string()),
                     refusal: Some(r),
                 });
@@ -864,7 +867,7 @@ impl Vault {
                 Ok(EntryVerdict::Unchanged) => continue,
                 Ok(EntryVerdict::Newer { revision, by }) => (revision, by),
                 Err(r) => {
-                    let mut e = TeamEntryPreview {
+                    let e = TeamEntryPreview {
                         file: file.clone(),
                         status: TeamEntryStatus::Refused,
                         key_id: Some(file_key),
@@ -873,10 +876,10 @@ impl Vault {
                         by: None,
                         changed_fields: Vec::new(),
                         secrets_changed: false,
+                        can_withdraw: false,
                         reason: Some(r.to_string()),
                         refusal: Some(r),
                     };
-                    e.by = opened.claimed_name.clone();
                     preview.entries.push(e);
                     continue;
                 }
@@ -893,6 +896,7 @@ impl Vault {
                     by: Some(by),
                     changed_fields: Vec::new(),
                     secrets_changed: false,
+                    can_withdraw: false,
                     reason: Some(r.to_string()),
                     refusal: Some(r),
                 });
@@ -939,6 +943,7 @@ impl Vault {
                 by: Some(by.clone()),
                 changed_fields: c.changed_fields,
                 secrets_changed: c.secrets_changed,
+                can_withdraw: shared.checked.scopes.contains(&Scope::Withdraw),
                 refusal: None,
                 reason,
             });
