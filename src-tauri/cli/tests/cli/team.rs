@@ -79,3 +79,39 @@ fn a_team_is_made_joined_after_confirming_and_its_keys_sync_to_the_new_member() 
     let out = b.run(&["team", "status"]).ok();
     assert!(out.stdout.contains("Up to date."), "{}", out.describe());
 }
+
+/// Someone with write access to the remote pushes a file whose name hides text behind control and bidi
+/// characters: `team status` names it refused, escaped.
+#[test]
+fn a_refused_file_with_control_characters_in_its_name_is_shown_escaped() {
+    let a = Sandbox::init();
+    let url = bare_remote(&a);
+    a.run(&["team", "init", &url, "--name", "desk", "--as", "alice"])
+        .ok();
+    let dir = tempfile::tempdir().unwrap();
+    let repo = git2::Repository::clone(&url, dir.path()).unwrap();
+    let name = "keys/x\u{1b}[2J\u{202e}gpj.age";
+    std::fs::create_dir_all(dir.path().join("keys")).unwrap();
+    std::fs::write(dir.path().join(name), b"not age").unwrap();
+    let mut index = repo.index().unwrap();
+    index.add_path(std::path::Path::new(name)).unwrap();
+    index.write().unwrap();
+    let tree = repo.find_tree(index.write_tree().unwrap()).unwrap();
+    let sig = git2::Signature::now("m", "m@example.org").unwrap();
+    let parent = repo.head().unwrap().peel_to_commit().unwrap();
+    repo.commit(Some("HEAD"), &sig, &sig, "x", &tree, &[&parent])
+        .unwrap();
+    repo.find_remote("origin")
+        .unwrap()
+        .push(&["refs/heads/main:refs/heads/main"], None)
+        .unwrap();
+
+    let out = a.run(&["team", "status"]).ok();
+    assert!(out.stdout.contains("refused"), "{}", out.describe());
+    assert!(
+        out.stdout.contains("\\u{1b}[2J\\u{202e}gpj.age"),
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stdout.contains('\u{1b}') && !out.stdout.contains('\u{202e}'));
+}
