@@ -1128,7 +1128,10 @@ impl Vault {
         for id in ids {
             let (e, g) = find_row(&self.conn, &cells, &id.to_string())?;
             let (s, _) = read_secrets(&self.conn, &cells, &e, g)?;
-            let revision = record.keys.get(id).map_or(1, |h| h.revision + 1);
+            let revision = record
+                .keys
+                .get(id)
+                .map_or(1, |h| h.revision.saturating_add(1));
             let bytes = entry_file(identity, &record.me, now, list, team_id, revision, &e, &s)?;
             sent.push((
                 *id,
@@ -1281,14 +1284,14 @@ impl Vault {
                 now,
                 &next,
                 record.id,
-                h.revision + 1,
+                h.revision.saturating_add(1),
                 &e,
                 &s,
             )?;
             held.push((
                 *id,
                 HeldKey {
-                    revision: h.revision + 1,
+                    revision: h.revision.saturating_add(1),
                     file_hash: sha256_hex(&bytes),
                     content: content_fp(&cells, &e, &s)?,
                     by: record.me.clone(),
@@ -1413,7 +1416,10 @@ impl Vault {
         let cells = self.cells();
         let (e, g) = find_row(&self.conn, &cells, name)?;
         let (s, _) = read_secrets(&self.conn, &cells, &e, g)?;
-        let revision = record.keys.get(&e.id).map_or(1, |h| h.revision + 1);
+        let revision = record
+            .keys
+            .get(&e.id)
+            .map_or(1, |h| h.revision.saturating_add(1));
         entry_file(
             &identity,
             &record.me,
