@@ -2,6 +2,8 @@
 //! repository (file://), through the built binary.
 
 use crate::common::*;
+use serde_json::Value;
+use std::process::Command;
 
 fn bare_remote(sb: &Sandbox) -> String {
     let path = sb.dir.path().join("desk.git");
@@ -114,4 +116,85 @@ fn a_refused_file_with_control_characters_in_its_name_is_shown_escaped() {
         out.describe()
     );
     assert!(!out.stdout.contains('\u{1b}') && !out.stdout.contains('\u{202e}'));
+}
+
+/// Debian's `age` tool opens a team's entry file with a member's age identity: here a member whose
+/// sharing key pairs an identity made by `age-keygen` with a signing key (files from them would be
+/// attributed to it; this member never signs). Skipped without `age` unless KEYSTEAD_REQUIRE_AGE is set.
+#[test]
+fn the_age_tool_opens_an_entry_file_with_a_members_age_identity() {
+    let found = Command::new("age").arg("--version").output().is_ok()
+        && Command::new("age-keygen").arg("--help").output().is_ok();
+    if !found {
+        assert!(
+            std::env::var_os("KEYSTEAD_REQUIRE_AGE").is_none(),
+            "KEYSTEAD_REQUIRE_AGE is set but the `age` tool is not installed (apt-get install age)"
+        );
+        eprintln!("NOTICE: skipping: the `age` tool is not installed (apt-get install age)");
+        return;
+    }
+    let (a, other) = (Sandbox::init(), Sandbox::init());
+    let url = bare_remote(&a);
+    let id = a.dir.path().join("dave.txt");
+    let keygen = Command::new("age-keygen")
+        .arg("-o")
+        .arg(&id)
+        .output()
+        .unwrap();
+    assert!(keygen.status.success(), "{keygen:?}");
+    let public = Command::new("age-keygen")
+        .arg("-y")
+        .arg(&id)
+        .output()
+        .unwrap();
+    let recipient = String::from_utf8(public.stdout).unwrap().trim().to_string();
+    let signing = ka_str(&whoami(&other))
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    let line = format!("keystead-share1:{recipient}:{signing}");
+    a.run(&["contacts", "add", "dave", &line]).ok();
+    a.run(&["team", "init", &url, "--name", "desk", "--as", "alice"])
+        .ok();
+    a.run(&["team", "add-member", "dave"]).ok();
+    a.add(
+        "binance-main",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    a.run(&["team", "share", "binance-main"]).ok();
+
+    let clone = tempfile::tempdir().unwrap();
+    git2::Repository::clone(&url, clone.path()).unwrap();
+    let file = clone
+        .path()
+        .join("keys")
+        .join(format!("{}.age", a.entry_id("binance-main")));
+    let out = Command::new("age")
+        .arg("-d")
+        .arg("-i")
+        .arg(&id)
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "age -d failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).expect("age -d yields JSON");
+    assert_eq!(doc["format"], "keystead-share");
+    assert_eq!(doc["signature"]["alg"], "ed25519");
+    assert_eq!(doc["payload"]["team"]["revision"], 1);
+    assert_eq!(doc["payload"]["exported_by"]["name"], "alice");
+    let entry = &doc["payload"]["entries"][0];
+    assert_eq!(entry["name"], "binance-main");
+    assert_eq!(entry["secrets"]["secret"], BINANCE_SECRET);
+    assert!(doc["payload"]["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == recipient.as_str()));
 }
