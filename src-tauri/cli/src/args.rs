@@ -153,6 +153,10 @@ pub enum Command {
     /// Pass keys to teammates in encrypted share files (age format; the `age` tool opens them too).
     #[command(subcommand)]
     Share(ShareCommand),
+    /// Team vaults: keys kept in sync with a small team through a git repository you already have
+    /// (one age-encrypted, signed file per key; every file checked before anything is applied).
+    #[command(subcommand)]
+    Team(TeamCommand),
     /// Import keys from other tools' files: freqtrade configs, .env files, ccxt and Passivbot key files,
     /// Hummingbot connector files, KeePass databases and CSV exports, Bitwarden JSON exports. Shows a
     /// preview first; new keys are added, everything else skipped unless chosen. The files are never
@@ -306,6 +310,69 @@ pub enum ContactsCommand {
     Remove { name: String },
     /// Rename a contact.
     Rename { old: String, new: String },
+}
+
+#[derive(Subcommand)]
+pub enum TeamCommand {
+    /// Make a team in REMOTE, an empty git repository (e.g. file:///srv/git/desk.git made with
+    /// `git init --bare`); you are its first write member.
+    Init {
+        remote: String,
+        /// The team's name.
+        #[arg(long)]
+        name: String,
+        /// Your name in the member list (default: your login name).
+        #[arg(long = "as", value_name = "NAME")]
+        me: Option<String>,
+    },
+    /// Join the team in REMOTE once a write member added you: shows its name, members and its
+    /// creator's fingerprint to compare; nothing is kept until you confirm.
+    Join {
+        remote: String,
+        /// Join without asking.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Add a contact to the team (their full sharing key; all team keys are encrypted to them too).
+    AddMember {
+        contact: String,
+        #[arg(long, value_enum, default_value = "read")]
+        role: TeamRole,
+        #[arg(long, value_name = "NAME")]
+        team: Option<String>,
+    },
+    /// Put keys into the team: encrypted to every member, signed by you, pushed.
+    Share {
+        #[arg(required = true, value_name = "NAME")]
+        keys: Vec<String>,
+        /// Keys with the withdraw scope you really mean to share, each named (comma-separated).
+        #[arg(long, value_delimiter = ',', value_name = "NAME")]
+        confirm_withdraw: Vec<String>,
+        #[arg(long, value_name = "NAME")]
+        team: Option<String>,
+    },
+    /// Pull, check every file, show what would change (new, changed by whom, refused and why), apply it
+    /// in one transaction and push your own changes.
+    Sync {
+        /// Apply without asking.
+        #[arg(long)]
+        yes: bool,
+        #[arg(long, value_name = "NAME")]
+        team: Option<String>,
+    },
+    /// The teams, their members and what a sync would bring in or send (fetches; changes nothing).
+    Status {
+        #[arg(long, value_name = "NAME")]
+        team: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum TeamRole {
+    Read,
+    Write,
 }
 
 #[derive(Subcommand)]

@@ -61,6 +61,20 @@ pub enum AuditAction {
     DeviceRemembered,
     /// A remembered device's slot was removed ("forget this device", or every one at a passphrase change).
     DeviceForgotten,
+    /// A team vault was made in a git remote (its name, the remote, this vault as its first write member).
+    TeamCreated,
+    /// This vault joined a team after its member list was checked and confirmed (name, remote, creator).
+    TeamJoined,
+    /// A member was added to a team's member list (who, role, new list version).
+    TeamMemberAdded,
+    /// A key was put into a team vault: encrypted to every member and pushed.
+    TeamKeyShared,
+    /// A team sync changed or added this key from the team (which revision, changed by whom).
+    TeamKeyReceived,
+    /// A team sync sent this member's change of the key to the team (which revision).
+    TeamKeySent,
+    /// A team sync ran: what came in, from whom, what was refused and why, what went out.
+    TeamSynced,
 }
 
 impl AuditAction {
@@ -95,6 +109,13 @@ impl AuditAction {
             Self::KeyRun => "key_run",
             Self::DeviceRemembered => "device_remembered",
             Self::DeviceForgotten => "device_forgotten",
+            Self::TeamCreated => "team_created",
+            Self::TeamJoined => "team_joined",
+            Self::TeamMemberAdded => "team_member_added",
+            Self::TeamKeyShared => "team_key_shared",
+            Self::TeamKeyReceived => "team_key_received",
+            Self::TeamKeySent => "team_key_sent",
+            Self::TeamSynced => "team_synced",
         }
     }
 }

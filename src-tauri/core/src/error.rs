@@ -121,6 +121,10 @@ pub enum Error {
         "the share file was refused: {reason}. Nothing was imported; ask the sender for a new file"
     )]
     ShareRefused { reason: String },
+    /// A team vault operation that cannot go on (not a member, a remote that moved on, a remote that
+    /// already holds a team, …): what happened and what to do. Nothing was changed.
+    #[error("{message}")]
+    Team { message: String },
     /// No identity we hold opens the file.
     #[error("this share file was not made for you: it is encrypted to other people's sharing keys. Ask the sender to export it to your sharing key. Nothing was imported")]
     ShareNotForYou,
@@ -164,6 +168,12 @@ impl Error {
 
     pub(crate) fn damaged(what: impl Into<String>) -> Self {
         Self::Damaged { what: what.into() }
+    }
+
+    pub(crate) fn team(message: impl Into<String>) -> Self {
+        Self::Team {
+            message: message.into(),
+        }
     }
 
     pub(crate) fn input(message: impl Into<String>) -> Self {
@@ -254,6 +264,7 @@ mod tests {
             Error::NoRecipient,
             Error::WithdrawNotConfirmed { names: text() },
             Error::ShareRefused { reason: text() },
+            Error::Team { message: text() },
             Error::ShareNotForYou,
             Error::WrongSharePassphrase,
             Error::SharePassphraseNeeded,
@@ -325,6 +336,7 @@ mod tests {
             Error::RememberOff {
                 why: crate::vault::RememberOff::KeyringUnavailable { .. },
             } => 36,
+            Error::Team { .. } => 37,
         }
     }
 
@@ -352,7 +364,7 @@ mod tests {
         indices.sort_unstable();
         assert_eq!(
             indices,
-            (0..=36).collect::<Vec<_>>(),
+            (0..=37).collect::<Vec<_>>(),
             "every_variant() must hold each variant exactly once"
         );
         for e in &all {

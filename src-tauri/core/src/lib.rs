@@ -24,6 +24,7 @@ pub mod reminders;
 pub mod scan;
 pub mod secret;
 pub mod share;
+pub mod team;
 mod validate;
 pub mod vault;
 pub mod view;

@@ -45,6 +45,10 @@ describe("auditSentence", () => {
         "Forgot a remembered device (2 remembered devices, with the passphrase change).",
       ],
       [
+        { action: "team_key_received", key_name: "okx", detail: "from team desk, revision 2 by bob (ABCD-EF01-2345-6789)" },
+        "Received “okx” from a team vault (from team desk, revision 2 by bob (ABCD-EF01-2345-6789)).",
+      ],
+      [
         { action: "key_created", key_name: "binance-main", detail: "Binance production, scopes: read, trade" },
         "Added “binance-main”: Binance production, scopes: read, trade.",
       ],

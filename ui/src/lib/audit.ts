@@ -34,6 +34,13 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   key_run: "secret",
   device_remembered: "access",
   device_forgotten: "access",
+  team_created: "vault",
+  team_joined: "vault",
+  team_member_added: "vault",
+  team_key_shared: "secret",
+  team_key_received: "change",
+  team_key_sent: "secret",
+  team_synced: "vault",
 };
 
 /** The family of an action; actions this build does not know yet count as changes. */
@@ -71,6 +78,13 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   key_run: "Handed to a program",
   device_remembered: "Device remembered",
   device_forgotten: "Device forgotten",
+  team_created: "Team made",
+  team_joined: "Team joined",
+  team_member_added: "Team member added",
+  team_key_shared: "Put in a team",
+  team_key_received: "Received from the team",
+  team_key_sent: "Sent to the team",
+  team_synced: "Team synced",
 };
 
 export function actionLabel(action: string): string {
@@ -158,6 +172,20 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
       return withDetail("Remembered this vault on a device, to unlock without the passphrase", detail);
     case "device_forgotten":
       return withDetail("Forgot a remembered device", detail);
+    case "team_created":
+      return withDetail("Made a team vault", detail);
+    case "team_joined":
+      return withDetail("Joined a team vault", detail);
+    case "team_member_added":
+      return withDetail("Added a member to a team vault", detail);
+    case "team_key_shared":
+      return withDetail(`Put ${quoted(name)} in a team vault`, detail);
+    case "team_key_received":
+      return withDetail(`Received ${quoted(name)} from a team vault`, detail);
+    case "team_key_sent":
+      return withDetail(`Sent the change of ${quoted(name)} to a team vault`, detail);
+    case "team_synced":
+      return withDetail("Synced a team vault", detail);
     default: {
       const label = actionLabel(action);
       const subject = name === null ? label : `${label}: ${quoted(name)}`;

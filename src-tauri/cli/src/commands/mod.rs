@@ -9,6 +9,7 @@ mod keys;
 mod run;
 mod scan;
 mod share;
+mod team;
 mod vault;
 mod view;
 
@@ -66,6 +67,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Contacts(c) => contacts::contacts(&path, c)?,
         Command::Share(ShareCommand::Export(a)) => share::export(&path, a)?,
         Command::Share(ShareCommand::Import(a)) => share::import(&path, a)?,
+        Command::Team(t) => team::team(&path, t)?,
         Command::Import(a) => import::import(&path, a)?,
         Command::Scan(a) => return scan::scan(&path, a),
         Command::Run(a) => return run::run(&path, a),

@@ -14,6 +14,7 @@ mod import;
 mod keys;
 mod scan;
 mod share;
+mod team;
 
 pub use audit::{audit_report, audit_timeline};
 pub use catalog::exchanges;
@@ -22,6 +23,7 @@ pub use import::{import_preview, imported};
 pub use keys::{detail, detail_json, incident_checklist, key_table, print_flags};
 pub use scan::{ignored_findings, scan_report};
 pub use share::{contacts, share_exported, share_imported, share_preview, whoami};
+pub use team::{team_info, team_join_preview, team_shared, team_sync_preview, team_synced};
 
 use crate::failure::{cannot_print, CliResult};
 use chrono::{DateTime, Utc};

@@ -29,5 +29,6 @@ mod share;
 mod show;
 mod stdin_secrets;
 mod tamper;
+mod team;
 mod terminal;
 mod vault;

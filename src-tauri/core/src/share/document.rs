@@ -83,6 +83,17 @@ struct WirePayloadOut<'a> {
     to: &'a [String],
     recipients: &'a [String],
     entries: &'a [WireEntryOut<'a>],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    team: Option<&'a TeamStamp>,
+}
+
+/// In the entry file of a team vault (see the `team` module): which team the document belongs to and
+/// the revision of its one key. Signed with the rest of the payload; absent from ordinary share files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamStamp {
+    pub team_id: Uuid,
+    pub revision: u64,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +139,8 @@ struct WirePayloadIn<'a> {
     recipients: Option<Vec<String>>,
     #[serde(borrow)]
     entries: Vec<WireEntryIn<'a>>,
+    #[serde(default)]
+    team: Option<TeamStamp>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -163,6 +176,7 @@ pub(crate) fn build_document(
     to: &[String],
     recipients: &[String],
     entries: &[WireEntryOut<'_>],
+    team: Option<&TeamStamp>,
 ) -> Result<Zeroizing<Vec<u8>>> {
     let payload = to_zeroizing_json(&WirePayloadOut {
         exported_at,
@@ -173,6 +187,7 @@ pub(crate) fn build_document(
         to,
         recipients,
         entries,
+        team,
     })?;
     let signature = identity.signing.sign(&payload);
     let sig = serde_json::to_vec(&WireSignature {
@@ -312,6 +327,8 @@ pub struct OpenedShare {
     /// that do not name their recipients: such a file never changes a key.
     pub(crate) made_for_this_vault: bool,
     pub(crate) entries: Vec<SharedKey>,
+    /// The team stamp of a team vault's entry file (signed), if the document has one.
+    pub(crate) team: Option<TeamStamp>,
 }
 
 impl fmt::Debug for OpenedShare {
@@ -470,6 +487,7 @@ pub(crate) fn parse_document(plain: &[u8]) -> Result<(OpenedShare, Option<Vec<St
             .collect(),
         made_for_this_vault: false,
         entries,
+        team: payload.team,
     };
     Ok((opened, payload.recipients))
 }

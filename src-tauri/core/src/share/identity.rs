@@ -148,7 +148,7 @@ impl fmt::Debug for SharingKey {
     }
 }
 
-pub(super) fn parse_verifying_key(b64: &str) -> std::result::Result<VerifyingKey, String> {
+pub(crate) fn parse_verifying_key(b64: &str) -> std::result::Result<VerifyingKey, String> {
     let bytes = URL_SAFE_NO_PAD
         .decode(b64)
         .map_err(|_| "the signing key is not unpadded base64url".to_string())?;
@@ -202,6 +202,16 @@ impl ShareIdentity {
             age: self.age.to_public().to_string(),
             signing: Some(self.signing.verifying_key().to_bytes()),
         }
+    }
+
+    /// An Ed25519 signature over `message` with this vault's signing key, and the public key, both in
+    /// unpadded base64url (as share documents and team member lists carry them).
+    pub(crate) fn sign_b64(&self, message: &[u8]) -> (String, String) {
+        use ed25519_dalek::Signer;
+        (
+            URL_SAFE_NO_PAD.encode(self.signing.verifying_key().to_bytes()),
+            URL_SAFE_NO_PAD.encode(self.signing.sign(message).to_bytes()),
+        )
     }
 
     /// The secret parts as JSON in a buffer sized once and wiped on drop; sealed into the vault like any record.

@@ -17,7 +17,8 @@ mod preview;
 pub(crate) use document::parse_document;
 pub(crate) use document::{build_document, SharedKey, WireEntryOut};
 pub use document::{
-    open, OpenedShare, ShareSender, FORMAT, MAX_DEPTH, MAX_ENTRIES, MAX_STRING_BYTES, VERSION,
+    open, OpenedShare, ShareSender, TeamStamp, FORMAT, MAX_DEPTH, MAX_ENTRIES, MAX_STRING_BYTES,
+    VERSION,
 };
 #[cfg(test)]
 pub(crate) use envelope::decrypt as envelope_decrypt;
@@ -26,6 +27,7 @@ pub use envelope::{
     MAX_FILE_BYTES, MAX_SCRYPT_WORK_FACTOR,
 };
 pub(crate) use envelope::{encrypt, Seal};
+pub(crate) use identity::parse_verifying_key;
 pub use identity::{Contact, ShareIdentity, SharingKey, SharingKeyInfo, SHARING_KEY_PREFIX};
 pub use preview::{
     ExportedShare, ImportChoice, ShareEntryStatus, ShareExport, ShareExportSummary,

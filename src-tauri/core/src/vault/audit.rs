@@ -1,7 +1,7 @@
 //! The vault's audit side: events that change no key (lock, unlock, incident steps), the timeline, the
 //! chain check and the structural integrity checks.
 
-use super::cells::{contact_row, xor_into, IDENTITY_ROW, SCAN_IGNORES_ROW};
+use super::cells::{contact_row, team_row, xor_into, IDENTITY_ROW, SCAN_IGNORES_ROW};
 use super::index::find_row;
 use super::Vault;
 use crate::audit::{self, AuditAction, AuditRecord, AuditReport};
@@ -105,6 +105,15 @@ impl Vault {
                     &cells.row_digest(&contact_row(&id), generation as u64),
                 );
             }
+            let mut stmt = self.conn.prepare("SELECT id, generation FROM teams")?;
+            let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+            for row in rows {
+                let (id, generation) = row?;
+                xor_into(
+                    &mut digest,
+                    &cells.row_digest(&team_row(&id), generation as u64),
+                );
+            }
             let identity: Option<i64> = self
                 .conn
                 .query_row("SELECT generation FROM sharing_identity", [], |r| r.get(0))
@@ -128,7 +137,7 @@ impl Vault {
         }
         if !crypto::mac_eq(&digest, &state.entries_digest) {
             problems.push(
-                "the set of key, contact and ignored-finding records does not match the vault's record of them: a key or contact was deleted, added or rolled back outside Keystead"
+                "the set of key, contact, team and ignored-finding records does not match the vault's record of them: a key or contact was deleted, added or rolled back outside Keystead"
                     .to_string(),
             );
         }

@@ -14,6 +14,9 @@ use zeroize::Zeroizing;
 pub(super) const IDENTITY_ROW: &str = "sharing_identity/1";
 /// The row of the ignored scan findings in the entries digest.
 pub(super) const SCAN_IGNORES_ROW: &str = "scan_ignores/1";
+pub(super) fn team_row(id: &str) -> String {
+    format!("teams/{id}")
+}
 pub(super) fn contact_row(id: &str) -> String {
     format!("contacts/{id}")
 }

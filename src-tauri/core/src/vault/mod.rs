@@ -12,7 +12,7 @@
 //! `write` (the write transaction), `index` (lookup columns), `file` (the SQLite file), `open` (create,
 //! unlock), `passphrase`, `throttle` (the delay after wrong passphrases), `rekey` (a new vault key), `keys` (changes to keys),
 //! `secrets` (reveal, copy), `run` (keys handed to a program), `read` (find, list, detail), `audit`, `locked` and `reminders` (reminders
-//! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing), `import` (keys from other tools' files), `scan` (the leak scanner's secrets and records), `device` (remember on this device) and `bench`.
+//! while locked and unlocked), `contacts`, `share_export`, `share_import` (sharing), `team` (team vaults), `import` (keys from other tools' files), `scan` (the leak scanner's secrets and records), `device` (remember on this device) and `bench`.
 
 use crate::anchor::RollbackAnchor;
 use crate::catalog::{self, Exchange};
@@ -52,6 +52,7 @@ mod schema;
 mod secrets;
 mod share_export;
 mod share_import;
+mod team;
 mod throttle;
 mod write;
 
@@ -59,6 +60,10 @@ pub use device::{DeviceStatus, RememberOff};
 pub use open::{default_path, OpenOptions};
 pub use passphrase::check_passphrase;
 pub use run::program_label;
+pub use team::{
+    TeamEntryPreview, TeamEntryStatus, TeamInfo, TeamJoin, TeamJoinPreview, TeamMemberInfo,
+    TeamShare, TeamStatus, TeamSync, TeamSyncPreview, TeamSyncSummary,
+};
 
 use cells::{read_state, Cells, State};
 use write::WriteTx;
@@ -68,9 +73,9 @@ const MAGIC: &[u8] = b"KEYSTEAD";
 pub const FORMAT_VERSION: i64 = 1;
 /// Version of the SQLite schema (`PRAGMA user_version`). 2 added `reminders_sent`, 3 the sharing identity
 /// and contacts, 4 the lookup columns (name index, secret fingerprints, audit key ids), 5 the count of
-/// failed unlocks noted while locked; older files are migrated in place when opened (see
+/// failed unlocks noted while locked, 6 the ignored scan findings, 7 the team vaults; older files are migrated in place when opened (see
 /// [`schema::migrate`]).
-const SCHEMA_VERSION: i64 = 6;
+const SCHEMA_VERSION: i64 = 7;
 /// Shortest passphrase accepted for a new vault or a passphrase change.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
 

@@ -9,7 +9,7 @@ use super::locked::{
 use super::passphrase::check_passphrase;
 use super::schema::{
     add_index_schema, migrate, schema_version, FAILURE_COUNT_SCHEMA, REMINDERS_SCHEMA,
-    SCAN_IGNORES_SCHEMA, SCHEMA, SHARING_SCHEMA,
+    SCAN_IGNORES_SCHEMA, SCHEMA, SHARING_SCHEMA, TEAMS_SCHEMA,
 };
 use super::throttle;
 use super::{header_ad, Vault, FORMAT_VERSION, MAGIC, SCHEMA_VERSION};
@@ -140,6 +140,7 @@ impl Vault {
             add_index_schema(&tx)?;
             tx.execute_batch(FAILURE_COUNT_SCHEMA)?;
             tx.execute_batch(SCAN_IGNORES_SCHEMA)?;
+            tx.execute_batch(TEAMS_SCHEMA)?;
             tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
             tx.execute(
                 "INSERT INTO header VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",

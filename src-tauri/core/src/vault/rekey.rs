@@ -3,7 +3,9 @@
 //! vault state) is opened and sealed again under a new random key in one transaction, so an old header
 //! row and the old passphrase open nothing written before or after.
 
-use super::cells::{contact_row, read_state, xor_into, Cells, IDENTITY_ROW, SCAN_IGNORES_ROW};
+use super::cells::{
+    contact_row, read_state, team_row, xor_into, Cells, IDENTITY_ROW, SCAN_IGNORES_ROW,
+};
 use super::{header_ad, Vault, WriteTx, FORMAT_VERSION};
 use crate::anchor::{Mark, Seen};
 use crate::audit::{self, AuditAction};
@@ -91,6 +93,7 @@ impl Vault {
             + count("SELECT COUNT(*) FROM contacts")?
             + count("SELECT COUNT(*) FROM sharing_identity")?
             + count("SELECT COUNT(*) FROM scan_ignores")?
+            + count("SELECT COUNT(*) FROM teams")?
             + count("SELECT COUNT(*) FROM audit")?;
         progress(0, total);
         let mut done = 0u64;
@@ -133,6 +136,18 @@ impl Vault {
                 let plain = old.open("contacts", &id, "record", g, &sealed)?;
                 update.execute(params![id, new.seal("contacts", &id, "record", g, &plain)])?;
                 xor_into(&mut digest, &digests.of(&contact_row(&id), g));
+                step(&mut done);
+            }
+            let rows: Vec<(String, i64, Vec<u8>)> = tx
+                .prepare("SELECT id, generation, record FROM teams")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut update = tx.prepare("UPDATE teams SET record = ?2 WHERE id = ?1")?;
+            for (id, generation, sealed) in rows {
+                let g = generation as u64;
+                let plain = old.open("teams", &id, "record", g, &sealed)?;
+                update.execute(params![id, new.seal("teams", &id, "record", g, &plain)])?;
+                xor_into(&mut digest, &digests.of(&team_row(&id), g));
                 step(&mut done);
             }
             let identity: Option<(i64, Vec<u8>)> = tx

@@ -122,6 +122,16 @@ CREATE TABLE IF NOT EXISTS scan_ignores (
 );
 ";
 
+/// Schema version 7: the team vaults this vault is in (see the `team` module), one sealed record per
+/// team (remote, member list trusted, revision of each team key held), counted in the entries digest.
+pub(super) const TEAMS_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS teams (
+    id TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL,
+    record BLOB NOT NULL
+);
+";
+
 /// Adds the version 4 lookup columns and tables to `conn` (a new file or an older one).
 pub(super) fn add_index_schema(conn: &Connection) -> Result<()> {
     for (table, column, kind) in [("entries", "name_tag", "BLOB"), ("audit", "key_id", "TEXT")] {
@@ -163,6 +173,9 @@ pub(super) fn migrate(conn: &Connection) -> Result<()> {
     }
     if version < 6 {
         tx.execute_batch(SCAN_IGNORES_SCHEMA)?;
+    }
+    if version < 7 {
+        tx.execute_batch(TEAMS_SCHEMA)?;
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;

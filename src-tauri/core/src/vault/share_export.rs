@@ -16,6 +16,28 @@ use crate::share::{
 use secrecy::ExposeSecret;
 use std::path::PathBuf;
 
+/// A stored key and its secrets as a share document's entry (also a team vault's entry file).
+pub(super) fn wire_entry<'a>(e: &'a KeyEntry, s: &'a SecretFields) -> WireEntryOut<'a> {
+    WireEntryOut {
+        id: e.id,
+        name: &e.name,
+        exchange: &e.exchange,
+        account: e.account.as_deref(),
+        environment: e.environment,
+        scopes: e.scopes.iter().map(|s| s.as_str()).collect(),
+        exchange_scopes: &e.exchange_scopes,
+        ip_allowlist: &e.ip_allowlist,
+        expires_at: e.expires_at,
+        rotation_days: e.rotation_days,
+        tags: &e.tags,
+        notes: &e.notes,
+        secrets: s
+            .iter()
+            .map(|(f, v)| (f.as_str(), v.expose_secret()))
+            .collect(),
+    }
+}
+
 impl Vault {
     /// The files a share export must never replace: this vault and its SQLite `-wal` and `-shm`. The
     /// app adds its settings file.
@@ -155,24 +177,7 @@ impl Vault {
             let wire: Vec<WireEntryOut<'_>> = chosen
                 .iter()
                 .zip(&secrets)
-                .map(|((e, _), s)| WireEntryOut {
-                    id: e.id,
-                    name: &e.name,
-                    exchange: &e.exchange,
-                    account: e.account.as_deref(),
-                    environment: e.environment,
-                    scopes: e.scopes.iter().map(|s| s.as_str()).collect(),
-                    exchange_scopes: &e.exchange_scopes,
-                    ip_allowlist: &e.ip_allowlist,
-                    expires_at: e.expires_at,
-                    rotation_days: e.rotation_days,
-                    tags: &e.tags,
-                    notes: &e.notes,
-                    secrets: s
-                        .iter()
-                        .map(|(f, v)| (f.as_str(), v.expose_secret()))
-                        .collect(),
-                })
+                .map(|((e, _), s)| wire_entry(e, s))
                 .collect();
             // The sharing keys the file is encrypted to, signed with it (none for a passphrase file).
             let recipients: Vec<String> = match &req.passphrase {
@@ -186,6 +191,7 @@ impl Vault {
                 &described,
                 &recipients,
                 &wire,
+                None,
             )?;
             let seal = match &req.passphrase {
                 Some(p) => Seal::Passphrase {

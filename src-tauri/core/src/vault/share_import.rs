@@ -54,15 +54,15 @@ fn changed_fields(e: &KeyEntry, c: &CheckedKey) -> Vec<String> {
 }
 
 /// How one shared key compares with the keys of the vault.
-struct Classified {
-    status: ShareEntryStatus,
+pub(super) struct Classified {
+    pub(super) status: ShareEntryStatus,
     /// The stored key it matches by id (new/identical/changed) or by name (conflicting).
-    existing: Option<(KeyEntry, u64)>,
-    changed_fields: Vec<String>,
-    secrets_changed: bool,
+    pub(super) existing: Option<(KeyEntry, u64)>,
+    pub(super) changed_fields: Vec<String>,
+    pub(super) secrets_changed: bool,
 }
 
-fn classify(
+pub(super) fn classify(
     conn: &Connection,
     cells: &Cells<'_>,
     entries: &[(KeyEntry, u64)],
@@ -103,7 +103,7 @@ fn classify(
 }
 
 /// Who signed `opened`, in terms of this vault's contacts.
-fn sender_of(opened: &OpenedShare, contacts: &[(ContactRecord, u64)]) -> ShareSender {
+pub(super) fn sender_of(opened: &OpenedShare, contacts: &[(ContactRecord, u64)]) -> ShareSender {
     let Some(signer) = &opened.signer else {
         return ShareSender::Unsigned;
     };
@@ -400,7 +400,12 @@ impl Vault {
 
 impl WriteTx<'_> {
     /// Adds a shared key as a new key of this vault.
-    fn import_new(&mut self, shared: &SharedKey, id: Uuid, name: String) -> Result<KeyEntry> {
+    pub(super) fn import_new(
+        &mut self,
+        shared: &SharedKey,
+        id: Uuid,
+        name: String,
+    ) -> Result<KeyEntry> {
         if name_taken(&self.tx, &self.cells, &name, None)? {
             return Err(Error::DuplicateName { name });
         }
@@ -411,7 +416,7 @@ impl WriteTx<'_> {
 
     /// Overwrites a stored key with a shared one: its metadata, and its secrets as a new version when they
     /// differ (the old version stays in the history, with the reason "imported from …").
-    fn import_replace(
+    pub(super) fn import_replace(
         &mut self,
         shared: &SharedKey,
         mut entry: KeyEntry,
