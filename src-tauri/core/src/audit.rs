@@ -61,6 +61,8 @@ pub enum AuditAction {
     DeviceRemembered,
     /// A remembered device's slot was removed ("forget this device", or every one at a passphrase change).
     DeviceForgotten,
+    /// A key was checked on its exchange (outcome and how many differences; never a secret).
+    KeyVerified,
 }
 
 impl AuditAction {
@@ -95,6 +97,7 @@ impl AuditAction {
             Self::KeyRun => "key_run",
             Self::DeviceRemembered => "device_remembered",
             Self::DeviceForgotten => "device_forgotten",
+            Self::KeyVerified => "key_verified",
         }
     }
 }

@@ -213,6 +213,10 @@ pub struct KeyEntry {
     /// by the next rotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub found_in_plaintext: Option<FoundInPlaintext>,
+    /// The last check on the exchange (issue 16): when, what it found. Vaults written before it read as
+    /// `None`; it lives in the sealed metadata like every other field, so no schema change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_verification: Option<crate::exchange::Verification>,
     /// Every secret version, oldest first; the last one is current.
     pub versions: Vec<SecretVersionInfo>,
     /// Keyed fingerprints of the current secret values, to spot one secret stored twice without

@@ -34,6 +34,7 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   key_run: "secret",
   device_remembered: "access",
   device_forgotten: "access",
+  key_verified: "vault",
 };
 
 /** The family of an action; actions this build does not know yet count as changes. */
@@ -71,6 +72,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   key_run: "Handed to a program",
   device_remembered: "Device remembered",
   device_forgotten: "Device forgotten",
+  key_verified: "Checked on exchange",
 };
 
 export function actionLabel(action: string): string {
@@ -158,6 +160,8 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
       return withDetail("Remembered this vault on a device, to unlock without the passphrase", detail);
     case "device_forgotten":
       return withDetail("Forgot a remembered device", detail);
+    case "key_verified":
+      return withDetail(`Checked ${quoted(name)} on its exchange`, detail);
     default: {
       const label = actionLabel(action);
       const subject = name === null ? label : `${label}: ${quoted(name)}`;

@@ -53,6 +53,7 @@ mod secrets;
 mod share_export;
 mod share_import;
 mod throttle;
+mod verify;
 mod write;
 
 pub use device::{DeviceStatus, RememberOff};
