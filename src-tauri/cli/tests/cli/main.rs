@@ -31,3 +31,4 @@ mod stdin_secrets;
 mod tamper;
 mod terminal;
 mod vault;
+mod verify;
