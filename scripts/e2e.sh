@@ -73,6 +73,10 @@ free_port_pair() {
 export E2E_PORT="${E2E_PORT:-$(free_port_pair)}"
 export WEBDRIVER_URL="http://127.0.0.1:$E2E_PORT/"
 export TAURI_DRIVER="$(command -v tauri-driver)"
+# tests/e2e/exchange.test.mjs: the app (started by tauri-driver, so with this environment) sends its
+# Binance key checks to a fake that the test starts on this loopback port.
+E2E_FAKE_BINANCE_PORT="$("$E2E_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+export E2E_FAKE_BINANCE_PORT KEYSTEAD_BASE_URL_BINANCE="http://127.0.0.1:$E2E_FAKE_BINANCE_PORT"
 
 echo "== End-to-end tests (Xvfb, D-Bus, gnome-keyring, a recording notification server, tauri-driver on port $E2E_PORT)" >&2
 start=$(date +%s)

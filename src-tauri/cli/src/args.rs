@@ -171,7 +171,34 @@ pub enum Command {
     /// (audited; nothing written to disk), e.g. `keystead run --key binance-main -- python3 bot.py`.
     #[command(after_help = RUN_HELP)]
     Run(RunArgs),
+    /// Ask each key's exchange what the key can really do (permissions, IP allowlist, expiry) and name
+    /// every difference from the record (audited). Without NAME, every active key of an exchange that
+    /// can be checked: Binance, Coinbase, Kraken, OKX, Bybit, KuCoin.
+    #[command(after_help = VERIFY_HELP)]
+    Verify {
+        names: Vec<String>,
+        /// Print JSON (never contains a secret).
+        #[arg(long)]
+        json: bool,
+        /// Write the exchange's view into each key that differs (audited; removing withdraw or
+        /// transfer asks the passphrase again).
+        #[arg(long)]
+        accept: bool,
+    },
 }
+
+pub const VERIFY_HELP: &str = "\
+A request goes out only when you run this command: to the exchange's read-only key-information
+endpoint, over https, signed with the key as the exchange requires; it times out after 10 s.
+KEYSTEAD_BASE_URL_<EXCHANGE> (e.g. KEYSTEAD_BASE_URL_BINANCE=https://proxy.example:8443) sends that
+exchange's checks elsewhere; plain http is accepted only to 127.0.0.1 or [::1]. KEYSTEAD_CA_FILE (a PEM
+file) replaces the built-in root certificates, for a TLS-inspecting proxy.
+
+Exit codes:
+  0  every exchange agrees with the record
+  1  a difference, or an exchange rejected a key
+  2  an error, or an exchange could not be asked (network, timeout, an unreadable answer)
+  3  the vault did not open";
 
 pub const IMPORT_HELP: &str = "\
 Encrypted files (Hummingbot, KeePass) are opened with their own password: KEYSTEAD_IMPORT_PASSWORD, or

@@ -75,6 +75,8 @@ pub enum AuditAction {
     TeamKeySent,
     /// A team sync ran: what came in, from whom, what was refused and why, what went out.
     TeamSynced,
+    /// A key was checked on its exchange (outcome and how many differences; never a secret).
+    KeyVerified,
 }
 
 impl AuditAction {
@@ -116,6 +118,7 @@ impl AuditAction {
             Self::TeamKeyReceived => "team_key_received",
             Self::TeamKeySent => "team_key_sent",
             Self::TeamSynced => "team_synced",
+            Self::KeyVerified => "key_verified",
         }
     }
 }

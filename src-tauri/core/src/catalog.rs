@@ -23,6 +23,9 @@ pub struct Exchange {
     pub lifetime_rules: &'static [LifetimeRule],
     /// Where the user manages (creates, deletes) API keys on the exchange's site.
     pub api_key_page: &'static str,
+    /// The exchange's read-only endpoint that reports a key's own permissions (Keystead's "check on
+    /// exchange"); `None`: the exchange has none, its keys cannot be checked.
+    pub key_info: Option<&'static str>,
 }
 
 /// One of the exchange's own permission names, with the canonical scopes it grants.
@@ -88,6 +91,8 @@ pub struct ExchangeInfo {
     /// One sentence per key-lifetime rule.
     pub lifetime_rules: Vec<String>,
     pub api_key_page: String,
+    /// Whether Keystead can ask the exchange what a key may do.
+    pub can_verify: bool,
 }
 
 #[derive(ts_rs::TS)]
@@ -121,6 +126,7 @@ impl Exchange {
                 .map(|r| r.summary.into())
                 .collect(),
             api_key_page: self.api_key_page.into(),
+            can_verify: self.key_info.is_some(),
         }
     }
 }
@@ -218,6 +224,7 @@ static EXCHANGES: &[Exchange] = &[
             summary: "Binance removes trading permissions from a key without an IP allowlist 30 days after it is created.",
         }],
         api_key_page: "https://www.binance.com/en/my/settings/api-management",
+        key_info: Some("/sapi/v1/account/apiRestrictions"),
     },
     // Coinbase Advanced Trade through a CDP secret API key: the key name (`organizations/…/apiKeys/…`) is the
     // apiKey and the EC private key (PEM) is the secret.
@@ -235,6 +242,7 @@ static EXCHANGES: &[Exchange] = &[
         ],
         lifetime_rules: &[],
         api_key_page: "https://portal.cdp.coinbase.com/projects/api-keys",
+        key_info: Some("/api/v3/brokerage/key_permissions"),
     },
     Exchange {
         id: "kraken",
@@ -255,6 +263,7 @@ static EXCHANGES: &[Exchange] = &[
         ],
         lifetime_rules: &[],
         api_key_page: "https://www.kraken.com/u/security/api",
+        key_info: Some("/0/private/GetApiKeyInfo"),
     },
     Exchange {
         id: "okx",
@@ -276,6 +285,7 @@ static EXCHANGES: &[Exchange] = &[
             summary: "OKX deletes a key with Trade or Withdraw permission and no IP allowlist after 14 days without use.",
         }],
         api_key_page: "https://www.okx.com/account/my-api",
+        key_info: Some("/api/v5/account/config"),
     },
     Exchange {
         id: "bybit",
@@ -301,6 +311,7 @@ static EXCHANGES: &[Exchange] = &[
             summary: "Bybit expires a key without an IP binding 90 days after it is created.",
         }],
         api_key_page: "https://www.bybit.com/app/user/api-management",
+        key_info: Some("/v5/user/query-api"),
     },
     Exchange {
         id: "kucoin",
@@ -324,6 +335,7 @@ static EXCHANGES: &[Exchange] = &[
             summary: "KuCoin deletes a key with trading permission and no IP allowlist after 30 days without use.",
         }],
         api_key_page: "https://www.kucoin.com/account/api",
+        key_info: Some("/api/v1/user/api-key"),
     },
     Exchange {
         id: "bitget",
@@ -341,6 +353,7 @@ static EXCHANGES: &[Exchange] = &[
         ],
         lifetime_rules: &[],
         api_key_page: "https://www.bitget.com/account/newapi",
+        key_info: None,
     },
     // Gate APIv4 keys: each permission is granted read-only or read-write; these are the read-write grants.
     Exchange {
@@ -367,6 +380,7 @@ static EXCHANGES: &[Exchange] = &[
             summary: "Gate expires a key without an IP allowlist 90 days after it is created.",
         }],
         api_key_page: "https://www.gate.com/myaccount/profile/api-key/manage",
+        key_info: None,
     },
     Exchange {
         id: "bitfinex",
@@ -385,6 +399,7 @@ static EXCHANGES: &[Exchange] = &[
         ],
         lifetime_rules: &[],
         api_key_page: "https://setting.bitfinex.com/api",
+        key_info: None,
     },
     // Deribit: the client id is the apiKey and the client secret the secret. Labels are Deribit's scope names.
     Exchange {
@@ -405,6 +420,7 @@ static EXCHANGES: &[Exchange] = &[
         ],
         lifetime_rules: &[],
         api_key_page: "https://www.deribit.com/account/BTC/api",
+        key_info: None,
     },
     // Hyperliquid through an agent ("API wallet"): walletAddress is the main account (or subaccount / vault)
     // address, privateKey the agent's key. An agent signs orders but never withdrawals or transfers.
@@ -416,6 +432,7 @@ static EXCHANGES: &[Exchange] = &[
         permissions: &[Permission { id: "api_wallet", label: "API Wallet", grants: &[Read, Trade, Futures] }],
         lifetime_rules: &[],
         api_key_page: "https://app.hyperliquid.xyz/API",
+        key_info: None,
     },
     Exchange {
         id: "custom",
@@ -425,6 +442,7 @@ static EXCHANGES: &[Exchange] = &[
         permissions: &[],
         lifetime_rules: &[],
         api_key_page: "",
+        key_info: None,
     },
 ];
 

@@ -12,6 +12,7 @@ mod crypto;
 pub mod device_key;
 pub mod due;
 pub mod error;
+pub mod exchange;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod import;

@@ -162,7 +162,8 @@ pub struct SecretVersionInfo {
     pub moves_funds: Option<bool>,
 }
 
-/// How a key's secret last left the vault: shown, copied, or handed to a program by `run`.
+/// How a key was last used: its secret shown, copied or handed to a program by `run`, or a request
+/// signed with it answered by its exchange.
 #[derive(ts_rs::TS)]
 #[ts(export)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,6 +172,8 @@ pub enum KeyUseKind {
     Revealed,
     Copied,
     Run,
+    /// Checked on its exchange (a signed request the exchange answered).
+    Verified,
 }
 
 /// The last use of a key ([`KeyEntry::last_used_at`] is its time): how, from which front end, on which
@@ -243,6 +246,10 @@ pub struct KeyEntry {
     /// by the next rotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub found_in_plaintext: Option<FoundInPlaintext>,
+    /// The last check on the exchange (issue 16): when, what it found. Vaults written before it read as
+    /// `None`; it lives in the sealed metadata like every other field, so no schema change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_verification: Option<crate::exchange::Verification>,
     /// Every secret version, oldest first; the last one is current.
     pub versions: Vec<SecretVersionInfo>,
     /// Keyed fingerprints of the current secret values, to spot one secret stored twice without

@@ -106,6 +106,10 @@ pub struct KeyDetail {
     pub api_key_page: String,
     /// Where a scan last found the current secret (until the next rotation).
     pub found_in_plaintext: Option<crate::model::FoundInPlaintext>,
+    /// Whether the key's exchange can be asked what the key may do ("Check on exchange").
+    pub can_verify: bool,
+    /// The last check on the exchange.
+    pub last_verification: Option<crate::exchange::Verification>,
 }
 
 impl KeyDetail {
@@ -121,6 +125,9 @@ impl KeyDetail {
             versions: entry.versions.clone(),
             api_key_page: api_key_page.to_string(),
             found_in_plaintext: entry.found_in_plaintext.clone(),
+            can_verify: crate::catalog::exchange(&entry.exchange)
+                .is_ok_and(|e| e.key_info.is_some()),
+            last_verification: entry.last_verification.clone(),
         }
     }
 }

@@ -6,6 +6,7 @@ use super::{blocking, AppStateRef};
 use crate::error::AppResult;
 use crate::types::{AddKeyInput, EditKeyInput, IncidentStep, SecretInput, Typed};
 use keystead_core::catalog::{self, ExchangeInfo};
+use keystead_core::exchange::{CheckOptions, KeyVerification};
 use keystead_core::{parse, KeyDetail, KeyEdit, KeyEntry, KeySummary, NewKey, Vault};
 
 /// Runs one change to a key and answers with its detail, built from the entry core wrote (not looked up
@@ -146,4 +147,31 @@ pub async fn incident_step(
     let state = state.inner().clone();
     blocking(move || state.with_vault(|v| Ok(v.record_incident_step(&id, step.label(), done)?)))
         .await
+}
+
+/// "Check on exchange": asks the key's exchange what the key may do (a request goes out only now, from
+/// Rust; the base URL comes from the app's environment, never from the webview).
+#[tauri::command]
+pub async fn verify_key(state: AppStateRef<'_>, id: String) -> AppResult<KeyVerification> {
+    let options = CheckOptions::from_env()?;
+    let state = state.inner().clone();
+    blocking(move || state.change_keys(|v| Ok(v.verify_key(&id, &options)?))).await
+}
+
+/// "Accept exchange's view": the last check's report written into the record (an audited edit; removing
+/// the withdraw or transfer scope needs the passphrase again, as any edit).
+#[tauri::command]
+pub async fn accept_exchange_view(
+    state: AppStateRef<'_>,
+    id: String,
+    passphrase: Option<Typed>,
+) -> AppResult<KeyDetail> {
+    let state = state.inner().clone();
+    blocking(move || {
+        state.change_keys(|v| {
+            let entry = with_step_up(passphrase, |p| v.accept_exchange_view(&id, p))?;
+            Ok(v.detail_of(&entry)?)
+        })
+    })
+    .await
 }

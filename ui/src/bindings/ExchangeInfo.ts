@@ -9,4 +9,8 @@ export type ExchangeInfo = { id: string, name: string, required_fields: Array<Cr
 /**
  * One sentence per key-lifetime rule.
  */
-lifetime_rules: Array<string>, api_key_page: string, };
+lifetime_rules: Array<string>, api_key_page: string, 
+/**
+ * Whether Keystead can ask the exchange what a key may do.
+ */
+can_verify: boolean, };

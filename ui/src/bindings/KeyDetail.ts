@@ -9,6 +9,7 @@ import type { KeyUse } from "./KeyUse";
 import type { RiskFlag } from "./RiskFlag";
 import type { Scope } from "./Scope";
 import type { SecretVersionInfo } from "./SecretVersionInfo";
+import type { Verification } from "./Verification";
 
 /**
  * One key as its detail view shows it: everything but the secrets, whose field names are listed.
@@ -33,7 +34,15 @@ api_key_page: string,
 /**
  * Where a scan last found the current secret (until the next rotation).
  */
-found_in_plaintext: FoundInPlaintext | null, id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, 
+found_in_plaintext: FoundInPlaintext | null, 
+/**
+ * Whether the key's exchange can be asked what the key may do ("Check on exchange").
+ */
+can_verify: boolean, 
+/**
+ * The last check on the exchange.
+ */
+last_verification: Verification | null, id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, 
 /**
  * Imported from a file that does not say what the key may do: shown as "scopes unknown" until set.
  */

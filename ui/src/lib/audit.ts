@@ -41,6 +41,7 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   team_key_received: "change",
   team_key_sent: "secret",
   team_synced: "vault",
+  key_verified: "vault",
 };
 
 /** The family of an action; actions this build does not know yet count as changes. */
@@ -85,6 +86,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   team_key_received: "Received from the team",
   team_key_sent: "Sent to the team",
   team_synced: "Team synced",
+  key_verified: "Checked on exchange",
 };
 
 export function actionLabel(action: string): string {
@@ -186,6 +188,8 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
       return withDetail(`Sent the change of ${quoted(name)} to a team vault`, detail);
     case "team_synced":
       return withDetail("Synced a team vault", detail);
+    case "key_verified":
+      return withDetail(`Checked ${quoted(name)} on its exchange`, detail);
     default: {
       const label = actionLabel(action);
       const subject = name === null ? label : `${label}: ${quoted(name)}`;

@@ -19,7 +19,12 @@ import type { EditKeyInput } from "../bindings/EditKeyInput";
 import type { Environment } from "../bindings/Environment";
 import type { ErrorCode } from "../bindings/ErrorCode";
 import type { ExchangeInfo } from "../bindings/ExchangeInfo";
+import type { ExchangeKeyReport } from "../bindings/ExchangeKeyReport";
 import type { ImportChoice } from "../bindings/ImportChoice";
+import type { KeyVerification } from "../bindings/KeyVerification";
+import type { RecordedView } from "../bindings/RecordedView";
+import type { Verification } from "../bindings/Verification";
+import type { VerifyOutcome } from "../bindings/VerifyOutcome";
 import type { ImportEntryChoice } from "../bindings/ImportEntryChoice";
 import type { ImportFileInfo } from "../bindings/ImportFileInfo";
 import type { ImportPreview } from "../bindings/ImportPreview";
@@ -76,6 +81,11 @@ export type {
   Environment,
   ErrorCode,
   ExchangeInfo,
+  ExchangeKeyReport,
+  RecordedView,
+  Verification,
+  VerifyOutcome,
+  KeyVerification,
   AuditExportFormat,
   ImportChoice,
   ImportEntryChoice,
@@ -202,6 +212,11 @@ export const markCompromised = (id: string, reason: string | null) =>
   call<KeyDetail>("mark_compromised", { id, reason });
 export const incidentStep = (id: string, step: IncidentStep, done: boolean) =>
   call<void>("incident_step", { id, step, done });
+/** Asks the key's exchange what the key may do (Rust sends the request; audited). */
+export const verifyKey = (id: string) => call<KeyVerification>("verify_key", { id });
+/** Writes the last check's report into the record; `passphrase` when Rust asks (step_up_required). */
+export const acceptExchangeView = (id: string, passphrase: string | null = null) =>
+  call<KeyDetail>("accept_exchange_view", { id, passphrase });
 
 export const revealSecret = (
   id: string,

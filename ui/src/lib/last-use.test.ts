@@ -7,6 +7,9 @@ describe("last use", () => {
       "copied in the app on trader-pc",
     );
     expect(lastUseText({ how: "revealed", by: "cli", host: null, program: null })).toBe("shown with the CLI");
+    expect(lastUseText({ how: "verified", by: "app", host: null, program: null })).toBe(
+      "checked on its exchange in the app",
+    );
     expect(lastUseText({ how: "run", by: "cli", host: "vps-1", program: "python3" })).toBe(
       "handed to python3 by keystead run on vps-1",
     );

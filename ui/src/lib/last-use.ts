@@ -9,10 +9,13 @@ export function lastUseText(use: KeyUse | null): string {
       ? "shown"
       : use.how === "copied"
         ? "copied"
-        : use.program !== null
+        : use.how === "verified"
+          ? "checked on its exchange"
+          : use.program !== null
           ? `handed to ${use.program} by keystead run`
           : "handed to a program by keystead run";
-  const by = use.by === "app" ? " in the app" : use.by === "cli" && use.how !== "run" ? " with the CLI" : "";
+  const by =
+    use.by === "app" ? " in the app" : use.by === "cli" && use.how !== "run" ? " with the CLI" : "";
   return use.host !== null ? `${how}${by} on ${use.host}` : `${how}${by}`;
 }
 

@@ -11,6 +11,7 @@ mod scan;
 mod share;
 mod team;
 mod vault;
+mod verify;
 mod view;
 
 use crate::args::{Cli, Command, ShareCommand};
@@ -71,6 +72,11 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Import(a) => import::import(&path, a)?,
         Command::Scan(a) => return scan::scan(&path, a),
         Command::Run(a) => return run::run(&path, a),
+        Command::Verify {
+            names,
+            json,
+            accept,
+        } => return verify::verify(&path, names, json, accept),
     }
     Ok(ExitCode::SUCCESS)
 }

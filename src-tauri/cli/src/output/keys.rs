@@ -123,6 +123,7 @@ fn use_text(used: &KeyUse) -> String {
         (KeyUseKind::Copied, _) => "copied".to_string(),
         (KeyUseKind::Run, Some(program)) => format!("handed to {program} by keystead run"),
         (KeyUseKind::Run, None) => "handed to a program by keystead run".to_string(),
+        (KeyUseKind::Verified, _) => "checked on its exchange".to_string(),
     };
     let by = match used.by.as_str() {
         "app" => " in the app",

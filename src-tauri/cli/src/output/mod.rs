@@ -15,6 +15,7 @@ mod keys;
 mod scan;
 mod share;
 mod team;
+mod verify;
 
 pub use audit::{audit_report, audit_timeline};
 pub use catalog::exchanges;
@@ -24,6 +25,7 @@ pub use keys::{detail, detail_json, incident_checklist, key_table, print_flags};
 pub use scan::{ignored_findings, scan_report};
 pub use share::{contacts, share_exported, share_imported, share_preview, whoami};
 pub use team::{team_info, team_join_preview, team_shared, team_sync_preview, team_synced};
+pub use verify::verification;
 
 use crate::failure::{cannot_print, CliResult};
 use chrono::{DateTime, Utc};
@@ -99,7 +101,7 @@ fn colour() -> bool {
 }
 
 /// `text`, escaped, then coloured when colour is on.
-fn paint(text: &str, code: &str) -> String {
+pub(crate) fn paint(text: &str, code: &str) -> String {
     paint_if(colour(), text, code)
 }
 
@@ -112,9 +114,9 @@ fn paint_if(on: bool, text: &str, code: &str) -> String {
     }
 }
 
-const RED: &str = "31";
-const AMBER: &str = "33";
-const DIM: &str = "2";
+pub(crate) const RED: &str = "31";
+pub(crate) const AMBER: &str = "33";
+pub(crate) const DIM: &str = "2";
 
 pub fn json<T: Serialize>(value: &T) -> CliResult<()> {
     let text = serde_json::to_string_pretty(value).map_err(cannot_print)?;

@@ -32,3 +32,4 @@ mod tamper;
 mod team;
 mod terminal;
 mod vault;
+mod verify;

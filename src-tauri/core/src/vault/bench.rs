@@ -63,6 +63,7 @@ impl Vault {
                         moves_funds: None,
                     }],
                     found_in_plaintext: None,
+                    last_verification: None,
                     fingerprints: tx.fingerprints(&secrets),
                 };
                 tx.put_entry(&entry, None, Some((&secrets, &History::new())))?;

@@ -54,6 +54,7 @@ mod share_export;
 mod share_import;
 mod team;
 mod throttle;
+mod verify;
 mod write;
 
 pub use device::{DeviceStatus, RememberOff};

@@ -295,6 +295,7 @@ impl WriteTx<'_> {
                 moves_funds: Some(checked.scopes.iter().any(|s| s.moves_funds())),
             }],
             found_in_plaintext: None,
+            last_verification: None,
             fingerprints: self.fingerprints(secrets),
         }
     }

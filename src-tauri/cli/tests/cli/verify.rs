@@ -1,0 +1,248 @@
+//! `verify`: each key checked on a loopback fake of its exchange that verifies the signature as the
+//! exchange documents it (core/tests/common/fake_exchange.rs); exit 0 agrees, 1 drift or rejected, 2 error.
+
+use crate::common::*;
+
+#[path = "../../../core/tests/common/fake_exchange.rs"]
+mod fake_exchange;
+
+use fake_exchange::{Creds, Reply};
+use serde_json::json;
+
+fn creds(api_key: &str, secret: &str, passphrase: &str) -> Creds {
+    Creds {
+        api_key: api_key.into(),
+        secret: secret.into(),
+        passphrase: passphrase.into(),
+        ed25519_public: None,
+    }
+}
+
+fn binance(withdrawals: bool) -> Reply {
+    Reply::Json(
+        200,
+        format!(
+            r#"{{"ipRestrict":true,"createTime":1767225600000,"enableReading":true,"enableWithdrawals":{withdrawals},"enableInternalTransfer":false,"enableMargin":false,"enableFutures":false,"permitsUniversalTransfer":false,"enableVanillaOptions":false,"enableSpotAndMarginTrading":true}}"#
+        ),
+    )
+}
+
+fn add_binance(sb: &Sandbox, name: &str) {
+    sb.add(
+        name,
+        "binance",
+        &[
+            "--scopes",
+            "enable_reading,enable_spot_margin_trading",
+            "--ip",
+            "203.0.113.7",
+        ],
+        &binance_secrets(),
+    );
+}
+
+#[test]
+fn verify_agrees_exits_0_and_shows_both_views() {
+    let sb = Sandbox::init();
+    add_binance(&sb, "bot");
+    let fake = fake_exchange::start(
+        "binance",
+        creds(BINANCE_API_KEY, BINANCE_SECRET, ""),
+        binance(false),
+        false,
+    );
+    let out = sb
+        .cmd(&["verify", "bot"])
+        .env("KEYSTEAD_BASE_URL_BINANCE", &fake.base_url)
+        .run()
+        .exits(0);
+    assert!(fake.seen()[0].signature_ok, "{:?}", fake.seen()[0].problem);
+    assert!(
+        out.stdout
+            .contains("bot (Binance): Binance agrees with the record"),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stdout.contains("203.0.113.7"), "{}", out.describe());
+    assert!(
+        out.stdout.contains("restricted (addresses not reported)"),
+        "{}",
+        out.describe()
+    );
+    prints_no_secret(&out);
+    let actions: Vec<String> = sb
+        .audit()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(actions.contains(&"key_verified".to_string()));
+}
+
+#[test]
+fn verify_names_drift_exits_1_and_accept_writes_the_exchanges_view() {
+    let sb = Sandbox::init();
+    add_binance(&sb, "bot");
+    let fake = fake_exchange::start(
+        "binance",
+        creds(BINANCE_API_KEY, BINANCE_SECRET, ""),
+        binance(true),
+        false,
+    );
+    let out = sb
+        .cmd(&["verify", "--json"])
+        .env("KEYSTEAD_BASE_URL_BINANCE", &fake.base_url)
+        .run()
+        .exits(1);
+    let v = out.json();
+    assert_eq!(v["keys"][0]["verification"]["outcome"], json!("drift"));
+    assert_eq!(
+        v["keys"][0]["verification"]["drift"],
+        json!(["withdrawals are enabled on Binance but not recorded here"])
+    );
+    assert!(!sb.key("bot")["scopes"].to_string().contains("withdraw"));
+    let out = sb
+        .cmd(&["verify", "bot", "--accept"])
+        .env("KEYSTEAD_BASE_URL_BINANCE", &fake.base_url)
+        .run()
+        .exits(1);
+    assert!(
+        out.stdout
+            .contains("Accepted the exchange's view into 'bot'"),
+        "{}",
+        out.describe()
+    );
+    assert!(sb.key("bot")["scopes"].to_string().contains("withdraw"));
+    sb.cmd(&["verify", "bot"])
+        .env("KEYSTEAD_BASE_URL_BINANCE", &fake.base_url)
+        .run()
+        .exits(0);
+}
+
+#[test]
+fn verify_a_rejected_key_exits_1_and_escapes_the_exchanges_words() {
+    let sb = Sandbox::init();
+    sb.add(
+        "ku",
+        "kucoin",
+        &["--scopes", "general"],
+        &json!({ "apiKey": "ku-key", "secret": "ku-secret", "password": "ku-pass" }).to_string(),
+    );
+    let answer = "{\"code\":\"400003\",\"msg\":\"KC-API-KEY not exists \u{202e}gnp.exe\"}";
+    let fake = fake_exchange::start(
+        "kucoin",
+        creds("ku-key", "ku-secret", "ku-pass"),
+        Reply::Json(401, answer.into()),
+        false,
+    );
+    let out = sb
+        .cmd(&["verify", "ku"])
+        .env("KEYSTEAD_BASE_URL_KUCOIN", &fake.base_url)
+        .run()
+        .exits(1);
+    assert!(
+        out.stdout.contains("KuCoin rejected the key"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout
+            .contains("the exchange rejected this key: deleted or wrong secret"),
+        "{}",
+        out.describe()
+    );
+    assert!(
+        out.stdout.contains("\\u{202e}gnp.exe"),
+        "{}",
+        out.describe()
+    );
+    assert!(!out.stdout.contains('\u{202e}'));
+}
+
+#[test]
+fn verify_an_unreadable_answer_exits_2() {
+    let sb = Sandbox::init();
+    sb.add("okx", "okx", &["--scopes", "okx_read"], &okx_secrets());
+    let fake = fake_exchange::start(
+        "okx",
+        creds(OKX_API_KEY, OKX_SECRET, OKX_PASSWORD),
+        Reply::Json(200, "<html>down</html>".into()),
+        false,
+    );
+    let out = sb
+        .cmd(&["verify", "okx"])
+        .env("KEYSTEAD_BASE_URL_OKX", &fake.base_url)
+        .run()
+        .exits(2);
+    assert!(fake.seen()[0].signature_ok, "{:?}", fake.seen()[0].problem);
+    assert!(
+        out.stdout
+            .contains("OKX answered something Keystead cannot read"),
+        "{}",
+        out.describe()
+    );
+}
+
+#[test]
+fn verify_over_tls_trusts_the_ca_file_given() {
+    let sb = Sandbox::init();
+    add_binance(&sb, "bot");
+    let fake = fake_exchange::start(
+        "binance",
+        creds(BINANCE_API_KEY, BINANCE_SECRET, ""),
+        binance(false),
+        true,
+    );
+    let ca = sb.dir.path().join("ca.pem");
+    std::fs::write(&ca, fake.ca_pem.as_deref().unwrap()).unwrap();
+    let without = sb
+        .cmd(&["verify", "bot"])
+        .env("KEYSTEAD_BASE_URL_BINANCE", &fake.base_url)
+        .run()
+        .exits(2);
+    assert!(without.stdout.contains("TLS"), "{}", without.describe());
+    sb.cmd(&["verify", "bot"])
+        .env("KEYSTEAD_BASE_URL_BINANCE", &fake.base_url)
+        .env("KEYSTEAD_CA_FILE", ca.to_str().unwrap())
+        .run()
+        .exits(0);
+}
+
+#[test]
+fn verify_refuses_plain_http_to_a_remote_host_before_asking_anything() {
+    let sb = Sandbox::init();
+    add_binance(&sb, "bot");
+    let out = sb
+        .cmd(&["verify", "bot"])
+        .env("KEYSTEAD_BASE_URL_BINANCE", "http://192.0.2.10:8080")
+        .run()
+        .fails(2);
+    assert!(
+        out.stderr.contains("KEYSTEAD_BASE_URL_BINANCE"),
+        "{}",
+        out.describe()
+    );
+    assert!(out.stderr.contains("only over https"), "{}", out.describe());
+    let actions: Vec<String> = sb
+        .audit()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(!actions.contains(&"key_verified".to_string()));
+}
+
+#[test]
+fn verify_of_an_exchange_without_an_endpoint_says_so() {
+    let sb = Sandbox::init();
+    sb.add(
+        "g",
+        "gate",
+        &["--scopes", "account"],
+        &json!({ "apiKey": "gk", "secret": "gs" }).to_string(),
+    );
+    let out = sb.cmd(&["verify", "g"]).run().fails(2);
+    assert!(
+        out.stderr.contains("Gate has no endpoint"),
+        "{}",
+        out.describe()
+    );
+}
