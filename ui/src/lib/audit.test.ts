@@ -9,7 +9,6 @@ import {
   groupByDay,
   incidentStepsDone,
   keysInLog,
-  localDay,
 } from "./audit";
 
 let seq = 0;
@@ -107,7 +106,7 @@ describe("auditSentence", () => {
 });
 
 describe("groupByDay", () => {
-  const at = (d: number, h: number, m = 0) => new Date(2026, 10, d, h, m).toISOString();
+  const at = (d: number, h: number, m = 0) => new Date(Date.UTC(2026, 10, d, h, m)).toISOString();
   const records = [
     rec({ seq: 1, at: at(25, 9) }),
     rec({ seq: 2, at: at(25, 23, 59) }),
@@ -116,7 +115,7 @@ describe("groupByDay", () => {
     rec({ seq: 5, at: at(27, 17) }),
   ];
 
-  it("groups by local day, newest day and newest event first", () => {
+  it("groups by UTC day, newest day and newest event first", () => {
     const days = groupByDay(records);
     expect(days.map((d) => d.day)).toEqual(["2026-11-27", "2026-11-26", "2026-11-25"]);
     expect(days.map((d) => d.records.map((r) => r.seq))).toEqual([[5, 4], [3], [2, 1]]);
@@ -138,11 +137,6 @@ describe("groupByDay", () => {
     const days = groupByDay(late);
     expect(days.map((d) => d.day)).toEqual(["2026-11-27", "2026-11-25"]);
     expect(days.map((d) => d.records.map((r) => r.seq))).toEqual([[13, 12, 10], [11]]);
-  });
-
-  it("formats local days", () => {
-    expect(localDay(new Date(2026, 0, 5, 23, 30).toISOString())).toBe("2026-01-05");
-    expect(localDay("garbage")).toBe("unknown day");
   });
 });
 

@@ -1,5 +1,6 @@
 // The audit timeline: one sentence per event, events grouped by day, and the filters.
 import type { AuditAction, AuditRecord, IncidentStep } from "./ipc";
+import { utcDay } from "./format";
 
 /** Families pick the icon and the action filter. */
 export type ActionFamily = "vault" | "access" | "secret" | "change" | "rotation" | "incident";
@@ -166,18 +167,10 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
   }
 }
 
-/** The local calendar day of a time, as YYYY-MM-DD. */
-export function localDay(time: string): string {
-  const d = new Date(time);
-  if (Number.isNaN(d.getTime())) return "unknown day";
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
 export type AuditDay = { day: string; records: AuditRecord[] };
 
 /**
- * Records grouped by local day, newest first by time (then by sequence number). Sequence order is not
+ * Records grouped by UTC day, newest first by time (then by sequence number). Sequence order is not
  * always time order: failed unlocks are written at the next unlock with the time they happened.
  */
 export function groupByDay(records: readonly AuditRecord[]): AuditDay[] {
@@ -187,7 +180,7 @@ export function groupByDay(records: readonly AuditRecord[]): AuditDay[] {
     .map((x) => x.record);
   const days: AuditDay[] = [];
   for (const record of newestFirst) {
-    const day = localDay(record.at);
+    const day = utcDay(record.at);
     const last = days[days.length - 1];
     if (last !== undefined && last.day === day) last.records.push(record);
     else days.push({ day, records: [record] });

@@ -55,31 +55,62 @@ export const isSevereFlag = (flag: RiskFlag): boolean =>
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
-/** "2026-11-27 14:03" in local time, or "—". */
+/*
+ * Every time on screen is UTC and says so: exchanges count expiry and rotation in UTC days, the CLI prints
+ * UTC, and a trader comparing a server log with the audit needs one clock. Dates are ISO (YYYY-MM-DD).
+ */
+
+/** The label every shown time carries. */
+export const TIME_ZONE_LABEL = "UTC";
+
+const parsed = (value: string): Date | null => {
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? null : d;
+};
+
+const isoDay = (d: Date): string => `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+
+/** "2026-11-27 14:03 UTC", or "—". */
 export function formatDateTime(value: string | null): string {
   if (value === null) return "—";
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return value;
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const d = parsed(value);
+  if (d === null) return value;
+  return `${isoDay(d)} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())} ${TIME_ZONE_LABEL}`;
 }
 
-/** "2026-11-27" in local time, or "—". */
+/** "2026-11-27" (the UTC day), or "—". */
 export function formatDate(value: string | null): string {
-  return value === null ? "—" : formatDateTime(value).slice(0, 10);
+  if (value === null) return "—";
+  const d = parsed(value);
+  return d === null ? value : isoDay(d);
 }
 
-/** "14:03:27" in local time. */
+/** "14:03:27 UTC". */
 export function formatTime(value: string): string {
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return value;
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const d = parsed(value);
+  if (d === null) return value;
+  return `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())} ${TIME_ZONE_LABEL}`;
 }
 
-/** The UTC date of a Rust time, as the YYYY-MM-DD a date input takes (Rust reads it back as that UTC day). */
+/** The UTC calendar day of a time, as YYYY-MM-DD ("unknown day" for a bad time). */
+export function utcDay(value: string): string {
+  const d = parsed(value);
+  return d === null ? "unknown day" : isoDay(d);
+}
+
+/** "2026-11-27 · Friday (UTC)": an audit day heading. */
+export function formatDayHeading(day: string): string {
+  const d = parsed(`${day}T12:00:00Z`);
+  if (d === null || !/^\d{4}-\d{2}-\d{2}$/.test(day)) return day;
+  const weekday = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"][d.getUTCDay()];
+  return `${day} · ${weekday} (${TIME_ZONE_LABEL})`;
+}
+
+/** The UTC date of a Rust time, as the YYYY-MM-DD the expiry field takes (Rust reads it back as that UTC day). */
 export function utcDateInput(value: string | null): string {
   if (value === null) return "";
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? "" : d.toISOString().slice(0, 10);
+  const d = parsed(value);
+  return d === null ? "" : isoDay(d);
 }
 
 const counter = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
