@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AuditRecord } from "./ipc";
 import {
   actionFamily,
+  actionIcon,
   actionLabel,
   auditSentence,
   newestFirst,
@@ -199,5 +200,17 @@ describe("reminder events", () => {
     });
     expect(text).toContain("binance-main");
     expect(text).toContain("3 days left");
+  });
+});
+
+describe("actionIcon", () => {
+  it("a reminder does not wear the rotate icon, a copy not the eye", () => {
+    expect(actionIcon("reminder_sent")).toBe("reminder");
+    expect(actionIcon("reminder_sent")).not.toBe(actionIcon("key_rotated"));
+    expect(actionIcon("secret_copied")).toBe("copy");
+    expect(actionIcon("secret_copied")).not.toBe(actionIcon("secret_revealed"));
+    expect(actionIcon("secret_revealed")).toBe("reveal");
+    expect(actionIcon("key_rotated")).toBe("rotation");
+    expect(actionIcon("leak_scanned")).toBe("change");
   });
 });

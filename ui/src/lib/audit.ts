@@ -37,6 +37,22 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   device_forgotten: "access",
 };
 
+/** The icon of an action: like its family, but a copy, a reminder, a share and a run each look like what they are. */
+export type AuditIconName = ActionFamily | "reveal" | "copy" | "reminder" | "share" | "run";
+
+const OWN_ICONS: Partial<Record<AuditAction, AuditIconName>> = {
+  secret_revealed: "reveal",
+  secret_copied: "copy",
+  reminder_sent: "reminder",
+  share_exported: "share",
+  share_imported: "share",
+  key_run: "run",
+};
+
+export function actionIcon(action: string): AuditIconName {
+  return (OWN_ICONS as Record<string, AuditIconName | undefined>)[action] ?? actionFamily(action);
+}
+
 /** The family of an action; actions this build does not know yet count as changes. */
 export function actionFamily(action: string): ActionFamily {
   return (FAMILIES as Record<string, ActionFamily | undefined>)[action] ?? "change";

@@ -1,5 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { formatDate, formatDateTime, formatDayHeading, formatTime, utcDateInput, utcDay } from "./format";
+import {
+  FIELD_LABELS,
+  dueSentence,
+  fieldTechName,
+  formatCount,
+  formatDate,
+  formatDateTime,
+  formatDayHeading,
+  formatTime,
+  plural,
+  utcDateInput,
+  utcDay,
+} from "./format";
 
 // A zone far from UTC, so a formatter that slips back to local time gives another hour and day.
 beforeAll(() => {
@@ -47,5 +59,55 @@ describe("times are UTC and say so", () => {
   it("an audit day heading names the UTC weekday and the zone", () => {
     expect(formatDayHeading("2027-01-10")).toBe("2027-01-10 · Sunday (UTC)");
     expect(formatDayHeading("unknown day")).toBe("unknown day");
+  });
+});
+
+describe("plural", () => {
+  it("never writes '1 keys'", () => {
+    expect(plural(1, "key")).toBe("1 key");
+    expect(plural(0, "key")).toBe("0 keys");
+    expect(plural(2, "entry", "entries")).toBe("2 entries");
+    expect(plural(1, "entry", "entries")).toBe("1 entry");
+    expect(plural(10_000, "key")).toBe(`${formatCount(10_000)} keys`);
+  });
+});
+
+describe("dueSentence", () => {
+  const due = "2026-12-31T00:00:00Z";
+
+  it("an exchange rule is its own sentence; the date follows it, not glued to its full stop", () => {
+    const s = dueSentence(
+      "Binance removes trading permissions from a key without an IP allowlist 30 days after it is created.",
+      "exchange_trading_lapse",
+      due,
+    );
+    expect(s).toBe(
+      "Binance removes trading permissions from a key without an IP allowlist 30 days after it is created. For this key: 2026-12-31 00:00 UTC.",
+    );
+    expect(s).not.toMatch(/\. on /);
+  });
+
+  it("a clause takes the date and ends once, without a repeated '(rotation)' or '(expiry date)'", () => {
+    const rot = dueSentence("the key is due for rotation (every 90 days)", "rotation", due);
+    expect(rot).toBe("The key is due for rotation (every 90 days) on 2026-12-31 00:00 UTC.");
+    expect(rot).not.toMatch(/\(rotation\)/);
+    const exp = dueSentence("the key expires", "expiry", due);
+    expect(exp).toBe("The key expires on 2026-12-31 00:00 UTC.");
+    expect(exp).not.toMatch(/\(expiry date\)/);
+    expect(dueSentence(null, "expiry", due)).toBe("Expires on 2026-12-31 00:00 UTC.");
+  });
+});
+
+describe("fieldTechName", () => {
+  it("no label repeats itself ('Secret secret', 'API key apiKey')", () => {
+    expect(fieldTechName("secret")).toBeNull();
+    expect(fieldTechName("apiKey")).toBeNull();
+    expect(fieldTechName("uid")).toBeNull();
+    expect(fieldTechName("privateKey")).toBeNull();
+    expect(fieldTechName("password")).toBe("password");
+    for (const f of Object.keys(FIELD_LABELS) as (keyof typeof FIELD_LABELS)[]) {
+      const caption = `${FIELD_LABELS[f]} ${fieldTechName(f) ?? ""}`.trim().toLowerCase().split(/\s+/);
+      expect(caption.length === 1 || caption[caption.length - 1] !== caption[caption.length - 2]).toBe(true);
+    }
   });
 });

@@ -10,6 +10,15 @@ export const FIELD_LABELS: Record<CredentialField, string> = {
   walletAddress: "Wallet address",
 };
 
+/**
+ * The field's own name beside its label, only when it says something the label does not: "Passphrase
+ * password", but never "Secret secret" or "API key apiKey".
+ */
+export function fieldTechName(field: CredentialField): string | null {
+  const squash = (t: string) => t.toLowerCase().replaceAll(" ", "");
+  return squash(FIELD_LABELS[field]) === squash(field) ? null : field;
+}
+
 export const ENVIRONMENT_LABELS: Record<Environment, string> = {
   production: "prod",
   staging: "staging",
@@ -28,13 +37,6 @@ export const DUE_STATE_LABELS: Record<DueState, string> = {
   due_soon: "due soon",
   overdue: "overdue",
   expired: "expired",
-};
-
-export const DUE_KIND_LABELS: Record<DueKind, string> = {
-  expiry: "expiry date",
-  rotation: "rotation",
-  exchange_expiry: "exchange rule: key deleted",
-  exchange_trading_lapse: "exchange rule: trading disabled",
 };
 
 /** Short badge text and the reason (core's `RiskFlag::reason`), shown on hover and focus. */
@@ -118,5 +120,22 @@ const counter = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 /** A count with the reader's digit grouping: "10,000". */
 export const formatCount = (n: number): string => counter.format(n);
 
-/** "1 key", "2 keys". */
-export const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+/** "1 key", "2 keys", "10,000 keys": the one way a count and its noun are written. */
+export const plural = (n: number, one: string, many = `${one}s`): string => `${formatCount(n)} ${n === 1 ? one : many}`;
+
+const sentenceCase = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
+
+/**
+ * The due date as one sentence. Core's reason is either a clause ("the key expires", "the key is due for
+ * rotation (every 90 days)") or an exchange's rule, already a full sentence: the date joins a clause and
+ * follows a sentence, so nothing reads "after it is created. on 2026-12-31" or ends twice in "(rotation)".
+ */
+export function dueSentence(reason: string | null, kind: DueKind | null, dueAt: string): string {
+  const when = formatDateTime(dueAt);
+  const r = (reason ?? "").trim();
+  if (r === "") return kind === "expiry" ? `Expires on ${when}.` : `Due on ${when}.`;
+  if (/[.!?]$/.test(r)) {
+    return `${sentenceCase(r)} For this key: ${when}.`;
+  }
+  return `${sentenceCase(r)} on ${when}.`;
+}
