@@ -384,15 +384,17 @@ describe("Keystead desktop app", () => {
     await typeInto(driver, "search", "?");
     await sleep(300);
     assert.equal((await driver.findElements(byTestId("shortcut-help"))).length, 0, "no help while typing");
-    await (await driver.findElement(byTestId("search"))).clear();
-    await driver.actions().sendKeys(Key.BACK_SPACE).perform();
+    await typeInto(driver, "search", "");
 
     await driver.actions().keyDown(Key.CONTROL).sendKeys("n").keyUp(Key.CONTROL).perform();
     await waitVisible(driver, "key-form");
     await driver.actions().sendKeys(Key.ESCAPE).perform();
     await waitGone(driver, "key-form");
 
-    const rows = await keyRows(driver);
+    const rows = await poll(async () => {
+      const all = await keyRows(driver);
+      return all.length >= 2 ? all : null;
+    }, { timeout: 10_000, message: "both keys listed again" });
     await driver.executeScript("arguments[0].focus()", rows[0].el);
     await driver.actions().sendKeys(Key.ARROW_DOWN).perform();
     const focused = await poll(async () => {
@@ -403,6 +405,20 @@ describe("Keystead desktop app", () => {
     assert.notEqual(outline, "none", "the focused row shows a visible focus ring");
     await driver.actions().sendKeys(Key.ENTER).perform();
     await waitText(driver, "detail-name", focused, 10_000);
+    // At 1280x800 the panel sits beside the table: the columns a trader compares stay uncovered.
+    const layout = await driver.executeScript(`
+      const panel = document.querySelector('[data-testid="detail-panel"]').getBoundingClientRect();
+      const row = document.querySelector('[data-testid="key-row"]');
+      const cols = ["ip", "due", "status", "flags"].map((c) => {
+        const r = row.querySelector(".col-" + c).getBoundingClientRect();
+        return { c, right: r.right, width: r.width };
+      });
+      return { panelLeft: panel.left, width: window.innerWidth, cols };`);
+    for (const col of layout.cols) {
+      assert.ok(col.width > 40 && col.right <= layout.panelLeft + 1,
+        `the ${col.c} column is beside the panel, not under it: ${JSON.stringify(layout)}`);
+    }
+    await screenshot(driver, "16-detail-beside-table");
     await driver.actions().sendKeys(Key.ESCAPE).perform();
     await waitGone(driver, "detail-panel");
     assert.equal(await textOf(driver, "active-screen"), "· Keys");

@@ -9,6 +9,7 @@ import {
   formatDayHeading,
   formatTime,
   plural,
+  tableRiskFlags,
   utcDateInput,
   utcDay,
 } from "./format";
@@ -109,5 +110,15 @@ describe("fieldTechName", () => {
       const caption = `${FIELD_LABELS[f]} ${fieldTechName(f) ?? ""}`.trim().toLowerCase().split(/\s+/);
       expect(caption.length === 1 || caption[caption.length - 1] !== caption[caption.length - 2]).toBe(true);
     }
+  });
+});
+
+describe("tableRiskFlags", () => {
+  it("leaves out what the scope and IP columns already say, keeps what they do not", () => {
+    expect(tableRiskFlags(["withdraw_enabled", "no_ip_allowlist", "transfer_enabled"])).toEqual([]);
+    expect(tableRiskFlags(["withdraw_enabled", "rotation_overdue", "no_ip_allowlist", "compromised"])).toEqual([
+      "rotation_overdue",
+      "compromised",
+    ]);
   });
 });

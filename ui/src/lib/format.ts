@@ -51,6 +51,15 @@ export const RISK_FLAGS: Record<RiskFlag, { label: string; reason: string }> = {
   found_in_plaintext: { label: "in plaintext", reason: "a scan found its secret in a file: rotate it" },
 };
 
+/**
+ * Flags the table's other columns already show: withdraw and transfer are red scope chips, "any IP" is
+ * the IP allowlist column. The table's Risk column leaves them out; the detail panel lists every flag.
+ */
+const SHOWN_IN_OTHER_COLUMNS: ReadonlySet<RiskFlag> = new Set<RiskFlag>(["withdraw_enabled", "transfer_enabled", "no_ip_allowlist"]);
+
+export const tableRiskFlags = (flags: readonly RiskFlag[]): RiskFlag[] =>
+  flags.filter((f) => !SHOWN_IN_OTHER_COLUMNS.has(f));
+
 /** Flags that mean money can leave or already has: red; the rest amber. */
 export const isSevereFlag = (flag: RiskFlag): boolean =>
   flag === "withdraw_enabled" || flag === "transfer_enabled" || flag === "compromised" || flag === "found_in_plaintext";
