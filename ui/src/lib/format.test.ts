@@ -10,6 +10,7 @@ import {
   formatTime,
   plural,
   tableRiskFlags,
+  urlBreaks,
   utcDateInput,
   utcDay,
 } from "./format";
@@ -120,5 +121,18 @@ describe("tableRiskFlags", () => {
       "rotation_overdue",
       "compromised",
     ]);
+  });
+});
+
+describe("urlBreaks", () => {
+  it("wraps a URL after its separators, never inside a word, and gives the URL back exactly", () => {
+    const url = "https://www.binance.com/en/my/settings/api-management";
+    const pieces = urlBreaks(url);
+    expect(pieces.join("")).toBe(url);
+    expect(pieces).toContain("api-");
+    expect(pieces).toContain("management");
+    expect(pieces.some((p) => p.startsWith("pi"))).toBe(false);
+    expect(pieces[0]).toBe("https://");
+    expect(urlBreaks("")).toEqual([]);
   });
 });

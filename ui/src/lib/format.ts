@@ -148,3 +148,12 @@ export function dueSentence(reason: string | null, kind: DueKind | null, dueAt: 
   }
   return `${sentenceCase(r)} on ${when}.`;
 }
+
+/**
+ * A URL cut into pieces after "/", "?", "&", "=", "." and "-": the screen puts a <wbr> between pieces, so a
+ * long address wraps at those points instead of mid-word ("…/settings/a" + "pi-management"). Text only: the
+ * pieces joined give the URL back exactly.
+ */
+export function urlBreaks(url: string): string[] {
+  return url.split(/(?<=[/?&=.\-])(?!\/)/).filter((p) => p !== "");
+}
