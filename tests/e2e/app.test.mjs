@@ -372,6 +372,62 @@ describe("Keystead desktop app", () => {
     await assertNoAlert(driver);
   });
 
+  step("keyboard: ? lists the shortcuts, Ctrl+N opens Add, arrows and Enter open a key, Esc closes", async () => {
+    const active = () => driver.switchTo().activeElement();
+    // Start on the table's first row (focus, not a text field).
+    const first = (await keyRows(driver))[0];
+    await driver.executeScript("arguments[0].focus()", first.el);
+    await driver.actions().sendKeys("?").perform();
+    const help = await waitVisible(driver, "shortcut-help");
+    for (const keys of ["Ctrl N", "Ctrl F", "Ctrl L", "Esc", "Enter"]) assert.match(await help.getText(), new RegExp(keys));
+    await screenshot(driver, "15-shortcut-help");
+    // Enter is the dialog's primary action (Close).
+    await driver.actions().sendKeys(Key.ENTER).perform();
+    await waitGone(driver, "shortcut-help");
+    // "?" typed into the search box is a character, not the help.
+    await typeInto(driver, "search", "?");
+    await sleep(300);
+    assert.equal((await driver.findElements(byTestId("shortcut-help"))).length, 0, "no help while typing");
+    await click(driver, "clear-filters");
+
+    await driver.actions().keyDown(Key.CONTROL).sendKeys("n").keyUp(Key.CONTROL).perform();
+    await waitVisible(driver, "key-form");
+    await driver.actions().sendKeys(Key.ESCAPE).perform();
+    await waitGone(driver, "key-form");
+
+    const rows = await poll(async () => {
+      const all = await keyRows(driver);
+      return all.length >= 2 ? all : null;
+    }, { timeout: 10_000, message: "both keys listed again" });
+    await driver.executeScript("arguments[0].focus()", rows[0].el);
+    await driver.actions().sendKeys(Key.ARROW_DOWN).perform();
+    const focused = await poll(async () => {
+      const name = await (await active()).getAttribute("data-key-name");
+      return name === rows[1].name ? name : null;
+    }, { timeout: 5_000, message: "ArrowDown to move focus to the second row" });
+    const outline = await driver.executeScript("return getComputedStyle(document.activeElement).outlineStyle");
+    assert.notEqual(outline, "none", "the focused row shows a visible focus ring");
+    await driver.actions().sendKeys(Key.ENTER).perform();
+    await waitText(driver, "detail-name", focused, 10_000);
+    // At 1280x800 the panel sits beside the table: the columns a trader compares stay uncovered.
+    const layout = await driver.executeScript(`
+      const panel = document.querySelector('[data-testid="detail-panel"]').getBoundingClientRect();
+      const row = document.querySelector('[data-testid="key-row"]');
+      const cols = ["ip", "due", "status", "flags"].map((c) => {
+        const r = row.querySelector(".col-" + c).getBoundingClientRect();
+        return { c, right: r.right, width: r.width };
+      });
+      return { panelLeft: panel.left, width: window.innerWidth, cols };`);
+    for (const col of layout.cols) {
+      assert.ok(col.width > 40 && col.right <= layout.panelLeft + 1,
+        `the ${col.c} column is beside the panel, not under it: ${JSON.stringify(layout)}`);
+    }
+    await screenshot(driver, "16-detail-beside-table");
+    await driver.actions().sendKeys(Key.ESCAPE).perform();
+    await waitGone(driver, "detail-panel");
+    assert.equal(await textOf(driver, "active-screen"), "· Keys");
+  });
+
   async function closeDetail() {
     if ((await driver.findElements(byTestId("detail-close"))).length > 0) {
       await click(driver, "detail-close");

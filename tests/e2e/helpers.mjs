@@ -314,13 +314,15 @@ export function utcDate(days) {
 }
 
 /**
- * Types a date into an empty <input type="date">. WebKitGTK draws it as month/day/year fields (the C locale
- * under Xvfb) that take the parts with separators; the value the page sees is then checked.
+ * Types a YYYY-MM-DD date into a date field (a text field that shows and takes ISO dates, whatever the
+ * locale), replacing what it held; the value the page sees is then checked.
  */
 export async function typeDate(driver, testId, isoDate) {
   const input = await waitVisible(driver, testId);
-  const [y, m, d] = isoDate.split("-");
-  await input.sendKeys(`${m}/${d}/${y}`);
+  if ((await input.getAttribute("type")) !== "text") throw new Error(`the date field ${testId} is not a text field`);
+  if ((await input.getAttribute("placeholder")) !== "YYYY-MM-DD") throw new Error(`the date field ${testId} has no YYYY-MM-DD placeholder`);
+  await input.clear();
+  await input.sendKeys(isoDate);
   const value = await input.getAttribute("value");
   if (value !== isoDate) throw new Error(`the date field ${testId} took ${JSON.stringify(value)}, not ${isoDate}`);
 }

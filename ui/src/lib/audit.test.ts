@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AuditRecord } from "./ipc";
 import {
   actionFamily,
+  actionIcon,
   actionLabel,
   auditSentence,
   newestFirst,
@@ -9,7 +10,6 @@ import {
   groupByDay,
   incidentStepsDone,
   keysInLog,
-  localDay,
 } from "./audit";
 
 let seq = 0;
@@ -111,7 +111,7 @@ describe("auditSentence", () => {
 });
 
 describe("groupByDay", () => {
-  const at = (d: number, h: number, m = 0) => new Date(2026, 10, d, h, m).toISOString();
+  const at = (d: number, h: number, m = 0) => new Date(Date.UTC(2026, 10, d, h, m)).toISOString();
   const records = [
     rec({ seq: 1, at: at(25, 9) }),
     rec({ seq: 2, at: at(25, 23, 59) }),
@@ -120,7 +120,7 @@ describe("groupByDay", () => {
     rec({ seq: 5, at: at(27, 17) }),
   ];
 
-  it("groups by local day, newest day and newest event first", () => {
+  it("groups by UTC day, newest day and newest event first", () => {
     const days = groupByDay(records);
     expect(days.map((d) => d.day)).toEqual(["2026-11-27", "2026-11-26", "2026-11-25"]);
     expect(days.map((d) => d.records.map((r) => r.seq))).toEqual([[5, 4], [3], [2, 1]]);
@@ -142,11 +142,6 @@ describe("groupByDay", () => {
     const days = groupByDay(late);
     expect(days.map((d) => d.day)).toEqual(["2026-11-27", "2026-11-25"]);
     expect(days.map((d) => d.records.map((r) => r.seq))).toEqual([[13, 12, 10], [11]]);
-  });
-
-  it("formats local days", () => {
-    expect(localDay(new Date(2026, 0, 5, 23, 30).toISOString())).toBe("2026-01-05");
-    expect(localDay("garbage")).toBe("unknown day");
   });
 });
 
@@ -209,5 +204,17 @@ describe("reminder events", () => {
     });
     expect(text).toContain("binance-main");
     expect(text).toContain("3 days left");
+  });
+});
+
+describe("actionIcon", () => {
+  it("a reminder does not wear the rotate icon, a copy not the eye", () => {
+    expect(actionIcon("reminder_sent")).toBe("reminder");
+    expect(actionIcon("reminder_sent")).not.toBe(actionIcon("key_rotated"));
+    expect(actionIcon("secret_copied")).toBe("copy");
+    expect(actionIcon("secret_copied")).not.toBe(actionIcon("secret_revealed"));
+    expect(actionIcon("secret_revealed")).toBe("reveal");
+    expect(actionIcon("key_rotated")).toBe("rotation");
+    expect(actionIcon("leak_scanned")).toBe("change");
   });
 });

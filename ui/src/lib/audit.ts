@@ -1,5 +1,6 @@
 // The audit timeline: one sentence per event, events grouped by day, and the filters.
 import type { AuditAction, AuditRecord, IncidentStep } from "./ipc";
+import { utcDay } from "./format";
 
 /** Families pick the icon and the action filter. */
 export type ActionFamily = "vault" | "access" | "secret" | "change" | "rotation" | "incident";
@@ -43,6 +44,22 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   team_synced: "vault",
   key_verified: "vault",
 };
+
+/** The icon of an action: like its family, but a copy, a reminder, a share and a run each look like what they are. */
+export type AuditIconName = ActionFamily | "reveal" | "copy" | "reminder" | "share" | "run";
+
+const OWN_ICONS: Partial<Record<AuditAction, AuditIconName>> = {
+  secret_revealed: "reveal",
+  secret_copied: "copy",
+  reminder_sent: "reminder",
+  share_exported: "share",
+  share_imported: "share",
+  key_run: "run",
+};
+
+export function actionIcon(action: string): AuditIconName {
+  return (OWN_ICONS as Record<string, AuditIconName | undefined>)[action] ?? actionFamily(action);
+}
 
 /** The family of an action; actions this build does not know yet count as changes. */
 export function actionFamily(action: string): ActionFamily {
@@ -198,18 +215,10 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
   }
 }
 
-/** The local calendar day of a time, as YYYY-MM-DD. */
-export function localDay(time: string): string {
-  const d = new Date(time);
-  if (Number.isNaN(d.getTime())) return "unknown day";
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-
 export type AuditDay = { day: string; records: AuditRecord[] };
 
 /**
- * Records grouped by local day, newest first by time (then by sequence number). Sequence order is not
+ * Records grouped by UTC day, newest first by time (then by sequence number). Sequence order is not
  * always time order: failed unlocks are written at the next unlock with the time they happened.
  */
 export function groupByDay(records: readonly AuditRecord[]): AuditDay[] {
@@ -219,7 +228,7 @@ export function groupByDay(records: readonly AuditRecord[]): AuditDay[] {
     .map((x) => x.record);
   const days: AuditDay[] = [];
   for (const record of newestFirst) {
-    const day = localDay(record.at);
+    const day = utcDay(record.at);
     const last = days[days.length - 1];
     if (last !== undefined && last.day === day) last.records.push(record);
     else days.push({ day, records: [record] });

@@ -22,6 +22,10 @@ class Session {
   selectedId = $state<string | null>(null);
   /** Bumped by Ctrl+F; the keys view focuses its search box when it changes. */
   searchRequests = $state(0);
+  /** Bumped by Ctrl+N: the main screen opens the add form. */
+  addRequests = $state(0);
+  /** Bumped by "?": the main screen shows the keyboard help. */
+  helpRequests = $state(0);
   /** A message for the whole window (e.g. a failed lock), or null. */
   notice = $state<string | null>(null);
   /** A key a clicked reminder asked for while locked (or the keys still loading): opened then. Only an id. */
@@ -130,6 +134,8 @@ class Session {
     this.warnings = [];
     this.view = "keys";
     this.searchRequests = 0;
+    this.addRequests = 0;
+    this.helpRequests = 0;
     this.notice = null;
   }
 

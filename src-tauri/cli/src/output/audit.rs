@@ -58,7 +58,7 @@ pub fn audit_timeline(records: &[AuditRecord]) {
         println!(
             "#{:<5} {}  {:<18}{key}{detail}{mark}  {}",
             r.seq,
-            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.at.format("%Y-%m-%d %H:%M:%S UTC"),
             e.action.as_str(),
             paint(&format!("[{}]", e.actor), DIM)
         );

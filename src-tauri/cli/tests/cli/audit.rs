@@ -229,3 +229,28 @@ fn audit_verify_detects_a_truncated_tail() {
     );
     still_truthful_or_refused(&sb);
 }
+
+#[test]
+fn audit_text_prints_each_time_in_utc_and_says_so() {
+    let sb = vault_with_history();
+    let records = sb.audit();
+    let text = sb
+        .cmd(&["audit"])
+        .env("TZ", "Pacific/Kiritimati")
+        .run()
+        .ok()
+        .output();
+    for r in &records {
+        let at = r["at"].as_str().expect("at");
+        assert!(
+            at.ends_with('Z') || at.ends_with("+00:00"),
+            "JSON times are UTC: {at}"
+        );
+        let shown = format!("{} {} UTC", &at[0..10], &at[11..19]);
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("#{:<5} ", r["seq"].as_u64().expect("seq"))))
+            .unwrap_or_else(|| panic!("no line for seq {}: {text}", r["seq"]));
+        assert!(line.contains(&shown), "{line:?} should show {shown:?}");
+    }
+}
