@@ -143,12 +143,13 @@ struct WirePayloadIn<'a> {
     team: Option<TeamStamp>,
 }
 
+/// An Ed25519 signature as share files and team member lists carry it.
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct WireSignature {
-    alg: String,
-    public_key: String,
-    value: String,
+pub(crate) struct WireSignature {
+    pub(crate) alg: String,
+    pub(crate) public_key: String,
+    pub(crate) value: String,
 }
 
 #[derive(Deserialize)]

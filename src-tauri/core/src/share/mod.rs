@@ -15,7 +15,7 @@ mod preview;
 
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) use document::parse_document;
-pub(crate) use document::{build_document, SharedKey, WireEntryOut};
+pub(crate) use document::{build_document, SharedKey, WireEntryOut, WireSignature};
 pub use document::{
     open, OpenedShare, ShareSender, TeamStamp, FORMAT, MAX_DEPTH, MAX_ENTRIES, MAX_STRING_BYTES,
     VERSION,

@@ -12,7 +12,7 @@
 //! may sign is decided in [`super::verify`], against the previous list).
 
 use crate::error::{Error, Result};
-use crate::share::{parse_verifying_key, ShareIdentity, SharingKey};
+use crate::share::{parse_verifying_key, ShareIdentity, SharingKey, WireSignature};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
@@ -83,14 +83,6 @@ struct WireListPayload {
     previous: Option<String>,
     signed_at: DateTime<Utc>,
     members: Vec<WireMember>,
-}
-
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WireSignature {
-    alg: String,
-    public_key: String,
-    value: String,
 }
 
 #[derive(Deserialize)]
