@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{fields_for, key, Sandbox, PASS};
+use common::{fields_for, key, secrets, Sandbox, PASS};
 use keystead_core::due::RiskFlag;
 use keystead_core::{
     AuditRecord, CredentialField, Error, KdfParams, KeyEdit, ReminderPolicy, Vault,
@@ -357,4 +357,54 @@ fn changing_the_passphrase_keeps_find_detail_and_the_duplicate_flag() {
         );
         assert_eq!(duplicate_in_detail(&v, name), duplicate_in_list(&v, name));
     }
+}
+
+#[test]
+fn adding_an_api_key_the_vault_holds_names_the_active_keys_holding_it() {
+    let sb = Sandbox::new();
+    let mut v = sb.open();
+    let held = secrets(&[
+        (CredentialField::ApiKey, "held-api-key-0001"),
+        (CredentialField::Secret, "held-secret-0001"),
+    ]);
+    v.add(key("Binance main", "binance", &["read"]), held)
+        .unwrap();
+    v.add(
+        key("binance copy", "binance", &["read"]),
+        secrets(&[
+            (CredentialField::ApiKey, "held-api-key-0001"),
+            (CredentialField::Secret, "another-secret"),
+        ]),
+    )
+    .unwrap();
+    v.add(
+        key("other", "binance", &["read"]),
+        fields_for("binance", "other"),
+    )
+    .unwrap();
+
+    // The same API key with any secret is the same key; named in list order.
+    let same_key = secrets(&[
+        (CredentialField::ApiKey, "held-api-key-0001"),
+        (CredentialField::Secret, "typed-again"),
+    ]);
+    assert_eq!(
+        v.keys_holding_api_key(&same_key).unwrap(),
+        vec!["binance copy".to_string(), "Binance main".to_string()]
+    );
+    // Another API key that happens to share the secret is not the same API key.
+    let other_key = secrets(&[
+        (CredentialField::ApiKey, "fresh-api-key-0002"),
+        (CredentialField::Secret, "held-secret-0001"),
+    ]);
+    assert!(v.keys_holding_api_key(&other_key).unwrap().is_empty());
+
+    // A revoked key no longer holds it; nor does a reopened vault forget the active one.
+    v.revoke("binance copy", None).unwrap();
+    drop(v);
+    let v = sb.open();
+    assert_eq!(
+        v.keys_holding_api_key(&same_key).unwrap(),
+        vec!["Binance main".to_string()]
+    );
 }

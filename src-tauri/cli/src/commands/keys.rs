@@ -47,8 +47,19 @@ pub fn add(path: &Path, a: AddArgs) -> CliResult<()> {
     exchange.resolve_scopes(&new.scopes)?;
     let mut vault = open(path)?;
     let secrets = prompt::secrets(exchange, a.secrets_stdin)?;
+    let holders = vault.keys_holding_api_key(&secrets)?;
     let entry = vault.add(new, secrets)?;
     println!("Added '{}' ({}).", Shown(&entry.name), exchange.name);
+    if !holders.is_empty() {
+        let quoted: Vec<String> = holders.iter().map(|n| format!("'{n}'")).collect();
+        eprintln!(
+            "warning: {}",
+            Shown(&format!(
+                "this API key is already in the vault as {}: the same key is now stored twice; if this is a rotation, use `keystead rotate` on the existing entry and remove this one with `keystead revoke`",
+                quoted.join(", ")
+            ))
+        );
+    }
     let summary = vault.summary(&entry.id.to_string())?;
     output::print_flags(&summary);
     Ok(())

@@ -278,3 +278,41 @@ fn exchanges_lists_the_whole_catalog() {
     }
     assert!(!sb.vault.exists(), "listing the catalog created a vault");
 }
+
+#[test]
+fn adding_an_api_key_already_held_warns_naming_the_entry_and_keeps_both() {
+    let sb = Sandbox::with_read_keys(false);
+    let out = sb.add(
+        "binance-again",
+        "binance",
+        &["--scopes", "read"],
+        &binance_secrets(),
+    );
+    assert!(
+        out.stderr.contains("warning:")
+            && out.stderr.contains("'binance-main'")
+            && out.stderr.contains("keystead rotate"),
+        "no warning naming the entry that holds the API key\n{}",
+        out.describe()
+    );
+    assert!(
+        !out.stderr.contains(BINANCE_API_KEY) && !out.stderr.contains(BINANCE_SECRET),
+        "the warning repeats a secret\n{}",
+        out.describe()
+    );
+    assert_eq!(
+        sb.list().len(),
+        2,
+        "the key was not added after the warning"
+    );
+
+    // A fresh API key adds without a warning.
+    let fresh =
+        json!({ "apiKey": "fresh-binance-api-key-0002", "secret": BINANCE_SECRET }).to_string();
+    let out = sb.add("binance-fresh", "binance", &["--scopes", "read"], &fresh);
+    assert!(
+        !out.stderr.contains("warning:"),
+        "a new API key was called a duplicate\n{}",
+        out.describe()
+    );
+}

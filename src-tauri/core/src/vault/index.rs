@@ -141,6 +141,28 @@ pub(super) fn holds_duplicate_secret(
     Ok(false)
 }
 
+/// The active keys whose secrets include the fingerprint `fp`, from the fingerprint table, each
+/// re-checked against its sealed row.
+pub(super) fn active_keys_holding(
+    conn: &Connection,
+    cells: &Cells<'_>,
+    fp: &str,
+) -> Result<Vec<KeyEntry>> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT DISTINCT entry_id FROM secret_fingerprints WHERE fp = ?1")?
+        .query_map([fp], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut out = Vec::new();
+    for id in ids {
+        if let Some((e, _)) = row_by_id(conn, cells, &id)? {
+            if e.status == KeyStatus::Active && e.fingerprints.iter().any(|f| f == fp) {
+                out.push(e);
+            }
+        }
+    }
+    Ok(out)
+}
+
 impl WriteTx<'_> {
     /// Brings a key's name tag and fingerprint rows up to date with `entry` (its row written already).
     pub(super) fn index_entry(&mut self, entry: &KeyEntry) -> Result<()> {

@@ -1,11 +1,12 @@
 //! Reading keys: find by name or id, the list and detail views, due state.
 
 use super::cells::read_entries;
-use super::index::{find_row, holds_duplicate_secret};
+use super::index::{active_keys_holding, find_row, holds_duplicate_secret};
 use super::{exchange_of, Vault};
 use crate::due::{self, DueInfo};
 use crate::error::Result;
 use crate::model::{KeyEntry, KeyStatus};
+use crate::secret::{CredentialField, SecretFields};
 use crate::view::{KeyDetail, KeySummary};
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
@@ -20,6 +21,26 @@ impl Vault {
     /// Opens only the rows the name index or the id points at.
     pub fn find(&self, name: &str) -> Result<KeyEntry> {
         find_row(&self.conn, &self.cells(), name).map(|(e, _)| e)
+    }
+
+    /// The names of the active keys that already hold the API key of `secrets` (for a key without an
+    /// API key field, its private key), sorted: what adding these secrets would store twice. Reads the
+    /// fingerprint index and the rows it names, never another key's secrets.
+    pub fn keys_holding_api_key(&self, secrets: &SecretFields) -> Result<Vec<String>> {
+        let cells = self.cells();
+        let Some(value) = secrets
+            .get(CredentialField::ApiKey)
+            .or_else(|| secrets.get(CredentialField::PrivateKey))
+        else {
+            return Ok(Vec::new());
+        };
+        let fp = cells.fingerprint(secrecy::ExposeSecret::expose_secret(value));
+        let mut names: Vec<String> = active_keys_holding(&self.conn, &cells, &fp)?
+            .into_iter()
+            .map(|e| e.name)
+            .collect();
+        names.sort_by_cached_key(|n| (n.to_lowercase(), n.clone()));
+        Ok(names)
     }
 
     /// All keys as the list shows them, sorted by name. Never decrypts a secret.
