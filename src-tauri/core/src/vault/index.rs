@@ -122,20 +122,12 @@ pub(super) fn holds_duplicate_secret(
     if entry.fingerprints.iter().any(|fp| !own.insert(fp)) {
         return Ok(true);
     }
-    let id = entry.id.to_string();
-    let mut stmt = conn.prepare_cached(
-        "SELECT DISTINCT entry_id FROM secret_fingerprints WHERE fp = ?1 AND entry_id != ?2",
-    )?;
     for fp in &entry.fingerprints {
-        let others: Vec<String> = stmt
-            .query_map(params![fp, id], |r| r.get(0))?
-            .collect::<rusqlite::Result<_>>()?;
-        for other in others {
-            if let Some((e, _)) = row_by_id(conn, cells, &other)? {
-                if e.status == KeyStatus::Active && e.fingerprints.contains(fp) {
-                    return Ok(true);
-                }
-            }
+        if active_keys_holding(conn, cells, fp)?
+            .iter()
+            .any(|e| e.id != entry.id)
+        {
+            return Ok(true);
         }
     }
     Ok(false)
