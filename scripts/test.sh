@@ -13,7 +13,8 @@ cd "$(dirname "$0")/.."
 source scripts/deps.sh
 ensure_build_deps
 # age: the share-file tests check that Debian's `age` tool opens our files and that we open its files.
-apt_install dbus gnome-keyring age
+# openssl, python3-cryptography: a key pair Keystead makes is read and checked by outside tools.
+apt_install dbus gnome-keyring age openssl python3-cryptography
 ensure_ui_packages
 
 echo "== UI: svelte-check and vitest"

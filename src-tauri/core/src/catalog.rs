@@ -2,8 +2,9 @@
 //! how they map to canonical scopes, its key-lifetime rules, and where its API-key page is.
 
 use crate::error::{Error, Result};
+use crate::exchange::keypair::KeyPairKind;
 use crate::model::Scope;
-use crate::secret::CredentialField;
+use crate::secret::{CredentialField, SecretFields};
 use std::collections::BTreeSet;
 
 /// One exchange (or `custom`).
@@ -26,6 +27,10 @@ pub struct Exchange {
     /// The exchange's read-only endpoint that reports a key's own permissions (Keystead's "check on
     /// exchange"); `None`: the exchange has none, its keys cannot be checked.
     pub key_info: Option<&'static str>,
+    /// The exchange also takes keys made as a key pair by the user (the public key pasted into its form,
+    /// the private key signing requests): Keystead can make one. Such a key has an API key and a
+    /// private key, and no secret.
+    pub key_pair: Option<KeyPairKind>,
 }
 
 /// One of the exchange's own permission names, with the canonical scopes it grants.
@@ -93,6 +98,10 @@ pub struct ExchangeInfo {
     pub api_key_page: String,
     /// Whether Keystead can ask the exchange what a key may do.
     pub can_verify: bool,
+    /// The key pair Keystead can make for this exchange ("New key pair"); such a key needs
+    /// `key_pair_fields` instead of `required_fields`.
+    pub key_pair: Option<KeyPairKind>,
+    pub key_pair_fields: Vec<CredentialField>,
 }
 
 #[derive(ts_rs::TS)]
@@ -127,6 +136,12 @@ impl Exchange {
                 .collect(),
             api_key_page: self.api_key_page.into(),
             can_verify: self.key_info.is_some(),
+            key_pair: self.key_pair,
+            key_pair_fields: if self.key_pair.is_some() {
+                KEY_PAIR_FIELDS.to_vec()
+            } else {
+                Vec::new()
+            },
         }
     }
 }
@@ -185,6 +200,16 @@ impl Exchange {
         Ok((scopes, own))
     }
 
+    /// The fields a key needs, given the ones it has: a key with a private key, on an exchange that takes
+    /// key pairs, is one (an API key and the private key, no secret); any other needs `required_fields`.
+    pub fn required_for(&self, secrets: &SecretFields) -> &'static [CredentialField] {
+        if self.key_pair.is_some() && secrets.get(PrivateKey).is_some() {
+            KEY_PAIR_FIELDS
+        } else {
+            self.required_fields
+        }
+    }
+
     /// The credential fields this exchange accepts, required first.
     pub fn accepted_fields(&self) -> impl Iterator<Item = CredentialField> + '_ {
         self.required_fields
@@ -195,6 +220,8 @@ impl Exchange {
 }
 
 use CredentialField::{ApiKey, Password, PrivateKey, Secret, Uid, WalletAddress};
+/// The fields of a key made as a key pair.
+const KEY_PAIR_FIELDS: &[CredentialField] = &[ApiKey, PrivateKey];
 use Scope::{Futures, Margin, Read, Trade, Transfer, Withdraw};
 
 // Permission ids are the exchange's wording in snake_case. Where that wording is itself a canonical scope word
@@ -225,6 +252,7 @@ static EXCHANGES: &[Exchange] = &[
         }],
         api_key_page: "https://www.binance.com/en/my/settings/api-management",
         key_info: Some("/sapi/v1/account/apiRestrictions"),
+        key_pair: Some(KeyPairKind::Ed25519),
     },
     // Coinbase Advanced Trade through a CDP secret API key: the key name (`organizations/…/apiKeys/…`) is the
     // apiKey and the EC private key (PEM) is the secret.
@@ -243,6 +271,7 @@ static EXCHANGES: &[Exchange] = &[
         lifetime_rules: &[],
         api_key_page: "https://portal.cdp.coinbase.com/projects/api-keys",
         key_info: Some("/api/v3/brokerage/key_permissions"),
+        key_pair: None,
     },
     Exchange {
         id: "kraken",
@@ -264,6 +293,7 @@ static EXCHANGES: &[Exchange] = &[
         lifetime_rules: &[],
         api_key_page: "https://www.kraken.com/u/security/api",
         key_info: Some("/0/private/GetApiKeyInfo"),
+        key_pair: None,
     },
     Exchange {
         id: "okx",
@@ -286,6 +316,7 @@ static EXCHANGES: &[Exchange] = &[
         }],
         api_key_page: "https://www.okx.com/account/my-api",
         key_info: Some("/api/v5/account/config"),
+        key_pair: None,
     },
     Exchange {
         id: "bybit",
@@ -312,6 +343,7 @@ static EXCHANGES: &[Exchange] = &[
         }],
         api_key_page: "https://www.bybit.com/app/user/api-management",
         key_info: Some("/v5/user/query-api"),
+        key_pair: None,
     },
     Exchange {
         id: "kucoin",
@@ -336,6 +368,7 @@ static EXCHANGES: &[Exchange] = &[
         }],
         api_key_page: "https://www.kucoin.com/account/api",
         key_info: Some("/api/v1/user/api-key"),
+        key_pair: None,
     },
     Exchange {
         id: "bitget",
@@ -354,6 +387,7 @@ static EXCHANGES: &[Exchange] = &[
         lifetime_rules: &[],
         api_key_page: "https://www.bitget.com/account/newapi",
         key_info: None,
+        key_pair: None,
     },
     // Gate APIv4 keys: each permission is granted read-only or read-write; these are the read-write grants.
     Exchange {
@@ -381,6 +415,7 @@ static EXCHANGES: &[Exchange] = &[
         }],
         api_key_page: "https://www.gate.com/myaccount/profile/api-key/manage",
         key_info: None,
+        key_pair: None,
     },
     Exchange {
         id: "bitfinex",
@@ -400,6 +435,7 @@ static EXCHANGES: &[Exchange] = &[
         lifetime_rules: &[],
         api_key_page: "https://setting.bitfinex.com/api",
         key_info: None,
+        key_pair: None,
     },
     // Deribit: the client id is the apiKey and the client secret the secret. Labels are Deribit's scope names.
     Exchange {
@@ -421,6 +457,7 @@ static EXCHANGES: &[Exchange] = &[
         lifetime_rules: &[],
         api_key_page: "https://www.deribit.com/account/BTC/api",
         key_info: None,
+        key_pair: None,
     },
     // Hyperliquid through an agent ("API wallet"): walletAddress is the main account (or subaccount / vault)
     // address, privateKey the agent's key. An agent signs orders but never withdrawals or transfers.
@@ -433,6 +470,7 @@ static EXCHANGES: &[Exchange] = &[
         lifetime_rules: &[],
         api_key_page: "https://app.hyperliquid.xyz/API",
         key_info: None,
+        key_pair: None,
     },
     Exchange {
         id: "custom",
@@ -443,6 +481,7 @@ static EXCHANGES: &[Exchange] = &[
         lifetime_rules: &[],
         api_key_page: "",
         key_info: None,
+        key_pair: None,
     },
 ];
 

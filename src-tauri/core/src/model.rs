@@ -160,6 +160,11 @@ pub struct SecretVersionInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub moves_funds: Option<bool>,
+    /// The private key of this version was made inside Keystead ("New key pair") and has never left the
+    /// vault: revealing, copying or sharing it needs the passphrase again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub generated_key_pair: Option<bool>,
 }
 
 /// How a key was last used: its secret shown, copied or handed to a program by `run`, or a request
@@ -279,6 +284,28 @@ impl KeyEntry {
             .find(|v| Some(v.version) == wanted)
             .is_some_and(|v| v.moves_funds == Some(true));
         flagged || (wanted == current && (self.scopes_move_funds() || self.scopes_unknown))
+    }
+
+    /// Whether `version` (`None`: the current one) holds a private key made inside Keystead.
+    pub fn version_generated_key_pair(&self, version: Option<u32>) -> bool {
+        let wanted = version.or(self.versions.last().map(|v| v.version));
+        self.versions
+            .iter()
+            .find(|v| Some(v.version) == wanted)
+            .is_some_and(|v| v.generated_key_pair == Some(true))
+    }
+
+    /// The step-up rule's question for handing out `field` of `version` (`field` `None`: the whole
+    /// version, as a share does): a secret that could move funds, or a private key made in Keystead,
+    /// needs the passphrase again.
+    pub fn release_needs_step_up(
+        &self,
+        version: Option<u32>,
+        field: Option<CredentialField>,
+    ) -> bool {
+        self.version_moves_funds(version)
+            || (field.is_none_or(|f| f == CredentialField::PrivateKey)
+                && self.version_generated_key_pair(version))
     }
 
     /// Retires the current secret version (a rotation or a replacing import). A version retired while

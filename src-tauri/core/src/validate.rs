@@ -138,7 +138,7 @@ pub(crate) fn check_secrets(exchange: &Exchange, secrets: &SecretFields) -> Resu
         }
     }
     let missing: Vec<&str> = exchange
-        .required_fields
+        .required_for(secrets)
         .iter()
         .filter(|f| secrets.get(**f).is_none())
         .map(|f| f.as_str())

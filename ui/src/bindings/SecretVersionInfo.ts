@@ -23,4 +23,9 @@ reason: string | null,
  * always needs the passphrase again. Vaults written before this field existed get it from the
  * key's scopes when the record is read.
  */
-moves_funds?: boolean, };
+moves_funds?: boolean, 
+/**
+ * The private key of this version was made inside Keystead ("New key pair") and has never left the
+ * vault: revealing, copying or sharing it needs the passphrase again.
+ */
+generated_key_pair?: boolean, };

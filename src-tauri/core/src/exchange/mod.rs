@@ -3,6 +3,7 @@
 //! for a check; the key's secrets never leave core except as the signature the exchange requires.
 
 pub mod drift;
+pub mod keypair;
 pub mod net;
 pub mod sign;
 

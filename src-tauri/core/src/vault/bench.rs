@@ -61,6 +61,7 @@ impl Vault {
                         retired_at: None,
                         reason: None,
                         moves_funds: None,
+                        generated_key_pair: None,
                     }],
                     found_in_plaintext: None,
                     last_verification: None,

@@ -18,6 +18,16 @@ use secrecy::SecretString;
 impl Vault {
     /// Adds a key. Refuses unknown exchanges and scopes, missing required fields and duplicate names.
     pub fn add(&mut self, new: NewKey, secrets: SecretFields) -> Result<KeyEntry> {
+        self.add_marked(new, secrets, false)
+    }
+
+    /// [`Vault::add`], marking the first version's private key as made inside Keystead when `generated`.
+    pub(super) fn add_marked(
+        &mut self,
+        new: NewKey,
+        secrets: SecretFields,
+        generated: bool,
+    ) -> Result<KeyEntry> {
         let checked = check_new_key(&new, &secrets)?;
         self.write(|tx| {
             if name_taken(&tx.tx, &tx.cells, &checked.name, None)? {
@@ -26,17 +36,25 @@ impl Vault {
                 });
             }
             let id = tx.new_key_id();
-            let entry = tx.new_entry(&checked, id, checked.name.clone(), &secrets);
+            let mut entry = tx.new_entry(&checked, id, checked.name.clone(), &secrets);
+            if generated {
+                entry.versions[0].generated_key_pair = Some(true);
+            }
             tx.put_entry(&entry, None, Some((&secrets, &History::new())))?;
             let scopes: Vec<&str> = entry.scopes.iter().map(|s| s.as_str()).collect();
             tx.audit(
                 AuditAction::KeyCreated,
                 Some(&entry),
                 Some(format!(
-                    "{} {}, scopes: {}",
+                    "{} {}, scopes: {}{}",
                     checked.exchange.name,
                     entry.environment,
-                    or_none(&scopes.join(", "))
+                    or_none(&scopes.join(", ")),
+                    if generated {
+                        ", key pair made in Keystead"
+                    } else {
+                        ""
+                    }
                 )),
             )?;
             Ok(entry)

@@ -39,6 +39,7 @@ mod file;
 pub(crate) mod fuzzing;
 mod import;
 mod index;
+mod key_pair;
 mod keys;
 mod locked;
 mod open;

@@ -65,7 +65,7 @@ impl Vault {
         step_up: Option<&SecretString>,
     ) -> Result<SecretString> {
         let entry = self.find(name)?;
-        let needed = entry.version_moves_funds(version);
+        let needed = entry.release_needs_step_up(version, Some(field));
         let what = match action {
             AuditAction::SecretCopied => "copying its secret",
             _ => "revealing its secret",
@@ -74,7 +74,7 @@ impl Vault {
         let proven = needed;
         self.write(|tx| {
             let (entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
-            if entry.version_moves_funds(version) && !proven {
+            if entry.release_needs_step_up(version, Some(field)) && !proven {
                 return Err(Error::StepUpRequired {
                     name: entry.name.clone(),
                     what: what.into(),

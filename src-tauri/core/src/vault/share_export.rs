@@ -104,7 +104,7 @@ impl Vault {
         };
         let found: Vec<KeyEntry> = names.iter().filter_map(|n| self.find(n).ok()).collect();
         unconfirmed(&mut found.iter())?;
-        let needed = found.iter().find(|e| e.version_moves_funds(None));
+        let needed = found.iter().find(|e| e.release_needs_step_up(None, None));
         let proven = needed.is_some();
         if let Some(e) = needed {
             let name = e.name.clone();
@@ -158,7 +158,7 @@ impl Vault {
                         hint: "only active keys are shared".into(),
                     });
                 }
-                if e.version_moves_funds(None) && !proven {
+                if e.release_needs_step_up(None, None) && !proven {
                     return Err(Error::StepUpRequired {
                         name: e.name.clone(),
                         what: "sharing it".into(),

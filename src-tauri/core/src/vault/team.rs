@@ -1390,7 +1390,7 @@ impl Vault {
                 e.name, record.name
             )));
         }
-        if let Some(e) = chosen.iter().find(|e| e.version_moves_funds(None)) {
+        if let Some(e) = chosen.iter().find(|e| e.release_needs_step_up(None, None)) {
             let name = e.name.clone();
             self.step_up(&name, true, "sharing it with the team", step_up)?;
         }

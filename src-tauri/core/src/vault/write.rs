@@ -293,6 +293,7 @@ impl WriteTx<'_> {
                 retired_at: None,
                 reason: None,
                 moves_funds: Some(checked.scopes.iter().any(|s| s.moves_funds())),
+                generated_key_pair: None,
             }],
             found_in_plaintext: None,
             last_verification: None,
@@ -330,6 +331,7 @@ impl WriteTx<'_> {
             retired_at: None,
             reason: None,
             moves_funds: Some(entry.scopes_move_funds()),
+            generated_key_pair: None,
         });
         entry.last_rotated_at = Some(now);
         entry.fingerprints = self.fingerprints(new);
