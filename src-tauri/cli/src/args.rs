@@ -75,6 +75,8 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Print the public key of a key pair (SubjectPublicKeyInfo PEM), to paste into the exchange's form.
+    PublicKey { name: String },
     /// Print one secret field to stdout (audited). FIELD: apiKey, secret, password, uid, privateKey, walletAddress.
     Reveal {
         name: String,
@@ -544,6 +546,11 @@ pub struct AddArgs {
     /// Read the secrets as one JSON object from standard input.
     #[arg(long)]
     pub secrets_stdin: bool,
+    /// Make an Ed25519 key pair here (Binance's "self-generated" keys): prints the public key to paste
+    /// into the exchange's form, then asks for the API key the exchange shows (with --secrets-stdin,
+    /// reads {"apiKey": "…"}). The private key never leaves the vault without the passphrase.
+    #[arg(long)]
+    pub new_key_pair: bool,
 }
 
 #[derive(Args)]

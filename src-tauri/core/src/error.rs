@@ -7,6 +7,11 @@ use std::path::PathBuf;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Why a key's release or downgrade needs the passphrase again: it can move funds…
+pub const MOVES_FUNDS: &str = "can withdraw or transfer funds";
+/// …or it holds a private key made inside Keystead, which has never left the vault.
+pub const KEY_PAIR_MADE_HERE: &str = "holds a private key made in Keystead";
+
 /// How a front end should treat an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -140,8 +145,13 @@ pub enum Error {
     /// The operation releases or downgrades the secret of a key that can withdraw or transfer funds
     /// (reveal, copy, share export, removing the withdraw or transfer scope) and the vault passphrase
     /// was not given again for it.
-    #[error("'{name}' can withdraw or transfer funds: {what} needs the vault passphrase again")]
-    StepUpRequired { name: String, what: String },
+    #[error("'{name}' {why}: {what} needs the vault passphrase again")]
+    StepUpRequired {
+        name: String,
+        /// Why the key is guarded: [`MOVES_FUNDS`] or [`KEY_PAIR_MADE_HERE`].
+        why: String,
+        what: String,
+    },
     /// The vault did not open with this device ("remember on this device"): why, and that the passphrase
     /// still works.
     #[error("{why}")]
@@ -274,6 +284,7 @@ mod tests {
             Error::KdfTooCostly { detail: text() },
             Error::StepUpRequired {
                 name: text(),
+                why: text(),
                 what: text(),
             },
             Error::RememberOff {

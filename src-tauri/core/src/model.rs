@@ -308,6 +308,15 @@ impl KeyEntry {
                 && self.version_generated_key_pair(version))
     }
 
+    /// What the step-up message says about the key (see [`Self::release_needs_step_up`]).
+    pub fn step_up_why(&self, version: Option<u32>) -> &'static str {
+        if self.version_moves_funds(version) {
+            crate::error::MOVES_FUNDS
+        } else {
+            crate::error::KEY_PAIR_MADE_HERE
+        }
+    }
+
     /// Retires the current secret version (a rotation or a replacing import). A version retired while
     /// the key's scopes were unknown keeps "could move funds" for good.
     pub(crate) fn retire_current(&mut self, now: DateTime<Utc>, reason: Option<String>) {

@@ -6,9 +6,12 @@ use crate::failure::{usage, CliResult};
 use crate::output::{self, Shown};
 use crate::prompt;
 use chrono::Utc;
+use keystead_core::exchange::keypair;
 use keystead_core::vault;
-use keystead_core::{catalog, parse, CredentialField, KeyEdit, NewKey};
+use keystead_core::{catalog, parse, CredentialField, Exchange, KeyEdit, NewKey, SecretFields};
+use secrecy::SecretString;
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 
 /// `--var FIELD=NAME` options as a map (a blank NAME kept, meaning "none"); checked again in core.
@@ -45,10 +48,33 @@ pub fn add(path: &Path, a: AddArgs) -> CliResult<()> {
         env_names: variables(&a.vars)?,
     };
     exchange.resolve_scopes(&new.scopes)?;
+    if a.new_key_pair && exchange.key_pair.is_none() {
+        return Err(usage(format!(
+            "{} takes no key pairs made by the user: add its key without --new-key-pair, with the API key and secret it shows",
+            exchange.name
+        )));
+    }
     let mut vault = open(path)?;
-    let secrets = prompt::secrets(exchange, a.secrets_stdin)?;
-    let holders = vault.keys_holding_api_key(&secrets)?;
-    let entry = vault.add(new, secrets)?;
+    let (entry, holders) = if let Some(kind) = exchange.key_pair.filter(|_| a.new_key_pair) {
+        let pair = keypair::generate(kind);
+        eprintln!(
+            "Paste this public key into {}'s API key form (create a self-generated key), then paste here the API key {} shows:",
+            exchange.name, exchange.name
+        );
+        print!("{}", pair.public_key_pem);
+        std::io::stdout()
+            .flush()
+            .map_err(|e| usage(format!("cannot write the public key: {e}")))?;
+        let api_key = api_key_for_pair(exchange, a.secrets_stdin)?;
+        let mut fields = SecretFields::new();
+        fields.insert(CredentialField::ApiKey, api_key.clone());
+        let holders = vault.keys_holding_api_key(&fields)?;
+        (vault.add_key_pair(new, api_key, pair)?, holders)
+    } else {
+        let secrets = prompt::secrets(exchange, a.secrets_stdin)?;
+        let holders = vault.keys_holding_api_key(&secrets)?;
+        (vault.add(new, secrets)?, holders)
+    };
     println!("Added '{}' ({}).", Shown(&entry.name), exchange.name);
     if !holders.is_empty() {
         let quoted: Vec<String> = holders.iter().map(|n| format!("'{n}'")).collect();
@@ -62,6 +88,41 @@ pub fn add(path: &Path, a: AddArgs) -> CliResult<()> {
     }
     let summary = vault.summary(&entry.id.to_string())?;
     output::print_flags(&summary);
+    Ok(())
+}
+
+/// The API key the exchange gave for a new key pair's public key: asked without echo, or read from
+/// standard input as `{"apiKey": "…"}`.
+fn api_key_for_pair(exchange: &Exchange, from_stdin: bool) -> CliResult<SecretString> {
+    if !from_stdin {
+        return prompt::ask_or(
+            &format!("API key ({} shows it after you submit the public key): ", exchange.name),
+            "cannot ask for the API key without a terminal: pipe {\"apiKey\": \"…\"} with --secrets-stdin",
+        );
+    }
+    let fields = prompt::secrets(exchange, true)?;
+    let other: Vec<&str> = fields
+        .fields()
+        .into_iter()
+        .filter(|f| *f != CredentialField::ApiKey)
+        .map(|f| f.as_str())
+        .collect();
+    if !other.is_empty() {
+        return Err(usage(format!(
+            "--new-key-pair makes the private key itself: send only {{\"apiKey\": \"…\"}}, not {}",
+            other.join(", ")
+        )));
+    }
+    fields
+        .get(CredentialField::ApiKey)
+        .cloned()
+        .ok_or_else(|| usage("--secrets-stdin: send {\"apiKey\": \"…\"}, the API key the exchange shows for the public key"))
+}
+
+/// `public-key NAME`: the public key of a key pair, to paste into the exchange's form again.
+pub fn public_key(path: &Path, name: &str) -> CliResult<()> {
+    let vault = open(path)?;
+    print!("{}", vault.public_key(name)?);
     Ok(())
 }
 

@@ -56,6 +56,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Compromised { name, reason } => keys::compromised(&path, &name, reason)?,
         Command::List { json } => view::list(&path, json)?,
         Command::Show { name, json } => view::show(&path, &name, json)?,
+        Command::PublicKey { name } => keys::public_key(&path, &name)?,
         Command::Reveal {
             name,
             field,
@@ -150,9 +151,9 @@ impl StepUp {
         mut f: impl FnMut(Option<&SecretString>) -> keystead_core::Result<T>,
     ) -> CliResult<T> {
         match f(self.0.as_ref()) {
-            Err(Error::StepUpRequired { name, what }) if self.0.is_none() => {
+            Err(Error::StepUpRequired { name, why, what }) if self.0.is_none() => {
                 eprintln!(
-                    "'{}' can withdraw or transfer funds: {} needs the vault passphrase, remembered device or not.",
+                    "'{}' {why}: {} needs the vault passphrase, remembered device or not.",
                     Shown(&name),
                     Shown(&what)
                 );

@@ -16,6 +16,7 @@ mod crash;
 mod due;
 mod hardening;
 mod import;
+mod key_pair;
 mod lifecycle;
 mod passphrase;
 #[cfg(unix)]

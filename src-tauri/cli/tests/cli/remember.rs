@@ -293,3 +293,24 @@ fn a_remembered_device_runs_and_reveals_a_read_key_without_the_passphrase_but_no
         .count();
     assert_eq!(runs, 1, "a refused run was audited");
 }
+
+#[test]
+fn a_remembered_device_still_needs_the_passphrase_for_a_private_key_made_in_keystead() {
+    let Some(bus) = keyring_bus() else { return };
+    let sb = Sandbox::init();
+    crate::key_pair::new_pair(&sb, "ed-bot");
+    remember(&sb, &bus);
+    let out = no_passphrase(&sb, &bus, &["reveal", "ed-bot", "privateKey"])
+        .run()
+        .fails(2);
+    assert!(
+        out.stderr.contains("holds a private key made in Keystead") && out.stderr.contains(ASKS),
+        "{}",
+        out.describe()
+    );
+    // The API key of the same entry is released as usual.
+    let out = no_passphrase(&sb, &bus, &["reveal", "ed-bot", "apiKey"])
+        .run()
+        .ok();
+    assert_eq!(out.stdout.trim(), "binance-gave-this-key");
+}

@@ -5,7 +5,7 @@
 
 use crate::crypto::random_bytes;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, EncodePrivateKey, EncodePublicKey, KeypairBytes};
 use ed25519_dalek::SigningKey;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -45,9 +45,14 @@ pub fn generate(kind: KeyPairKind) -> GeneratedKeyPair {
         KeyPairKind::Ed25519 => {
             let seed = Zeroizing::new(random_bytes::<32>());
             let key = SigningKey::from_bytes(&seed);
-            let private = key
-                .to_pkcs8_pem(LineEnding::LF)
-                .expect("an Ed25519 key always encodes as PKCS#8");
+            // PKCS#8 v1 (the seed alone, as `openssl genpkey -algorithm ed25519` and Binance's key
+            // generator write it), which every signing library reads.
+            let private = KeypairBytes {
+                secret_key: *seed,
+                public_key: None,
+            }
+            .to_pkcs8_pem(LineEnding::LF)
+            .expect("an Ed25519 key always encodes as PKCS#8");
             GeneratedKeyPair {
                 kind,
                 private_key_pem: SecretString::from(private.as_str().to_owned()),

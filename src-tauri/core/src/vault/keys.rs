@@ -4,7 +4,7 @@ use super::cells::History;
 use super::index::{find_row, name_taken};
 use super::{exchange_of, or_none, Vault};
 use crate::audit::AuditAction;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, MOVES_FUNDS};
 use crate::model::{KeyEdit, KeyEntry, KeyStatus, NewKey};
 use crate::parse;
 use crate::secret::SecretFields;
@@ -116,6 +116,7 @@ impl Vault {
         self.step_up(
             &before.name,
             needed,
+            MOVES_FUNDS,
             "removing the withdraw or transfer scope",
             step_up,
         )?;
@@ -124,6 +125,7 @@ impl Vault {
             if removes(&entry)? && !needed {
                 return Err(Error::StepUpRequired {
                     name: entry.name.clone(),
+                    why: MOVES_FUNDS.into(),
                     what: "removing the withdraw or transfer scope".into(),
                 });
             }

@@ -4,7 +4,7 @@
 use super::index::find_row;
 use super::Vault;
 use crate::audit::AuditAction;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, MOVES_FUNDS};
 use crate::model::{KeyEntry, KeyStatus, KeyUse, KeyUseKind, RunRequest};
 use crate::parse;
 use crate::secret::SecretFields;
@@ -120,7 +120,7 @@ impl Vault {
         let proven = needed.is_some();
         if let Some(e) = needed {
             let name = e.name.clone();
-            self.step_up(&name, true, WHAT, step_up)?;
+            self.step_up(&name, true, MOVES_FUNDS, WHAT, step_up)?;
         }
 
         self.write(|tx| {
@@ -131,6 +131,7 @@ impl Vault {
                 if e.version_moves_funds(None) && !proven {
                     return Err(Error::StepUpRequired {
                         name: e.name.clone(),
+                        why: MOVES_FUNDS.into(),
                         what: WHAT.into(),
                     });
                 }

@@ -17,6 +17,7 @@ impl Vault {
         &mut self,
         name: &str,
         needed: bool,
+        why: &str,
         what: &str,
         proof: Option<&SecretString>,
     ) -> Result<()> {
@@ -26,6 +27,7 @@ impl Vault {
         let Some(p) = proof else {
             return Err(Error::StepUpRequired {
                 name: name.to_string(),
+                why: why.to_string(),
                 what: what.to_string(),
             });
         };
@@ -70,13 +72,20 @@ impl Vault {
             AuditAction::SecretCopied => "copying its secret",
             _ => "revealing its secret",
         };
-        self.step_up(&entry.name, needed, what, step_up)?;
+        self.step_up(
+            &entry.name,
+            needed,
+            entry.step_up_why(version),
+            what,
+            step_up,
+        )?;
         let proven = needed;
         self.write(|tx| {
             let (entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
             if entry.release_needs_step_up(version, Some(field)) && !proven {
                 return Err(Error::StepUpRequired {
                     name: entry.name.clone(),
+                    why: entry.step_up_why(version).into(),
                     what: what.into(),
                 });
             }

@@ -108,7 +108,8 @@ impl Vault {
         let proven = needed.is_some();
         if let Some(e) = needed {
             let name = e.name.clone();
-            self.step_up(&name, true, "sharing it", req.step_up.as_ref())?;
+            let why = e.step_up_why(None);
+            self.step_up(&name, true, why, "sharing it", req.step_up.as_ref())?;
         }
         self.write(|tx| {
             let identity = tx.sharing_identity(true)?;
@@ -161,6 +162,7 @@ impl Vault {
                 if e.release_needs_step_up(None, None) && !proven {
                     return Err(Error::StepUpRequired {
                         name: e.name.clone(),
+                        why: e.step_up_why(None).into(),
                         what: "sharing it".into(),
                     });
                 }

@@ -1392,7 +1392,8 @@ impl Vault {
         }
         if let Some(e) = chosen.iter().find(|e| e.release_needs_step_up(None, None)) {
             let name = e.name.clone();
-            self.step_up(&name, true, "sharing it with the team", step_up)?;
+            let why = e.step_up_why(None);
+            self.step_up(&name, true, why, "sharing it with the team", step_up)?;
         }
         let list = sync.list.clone().expect("checked above");
         let identity = self.sharing_identity()?;
