@@ -8,6 +8,7 @@ use crate::mutex::lock;
 use crate::reminders::{Look, Outgoing, ReminderService};
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};
+use keystead_core::exchange::keypair::GeneratedKeyPair;
 use keystead_core::import::ParsedFile;
 use keystead_core::scan::{Finding, ScanReport};
 use keystead_core::share::OpenedShare;
@@ -37,6 +38,10 @@ pub struct AppState {
     last_scan: Mutex<Option<ScanReport>>,
     last_activity: Mutex<Instant>,
     open_key: Mutex<OpenKeyHandoff>,
+    /// A key pair made for the add form ("New key pair"), until the form adds it with the API key the
+    /// exchange gave: the exchange it is for, and the pair. Its private key never reaches the webview;
+    /// dropped on lock.
+    pending_key_pair: Mutex<Option<(String, GeneratedKeyPair)>>,
 }
 
 /// The key a clicked reminder asks the window to open. The window is destroyed while Keystead sits in
@@ -65,6 +70,7 @@ impl AppState {
             last_scan: Mutex::new(None),
             last_activity: Mutex::new(Instant::now()),
             open_key: Mutex::new(OpenKeyHandoff::default()),
+            pending_key_pair: Mutex::new(None),
         }
     }
 
@@ -154,6 +160,35 @@ impl AppState {
 
     pub fn is_unlocked(&self) -> bool {
         lock(&self.vault).is_some()
+    }
+
+    /// Keeps a new key pair for `exchange` until the add form uses it; answers its public key.
+    pub fn keep_key_pair(&self, exchange: String, pair: GeneratedKeyPair) -> String {
+        let public = pair.public_key_pem.clone();
+        *lock(&self.pending_key_pair) = Some((exchange, pair));
+        public
+    }
+
+    /// The public key of the pair waiting for the add form, if any.
+    pub fn pending_public_key(&self) -> Option<String> {
+        lock(&self.pending_key_pair)
+            .as_ref()
+            .map(|(_, p)| p.public_key_pem.clone())
+    }
+
+    /// The pair waiting for the add form, if it was made for `exchange`. It stays until
+    /// [`Self::forget_key_pair`]: an add that fails (a name already taken) can be tried again with the
+    /// same pair, whose public key the exchange may already hold.
+    pub fn key_pair_for(&self, exchange: &str) -> Option<GeneratedKeyPair> {
+        match lock(&self.pending_key_pair).as_ref() {
+            Some((ex, pair)) if ex.eq_ignore_ascii_case(exchange) => Some(pair.clone()),
+            _ => None,
+        }
+    }
+
+    /// Drops the pair waiting for the add form (it was added).
+    pub fn forget_key_pair(&self) {
+        *lock(&self.pending_key_pair) = None;
     }
 
     pub fn set_pending_share(&self, opened: Option<OpenedShare>) {
@@ -309,6 +344,7 @@ impl AppState {
         self.clipboard.clear_if_ours();
         self.set_pending_share(None);
         self.set_pending_import(None);
+        *lock(&self.pending_key_pair) = None;
         self.cancel_scan();
         *lock(&self.last_scan) = None;
         if !self.settings().show_names_when_locked {

@@ -169,6 +169,10 @@ pub struct AddKeyInput {
     #[serde(default)]
     pub env_names: BTreeMap<CredentialField, String>,
     pub secrets: Vec<SecretInput>,
+    /// Add the key pair made by `new_key_pair` for this exchange; `secrets` then holds only the API key
+    /// the exchange gave for its public key.
+    #[serde(default)]
+    pub key_pair: bool,
 }
 
 /// The editable metadata, replaced as a whole by the edit form.

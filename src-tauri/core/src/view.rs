@@ -110,6 +110,9 @@ pub struct KeyDetail {
     pub can_verify: bool,
     /// The last check on the exchange.
     pub last_verification: Option<crate::exchange::Verification>,
+    /// The other active keys that hold one of this key's secrets (the API key, secret or private key),
+    /// by name: the same key stored twice (the "duplicate" flag), named.
+    pub same_secret_as: Vec<String>,
 }
 
 impl KeyDetail {
@@ -128,6 +131,7 @@ impl KeyDetail {
             can_verify: crate::catalog::exchange(&entry.exchange)
                 .is_ok_and(|e| e.key_info.is_some()),
             last_verification: entry.last_verification.clone(),
+            same_secret_as: Vec::new(),
         }
     }
 }

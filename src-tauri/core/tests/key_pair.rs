@@ -94,6 +94,29 @@ fn a_new_key_pair_is_stored_with_the_api_key_and_its_public_key_shown_again() {
         .bytes
         .is_empty());
 
+    // `run` hands the private key to a program: the same rule, and the refusal writes nothing.
+    let run = |step_up: Option<&SecretString>, v: &mut keystead_core::Vault| {
+        v.release_for_run(
+            &keystead_core::RunRequest {
+                keys: vec!["ed-bot".into()],
+                profile: "ccxt".into(),
+                program: "/usr/bin/python3".into(),
+                allow_expired: false,
+            },
+            step_up,
+        )
+    };
+    let before = audit_actions(&v).len();
+    let e = run(None, &mut v).unwrap_err();
+    step_up_needed(&e);
+    assert!(
+        e.to_string()
+            .contains("holds a private key made in Keystead"),
+        "{e}"
+    );
+    assert_eq!(audit_actions(&v).len(), before);
+    assert_eq!(run(Some(&pass()), &mut v).unwrap().len(), 1);
+
     // The mark survives closing and opening the vault.
     drop(v);
     let mut v = s.open();

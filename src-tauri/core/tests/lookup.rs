@@ -279,6 +279,10 @@ fn the_duplicate_flag_of_one_key_matches_the_list_through_rotation_and_revocatio
     assert!(duplicate_in_detail(&v, "binance-main"));
     assert!(duplicate_in_detail(&v, "copy"));
     assert!(!duplicate_in_detail(&v, "okx-bot"));
+    // The detail names the other entry (what the app's warning says), and only it.
+    assert_eq!(v.detail("binance-main").unwrap().same_secret_as, ["copy"]);
+    assert_eq!(v.detail("copy").unwrap().same_secret_as, ["binance-main"]);
+    assert!(v.detail("okx-bot").unwrap().same_secret_as.is_empty());
     // A revoked key with the same secret does not count.
     v.add(key("third", "okx", &["read"]), fields_for("okx", "bot-2"))
         .unwrap();
@@ -301,6 +305,7 @@ fn the_duplicate_flag_of_one_key_matches_the_list_through_rotation_and_revocatio
         serde_json::to_string(&v.detail("copy").unwrap()).unwrap()
     );
     assert!(!duplicate_in_detail(&v, "binance-main"));
+    assert!(v.detail("binance-main").unwrap().same_secret_as.is_empty());
     check(&v);
 }
 

@@ -3,11 +3,14 @@
 
 use super::secrets::with_step_up;
 use super::{blocking, AppStateRef};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::types::{AddKeyInput, EditKeyInput, IncidentStep, SecretInput, Typed};
 use keystead_core::catalog::{self, ExchangeInfo};
+use keystead_core::exchange::keypair::{self, GeneratedKeyPair};
 use keystead_core::exchange::{CheckOptions, KeyVerification};
-use keystead_core::{parse, KeyDetail, KeyEdit, KeyEntry, KeySummary, NewKey, Vault};
+use keystead_core::{
+    parse, CredentialField, KeyDetail, KeyEdit, KeyEntry, KeySummary, NewKey, Vault,
+};
 
 /// Runs one change to a key and answers with its detail, built from the entry core wrote (not looked up
 /// again).
@@ -62,6 +65,11 @@ fn optional_days(text: Option<String>) -> AppResult<Option<u32>> {
 pub async fn add_key(state: AppStateRef<'_>, input: AddKeyInput) -> AppResult<KeyDetail> {
     let mut input = input;
     let secrets = SecretInput::into_fields(std::mem::take(&mut input.secrets));
+    let pair = if input.key_pair {
+        Some(key_pair_for_form(&state, &input.exchange, &secrets)?)
+    } else {
+        None
+    };
     let new = NewKey {
         name: input.name,
         exchange: input.exchange,
@@ -75,7 +83,90 @@ pub async fn add_key(state: AppStateRef<'_>, input: AddKeyInput) -> AppResult<Ke
         notes: input.notes,
         env_names: input.env_names,
     };
-    change_key(&state, move |v| v.add(new, secrets)).await
+    match pair {
+        Some((pair, api_key)) => {
+            let added = change_key(&state, move |v| v.add_key_pair(new, api_key, pair)).await;
+            if added.is_ok() {
+                state.forget_key_pair();
+            }
+            added
+        }
+        None => change_key(&state, move |v| v.add(new, secrets)).await,
+    }
+}
+
+/// The pair `new_key_pair` made for this form's exchange, and the API key typed for it (the only field
+/// the form may send with a pair: the private key comes from Rust, never from the webview).
+fn key_pair_for_form(
+    state: &AppStateRef<'_>,
+    exchange: &str,
+    secrets: &keystead_core::SecretFields,
+) -> AppResult<(GeneratedKeyPair, secrecy::SecretString)> {
+    if secrets
+        .fields()
+        .iter()
+        .any(|f| *f != CredentialField::ApiKey)
+    {
+        return Err(AppError::invalid(
+            "A new key pair takes only the API key the exchange shows: its private key is made in Keystead.",
+        ));
+    }
+    let api_key = secrets
+        .get(CredentialField::ApiKey)
+        .cloned()
+        .ok_or_else(|| {
+            AppError::invalid(
+                "Paste the API key the exchange shows after you submit the public key.",
+            )
+        })?;
+    let pair = state.key_pair_for(exchange).ok_or_else(|| {
+        AppError::invalid("No new key pair is waiting for this exchange: press New key pair again.")
+    })?;
+    Ok((pair, api_key))
+}
+
+/// "New key pair" in the add form: makes an Ed25519 key pair for an exchange that takes them (Binance)
+/// with the OS CSPRNG, keeps it in Rust until the form adds the key, and answers only the public key
+/// (SubjectPublicKeyInfo PEM) to paste into the exchange's form.
+#[tauri::command]
+pub async fn new_key_pair(state: AppStateRef<'_>, exchange: String) -> AppResult<String> {
+    let state = state.inner().clone();
+    blocking(move || {
+        let ex = catalog::exchange(&exchange)?;
+        let kind = ex.key_pair.ok_or_else(|| {
+            AppError::invalid(format!(
+                "{} takes no key pairs made by the user: paste the API key and secret it shows.",
+                ex.name
+            ))
+        })?;
+        state.with_vault(|_| Ok(()))?;
+        Ok(state.keep_key_pair(ex.id.to_string(), keypair::generate(kind)))
+    })
+    .await
+}
+
+/// The public key of a stored key pair (not a secret), for the detail panel.
+#[tauri::command]
+pub async fn public_key(state: AppStateRef<'_>, id: String) -> AppResult<String> {
+    let state = state.inner().clone();
+    blocking(move || state.with_vault(|v| Ok(v.public_key(&id)?))).await
+}
+
+/// Copies a public key: of the stored key `id`, or (no `id`) of the pair waiting for the add form. Not
+/// a secret: not cleared later.
+#[tauri::command]
+pub async fn copy_public_key(state: AppStateRef<'_>, id: Option<String>) -> AppResult<()> {
+    let state = state.inner().clone();
+    blocking(move || {
+        let pem = match id {
+            Some(id) => state.with_vault(|v| Ok(v.public_key(&id)?))?,
+            None => state.pending_public_key().ok_or_else(|| {
+                AppError::invalid("No new key pair is waiting: press New key pair first.")
+            })?,
+        };
+        state.copy_public(&pem)
+    })
+    .await
 }
 
 #[tauri::command]

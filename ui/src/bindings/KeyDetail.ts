@@ -42,7 +42,12 @@ can_verify: boolean,
 /**
  * The last check on the exchange.
  */
-last_verification: Verification | null, id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, 
+last_verification: Verification | null, 
+/**
+ * The other active keys that hold one of this key's secrets (the API key, secret or private key),
+ * by name: the same key stored twice (the "duplicate" flag), named.
+ */
+same_secret_as: Array<string>, id: string, name: string, exchange: string, exchange_name: string, account: string | null, environment: Environment, scopes: Array<Scope>, exchange_scopes: Array<string>, 
 /**
  * Imported from a file that does not say what the key may do: shown as "scopes unknown" until set.
  */

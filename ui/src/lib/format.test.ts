@@ -9,6 +9,7 @@ import {
   formatDayHeading,
   formatTime,
   plural,
+  quotedList,
   tableRiskFlags,
   urlBreaks,
   utcDateInput,
@@ -134,5 +135,14 @@ describe("urlBreaks", () => {
     expect(pieces.some((p) => p.startsWith("pi"))).toBe(false);
     expect(pieces[0]).toBe("https://");
     expect(urlBreaks("")).toEqual([]);
+  });
+});
+
+describe("quotedList", () => {
+  it("names one, two and three entries as a sentence does", () => {
+    expect(quotedList([])).toBe("");
+    expect(quotedList(["binance-main"])).toBe("'binance-main'");
+    expect(quotedList(["a", "b"])).toBe("'a' and 'b'");
+    expect(quotedList(["a", "b", "c"])).toBe("'a', 'b' and 'c'");
   });
 });

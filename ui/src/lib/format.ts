@@ -132,6 +132,13 @@ export const formatCount = (n: number): string => counter.format(n);
 /** "1 key", "2 keys", "10,000 keys": the one way a count and its noun are written. */
 export const plural = (n: number, one: string, many = `${one}s`): string => `${formatCount(n)} ${n === 1 ? one : many}`;
 
+/** Names in quotes joined as a sentence does: "'a'", "'a' and 'b'", "'a', 'b' and 'c'". */
+export function quotedList(names: readonly string[]): string {
+  const quoted = names.map((n) => `'${n}'`);
+  if (quoted.length <= 1) return quoted.join("");
+  return `${quoted.slice(0, -1).join(", ")} and ${quoted[quoted.length - 1]}`;
+}
+
 const sentenceCase = (text: string): string => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**

@@ -214,6 +214,12 @@ export const incidentStep = (id: string, step: IncidentStep, done: boolean) =>
   call<void>("incident_step", { id, step, done });
 /** Asks the key's exchange what the key may do (Rust sends the request; audited). */
 export const verifyKey = (id: string) => call<KeyVerification>("verify_key", { id });
+/** "New key pair": Rust makes and keeps the pair; the answer is its public key (SubjectPublicKeyInfo PEM). */
+export const newKeyPair = (exchange: string) => call<string>("new_key_pair", { exchange });
+/** The public key of a stored key pair (not a secret). */
+export const publicKey = (id: string) => call<string>("public_key", { id });
+/** Copies a public key: of key `id`, or of the pair waiting for the add form (`null`). */
+export const copyPublicKey = (id: string | null) => call<void>("copy_public_key", { id });
 /** Writes the last check's report into the record; `passphrase` when Rust asks (step_up_required). */
 export const acceptExchangeView = (id: string, passphrase: string | null = null) =>
   call<KeyDetail>("accept_exchange_view", { id, passphrase });

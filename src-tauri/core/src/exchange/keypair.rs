@@ -22,6 +22,7 @@ pub enum KeyPairKind {
 
 /// A freshly made key pair. The private key (PKCS#8 PEM, the form Binance's own key generator writes and
 /// Keystead signs with) is a secret: no `Debug` shows it.
+#[derive(Clone)]
 pub struct GeneratedKeyPair {
     pub kind: KeyPairKind,
     pub private_key_pem: SecretString,

@@ -109,28 +109,28 @@ pub(super) fn name_taken(
 }
 
 /// Whether an active key holds a secret that another active key (or another of its own fields) holds
-/// too: the same answer as [`Vault::list`] gives, from the fingerprint table and the rows it names.
-pub(super) fn holds_duplicate_secret(
+/// too, and the names of those other keys (sorted): the same answer as [`Vault::list`] gives, from the
+/// fingerprint table and the rows it names.
+pub(super) fn duplicate_secret(
     conn: &Connection,
     cells: &Cells<'_>,
     entry: &KeyEntry,
-) -> Result<bool> {
+) -> Result<(bool, Vec<String>)> {
     if entry.status != KeyStatus::Active {
-        return Ok(false);
+        return Ok((false, Vec::new()));
     }
     let mut own = HashSet::new();
-    if entry.fingerprints.iter().any(|fp| !own.insert(fp)) {
-        return Ok(true);
-    }
-    for fp in &entry.fingerprints {
-        if active_keys_holding(conn, cells, fp)?
-            .iter()
-            .any(|e| e.id != entry.id)
-        {
-            return Ok(true);
+    let twice_in_itself = entry.fingerprints.iter().any(|fp| !own.insert(fp));
+    let mut others = Vec::new();
+    for fp in own {
+        for e in active_keys_holding(conn, cells, fp)? {
+            if e.id != entry.id && !others.contains(&e.name) {
+                others.push(e.name);
+            }
         }
     }
-    Ok(false)
+    others.sort();
+    Ok((twice_in_itself || !others.is_empty(), others))
 }
 
 /// The active keys whose secrets include the fingerprint `fp`, from the fingerprint table, each

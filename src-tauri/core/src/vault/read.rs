@@ -1,7 +1,7 @@
 //! Reading keys: find by name or id, the list and detail views, due state.
 
 use super::cells::read_entries;
-use super::index::{active_keys_holding, find_row, holds_duplicate_secret};
+use super::index::{active_keys_holding, duplicate_secret, find_row};
 use super::{exchange_of, Vault};
 use crate::due::{self, DueInfo};
 use crate::error::Result;
@@ -82,18 +82,21 @@ impl Vault {
     /// The list view of a key already in hand (e.g. returned by a write), without looking it up again.
     /// The "same secret stored twice" flag comes from the fingerprint index.
     pub fn summary_of(&self, entry: &KeyEntry) -> Result<KeySummary> {
-        let duplicate = holds_duplicate_secret(&self.conn, &self.cells(), entry)?;
+        let (duplicate, _) = duplicate_secret(&self.conn, &self.cells(), entry)?;
         Ok(summarize(entry, self.clock.now(), duplicate))
     }
 
     /// The detail view of a key already in hand: what the app shows after add, edit, rotate or revoke,
     /// from the entry the write returned.
     pub fn detail_of(&self, entry: &KeyEntry) -> Result<KeyDetail> {
-        Ok(KeyDetail::new(
+        let (duplicate, others) = duplicate_secret(&self.conn, &self.cells(), entry)?;
+        let mut detail = KeyDetail::new(
             entry,
-            self.summary_of(entry)?,
+            summarize(entry, self.clock.now(), duplicate),
             exchange_of(entry).api_key_page,
-        ))
+        );
+        detail.same_secret_as = others;
+        Ok(detail)
     }
 
     /// The due state of one key now.

@@ -4,7 +4,7 @@
 use super::index::find_row;
 use super::Vault;
 use crate::audit::AuditAction;
-use crate::error::{Error, Result, MOVES_FUNDS};
+use crate::error::{Error, Result};
 use crate::model::{KeyEntry, KeyStatus, KeyUse, KeyUseKind, RunRequest};
 use crate::parse;
 use crate::secret::SecretFields;
@@ -116,11 +116,14 @@ impl Vault {
             check_runnable(&e, now, req.allow_expired)?;
             found.push(e);
         }
-        let needed = found.iter().find(|e| e.version_moves_funds(None));
+        // The same rule as reveal and copy: a secret that can move funds, or a private key made in
+        // Keystead, needs the passphrase again.
+        let needed = found.iter().find(|e| e.release_needs_step_up(None, None));
         let proven = needed.is_some();
         if let Some(e) = needed {
             let name = e.name.clone();
-            self.step_up(&name, true, MOVES_FUNDS, WHAT, step_up)?;
+            let why = e.step_up_why(None);
+            self.step_up(&name, true, why, WHAT, step_up)?;
         }
 
         self.write(|tx| {
@@ -128,10 +131,10 @@ impl Vault {
             for name in &names {
                 let (e, g) = find_row(&tx.tx, &tx.cells, name)?;
                 check_runnable(&e, tx.now, req.allow_expired)?;
-                if e.version_moves_funds(None) && !proven {
+                if e.release_needs_step_up(None, None) && !proven {
                     return Err(Error::StepUpRequired {
                         name: e.name.clone(),
-                        why: MOVES_FUNDS.into(),
+                        why: e.step_up_why(None).into(),
                         what: WHAT.into(),
                     });
                 }
@@ -151,7 +154,7 @@ impl Vault {
                 });
                 tx.put_entry(&entry, Some(generation), Some((&secrets, &history)))?;
                 let mut detail = format!("profile: {profile}; program: {program}");
-                if entry.version_moves_funds(None) {
+                if entry.release_needs_step_up(None, None) {
                     detail += "; passphrase given again";
                 }
                 tx.audit(AuditAction::KeyRun, Some(&entry), Some(detail))?;
