@@ -23,8 +23,16 @@ fn an_unsigned_file_made_with_age_alone_imports_with_a_warning() {
     let preview = b.vault.share_preview(&opened).unwrap();
     assert_eq!(preview.sender, ShareSender::Unsigned);
     assert!(
-        preview.warnings[0].contains("unsigned"),
+        preview
+            .sender_warning
+            .as_ref()
+            .is_some_and(|w| w.contains("unsigned")),
         "{:?}",
+        preview.sender_warning
+    );
+    assert!(
+        preview.warnings.is_empty(),
+        "said once: {:?}",
         preview.warnings
     );
     b.vault
@@ -34,6 +42,16 @@ fn an_unsigned_file_made_with_age_alone_imports_with_a_warning() {
     assert!(b
         .last_detail(AuditAction::ShareImported)
         .contains("from an unsigned file"));
+    // One key imported: one line in the timeline, the key's own.
+    let lines: Vec<_> = b
+        .vault
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.event.action == AuditAction::ShareImported)
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0].event.key_name.as_deref(), Some("hand"));
 }
 
 #[test]
@@ -67,7 +85,14 @@ fn a_file_signed_by_someone_who_is_not_a_contact_names_their_fingerprint() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(preview.warnings[0].contains(&fp));
+    assert!(preview.sender_warning.unwrap().contains(&fp));
+    assert!(
+        preview.warnings.is_empty(),
+        "said once: {:?}",
+        preview.warnings
+    );
+    // Alice made it for Carol's sharing key: Carol's vault says "you".
+    assert_eq!(preview.to, ["you"]);
 }
 
 /// Bob's key `bm`: withdraw-enabled, with an expiry, as an attacker would like to overwrite it.

@@ -5,12 +5,17 @@ import type { ShareSender } from "./ShareSender";
 /**
  * What importing a share file would do. Holds no secret, so it may cross to the UI.
  */
-export type SharePreview = { sender: ShareSender, exported_at: string | null, 
+export type SharePreview = { sender: ShareSender, 
 /**
- * Whom the sender says the file was made for (unverified unless signed).
+ * What to tell the user about the sender before they confirm (an unknown sender, an unsigned
+ * file); `None` for a contact. The app shows it with the sender, the CLI as a warning.
+ */
+sender_warning: string | null, exported_at: string | null, 
+/**
+ * Whom the sender says the file was made for (unverified unless signed); "you" for this vault.
  */
 to: Array<string>, entries: Array<SharePreviewEntry>, 
 /**
- * Things to tell the user before they confirm (unknown sender, unsigned file, withdraw scopes).
+ * Other things to tell the user before they confirm (withdraw scopes, keys held back, older copies).
  */
 warnings: Array<string>, };

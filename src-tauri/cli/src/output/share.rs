@@ -102,7 +102,7 @@ pub fn share_preview(p: &SharePreview, choices: &[ImportChoice]) {
         };
         println!("Exported {}{to}", at.format("%Y-%m-%d %H:%M UTC"));
     }
-    for w in &p.warnings {
+    for w in p.sender_warning.iter().chain(&p.warnings) {
         eprintln!("warning: {}", Shown(w));
     }
     // STATUS, NAME, EXCHANGE ENV, WHAT CHANGED, → CHOICE; the minimums keep short previews in one layout.

@@ -4,11 +4,8 @@
 
 use crate::common::*;
 
-#[path = "../../../core/tests/common/fake_exchange.rs"]
-mod fake_exchange;
-
+use crate::verify::fake_exchange::{self, Creds, Reply};
 use ed25519_dalek::pkcs8::DecodePublicKey;
-use fake_exchange::{Creds, Reply};
 use serde_json::json;
 
 const PEM_START: &str = "-----BEGIN PUBLIC KEY-----";

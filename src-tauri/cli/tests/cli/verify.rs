@@ -4,7 +4,7 @@
 use crate::common::*;
 
 #[path = "../../../core/tests/common/fake_exchange.rs"]
-mod fake_exchange;
+pub(crate) mod fake_exchange;
 
 use fake_exchange::{Creds, Reply};
 use serde_json::json;

@@ -94,11 +94,14 @@ pub struct SharePreviewEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SharePreview {
     pub sender: ShareSender,
+    /// What to tell the user about the sender before they confirm (an unknown sender, an unsigned
+    /// file); `None` for a contact. The app shows it with the sender, the CLI as a warning.
+    pub sender_warning: Option<String>,
     pub exported_at: Option<DateTime<Utc>>,
-    /// Whom the sender says the file was made for (unverified unless signed).
+    /// Whom the sender says the file was made for (unverified unless signed); "you" for this vault.
     pub to: Vec<String>,
     pub entries: Vec<SharePreviewEntry>,
-    /// Things to tell the user before they confirm (unknown sender, unsigned file, withdraw scopes).
+    /// Other things to tell the user before they confirm (withdraw scopes, keys held back, older copies).
     pub warnings: Vec<String>,
 }
 

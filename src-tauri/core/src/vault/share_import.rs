@@ -2,7 +2,7 @@
 //! chosen action for each in one transaction.
 
 use super::cells::{read_entries, read_secrets, Cells, History};
-use super::contacts::{read_contacts, ContactRecord};
+use super::contacts::{read_contacts, read_identity, ContactRecord};
 use super::index::name_taken;
 use super::{Vault, WriteTx};
 use crate::audit::AuditAction;
@@ -193,16 +193,31 @@ impl Vault {
         let contacts = read_contacts(&self.conn, &cells)?;
         let sender = sender_of(opened, &contacts);
         let mut warnings = Vec::new();
-        match &sender {
-            ShareSender::Contact { .. } => {}
-            ShareSender::UnknownSender { fingerprint, claimed_name, .. } => warnings.push(format!(
+        let sender_warning = match &sender {
+            ShareSender::Contact { .. } => None,
+            ShareSender::UnknownSender { fingerprint, claimed_name, .. } => Some(format!(
                 "signed by a sharing key that is not one of your contacts (fingerprint {fingerprint}{}): compare the fingerprint with the sender before you import, and add them as a contact if it matches",
                 claimed_name.as_ref().map(|n| format!(", claims to be {n}")).unwrap_or_default()
             )),
-            ShareSender::Unsigned => warnings.push(
+            ShareSender::Unsigned => Some(
                 "the file is unsigned: it does not say who made it, and anyone who knows your sharing key could have. Import it only if you expected it".into(),
             ),
-        }
+        };
+        // The sender named this vault's own sharing key as a recipient ("contact bob (…)" in Bob's
+        // vault): say "you".
+        let mine = read_identity(&self.conn, &cells)?.map(|i| i.sharing_key());
+        let to = opened
+            .to
+            .iter()
+            .map(|d| match &mine {
+                Some(k)
+                    if d.ends_with(&format!("({})", k.fingerprint())) || d == k.age_recipient() =>
+                {
+                    "you".to_string()
+                }
+                _ => d.clone(),
+            })
+            .collect();
         let may_change = may_change_keys(&sender, opened);
         let mut out = Vec::with_capacity(opened.entries.len());
         let mut held_back = Vec::new();
@@ -262,8 +277,9 @@ impl Vault {
         }
         Ok(SharePreview {
             sender,
+            sender_warning,
             exported_at: opened.exported_at,
-            to: opened.to.clone(),
+            to,
             entries: out,
             warnings,
         })
@@ -392,7 +408,14 @@ impl Vault {
             if !summary.skipped.is_empty() {
                 detail += &format!("; skipped: {}", list(&summary.skipped));
             }
-            tx.audit(AuditAction::ShareImported, None, Some(detail))?;
+            // One key in, nothing else: its own event ("added from contact alice") is the whole story,
+            // and a second line for the same import would only repeat it.
+            let one_key = summary.added.len() + summary.replaced.len() == 1
+                && summary.skipped.is_empty()
+                && kept_both.is_empty();
+            if !one_key {
+                tx.audit(AuditAction::ShareImported, None, Some(detail))?;
+            }
             Ok(summary)
         })
     }
