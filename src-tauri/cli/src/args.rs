@@ -96,6 +96,10 @@ pub enum Command {
         /// Read the new secrets as one JSON object from standard input.
         #[arg(long)]
         secrets_stdin: bool,
+        /// Rotate to a new Ed25519 key pair made here (Binance): prints its public key for the
+        /// exchange's form, then asks for the new API key (with --secrets-stdin, reads {"apiKey": "…"}).
+        #[arg(long)]
+        new_key_pair: bool,
     },
     /// Mark a key revoked (deleted on the exchange).
     Revoke {

@@ -291,3 +291,65 @@ print('verified')\n";
         Err(e) => assert!(!required, "python3 is not installed: {e}"),
     }
 }
+
+#[test]
+fn rotating_to_a_new_key_pair_marks_the_new_version_and_keeps_the_old_one_guarded() {
+    let s = Sandbox::new();
+    let mut v = s.open();
+    let first = keypair::generate(KeyPairKind::Ed25519);
+    let first_public = first.public_key_pem.clone();
+    v.add_key_pair(
+        key("ed", "binance", &["read"]),
+        SecretString::from("first-api-key".to_string()),
+        first,
+    )
+    .unwrap();
+    let second = keypair::generate(KeyPairKind::Ed25519);
+    let second_public = second.public_key_pem.clone();
+    let rotated = v
+        .rotate_key_pair(
+            "ed",
+            SecretString::from("second-api-key".to_string()),
+            second,
+            Some("scheduled".into()),
+        )
+        .unwrap();
+    assert_eq!(rotated.versions.len(), 2);
+    assert_eq!(rotated.versions[1].fields, vec![ApiKey, PrivateKey]);
+    assert_eq!(rotated.versions[1].generated_key_pair, Some(true));
+    assert_eq!(v.public_key("ed").unwrap(), second_public);
+    assert_ne!(second_public, first_public);
+    let rotation = v
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .rev()
+        .find(|r| r.event.action == AuditAction::KeyRotated)
+        .unwrap();
+    assert!(rotation
+        .event
+        .detail
+        .unwrap()
+        .ends_with("key pair made in Keystead"));
+    // The retired private key is as guarded as the current one.
+    step_up_needed(&v.reveal("ed", PrivateKey, Some(1), None).unwrap_err());
+    step_up_needed(&v.reveal("ed", PrivateKey, Some(2), None).unwrap_err());
+    assert_eq!(
+        v.reveal("ed", ApiKey, Some(1), None)
+            .unwrap()
+            .expose_secret(),
+        "first-api-key"
+    );
+
+    // Rotated to an ordinary HMAC key: the new version is not marked, the old ones stay so.
+    v.rotate(
+        "ed",
+        secrets(&[(ApiKey, "hmac-api-key"), (Secret, "hmac-secret")]),
+        None,
+    )
+    .unwrap();
+    assert!(v.reveal("ed", Secret, None, None).is_ok());
+    step_up_needed(&v.reveal("ed", PrivateKey, Some(2), None).unwrap_err());
+    let e = v.public_key("ed").unwrap_err();
+    assert!(e.to_string().contains("is not a key pair"), "{e}");
+}

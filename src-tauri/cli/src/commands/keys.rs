@@ -57,14 +57,7 @@ pub fn add(path: &Path, a: AddArgs) -> CliResult<()> {
     let mut vault = open(path)?;
     let (entry, holders) = if let Some(kind) = exchange.key_pair.filter(|_| a.new_key_pair) {
         let pair = keypair::generate(kind);
-        eprintln!(
-            "Paste this public key into {}'s API key form (create a self-generated key), then paste here the API key {} shows:",
-            exchange.name, exchange.name
-        );
-        print!("{}", pair.public_key_pem);
-        std::io::stdout()
-            .flush()
-            .map_err(|e| usage(format!("cannot write the public key: {e}")))?;
+        show_public_key(exchange, &pair.public_key_pem)?;
         let api_key = api_key_for_pair(exchange, a.secrets_stdin)?;
         let mut fields = SecretFields::new();
         fields.insert(CredentialField::ApiKey, api_key.clone());
@@ -89,6 +82,18 @@ pub fn add(path: &Path, a: AddArgs) -> CliResult<()> {
     let summary = vault.summary(&entry.id.to_string())?;
     output::print_flags(&summary);
     Ok(())
+}
+
+/// Prints a new key pair's public key for the exchange's form, with what to do (on stderr).
+fn show_public_key(exchange: &Exchange, pem: &str) -> CliResult<()> {
+    eprintln!(
+        "Paste this public key into {}'s API key form (create a self-generated key), then paste here the API key {} shows:",
+        exchange.name, exchange.name
+    );
+    print!("{pem}");
+    std::io::stdout()
+        .flush()
+        .map_err(|e| usage(format!("cannot write the public key: {e}")))
 }
 
 /// The API key the exchange gave for a new key pair's public key: asked without echo, or read from
@@ -178,12 +183,29 @@ pub fn rotate(
     name: &str,
     reason: Option<String>,
     secrets_stdin: bool,
+    new_key_pair: bool,
 ) -> CliResult<()> {
     let mut vault = open(path)?;
     let entry = vault.find(name)?;
     let exchange = vault::exchange_of(&entry);
-    let secrets = prompt::secrets(exchange, secrets_stdin)?;
-    let entry = vault.rotate(name, secrets, reason)?;
+    let entry = match exchange.key_pair {
+        Some(kind) if new_key_pair => {
+            let pair = keypair::generate(kind);
+            show_public_key(exchange, &pair.public_key_pem)?;
+            let api_key = api_key_for_pair(exchange, secrets_stdin)?;
+            vault.rotate_key_pair(name, api_key, pair, reason)?
+        }
+        None if new_key_pair => {
+            return Err(usage(format!(
+                "{} takes no key pairs made by the user: rotate without --new-key-pair",
+                exchange.name
+            )))
+        }
+        _ => {
+            let secrets = prompt::secrets(exchange, secrets_stdin)?;
+            vault.rotate(name, secrets, reason)?
+        }
+    };
     let version = entry.current_version().map_or(1, |v| v.version);
     println!(
         "Rotated '{}': now at version {version}; the old secrets are kept in its history.",

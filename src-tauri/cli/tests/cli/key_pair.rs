@@ -140,3 +140,40 @@ fn new_key_pair_refusals_say_what_to_do_and_write_nothing() {
         .fails(2)
         .stderr_mentions("'h' is not a key pair");
 }
+
+#[test]
+fn rotate_new_key_pair_prints_a_new_public_key_and_keeps_the_old_version() {
+    let sb = Sandbox::init();
+    let first = pem_in(&new_pair(&sb, "ed-bot").stdout);
+    let out = sb
+        .cmd(&[
+            "rotate",
+            "ed-bot",
+            "--new-key-pair",
+            "--secrets-stdin",
+            "--reason",
+            "scheduled",
+        ])
+        .stdin(json!({ "apiKey": "binance-gave-a-new-key" }).to_string())
+        .run()
+        .ok();
+    let second = pem_in(&out.stdout);
+    assert_ne!(first, second);
+    assert!(
+        out.stdout.contains("now at version 2"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(sb.run(&["public-key", "ed-bot"]).ok().stdout, second);
+    assert_eq!(
+        sb.reveal("ed-bot", "apiKey", &["--version", "1"]),
+        "binance-gave-this-key"
+    );
+    assert_eq!(sb.reveal("ed-bot", "apiKey", &[]), "binance-gave-a-new-key");
+    sb.add("h", "binance", &["--scopes", "read"], &binance_secrets());
+    sb.cmd(&["rotate", "h", "--new-key-pair", "--secrets-stdin"])
+        .stdin(json!({ "apiKey": "x", "secret": "y" }).to_string())
+        .run()
+        .fails(2)
+        .stderr_mentions("send only {\"apiKey\"");
+}

@@ -241,6 +241,17 @@ impl Vault {
         secrets: SecretFields,
         reason: Option<String>,
     ) -> Result<KeyEntry> {
+        self.rotate_marked(name, secrets, reason, false)
+    }
+
+    /// [`Vault::rotate`], marking the new version's private key as made inside Keystead when `generated`.
+    pub(super) fn rotate_marked(
+        &mut self,
+        name: &str,
+        secrets: SecretFields,
+        reason: Option<String>,
+        generated: bool,
+    ) -> Result<KeyEntry> {
         let reason = reason_text(reason)?;
         self.write(|tx| {
             let (mut entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
@@ -254,12 +265,20 @@ impl Vault {
             check_secrets(exchange_of(&entry), &secrets)?;
             let (old, mut history) = tx.secrets_of(&entry, generation)?;
             let version = tx.push_version(&mut entry, &mut history, old, &secrets, reason.clone()) - 1;
+            if generated {
+                if let Some(v) = entry.versions.last_mut() {
+                    v.generated_key_pair = Some(true);
+                }
+            }
             entry.updated_at = tx.now;
             tx.put_entry(&entry, Some(generation), Some((&secrets, &history)))?;
-            let detail = match &reason {
+            let mut detail = match &reason {
                 Some(r) => format!("version {} → {}; reason: {r}", version, version + 1),
                 None => format!("version {} → {}", version, version + 1),
             };
+            if generated {
+                detail += "; key pair made in Keystead";
+            }
             tx.audit(AuditAction::KeyRotated, Some(&entry), Some(detail))?;
             Ok(entry)
         })
