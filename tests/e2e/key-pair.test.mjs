@@ -146,6 +146,28 @@ describe("new key pair", () => {
     assert.deepEqual(seen, [true], "one request, signed with Ed25519 as Binance documents");
   });
 
+  step("rotating to a new key pair shows a new public key and keeps the old version", async () => {
+    await click(driver, "rotate");
+    await waitVisible(driver, "rotate-dialog");
+    await click(driver, "key-pair-new");
+    const rotatedPem = (await textOf(driver, "key-pair-public", 10_000)).trim() + "\n";
+    assert.notEqual(rotatedPem, publicPem);
+    assert.equal((await driver.findElements({ css: '[data-testid="form-secret-secret"]' })).length, 0);
+    await typeInto(driver, "form-secret-apiKey", API_KEY);
+    await typeInto(driver, "dialog-reason", "scheduled");
+    await screenshot(driver, "key-pair-rotate");
+    await click(driver, "dialog-submit");
+    await waitGone(driver, "rotate-dialog");
+    await waitText(driver, "public-key", (t) => t.includes("Public key"));
+    await click(driver, "public-key-show");
+    await waitText(driver, "public-key-pem", (t) => t.trim() === rotatedPem.trim());
+    // The fake Binance now knows the new public key; the check signs with the new private key.
+    publicPem = rotatedPem;
+    await click(driver, "check-on-exchange");
+    await waitText(driver, "exchange-check-outcome", (t) => t.includes("Binance agrees with the record."), 20_000);
+    assert.deepEqual(seen, [true, true]);
+  });
+
   step("adding the same API key again opens a detail that names the entry already holding it", async () => {
     await click(driver, "add-key");
     await waitVisible(driver, "key-form");

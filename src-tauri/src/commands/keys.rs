@@ -205,9 +205,26 @@ pub async fn rotate_key(
     id: String,
     secrets: Vec<SecretInput>,
     reason: Option<String>,
+    key_pair: Option<bool>,
 ) -> AppResult<KeyDetail> {
     let secrets = SecretInput::into_fields(secrets);
-    change_key(&state, move |v| v.rotate(&id, secrets, reason)).await
+    if key_pair != Some(true) {
+        return change_key(&state, move |v| v.rotate(&id, secrets, reason)).await;
+    }
+    // To the key pair `new_key_pair` made for this key's exchange, with the new API key typed for it.
+    let exchange = {
+        let (state, id) = (state.inner().clone(), id.clone());
+        blocking(move || state.with_vault(|v| Ok(v.find(&id)?.exchange))).await?
+    };
+    let (pair, api_key) = key_pair_for_form(&state, &exchange, &secrets)?;
+    let rotated = change_key(&state, move |v| {
+        v.rotate_key_pair(&id, api_key, pair, reason)
+    })
+    .await;
+    if rotated.is_ok() {
+        state.forget_key_pair();
+    }
+    rotated
 }
 
 #[tauri::command]

@@ -205,8 +205,9 @@ export const addKey = (input: AddKeyInput) => call<KeyDetail>("add_key", { input
 /** `passphrase`: given again when the edit removes the withdraw or transfer scope (Rust asks: step_up_required). */
 export const editKey = (id: string, input: EditKeyInput, passphrase: string | null = null) =>
   call<KeyDetail>("edit_key", { id, input, passphrase });
-export const rotateKey = (id: string, secrets: SecretInput[], reason: string | null) =>
-  call<KeyDetail>("rotate_key", { id, secrets, reason });
+/** `keyPair`: rotate to the pair `newKeyPair` made (`secrets` then holds only the new API key). */
+export const rotateKey = (id: string, secrets: SecretInput[], reason: string | null, keyPair = false) =>
+  call<KeyDetail>("rotate_key", { id, secrets, reason, keyPair });
 export const revokeKey = (id: string, reason: string | null) => call<KeyDetail>("revoke_key", { id, reason });
 export const markCompromised = (id: string, reason: string | null) =>
   call<KeyDetail>("mark_compromised", { id, reason });
