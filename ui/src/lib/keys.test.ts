@@ -10,6 +10,7 @@ import {
   filterKeys,
   nextSort,
   sortKeys,
+  toggleScope,
 } from "./keys";
 
 function key(name: string, over: Partial<KeySummary> = {}): KeySummary {
@@ -200,5 +201,34 @@ describe("ccxtVariable", () => {
     expect(ccxtVariable("binance", "apiKey")).toBe("BINANCE_APIKEY");
     expect(ccxtVariable("okx", "password")).toBe("OKX_PASSWORD");
     expect(ccxtVariable("hyperliquid", "walletAddress")).toBe("HYPERLIQUID_WALLETADDRESS");
+  });
+});
+
+describe("toggleScope keeps the canonical boxes and the exchange's names in step", () => {
+  const binance = {
+    permissions: [
+      { id: "enable_reading", label: "Enable Reading", grants: ["read" as const] },
+      { id: "enable_spot_margin_trading", label: "Enable Spot & Margin Trading", grants: ["trade" as const, "margin" as const] },
+      { id: "enable_withdrawals", label: "Enable Withdrawals", grants: ["withdraw" as const] },
+    ],
+  };
+
+  it("ticks a scope the exchange names alone under that name, and others as canonical", () => {
+    let state = toggleScope("read", true, [], [], binance);
+    expect(state).toEqual({ canonical: [], permissions: ["enable_reading"] });
+    state = toggleScope("trade", true, state.canonical, state.permissions, binance);
+    expect(state).toEqual({ canonical: ["trade"], permissions: ["enable_reading"] });
+    expect(effectiveScopes(state.canonical, state.permissions, binance)).toEqual(["read", "trade"]);
+  });
+
+  it("unticking a scope unticks every exchange permission that grants it", () => {
+    const state = toggleScope("margin", false, ["read"], ["enable_spot_margin_trading", "enable_withdrawals"], binance);
+    expect(state).toEqual({ canonical: ["read"], permissions: ["enable_withdrawals"] });
+    const off = toggleScope("withdraw", false, state.canonical, state.permissions, binance);
+    expect(effectiveScopes(off.canonical, off.permissions, binance)).toEqual(["read"]);
+  });
+
+  it("without an exchange catalog every scope is canonical", () => {
+    expect(toggleScope("withdraw", true, ["read"], [], undefined)).toEqual({ canonical: ["read", "withdraw"], permissions: [] });
   });
 });

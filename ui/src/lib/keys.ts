@@ -42,6 +42,28 @@ export function effectiveScopes(
   return SCOPES.filter((s) => all.has(s));
 }
 
+/**
+ * Ticks (`on`) or unticks a canonical scope, keeping the exchange's own names in step, so the two lists never
+ * disagree: a scope the exchange names alone (Binance "Enable Reading" → read) is ticked under that name; any
+ * other stays canonical. Unticking a scope also unticks every exchange permission that grants it.
+ */
+export function toggleScope(
+  scope: Scope,
+  on: boolean,
+  canonical: readonly Scope[],
+  permissions: readonly string[],
+  exchange: Pick<ExchangeInfo, "permissions"> | undefined,
+): { canonical: Scope[]; permissions: string[] } {
+  const others = canonical.filter((s) => s !== scope);
+  if (!on) {
+    const kept = permissions.filter((id) => !(exchange?.permissions.find((p) => p.id === id)?.grants ?? []).includes(scope));
+    return { canonical: others, permissions: kept };
+  }
+  const exact = exchange?.permissions.find((p) => p.grants.length === 1 && p.grants[0] === scope);
+  if (exact === undefined) return { canonical: [...others, scope], permissions: [...permissions] };
+  return { canonical: others, permissions: permissions.includes(exact.id) ? [...permissions] : [...permissions, exact.id] };
+}
+
 const haystacks = new WeakMap<KeySummary, string>();
 
 /** The lower-case text a key is searched by (cached per key object). */
