@@ -26,6 +26,8 @@ describe("exchange check", () => {
   let driver;
   let server;
   const seen = [];
+  /** From the last step on, the fake answers as Binance does for a deleted key. */
+  let deleted = false;
   const step = stepsOf(() => (app === null ? null : driver), 90_000);
 
   before(async () => {
@@ -43,6 +45,11 @@ describe("exchange check", () => {
         signature === createHmac("sha256", SECRET).update(payload).digest("hex");
       seen.push(ok);
       res.setHeader("Content-Type", "application/json");
+      if (ok && deleted) {
+        res.statusCode = 401;
+        res.end(JSON.stringify({ code: -2015, msg: "Invalid API-key, IP, or permissions for action." }));
+        return;
+      }
       if (!ok) {
         res.statusCode = 400;
         res.end(JSON.stringify({ code: -1022, msg: "Signature for this request is not valid." }));
@@ -110,5 +117,17 @@ describe("exchange check", () => {
     assert.deepEqual(seen, [true, true]);
     await driver.executeScript('document.querySelector("[data-testid=exchange-check]").scrollIntoView()');
     await screenshot(driver, "exchange-check-agrees");
+  });
+
+  step("a key the exchange rejects opens the incident checklist from the check", async () => {
+    deleted = true;
+    await click(driver, "check-on-exchange");
+    await waitText(driver, "exchange-check-drift", (t) => t.includes("the exchange rejected this key"), 20_000);
+    await click(driver, "exchange-check-incident");
+    await waitText(driver, "reason-dialog", (t) => t.includes("opens the incident checklist"));
+    await screenshot(driver, "exchange-check-incident");
+    await click(driver, "dialog-submit");
+    await waitText(driver, "detail-status", (t) => /compromised/i.test(t), 10_000);
+    await waitVisible(driver, "incident-checklist");
   });
 });
