@@ -4,6 +4,7 @@
 
 pub mod drift;
 pub mod net;
+pub mod schedule;
 pub mod sign;
 
 use crate::catalog::{self, Exchange};

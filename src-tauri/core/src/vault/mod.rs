@@ -65,6 +65,7 @@ pub use team::{
     TeamEntryPreview, TeamEntryStatus, TeamInfo, TeamJoin, TeamJoinPreview, TeamMemberInfo,
     TeamShare, TeamStatus, TeamSync, TeamSyncPreview, TeamSyncSummary,
 };
+pub use verify::PreparedCheck;
 
 use cells::{read_state, Cells, State};
 use write::WriteTx;
