@@ -23,7 +23,8 @@ pub const KEYS_CHECKED_EVENT: &str = "keys-checked";
 const TICK: Duration = Duration::from_secs(10);
 /// The longest the task sleeps without looking again.
 const MAX_SLEEP: Duration = Duration::from_secs(3600);
-/// The shortest time between two rounds (a key whose check cannot even be prepared stays due).
+/// The shortest time between two rounds that found keys due (a key whose check cannot even be prepared
+/// stays due).
 const MIN_GAP: Duration = Duration::from_secs(60);
 /// After a failed round (an invalid `KEYSTEAD_BASE_URL_*`, a vault that cannot be read), the next.
 const RETRY_AFTER_ERROR: Duration = Duration::from_secs(600);
@@ -120,7 +121,6 @@ pub fn run_round(
 pub fn spawn(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
         loop {
-            let started = tokio::time::Instant::now();
             let state = app.state::<Arc<AppState>>().inner().clone();
             let round = tauri::async_runtime::spawn_blocking(move || {
                 run_round(&state, || Ok(CheckOptions::from_env()?), Utc::now())
@@ -146,7 +146,9 @@ pub fn spawn(app: AppHandle) {
                 }
                 Err(_) => Some(retry),
             };
-            tokio::time::sleep_until(started + MIN_GAP).await;
+            // A key still due right after a round (its check could not even be prepared) waits a little.
+            let gap = chrono::Duration::seconds(MIN_GAP.as_secs() as i64);
+            let next_at = next_at.map(|at| at.max(Utc::now() + gap));
             wait_for_next_round(&app, next_at).await;
         }
     });
