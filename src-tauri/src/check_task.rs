@@ -1,7 +1,7 @@
 //! Scheduled checks on the exchange (issue 16, off by default): while the vault is unlocked and the
 //! user turned the schedule on, each due key is checked on its exchange, one at a time, with the vault
-//! let go during each request; drift or a rejected key raises a desktop notification through the same
-//! path as reminders. Which keys are due and what the notification says are core's
+//! let go during each request; new drift or a newly rejected key raises a desktop notification through
+//! the same path as reminders. Which keys are due and what the notification says are core's
 //! (`keystead_core::exchange::schedule`); this module decides when, and sends.
 
 use crate::error::{AppError, AppResult, ErrorCode};
@@ -90,11 +90,12 @@ pub fn run_round(
                     continue;
                 }
             };
+        let previous = prepared.previous().cloned();
         let answer = prepared.run(&options);
         match state.with_vault_in_background(|v| Ok(v.record_check(prepared, answer)?)) {
             Ok(checked) => {
                 round.checked += 1;
-                alerts.extend(CheckAlert::of(id, &checked));
+                alerts.extend(CheckAlert::of(id, &checked, previous.as_ref()));
             }
             Err(e) if is_locked(&e) => break,
             Err(e) => eprintln!("keystead: scheduled check: {}", e.message),
@@ -322,11 +323,12 @@ mod tests {
         let again = run_round(&state, || Ok(options.clone()), Utc::now()).unwrap();
         assert_eq!(again.checked, 0);
         assert!(again.outgoing.is_none());
-        // Seven hours later it is due again.
+        // Seven hours later it is due again; the same drift is recorded, not notified a second time.
         let later = Utc::now() + chrono::Duration::hours(7);
         let round = run_round(&state, || Ok(options.clone()), later).unwrap();
         assert_eq!(round.checked, 1);
         assert_eq!(requests.load(Ordering::SeqCst), 2);
+        assert!(round.outgoing.is_none(), "told once already");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! the next one is, and the words of the desktop notification when a check finds drift or a rejected
 //! key. The app decides when to look and sends the requests; nothing here touches the network.
 
-use super::{KeyVerification, VerifyOutcome};
+use super::{KeyVerification, Verification, VerifyOutcome};
 use crate::catalog;
 use crate::model::KeyStatus;
 use crate::reminders::ReminderText;
@@ -79,16 +79,25 @@ pub struct CheckAlert {
 }
 
 impl CheckAlert {
-    /// The alert a check's verdict raises; `None` when the exchange agrees or gave no answer.
-    pub fn of(entry_id: Uuid, checked: &KeyVerification) -> Option<Self> {
+    /// The alert a check's verdict raises; `None` when the exchange agrees, gave no answer, or says
+    /// exactly what the key's `previous` check said (that was news then: a schedule does not repeat it
+    /// every period until the owner acts).
+    pub fn of(
+        entry_id: Uuid,
+        checked: &KeyVerification,
+        previous: Option<&Verification>,
+    ) -> Option<Self> {
         let v = &checked.verification;
-        matches!(v.outcome, VerifyOutcome::Drift | VerifyOutcome::Rejected).then(|| Self {
-            entry_id,
-            name: checked.name.clone(),
-            exchange_name: checked.exchange_name.clone(),
-            outcome: v.outcome,
-            differences: v.drift.clone(),
-        })
+        let repeat = previous.is_some_and(|p| p.outcome == v.outcome && p.drift == v.drift);
+        (matches!(v.outcome, VerifyOutcome::Drift | VerifyOutcome::Rejected) && !repeat).then(
+            || Self {
+                entry_id,
+                name: checked.name.clone(),
+                exchange_name: checked.exchange_name.clone(),
+                outcome: v.outcome,
+                differences: v.drift.clone(),
+            },
+        )
     }
 
     fn headline(&self) -> String {
@@ -170,7 +179,7 @@ pub fn alert_text(alerts: &[CheckAlert], names: bool) -> Option<ReminderText> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::{RecordedView, Verification};
+    use crate::exchange::RecordedView;
     use crate::model::{Environment, KeyEntry, Scope};
     use chrono::TimeZone;
     use std::collections::BTreeSet;
@@ -286,7 +295,7 @@ mod tests {
             },
             verification,
         };
-        CheckAlert::of(Uuid::now_v7(), &checked).unwrap()
+        CheckAlert::of(Uuid::now_v7(), &checked, None).unwrap()
     }
 
     #[test]
@@ -382,7 +391,50 @@ mod tests {
                     report: None,
                 },
             };
-            assert_eq!(CheckAlert::of(Uuid::now_v7(), &checked), None);
+            assert_eq!(CheckAlert::of(Uuid::now_v7(), &checked, None), None);
         }
+    }
+
+    #[test]
+    fn the_same_drift_found_again_is_not_notified_again_but_a_new_difference_is() {
+        let checked = |drift: &[&str]| KeyVerification {
+            name: "eth-bot".into(),
+            exchange: "binance".into(),
+            exchange_name: "Binance".into(),
+            recorded: RecordedView {
+                permissions: vec![],
+                scopes: vec![],
+                scopes_unknown: false,
+                ip_allowlist: vec![],
+                expires_at: None,
+                created_at: now(),
+            },
+            verification: Verification {
+                at: now(),
+                outcome: VerifyOutcome::Drift,
+                drift: drift.iter().map(|d| d.to_string()).collect(),
+                error: None,
+                report: None,
+            },
+        };
+        let id = Uuid::now_v7();
+        let first = checked(&["withdrawals are enabled on Binance but not recorded here"]);
+        let same = checked(&["withdrawals are enabled on Binance but not recorded here"]);
+        assert!(CheckAlert::of(id, &first, None).is_some());
+        assert_eq!(CheckAlert::of(id, &same, Some(&first.verification)), None);
+        let more = checked(&[
+            "withdrawals are enabled on Binance but not recorded here",
+            "IP allowlist removed: Binance accepts this key from any address (recorded here: 203.0.113.7)",
+        ]);
+        assert!(CheckAlert::of(id, &more, Some(&first.verification)).is_some());
+        let failed = Verification {
+            outcome: VerifyOutcome::Failed,
+            drift: vec![],
+            ..first.verification.clone()
+        };
+        assert!(
+            CheckAlert::of(id, &same, Some(&failed)).is_some(),
+            "after a check that got no answer, drift is told again"
+        );
     }
 }

@@ -30,6 +30,8 @@ pub struct PreparedCheck {
     fingerprints: Vec<String>,
     secrets: SecretFields,
     at: DateTime<Utc>,
+    /// The key's last verdict before this check.
+    previous: Option<Verification>,
 }
 
 impl std::fmt::Debug for PreparedCheck {
@@ -55,6 +57,11 @@ impl PreparedCheck {
 
     pub fn exchange(&self) -> &'static Exchange {
         self.exchange
+    }
+
+    /// The key's last verdict before this check (to tell news from a repeat).
+    pub fn previous(&self) -> Option<&Verification> {
+        self.previous.as_ref()
     }
 
     /// Sends the request (the network call; hold no lock on the vault meanwhile). Network trouble is
@@ -95,6 +102,7 @@ impl Vault {
             fingerprints: entry.fingerprints.clone(),
             secrets,
             at: self.clock.now(),
+            previous: entry.last_verification.clone(),
         })
     }
 
@@ -116,6 +124,7 @@ impl Vault {
             fingerprints,
             secrets,
             at,
+            previous: _,
         } = prepared;
         drop(secrets);
         let (entry, verification) = self.write(move |tx| {
