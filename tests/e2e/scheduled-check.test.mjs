@@ -12,7 +12,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe } from "node:test";
-import { SETTINGS, click, poll, rowByName, screenshot, sleep, startApp, stepsOf, typeInto, waitVisible } from "./helpers.mjs";
+import { SETTINGS, click, poll, rowByName, screenshot, sleep, startApp, stepsOf, typeInto, waitText, waitVisible } from "./helpers.mjs";
 
 const CLI_BIN = process.env.CLI_BIN ?? "";
 const LOG = process.env.NOTIFICATIONS_LOG ?? "";
@@ -122,6 +122,9 @@ describe("scheduled exchange checks", () => {
       { timeout: 15_000, message: "the drift badge in the table" },
     );
     await screenshot(driver, "scheduled-check-drift");
+    // The detail says what the scheduled check found.
+    await (await (await rowByName(driver, "sched-bot")).findElement({ css: ".col-name" })).click();
+    await waitText(driver, "exchange-check-last", (t) => t.includes("Last checked") && t.includes("drift"));
     // Checked just now, due again in an hour: nothing more is sent.
     await sleep(12_000);
     assert.deepEqual(seen, [true], "no second request within the period");
