@@ -5,6 +5,7 @@
 // First: its macros are used by the modules below.
 #[macro_use]
 mod command_list;
+mod check_task;
 mod clipboard;
 mod commands;
 mod error;
@@ -108,6 +109,7 @@ pub fn run() {
             }
             lock_timer::spawn(app.handle().clone());
             reminder_task::spawn(app.handle().clone());
+            check_task::spawn(app.handle().clone());
             Ok(())
         })
         .on_window_event(|window, event| match event {

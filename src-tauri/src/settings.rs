@@ -41,6 +41,9 @@ pub struct Settings {
     pub start_at_login: bool,
     /// The name Share… last signed a file with ("shown to the recipient"), offered the next time.
     pub share_sender_name: Option<String>,
+    /// Check each active key on its exchange every this many hours while the vault is unlocked, and
+    /// notify on drift. `None` (the default): off, and no request is ever sent without the user asking.
+    pub exchange_check_hours: Option<u32>,
 }
 
 impl Default for Settings {
@@ -55,6 +58,7 @@ impl Default for Settings {
             close_to_tray: true,
             start_at_login: false,
             share_sender_name: None,
+            exchange_check_hours: None,
         }
     }
 }
@@ -79,6 +83,16 @@ impl Settings {
             "seconds",
         )?;
         range("Reveal time", self.reveal_seconds, 5, 300, "seconds")?;
+        if let Some(hours) = self.exchange_check_hours {
+            use keystead_core::exchange::schedule::{MAX_HOURS, MIN_HOURS};
+            range(
+                "Checks on the exchange",
+                hours,
+                MIN_HOURS,
+                MAX_HOURS,
+                "hours",
+            )?;
+        }
         if let Some(name) = &self.share_sender_name {
             if name.chars().count() > 128 || keystead_core::parse::has_control_or_bidi(name) {
                 return Err(AppError::invalid(
@@ -213,5 +227,24 @@ pub(crate) mod tests {
         // Settings files from before the field read as "no name yet".
         let old: Settings = serde_json::from_str(r#"{"auto_lock_minutes": 7}"#).unwrap();
         assert_eq!((old.auto_lock_minutes, old.share_sender_name), (7, None));
+    }
+
+    #[test]
+    fn checks_on_the_exchange_are_off_unless_set_and_their_period_is_bounded() {
+        assert_eq!(Settings::default().exchange_check_hours, None);
+        let old: Settings = serde_json::from_str(r#"{"auto_lock_minutes": 7}"#).unwrap();
+        assert_eq!(old.exchange_check_hours, None, "older files: off");
+        let every = |h| Settings {
+            exchange_check_hours: Some(h),
+            ..Settings::default()
+        };
+        assert!(every(1).check().is_ok() && every(720).check().is_ok());
+        for bad in [0, 721] {
+            let err = every(bad).check().unwrap_err();
+            assert_eq!(
+                err.message,
+                "Checks on the exchange must be between 1 and 720 hours."
+            );
+        }
     }
 }

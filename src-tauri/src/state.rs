@@ -136,6 +136,23 @@ impl AppState {
         }
     }
 
+    /// Runs `f` on the unlocked vault for a background task (scheduled checks), or answers `Locked`.
+    /// Not the user's activity: it never keeps the vault from locking itself.
+    pub fn with_vault_in_background<T>(
+        &self,
+        f: impl FnOnce(&mut Vault) -> AppResult<T>,
+    ) -> AppResult<T> {
+        match lock(&self.vault).as_mut() {
+            Some(v) => f(v),
+            None => Err(AppError::locked()),
+        }
+    }
+
+    /// A background task changed keys (a scheduled check records a use): the reminder task looks again.
+    pub fn keys_changed_in_background(&self) {
+        self.reminders.wake();
+    }
+
     /// Like [`Self::with_vault`], for a change that may move a due date: the reminder task looks again.
     pub fn change_keys<T>(&self, f: impl FnOnce(&mut Vault) -> AppResult<T>) -> AppResult<T> {
         let out = self.with_vault(f);

@@ -50,4 +50,4 @@ pub use share::{
     SharePreview, ShareSender, SharingKey, SharingKeyInfo,
 };
 pub use vault::Vault;
-pub use view::{KeyDetail, KeySummary};
+pub use view::{CheckSummary, KeyDetail, KeySummary};

@@ -2,6 +2,7 @@
 //! view. Never a secret; built by the vault from a [`KeyEntry`] and the due rules.
 
 use crate::due::{DueInfo, DueKind, DueState, RiskFlag};
+use crate::exchange::{Verification, VerifyOutcome};
 use crate::model::{Environment, KeyEntry, KeyStatus, KeyUse, Scope, SecretVersionInfo};
 use crate::secret::CredentialField;
 use chrono::{DateTime, Utc};
@@ -46,6 +47,30 @@ pub struct KeySummary {
     /// removing the scope later does not change what the exchange lets it do). Releasing it, sharing
     /// it or removing that scope needs the passphrase again.
     pub moves_funds: bool,
+    /// The last check on the exchange, for the table's "verified 2 h ago" or drift badge; `None`: never
+    /// checked.
+    pub last_check: Option<CheckSummary>,
+}
+
+/// When a key was last checked on its exchange and how that ended. No report, no secret.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckSummary {
+    pub at: DateTime<Utc>,
+    pub outcome: VerifyOutcome,
+    /// How many differences the check named (drift, or the rejection).
+    pub differences: u32,
+}
+
+impl CheckSummary {
+    pub fn of(v: &Verification) -> Self {
+        Self {
+            at: v.at,
+            outcome: v.outcome,
+            differences: u32::try_from(v.drift.len()).unwrap_or(u32::MAX),
+        }
+    }
 }
 
 impl KeySummary {
@@ -81,6 +106,7 @@ impl KeySummary {
             due_reason: due.reason,
             risk_flags,
             tags: entry.tags.clone(),
+            last_check: entry.last_verification.as_ref().map(CheckSummary::of),
         }
     }
 }

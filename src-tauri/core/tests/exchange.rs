@@ -636,3 +636,138 @@ fn exchanges_without_an_endpoint_say_so() {
             .can_verify
     );
 }
+
+/// The app's way: prepare with the vault held, let it go for the request, record after. An edit made
+/// while the request was out is what the verdict compares with, and the list row shows the verdict.
+#[test]
+fn a_check_in_two_steps_leaves_the_vault_free_during_the_request_and_judges_the_record_as_it_is_then(
+) {
+    let s = Sandbox::new();
+    let mut v = s.open();
+    add(
+        &mut v,
+        with_ips(
+            key(
+                "bot",
+                "binance",
+                &["enable_reading", "enable_spot_margin_trading"],
+            ),
+            &["203.0.113.7"],
+        ),
+        &[(ApiKey, "binance-key"), (Secret, BINANCE_SECRET)],
+    );
+    let fake = fake_exchange::start(
+        "binance",
+        creds("binance-key", BINANCE_SECRET, ""),
+        binance_answer(true, true),
+        false,
+    );
+    let o = options("binance", &fake);
+    let prepared = v.prepare_check("bot").unwrap();
+    let printed = format!("{prepared:?}");
+    assert!(!printed.contains(BINANCE_SECRET) && !printed.contains("binance-key"));
+    assert!(fake.seen().is_empty(), "preparing sends nothing");
+    assert!(v.list().unwrap()[0].last_check.is_none(), "never checked");
+
+    let answer = prepared.run(&o);
+    // Meanwhile the owner records that withdrawals are on: the exchange now agrees with the record.
+    v.edit(
+        "bot",
+        keystead_core::KeyEdit {
+            scopes: Some(vec![
+                "enable_reading".into(),
+                "enable_spot_margin_trading".into(),
+                "enable_withdrawals".into(),
+            ]),
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap();
+    let got = v.record_check(prepared, answer).unwrap();
+    assert_eq!(fake.seen().len(), 1);
+    assert_eq!(
+        got.verification.outcome,
+        VerifyOutcome::Agrees,
+        "{:?}",
+        got.verification.drift
+    );
+    let row = &v.list().unwrap()[0];
+    let summary = row.last_check.as_ref().expect("the row shows the check");
+    assert_eq!(summary.outcome, VerifyOutcome::Agrees);
+    assert_eq!(summary.at, got.verification.at);
+    assert_eq!(summary.differences, 0);
+
+    // A drifting answer: the row says drift and how many differences, and no secret.
+    v.edit(
+        "bot",
+        keystead_core::KeyEdit {
+            scopes: Some(vec![
+                "enable_reading".into(),
+                "enable_spot_margin_trading".into(),
+            ]),
+            ..Default::default()
+        },
+        Some(&SecretString::from(PASS)),
+    )
+    .unwrap();
+    verify(&mut v, "bot", &o);
+    let rows = v.list().unwrap();
+    let summary = rows[0].last_check.as_ref().unwrap();
+    assert_eq!(
+        (summary.outcome, summary.differences),
+        (VerifyOutcome::Drift, 1)
+    );
+    let json = serde_json::to_string(&rows).unwrap();
+    assert!(json.contains(r#""last_check":{"at":"#), "{json}");
+    assert!(!json.contains(BINANCE_SECRET) && !json.contains("binance-key"));
+}
+
+/// Rotated while the request was out: the answer is about the old secret, so nothing is recorded and
+/// the error says to check again.
+#[test]
+fn a_key_rotated_during_its_check_keeps_no_verdict_about_the_old_secret() {
+    let s = Sandbox::new();
+    let mut v = s.open();
+    add(
+        &mut v,
+        key("bot", "binance", &["enable_reading"]),
+        &[(ApiKey, "binance-key"), (Secret, BINANCE_SECRET)],
+    );
+    let fake = fake_exchange::start(
+        "binance",
+        creds("binance-key", BINANCE_SECRET, ""),
+        binance_answer(true, false),
+        false,
+    );
+    let prepared = v.prepare_check("bot").unwrap();
+    let answer = prepared.run(&options("binance", &fake));
+    assert!(answer.is_ok(), "the old secret was still good on the fake");
+    v.rotate(
+        "bot",
+        secrets(&[(ApiKey, "binance-key-2"), (Secret, "new-secret-0123456789")]),
+        None,
+    )
+    .unwrap();
+    let audit_before = v.audit_log().unwrap().len();
+    let err = v.record_check(prepared, answer).unwrap_err().to_string();
+    assert!(
+        err.contains("'bot' was given another secret while it was being checked on Binance")
+            && err.contains("Check it again"),
+        "{err}"
+    );
+    let entry = v.find("bot").unwrap();
+    assert_eq!(entry.last_verification, None, "nothing recorded");
+    assert_eq!(v.audit_log().unwrap().len(), audit_before, "no audit entry");
+    assert!(v.list().unwrap()[0].last_check.is_none());
+
+    // A check of the new secret records as usual.
+    let fresh = v.prepare_check("bot").unwrap();
+    let answer = fresh.run(&options("binance", &fake));
+    let got = v.record_check(fresh, answer).unwrap();
+    assert_eq!(
+        got.verification.outcome,
+        VerifyOutcome::Rejected,
+        "the fake knows only the old secret"
+    );
+}

@@ -263,7 +263,14 @@ pub async fn incident_step(
 pub async fn verify_key(state: AppStateRef<'_>, id: String) -> AppResult<KeyVerification> {
     let options = CheckOptions::from_env()?;
     let state = state.inner().clone();
-    blocking(move || state.change_keys(|v| Ok(v.verify_key(&id, &options)?))).await
+    blocking(move || {
+        // The vault is let go while the request is out (up to the timeout): other commands, the lock
+        // timer and Ctrl+L do not wait for the exchange.
+        let prepared = state.with_vault(|v| Ok(v.prepare_check(&id)?))?;
+        let answer = prepared.run(&options);
+        state.change_keys(|v| Ok(v.record_check(prepared, answer)?))
+    })
+    .await
 }
 
 /// "Accept exchange's view": the last check's report written into the record (an audited edit; removing

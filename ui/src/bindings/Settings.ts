@@ -34,4 +34,9 @@ start_at_login: boolean,
 /**
  * The name Share… last signed a file with ("shown to the recipient"), offered the next time.
  */
-share_sender_name: string | null, };
+share_sender_name: string | null, 
+/**
+ * Check each active key on its exchange every this many hours while the vault is unlocked, and
+ * notify on drift. `None` (the default): off, and no request is ever sent without the user asking.
+ */
+exchange_check_hours: number | null, };

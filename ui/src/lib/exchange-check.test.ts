@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { checkRows, outcomeText } from "./exchange-check";
+import { checkRows, outcomeText, tableCheck } from "./exchange-check";
 import type { RecordedView, Verification } from "./ipc";
 
 const recorded: RecordedView = {
@@ -67,5 +67,43 @@ describe("outcomeText", () => {
     expect(outcomeText("agrees", "Binance")).toBe("Binance agrees with the record.");
     expect(outcomeText("rejected", "OKX")).toBe("OKX rejected this key.");
     expect(outcomeText("failed", "Bybit")).toBe("Bybit could not be asked.");
+  });
+});
+
+describe("tableCheck (the table's Verified cell)", () => {
+  const now = Date.parse("2026-01-10T11:05:00Z");
+  const at = "2026-01-10T09:00:00Z";
+
+  it("says how long ago the exchange agreed, with the UTC time on hover", () => {
+    expect(tableCheck({ at, outcome: "agrees", differences: 0 }, "Binance", now)).toEqual({
+      text: "verified 02 h ago",
+      tone: "ok",
+      title: "Binance agreed with the record (checked 2026-01-10 09:00 UTC)",
+    });
+    expect(tableCheck({ at: "2026-01-10T11:04:30Z", outcome: "agrees", differences: 0 }, "OKX", now).text).toBe(
+      "verified just now",
+    );
+  });
+
+  it("shows drift and a rejected key as badges, and counts the differences", () => {
+    const drift = tableCheck({ at, outcome: "drift", differences: 2 }, "Binance", now);
+    expect([drift.text, drift.tone]).toEqual(["drift", "amber"]);
+    expect(drift.title).toBe(
+      "Binance reported 2 differences from the record (checked 2026-01-10 09:00 UTC): open the key to see them",
+    );
+    expect(tableCheck({ at, outcome: "drift", differences: 1 }, "Binance", now).title).toContain("1 difference from");
+    const rejected = tableCheck({ at, outcome: "rejected", differences: 1 }, "Bybit", now);
+    expect([rejected.text, rejected.tone]).toEqual(["rejected", "red"]);
+    expect(rejected.title).toContain("Bybit rejected this key");
+  });
+
+  it("is quiet for a key never checked or a check that could not reach the exchange", () => {
+    expect(tableCheck(null, "Binance", now)).toEqual({ text: "—", tone: "muted", title: "Not checked on its exchange yet" });
+    const failed = tableCheck({ at, outcome: "failed", differences: 0 }, "Kraken", now);
+    expect([failed.text, failed.tone, failed.title]).toEqual([
+      "check failed",
+      "muted",
+      "Kraken could not be asked (tried 2026-01-10 09:00 UTC)",
+    ]);
   });
 });

@@ -1,7 +1,8 @@
 // "Check on exchange" (issue 16): the record beside what the exchange reports, as rows of plain text.
 // Rust decides the outcome and writes the drift sentences; this only lays them out.
-import type { RecordedView, Verification, VerifyOutcome } from "./ipc";
-import { formatDate } from "./format";
+import type { CheckSummary, RecordedView, Verification, VerifyOutcome } from "./ipc";
+import { formatDate, formatDateTime, plural } from "./format";
+import { formatAgo, parseTime } from "./countdown";
 
 export interface CheckRow {
   label: string;
@@ -64,5 +65,33 @@ export function outcomeText(outcome: VerifyOutcome, exchangeName: string): strin
       return `${exchangeName} rejected this key.`;
     case "failed":
       return `${exchangeName} could not be asked.`;
+  }
+}
+
+/** The table's "Verified" cell: how long ago the exchange agreed, or a drift / rejected badge. */
+export interface TableCheck {
+  text: string;
+  tone: "muted" | "ok" | "amber" | "red";
+  title: string;
+}
+
+/** What the table shows of a key's last check on its exchange at `now` (epoch milliseconds). */
+export function tableCheck(last: CheckSummary | null, exchangeName: string, now: number): TableCheck {
+  if (last === null) return { text: "—", tone: "muted", title: "Not checked on its exchange yet" };
+  const ago = formatAgo(parseTime(last.at), now);
+  const when = formatDateTime(last.at);
+  switch (last.outcome) {
+    case "agrees":
+      return { text: `verified ${ago}`, tone: "ok", title: `${exchangeName} agreed with the record (checked ${when})` };
+    case "drift":
+      return {
+        text: "drift",
+        tone: "amber",
+        title: `${exchangeName} reported ${plural(last.differences, "difference")} from the record (checked ${when}): open the key to see them`,
+      };
+    case "rejected":
+      return { text: "rejected", tone: "red", title: `${exchangeName} rejected this key (checked ${when}): deleted or wrong secret` };
+    case "failed":
+      return { text: "check failed", tone: "muted", title: `${exchangeName} could not be asked (tried ${when})` };
   }
 }

@@ -21,6 +21,7 @@ import type { ErrorCode } from "../bindings/ErrorCode";
 import type { ExchangeInfo } from "../bindings/ExchangeInfo";
 import type { ExchangeKeyReport } from "../bindings/ExchangeKeyReport";
 import type { ImportChoice } from "../bindings/ImportChoice";
+import type { CheckSummary } from "../bindings/CheckSummary";
 import type { KeyVerification } from "../bindings/KeyVerification";
 import type { RecordedView } from "../bindings/RecordedView";
 import type { Verification } from "../bindings/Verification";
@@ -83,6 +84,7 @@ export type {
   ExchangeInfo,
   ExchangeKeyReport,
   RecordedView,
+  CheckSummary,
   Verification,
   VerifyOutcome,
   KeyVerification,
@@ -132,6 +134,8 @@ export type {
 
 /** The event Rust emits when it locks the vault on its own (idle timer, tray). Payload: null. */
 export const VAULT_LOCKED_EVENT = "vault-locked";
+/** The event Rust emits after scheduled checks on the exchange recorded verdicts. Payload: null. */
+export const KEYS_CHECKED_EVENT = "keys-checked";
 /** The event Rust emits when the user clicks a reminder. Payload: the key's id, or null for several keys. */
 export const OPEN_KEY_EVENT = "open-key";
 
@@ -319,6 +323,11 @@ export const unignoreFinding = (id: string) => call<IgnoredFinding[]>("unignore_
 /** Calls `handler` whenever Rust locks the vault on its own. Returns the function that stops listening. */
 export function onVaultLocked(handler: () => void): Promise<UnlistenFn> {
   return listen<null>(VAULT_LOCKED_EVENT, () => handler());
+}
+
+/** Calls `handler` after scheduled checks on the exchange recorded verdicts (the rows changed). */
+export function onKeysChecked(handler: () => void): Promise<UnlistenFn> {
+  return listen<null>(KEYS_CHECKED_EVENT, () => handler());
 }
 
 /** Calls `handler` when the user clicked a reminder (Rust has shown the window). */

@@ -40,6 +40,7 @@ function key(name: string, over: Partial<KeySummary> = {}): KeySummary {
     risk_flags: [],
     tags: [],
     moves_funds: false,
+    last_check: null,
     ...over,
   };
 }

@@ -21,6 +21,8 @@ class Session {
   settings = $state<Settings | null>(null);
   selectedId = $state<string | null>(null);
   /** Bumped by Ctrl+F; the keys view focuses its search box when it changes. */
+  /** Counts the rounds of scheduled checks that recorded verdicts while this page shows the vault. */
+  checkRounds = $state(0);
   searchRequests = $state(0);
   /** Bumped by Ctrl+N: the main screen opens the add form. */
   addRequests = $state(0);
@@ -113,6 +115,12 @@ class Session {
     this.keysLoaded = true;
   }
 
+  /** Scheduled checks on the exchange recorded verdicts: the rows, and an open key's detail, read them. */
+  keysChecked(): void {
+    this.checkRounds += 1;
+    void this.reloadKeys().catch(() => undefined);
+  }
+
   /** One key's row as Rust now reports it (after a use moved its "last used" and perhaps its due date),
    *  without reloading every row. Takes only the row's own fields from `fresh` (a detail has more). */
   refreshKey(fresh: KeySummary): void {
@@ -134,6 +142,7 @@ class Session {
     this.warnings = [];
     this.view = "keys";
     this.searchRequests = 0;
+    this.checkRounds = 0;
     this.addRequests = 0;
     this.helpRequests = 0;
     this.notice = null;

@@ -1,10 +1,12 @@
 //! Exchange link (issue 16): ask an exchange what a key can really do, through its read-only
 //! key-information endpoint, and compare that with the record. A request is sent only when the user asks
-//! for a check; the key's secrets never leave core except as the signature the exchange requires.
+//! for a check or turned the schedule on ([`schedule`]); the key's secrets never leave core except as the
+//! signature the exchange requires.
 
 pub mod drift;
 pub mod keypair;
 pub mod net;
+pub mod schedule;
 pub mod sign;
 
 use crate::catalog::{self, Exchange};

@@ -66,6 +66,7 @@ pub use team::{
     TeamEntryPreview, TeamEntryStatus, TeamInfo, TeamJoin, TeamJoinPreview, TeamMemberInfo,
     TeamShare, TeamStatus, TeamSync, TeamSyncPreview, TeamSyncSummary,
 };
+pub use verify::PreparedCheck;
 
 use cells::{read_state, Cells, State};
 use write::WriteTx;

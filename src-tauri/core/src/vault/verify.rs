@@ -3,20 +3,88 @@
 //! exchange's view is an ordinary audited edit (with the same step-up rules).
 
 use super::cells::read_secrets;
-use super::index::find_row;
+use super::index::{find_row, row_by_id};
 use super::{exchange_of, Vault};
 use crate::audit::AuditAction;
+use crate::catalog::Exchange;
 use crate::error::{Error, Result};
 use crate::exchange::{
-    self, CheckOptions, KeyVerification, RecordedView, Verification, VerifyOutcome,
+    self, CheckError, CheckOptions, KeyCheck, KeyVerification, RecordedView, Verification,
+    VerifyOutcome,
 };
 use crate::model::{KeyEdit, KeyEntry, KeyUse, KeyUseKind};
+use crate::secret::SecretFields;
+use chrono::{DateTime, Utc};
 use secrecy::SecretString;
+use uuid::Uuid;
+
+/// A check made ready while the vault was held: which key and which of its secrets it is about, and
+/// what the request needs. It holds the current secrets (zeroized on drop, never printed): run it with
+/// the vault let go, then hand the answer to [`Vault::record_check`].
+pub struct PreparedCheck {
+    entry_id: Uuid,
+    name: String,
+    exchange: &'static Exchange,
+    /// The secret the request is signed with: its version and keyed fingerprints.
+    secret_version: Option<u32>,
+    fingerprints: Vec<String>,
+    secrets: SecretFields,
+    at: DateTime<Utc>,
+    /// The key's last verdict before this check.
+    previous: Option<Verification>,
+}
+
+impl std::fmt::Debug for PreparedCheck {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PreparedCheck")
+            .field("entry_id", &self.entry_id)
+            .field("exchange", &self.exchange.id)
+            .field("secret_version", &self.secret_version)
+            .field("secrets", &"<redacted>")
+            .finish()
+    }
+}
+
+impl PreparedCheck {
+    pub fn entry_id(&self) -> Uuid {
+        self.entry_id
+    }
+
+    /// The key's name when the check was prepared.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn exchange(&self) -> &'static Exchange {
+        self.exchange
+    }
+
+    /// The key's last verdict before this check (to tell news from a repeat).
+    pub fn previous(&self) -> Option<&Verification> {
+        self.previous.as_ref()
+    }
+
+    /// Sends the request (the network call; hold no lock on the vault meanwhile). Network trouble is
+    /// an `Err`, recorded as the outcome `failed`.
+    pub fn run(&self, options: &CheckOptions) -> std::result::Result<KeyCheck, CheckError> {
+        exchange::check(self.exchange, &self.secrets, options, self.at)
+    }
+}
 
 impl Vault {
     /// Asks the key's exchange what the key can do and compares it with the record. Network trouble is
     /// an outcome (`failed`), recorded like the others; an error is only a vault or input problem.
+    /// Holds the vault through the request: a front end that shares the vault between threads uses
+    /// [`Vault::prepare_check`], [`PreparedCheck::run`] and [`Vault::record_check`] instead.
     pub fn verify_key(&mut self, name: &str, options: &CheckOptions) -> Result<KeyVerification> {
+        let prepared = self.prepare_check(name)?;
+        let result = prepared.run(options);
+        self.record_check(prepared, result)
+    }
+
+    /// Reads what a check of `name` needs (the current secrets, in memory only). Refused for a key
+    /// whose exchange has no key-information endpoint. Nothing is written and nothing is sent.
+    pub fn prepare_check(&self, name: &str) -> Result<PreparedCheck> {
         let (entry, generation) = find_row(&self.conn, &self.cells(), name)?;
         let ex = exchange_of(&entry);
         if ex.key_info.is_none() {
@@ -25,26 +93,72 @@ impl Vault {
                 entry.name, ex.name, ex.name
             )));
         }
-        let now = self.clock.now();
-        let result = {
-            let (secrets, _history) = read_secrets(&self.conn, &self.cells(), &entry, generation)?;
-            exchange::check(ex, &secrets, options, now)
-        };
-        let verification = Verification::of(&entry, ex, result, now);
-        let stored = verification.clone();
-        let entry = self.write(move |tx| {
-            let (mut entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
-            let detail = match (&stored.outcome, &stored.error) {
+        let (secrets, _history) = read_secrets(&self.conn, &self.cells(), &entry, generation)?;
+        Ok(PreparedCheck {
+            entry_id: entry.id,
+            name: entry.name.clone(),
+            exchange: ex,
+            secret_version: entry.current_version().map(|v| v.version),
+            fingerprints: entry.fingerprints.clone(),
+            secrets,
+            at: self.clock.now(),
+            previous: entry.last_verification.clone(),
+        })
+    }
+
+    /// Keeps the verdict of a prepared check in the key's record, with its `key_verified` audit entry,
+    /// comparing the exchange's answer with the record as it is now (an edit made during the check is
+    /// taken into account). Refused, with nothing written, when the key was removed, moved to another
+    /// exchange or given another secret (rotated, replaced by an import) while the request was out:
+    /// the answer is about a secret the key no longer holds.
+    pub fn record_check(
+        &mut self,
+        prepared: PreparedCheck,
+        result: std::result::Result<KeyCheck, CheckError>,
+    ) -> Result<KeyVerification> {
+        let PreparedCheck {
+            entry_id,
+            name,
+            exchange: ex,
+            secret_version,
+            fingerprints,
+            secrets,
+            at,
+            previous: _,
+        } = prepared;
+        drop(secrets);
+        let (entry, verification) = self.write(move |tx| {
+            let Some((mut entry, generation)) = row_by_id(&tx.tx, &tx.cells, &entry_id.to_string())?
+            else {
+                return Err(Error::input(format!(
+                    "'{name}' was removed while it was being checked on {}: nothing recorded",
+                    ex.name
+                )));
+            };
+            if entry.exchange != ex.id
+                || entry.current_version().map(|v| v.version) != secret_version
+                || entry.fingerprints != fingerprints
+            {
+                return Err(Error::input(format!(
+                    "'{}' was given another secret while it was being checked on {}: the answer was about the old secret and is not recorded. Check it again",
+                    entry.name, ex.name
+                )));
+            }
+            let verification = Verification::of(&entry, ex, result, at);
+            let detail = match (&verification.outcome, &verification.error) {
                 (VerifyOutcome::Failed, Some(e)) => format!("outcome: failed ({e})"),
                 (o, _) => format!(
                     "outcome: {}, differences: {}",
                     o.as_str(),
-                    stored.drift.len()
+                    verification.drift.len()
                 ),
             };
             // A request the exchange took is a use of the key (OKX counts its 14 days without use from
             // the last request); a rejected key or no answer is not.
-            if matches!(stored.outcome, VerifyOutcome::Agrees | VerifyOutcome::Drift) {
+            if matches!(
+                verification.outcome,
+                VerifyOutcome::Agrees | VerifyOutcome::Drift
+            ) {
                 entry.last_used_at = Some(tx.now);
                 entry.last_use = Some(KeyUse {
                     how: KeyUseKind::Verified,
@@ -53,10 +167,10 @@ impl Vault {
                     program: None,
                 });
             }
-            entry.last_verification = Some(stored);
+            entry.last_verification = Some(verification.clone());
             tx.put_entry(&entry, Some(generation), None)?;
             tx.audit(AuditAction::KeyVerified, Some(&entry), Some(detail))?;
-            Ok(entry)
+            Ok((entry, verification))
         })?;
         Ok(KeyVerification {
             name: entry.name.clone(),

@@ -1,0 +1,133 @@
+// Scheduled checks on the exchange (issue 16), against the loopback fake of Binance's key-information
+// endpoint that scripts/e2e.sh points the app at (KEYSTEAD_BASE_URL_BINANCE on E2E_FAKE_BINANCE_PORT) and
+// the recording notification server on the private D-Bus session (tests/e2e/notification-recorder.py):
+//   the schedule on, the vault locked → no request reaches the exchange;
+//   unlocked → the key is checked once, the drift raises one notification naming the key and the difference,
+//   and the table's Verified cell shows the drift badge.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe } from "node:test";
+import { SETTINGS, click, poll, rowByName, screenshot, sleep, startApp, stepsOf, typeInto, waitText, waitVisible } from "./helpers.mjs";
+
+const CLI_BIN = process.env.CLI_BIN ?? "";
+const LOG = process.env.NOTIFICATIONS_LOG ?? "";
+const PORT = Number(process.env.E2E_FAKE_BINANCE_PORT ?? "0");
+const PASSPHRASE = "scheduled check passphrase";
+const API_KEY = "e2e-scheduled-api-key-0123456789";
+const SECRET = "e2e-scheduled-secret-0123456789abcdef";
+
+function notifications() {
+  if (!existsSync(LOG)) return [];
+  return readFileSync(LOG, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => JSON.parse(l));
+}
+
+describe("scheduled exchange checks", () => {
+  let dir;
+  let vault;
+  let app = null;
+  let driver;
+  let server;
+  const seen = [];
+  const step = stepsOf(() => (app === null ? null : driver), 90_000);
+
+  before(async () => {
+    assert.ok(CLI_BIN !== "" && LOG !== "" && PORT > 0, "CLI_BIN, NOTIFICATIONS_LOG and E2E_FAKE_BINANCE_PORT come from scripts/e2e.sh");
+    server = http.createServer((req, res) => {
+      const query = (req.url ?? "").split("?")[1] ?? "";
+      const at = query.lastIndexOf("&signature=");
+      const payload = at < 0 ? "" : query.slice(0, at);
+      const signature = at < 0 ? "" : query.slice(at + "&signature=".length);
+      const ok =
+        (req.url ?? "").startsWith("/sapi/v1/account/apiRestrictions?") &&
+        req.headers["x-mbx-apikey"] === API_KEY &&
+        signature === createHmac("sha256", SECRET).update(payload).digest("hex");
+      seen.push(ok);
+      res.setHeader("Content-Type", "application/json");
+      if (!ok) {
+        res.statusCode = 400;
+        res.end(JSON.stringify({ code: -1022, msg: "Signature for this request is not valid." }));
+        return;
+      }
+      res.end(
+        JSON.stringify({
+          ipRestrict: false,
+          createTime: 1767225600000,
+          enableReading: true,
+          enableWithdrawals: true,
+          enableSpotAndMarginTrading: false,
+        }),
+      );
+    });
+    await new Promise((resolve) => server.listen(PORT, "127.0.0.1", resolve));
+    dir = mkdtempSync(path.join(tmpdir(), "keystead-scheduled-"));
+    vault = path.join(dir, "vault.db");
+    const cli = (args, input) =>
+      execFileSync(CLI_BIN, args, {
+        env: { ...process.env, KEYSTEAD_VAULT: vault, KEYSTEAD_PASSPHRASE: PASSPHRASE, KEYSTEAD_KDF_TARGET_MS: "50" },
+        input,
+        encoding: "utf8",
+      });
+    cli(["init"]);
+    cli(
+      ["add", "--name", "sched-bot", "--exchange", "binance", "--scopes", "enable_reading", "--secrets-stdin"],
+      JSON.stringify({ apiKey: API_KEY, secret: SECRET }),
+    );
+  });
+
+  after(async () => {
+    await app?.quit();
+    server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  step("with the schedule on, nothing is sent while the vault is locked", async () => {
+    app = await startApp({ vault, settings: { ...SETTINGS, auto_lock_minutes: 30, exchange_check_hours: 1 } });
+    driver = app.driver;
+    await waitVisible(driver, "unlock-passphrase", 20_000);
+    // The task looks at start and every 10 s: two looks while locked.
+    await sleep(12_000);
+    assert.deepEqual(seen, [], "no request while locked");
+  });
+
+  step("unlocked, the due key is checked once and its drift is notified by name", async () => {
+    const mark = notifications().length;
+    await typeInto(driver, "unlock-passphrase", PASSPHRASE);
+    await click(driver, "unlock-submit");
+    await rowByName(driver, "sched-bot", 20_000);
+    const [n] = await poll(
+      async () => {
+        const fresh = notifications().slice(mark);
+        return fresh.length > 0 ? fresh : null;
+      },
+      { timeout: 40_000, interval: 250, message: "the drift notification" },
+    );
+    assert.equal(n.summary, "sched-bot (Binance) differs from the exchange");
+    assert.equal(n.body, "Withdrawals are enabled on Binance but not recorded here.");
+    assert.doesNotMatch(JSON.stringify(n), new RegExp(`${SECRET}|${API_KEY}`), "no secret in a notification");
+    assert.deepEqual(seen, [true], "one request, signed as Binance documents");
+    await poll(
+      async () => {
+        const row = await rowByName(driver, "sched-bot");
+        const cell = await row.findElement({ css: "[data-testid=key-verified]" });
+        return (await cell.getText()) === "drift";
+      },
+      { timeout: 15_000, message: "the drift badge in the table" },
+    );
+    await screenshot(driver, "scheduled-check-drift");
+    // The detail says what the scheduled check found.
+    await (await (await rowByName(driver, "sched-bot")).findElement({ css: ".col-name" })).click();
+    await waitText(driver, "exchange-check-last", (t) => t.includes("Last checked") && t.includes("drift"));
+    // Checked just now, due again in an hour: nothing more is sent.
+    await sleep(12_000);
+    assert.deepEqual(seen, [true], "no second request within the period");
+    assert.equal(notifications().length - mark, 1, "exactly one notification");
+  });
+});
