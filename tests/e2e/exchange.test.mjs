@@ -5,12 +5,11 @@
 // record does not say: the detail names that, "Accept exchange's view" writes it, a second check agrees.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe } from "node:test";
+import { hmacSignedBy, startFakeBinance } from "./fake-binance.mjs";
 import { SETTINGS, click, rowByName, screenshot, startApp, stepsOf, typeInto, waitText, waitVisible } from "./helpers.mjs";
 
 const CLI_BIN = process.env.CLI_BIN ?? "";
@@ -24,52 +23,31 @@ describe("exchange check", () => {
   let vault;
   let app = null;
   let driver;
-  let server;
-  const seen = [];
+  let fake = null;
   /** From the last step on, the fake answers as Binance does for a deleted key. */
   let deleted = false;
   const step = stepsOf(() => (app === null ? null : driver), 90_000);
 
   before(async () => {
     assert.ok(CLI_BIN !== "" && PORT > 0, "CLI_BIN and E2E_FAKE_BINANCE_PORT come from scripts/e2e.sh");
-    server = http.createServer((req, res) => {
-      const url = new URL(req.url ?? "/", "http://fake");
-      const query = (req.url ?? "").split("?")[1] ?? "";
-      const at = query.lastIndexOf("&signature=");
-      const payload = at < 0 ? "" : query.slice(0, at);
-      const signature = at < 0 ? "" : query.slice(at + "&signature=".length);
-      const ok =
-        url.pathname === "/sapi/v1/account/apiRestrictions" &&
-        req.headers["x-mbx-apikey"] === API_KEY &&
-        payload.includes("timestamp=") &&
-        signature === createHmac("sha256", SECRET).update(payload).digest("hex");
-      seen.push(ok);
-      res.setHeader("Content-Type", "application/json");
-      if (ok && deleted) {
-        res.statusCode = 401;
-        res.end(JSON.stringify({ code: -2015, msg: "Invalid API-key, IP, or permissions for action." }));
-        return;
-      }
-      if (!ok) {
-        res.statusCode = 400;
-        res.end(JSON.stringify({ code: -1022, msg: "Signature for this request is not valid." }));
-        return;
-      }
-      res.end(
-        JSON.stringify({
-          ipRestrict: true,
-          createTime: 1767225600000,
-          enableReading: true,
-          enableWithdrawals: true,
-          enableSpotAndMarginTrading: true,
-          enableFutures: false,
-          enableMargin: false,
-          permitsUniversalTransfer: false,
-          enableVanillaOptions: false,
-        }),
-      );
+    fake = await startFakeBinance(PORT, {
+      apiKey: API_KEY,
+      signedBy: hmacSignedBy(SECRET),
+      answer: () =>
+        deleted
+          ? { status: 401, json: { code: -2015, msg: "Invalid API-key, IP, or permissions for action." } }
+          : {
+              ipRestrict: true,
+              createTime: 1767225600000,
+              enableReading: true,
+              enableWithdrawals: true,
+              enableSpotAndMarginTrading: true,
+              enableFutures: false,
+              enableMargin: false,
+              permitsUniversalTransfer: false,
+              enableVanillaOptions: false,
+            },
     });
-    await new Promise((resolve) => server.listen(PORT, "127.0.0.1", resolve));
     dir = mkdtempSync(path.join(tmpdir(), "keystead-exchange-"));
     vault = path.join(dir, "vault.db");
     const cli = (args, input) =>
@@ -88,7 +66,7 @@ describe("exchange check", () => {
 
   after(async () => {
     await app?.quit();
-    server?.close();
+    fake?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -103,7 +81,7 @@ describe("exchange check", () => {
     await waitText(driver, "detail-name", (t) => t === "binance-bot");
     await click(driver, "check-on-exchange");
     await waitText(driver, "exchange-check-drift", (t) => t.includes("withdrawals are enabled on Binance but not recorded here"), 20_000);
-    assert.deepEqual(seen, [true], "one request, signed as Binance documents");
+    assert.deepEqual(fake.seen, [true], "one request, signed as Binance documents");
     await waitText(driver, "exchange-check-table", (t) => t.includes("enable_withdrawals") && t.includes("203.0.113.7"));
     await driver.executeScript('document.querySelector("[data-testid=exchange-check]").scrollIntoView()');
     await screenshot(driver, "exchange-check-drift");
@@ -114,7 +92,7 @@ describe("exchange check", () => {
     await waitText(driver, "exchange-check-last", (t) => t.includes("drift"));
     await click(driver, "check-on-exchange");
     await waitText(driver, "exchange-check-outcome", (t) => t.includes("Binance agrees with the record."), 20_000);
-    assert.deepEqual(seen, [true, true]);
+    assert.deepEqual(fake.seen, [true, true]);
     await driver.executeScript('document.querySelector("[data-testid=exchange-check]").scrollIntoView()');
     await screenshot(driver, "exchange-check-agrees");
   });

@@ -4,12 +4,12 @@
 // revealed, and signs "Check on exchange" requests that a loopback fake of Binance verifies with the
 // public key the form showed (node's crypto, Ed25519 over the query string as Binance documents it).
 import assert from "node:assert/strict";
-import { createPublicKey, verify } from "node:crypto";
+import { createPublicKey } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe } from "node:test";
+import { ed25519SignedBy, startFakeBinance } from "./fake-binance.mjs";
 import {
   SETTINGS,
   MASK,
@@ -36,57 +36,33 @@ describe("new key pair", () => {
   let dir;
   let app = null;
   let driver;
-  let server;
+  let fake = null;
   let publicPem = null;
-  const seen = [];
   const step = stepsOf(() => (app === null ? null : driver), 90_000);
 
   before(async () => {
     assert.ok(PORT > 0, "E2E_FAKE_BINANCE_PORT comes from scripts/e2e.sh");
-    server = http.createServer((req, res) => {
-      const url = new URL(req.url ?? "/", "http://fake");
-      const query = (req.url ?? "").split("?")[1] ?? "";
-      const at = query.lastIndexOf("&signature=");
-      const payload = at < 0 ? "" : query.slice(0, at);
-      const signature = Buffer.from(decodeURIComponent(at < 0 ? "" : query.slice(at + "&signature=".length)), "base64");
-      let ok = false;
-      try {
-        ok =
-          publicPem !== null &&
-          url.pathname === "/sapi/v1/account/apiRestrictions" &&
-          req.headers["x-mbx-apikey"] === API_KEY &&
-          verify(null, Buffer.from(payload), createPublicKey(publicPem), signature);
-      } catch {
-        ok = false;
-      }
-      seen.push(ok);
-      res.setHeader("Content-Type", "application/json");
-      if (!ok) {
-        res.statusCode = 400;
-        res.end(JSON.stringify({ code: -1022, msg: "Signature for this request is not valid." }));
-        return;
-      }
-      res.end(
-        JSON.stringify({
-          ipRestrict: true,
-          createTime: 1767225600000,
-          enableReading: true,
-          enableWithdrawals: false,
-          enableSpotAndMarginTrading: true,
-          enableFutures: false,
-          enableMargin: false,
-          permitsUniversalTransfer: false,
-          enableVanillaOptions: false,
-        }),
-      );
+    fake = await startFakeBinance(PORT, {
+      apiKey: API_KEY,
+      signedBy: ed25519SignedBy(() => publicPem),
+      answer: () => ({
+        ipRestrict: true,
+        createTime: 1767225600000,
+        enableReading: true,
+        enableWithdrawals: false,
+        enableSpotAndMarginTrading: true,
+        enableFutures: false,
+        enableMargin: false,
+        permitsUniversalTransfer: false,
+        enableVanillaOptions: false,
+      }),
     });
-    await new Promise((resolve) => server.listen(PORT, "127.0.0.1", resolve));
     dir = mkdtempSync(path.join(tmpdir(), "keystead-keypair-"));
   });
 
   after(async () => {
     await app?.quit();
-    server?.close();
+    fake?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -143,7 +119,7 @@ describe("new key pair", () => {
   step("Check on exchange signs with the private key, and Binance's fake verifies it", async () => {
     await click(driver, "check-on-exchange");
     await waitText(driver, "exchange-check-outcome", (t) => t.includes("Binance agrees with the record."), 20_000);
-    assert.deepEqual(seen, [true], "one request, signed with Ed25519 as Binance documents");
+    assert.deepEqual(fake.seen, [true], "one request, signed with Ed25519 as Binance documents");
   });
 
   step("rotating to a new key pair shows a new public key and keeps the old version", async () => {
@@ -165,7 +141,7 @@ describe("new key pair", () => {
     publicPem = rotatedPem;
     await click(driver, "check-on-exchange");
     await waitText(driver, "exchange-check-outcome", (t) => t.includes("Binance agrees with the record."), 20_000);
-    assert.deepEqual(seen, [true, true]);
+    assert.deepEqual(fake.seen, [true, true]);
   });
 
   step("adding the same API key again opens a detail that names the entry already holding it", async () => {

@@ -6,12 +6,11 @@
 //   and the table's Verified cell shows the drift badge.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { createHmac } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import http from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe } from "node:test";
+import { hmacSignedBy, startFakeBinance } from "./fake-binance.mjs";
 import { SETTINGS, click, poll, rowByName, screenshot, sleep, startApp, stepsOf, typeInto, waitText, waitVisible } from "./helpers.mjs";
 
 const CLI_BIN = process.env.CLI_BIN ?? "";
@@ -34,39 +33,22 @@ describe("scheduled exchange checks", () => {
   let vault;
   let app = null;
   let driver;
-  let server;
-  const seen = [];
+  let fake = null;
   const step = stepsOf(() => (app === null ? null : driver), 90_000);
 
   before(async () => {
     assert.ok(CLI_BIN !== "" && LOG !== "" && PORT > 0, "CLI_BIN, NOTIFICATIONS_LOG and E2E_FAKE_BINANCE_PORT come from scripts/e2e.sh");
-    server = http.createServer((req, res) => {
-      const query = (req.url ?? "").split("?")[1] ?? "";
-      const at = query.lastIndexOf("&signature=");
-      const payload = at < 0 ? "" : query.slice(0, at);
-      const signature = at < 0 ? "" : query.slice(at + "&signature=".length);
-      const ok =
-        (req.url ?? "").startsWith("/sapi/v1/account/apiRestrictions?") &&
-        req.headers["x-mbx-apikey"] === API_KEY &&
-        signature === createHmac("sha256", SECRET).update(payload).digest("hex");
-      seen.push(ok);
-      res.setHeader("Content-Type", "application/json");
-      if (!ok) {
-        res.statusCode = 400;
-        res.end(JSON.stringify({ code: -1022, msg: "Signature for this request is not valid." }));
-        return;
-      }
-      res.end(
-        JSON.stringify({
-          ipRestrict: false,
-          createTime: 1767225600000,
-          enableReading: true,
-          enableWithdrawals: true,
-          enableSpotAndMarginTrading: false,
-        }),
-      );
+    fake = await startFakeBinance(PORT, {
+      apiKey: API_KEY,
+      signedBy: hmacSignedBy(SECRET),
+      answer: () => ({
+        ipRestrict: false,
+        createTime: 1767225600000,
+        enableReading: true,
+        enableWithdrawals: true,
+        enableSpotAndMarginTrading: false,
+      }),
     });
-    await new Promise((resolve) => server.listen(PORT, "127.0.0.1", resolve));
     dir = mkdtempSync(path.join(tmpdir(), "keystead-scheduled-"));
     vault = path.join(dir, "vault.db");
     const cli = (args, input) =>
@@ -84,7 +66,7 @@ describe("scheduled exchange checks", () => {
 
   after(async () => {
     await app?.quit();
-    server?.close();
+    fake?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -94,7 +76,7 @@ describe("scheduled exchange checks", () => {
     await waitVisible(driver, "unlock-passphrase", 20_000);
     // The task looks at start and every 10 s: two looks while locked.
     await sleep(12_000);
-    assert.deepEqual(seen, [], "no request while locked");
+    assert.deepEqual(fake.seen, [], "no request while locked");
   });
 
   step("unlocked, the due key is checked once and its drift is notified by name", async () => {
@@ -112,7 +94,7 @@ describe("scheduled exchange checks", () => {
     assert.equal(n.summary, "sched-bot (Binance) differs from the exchange");
     assert.equal(n.body, "Withdrawals are enabled on Binance but not recorded here.");
     assert.doesNotMatch(JSON.stringify(n), new RegExp(`${SECRET}|${API_KEY}`), "no secret in a notification");
-    assert.deepEqual(seen, [true], "one request, signed as Binance documents");
+    assert.deepEqual(fake.seen, [true], "one request, signed as Binance documents");
     await poll(
       async () => {
         const row = await rowByName(driver, "sched-bot");
@@ -127,7 +109,7 @@ describe("scheduled exchange checks", () => {
     await waitText(driver, "exchange-check-last", (t) => t.includes("Last checked") && t.includes("drift"));
     // Checked just now, due again in an hour: nothing more is sent.
     await sleep(12_000);
-    assert.deepEqual(seen, [true], "no second request within the period");
+    assert.deepEqual(fake.seen, [true], "no second request within the period");
     assert.equal(notifications().length - mark, 1, "exactly one notification");
   });
 });
