@@ -102,7 +102,7 @@ describe("exchange check", () => {
     await click(driver, "check-on-exchange");
     await waitText(driver, "exchange-check-drift", (t) => t.includes("the exchange rejected this key"), 20_000);
     await click(driver, "exchange-check-incident");
-    await waitText(driver, "reason-dialog", (t) => t.includes("opens the incident checklist"));
+    await waitText(driver, "reason-dialog", (t) => t.includes("If you did not delete this key on Binance") && t.includes("opens the incident checklist"));
     await screenshot(driver, "exchange-check-incident");
     await click(driver, "dialog-submit");
     await waitText(driver, "detail-status", (t) => /compromised/i.test(t), 10_000);
