@@ -9,7 +9,7 @@ use crate::reminders::Outgoing;
 use crate::settings::Settings;
 use crate::state::AppState;
 use chrono::{DateTime, Utc};
-use keystead_core::exchange::schedule::{alert_text, due_for_check, next_check_at, CheckAlert};
+use keystead_core::exchange::schedule::{alert_text, CheckAlert};
 use keystead_core::exchange::CheckOptions;
 use keystead_core::reminders::single_key;
 use std::sync::Arc;
@@ -58,8 +58,8 @@ pub fn run_round(
     options: impl FnOnce() -> AppResult<CheckOptions>,
     now: DateTime<Utc>,
 ) -> AppResult<Round> {
-    let every = state.settings().exchange_check_hours;
-    if every.is_none() {
+    let schedule = state.settings().schedule();
+    if schedule.every_hours.is_none() {
         return Ok(Round::default());
     }
     let keys = match state.with_vault_in_background(|v| Ok(v.list()?)) {
@@ -67,10 +67,10 @@ pub fn run_round(
         Err(e) if is_locked(&e) => return Ok(Round::default()),
         Err(e) => return Err(e),
     };
-    let due = due_for_check(&keys, every, now);
+    let due = schedule.due(&keys, now);
     if due.is_empty() {
         return Ok(Round {
-            next_at: next_check_at(&keys, every, now),
+            next_at: schedule.next_at(&keys, now),
             ..Round::default()
         });
     }
@@ -113,12 +113,12 @@ pub fn run_round(
     round.next_at = state
         .with_vault_in_background(|v| Ok(v.list()?))
         .ok()
-        .and_then(|keys| next_check_at(&keys, settings.exchange_check_hours, Utc::now()));
+        .and_then(|keys| settings.schedule().next_at(&keys, Utc::now()));
     Ok(round)
 }
 
-/// Starts the task: a round now, then whenever the next key falls due, the schedule changes or the
-/// vault is unlocked.
+/// Starts the task: a round now, then whenever the next key falls due, the schedule changes, the user
+/// changes a key (it may have turned its scheduled checks on) or the vault is unlocked.
 pub fn spawn(app: AppHandle) {
     tauri::async_runtime::spawn(async move {
         loop {
@@ -157,7 +157,8 @@ pub fn spawn(app: AppHandle) {
 
 async fn wait_for_next_round(app: &AppHandle, next_at: Option<DateTime<Utc>>) {
     let state = app.state::<Arc<AppState>>().inner().clone();
-    let seen = (state.settings().exchange_check_hours, state.is_unlocked());
+    let looking = |s: &AppState| (s.settings().schedule(), s.is_unlocked(), s.key_changes());
+    let seen = looking(&state);
     let give_up = tokio::time::Instant::now() + MAX_SLEEP;
     loop {
         // The wall clock, not the monotonic one: it keeps running while the machine sleeps.
@@ -165,7 +166,7 @@ async fn wait_for_next_round(app: &AppHandle, next_at: Option<DateTime<Utc>>) {
             return;
         }
         tokio::time::sleep(TICK).await;
-        if (state.settings().exchange_check_hours, state.is_unlocked()) != seen {
+        if looking(&state) != seen {
             return;
         }
     }
@@ -174,6 +175,7 @@ async fn wait_for_next_round(app: &AppHandle, next_at: Option<DateTime<Utc>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use keystead_core::exchange::schedule::ScheduleScope;
     use keystead_core::exchange::{check_base_url, VerifyOutcome};
     use keystead_core::vault::OpenOptions;
     use keystead_core::{CredentialField, KdfParams, NewKey, SecretFields, SystemClock, Vault};
@@ -329,6 +331,53 @@ mod tests {
         assert_eq!(round.checked, 1);
         assert_eq!(requests.load(Ordering::SeqCst), 2);
         assert!(round.outgoing.is_none(), "told once already");
+    }
+
+    #[test]
+    fn a_key_turned_off_is_never_sent_and_with_only_chosen_keys_one_turned_on_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let state = unlocked_with_a_key(dir.path());
+        let (options, requests) = fake_binance();
+        schedule_every(&state, Some(6));
+        let turn = |on: Option<bool>| {
+            let changes = state.key_changes();
+            state
+                .change_keys(|v| {
+                    Ok(v.edit(
+                        "eth-bot",
+                        keystead_core::KeyEdit {
+                            scheduled_check: Some(on),
+                            ..Default::default()
+                        },
+                        None,
+                    )?)
+                })
+                .unwrap();
+            assert_eq!(state.key_changes(), changes + 1, "the task plans again");
+        };
+        turn(Some(false));
+        let round = run_round(&state, || Ok(options.clone()), Utc::now()).unwrap();
+        assert_eq!((round.checked, round.next_at), (0, None));
+        // Only chosen keys: the key that follows the setting is left out, one turned on is checked.
+        state
+            .save_settings(Settings {
+                exchange_check_keys: ScheduleScope::Chosen,
+                ..state.settings()
+            })
+            .unwrap();
+        turn(None);
+        let round = run_round(&state, || Ok(options.clone()), Utc::now()).unwrap();
+        assert_eq!((round.checked, round.next_at), (0, None));
+        std::thread::sleep(Duration::from_millis(200));
+        assert_eq!(
+            requests.load(Ordering::SeqCst),
+            0,
+            "nothing reached the exchange"
+        );
+        turn(Some(true));
+        let round = run_round(&state, || Ok(options.clone()), Utc::now()).unwrap();
+        assert_eq!(round.checked, 1);
+        assert_eq!(requests.load(Ordering::SeqCst), 1);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! the platform config dir.
 
 use crate::error::{AppError, AppResult, ErrorCode};
+use keystead_core::exchange::schedule::{Schedule, ScheduleScope};
 use keystead_core::private_file::{self, Existing};
 use keystead_core::reminders::ReminderPolicy;
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,8 @@ pub struct Settings {
     /// Check each active key on its exchange every this many hours while the vault is unlocked, and
     /// notify on drift. `None` (the default): off, and no request is ever sent without the user asking.
     pub exchange_check_hours: Option<u32>,
+    /// Which keys the schedule checks: all (except the ones turned off), or only the ones turned on.
+    pub exchange_check_keys: ScheduleScope,
 }
 
 impl Default for Settings {
@@ -59,11 +62,20 @@ impl Default for Settings {
             start_at_login: false,
             share_sender_name: None,
             exchange_check_hours: None,
+            exchange_check_keys: ScheduleScope::All,
         }
     }
 }
 
 impl Settings {
+    /// The scheduled checks these settings ask for (core decides which keys are due).
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            every_hours: self.exchange_check_hours,
+            scope: self.exchange_check_keys,
+        }
+    }
+
     pub fn check(&self) -> AppResult<()> {
         let range = |what: &str, v: u32, lo: u32, hi: u32, unit: &str| {
             if (lo..=hi).contains(&v) {
@@ -234,6 +246,11 @@ pub(crate) mod tests {
         assert_eq!(Settings::default().exchange_check_hours, None);
         let old: Settings = serde_json::from_str(r#"{"auto_lock_minutes": 7}"#).unwrap();
         assert_eq!(old.exchange_check_hours, None, "older files: off");
+        assert_eq!(old.exchange_check_keys, ScheduleScope::All, "all keys");
+        let chosen: Settings =
+            serde_json::from_str(r#"{"exchange_check_keys": "chosen"}"#).unwrap();
+        assert_eq!(chosen.exchange_check_keys, ScheduleScope::Chosen);
+        assert!(serde_json::from_str::<Settings>(r#"{"exchange_check_keys": "some"}"#).is_err());
         let every = |h| Settings {
             exchange_check_hours: Some(h),
             ..Settings::default()

@@ -15,7 +15,7 @@ use keystead_core::share::OpenedShare;
 use keystead_core::Vault;
 use secrecy::SecretString;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tauri::AppHandle;
@@ -42,6 +42,9 @@ pub struct AppState {
     /// exchange gave: the exchange it is for, and the pair. Its private key never reaches the webview;
     /// dropped on lock.
     pending_key_pair: Mutex<Option<(String, GeneratedKeyPair)>>,
+    /// Counts the user's changes to keys, so the scheduled-check task plans again when one may have
+    /// turned a key's scheduled checks on or off.
+    key_changes: AtomicU64,
 }
 
 /// The key a clicked reminder asks the window to open. The window is destroyed while Keystead sits in
@@ -71,6 +74,7 @@ impl AppState {
             last_activity: Mutex::new(Instant::now()),
             open_key: Mutex::new(OpenKeyHandoff::default()),
             pending_key_pair: Mutex::new(None),
+            key_changes: AtomicU64::new(0),
         }
     }
 
@@ -157,7 +161,13 @@ impl AppState {
     pub fn change_keys<T>(&self, f: impl FnOnce(&mut Vault) -> AppResult<T>) -> AppResult<T> {
         let out = self.with_vault(f);
         self.reminders.wake();
+        self.key_changes.fetch_add(1, Ordering::SeqCst);
         out
+    }
+
+    /// How many times the user changed keys since start (see [`Self::change_keys`]).
+    pub fn key_changes(&self) -> u64 {
+        self.key_changes.load(Ordering::SeqCst)
     }
 
     /// The integrity warnings of the unlocked vault (rolled-back file, cut audit log); none while locked.

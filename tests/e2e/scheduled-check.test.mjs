@@ -62,6 +62,12 @@ describe("scheduled exchange checks", () => {
       ["add", "--name", "sched-bot", "--exchange", "binance", "--scopes", "enable_reading", "--secrets-stdin"],
       JSON.stringify({ apiKey: API_KEY, secret: SECRET }),
     );
+    // A second key, left out of the schedule: no request for it until it is turned on in the app.
+    cli(
+      ["add", "--name", "sched-quiet", "--exchange", "binance", "--scopes", "enable_reading", "--secrets-stdin"],
+      JSON.stringify({ apiKey: "e2e-quiet-api-key-0123456789", secret: "e2e-quiet-secret-0123456789abcdef" }),
+    );
+    cli(["edit", "sched-quiet", "--scheduled-check", "off"]);
   });
 
   after(async () => {
@@ -111,5 +117,27 @@ describe("scheduled exchange checks", () => {
     await sleep(12_000);
     assert.deepEqual(fake.seen, [true], "no second request within the period");
     assert.equal(notifications().length - mark, 1, "exactly one notification");
+  });
+
+  step("a key turned off is left alone until its box is ticked, then it is checked", async () => {
+    await (await (await rowByName(driver, "sched-quiet")).findElement({ css: ".col-name" })).click();
+    await waitText(driver, "exchange-check-last", (t) => t.includes("Never checked"));
+    const box = await waitVisible(driver, "scheduled-check");
+    assert.equal(await box.isSelected(), false, "the CLI's --scheduled-check off shows as an unticked box");
+    assert.deepEqual(fake.seen, [true], "nothing was sent for the key turned off");
+    await screenshot(driver, "scheduled-check-off");
+    await box.click();
+    await poll(async () => (await (await waitVisible(driver, "scheduled-check")).isSelected()) || null, {
+      timeout: 10_000,
+      message: "the box ticked",
+    });
+    // The task plans again after the change: the key is due (never checked) and asked about within a tick.
+    await poll(async () => (fake.seen.length === 2 ? true : null), {
+      timeout: 30_000,
+      interval: 250,
+      message: "the check of the key turned on",
+    });
+    assert.deepEqual(fake.seen, [true, false], "its request carried its own key (the fake knows only sched-bot's)");
+    await waitText(driver, "exchange-check-last", (t) => t.includes("Last checked"), 15_000);
   });
 });

@@ -594,4 +594,26 @@ pub struct EditArgs {
     /// Removes every variable name of the key (`run` uses the profile's names).
     #[arg(long)]
     pub no_vars: bool,
+    /// Whether the app's scheduled checks on the exchange look at this key: `on` always, `off` never,
+    /// `default` as the app's setting says (all keys, or only the ones turned on).
+    #[arg(long, value_name = "on|off|default")]
+    pub scheduled_check: Option<ScheduledCheck>,
+}
+
+/// A key's place in the app's scheduled checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ScheduledCheck {
+    On,
+    Off,
+    Default,
+}
+
+impl ScheduledCheck {
+    pub fn setting(self) -> Option<bool> {
+        match self {
+            Self::On => Some(true),
+            Self::Off => Some(false),
+            Self::Default => None,
+        }
+    }
 }

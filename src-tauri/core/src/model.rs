@@ -255,6 +255,11 @@ pub struct KeyEntry {
     /// `None`; it lives in the sealed metadata like every other field, so no schema change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_verification: Option<crate::exchange::Verification>,
+    /// Whether scheduled checks on the exchange look at this key: `None` follows the app's choice (all
+    /// keys, or only the chosen ones), `Some(true)` always, `Some(false)` never. This vault's own
+    /// preference: never in a share file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheduled_check: Option<bool>,
     /// Every secret version, oldest first; the last one is current.
     pub versions: Vec<SecretVersionInfo>,
     /// Keyed fingerprints of the current secret values, to spot one secret stored twice without
@@ -395,6 +400,8 @@ pub struct KeyEdit {
     pub notes: Option<String>,
     /// The key's own variable names for `run`, all of them (a field left out has none).
     pub env_names: Option<BTreeMap<CredentialField, String>>,
+    /// Whether scheduled checks look at the key (`Some(None)`: as the app's setting says).
+    pub scheduled_check: Option<Option<bool>>,
 }
 
 impl KeyEdit {
@@ -409,5 +416,6 @@ impl KeyEdit {
             && self.tags.is_none()
             && self.notes.is_none()
             && self.env_names.is_none()
+            && self.scheduled_check.is_none()
     }
 }

@@ -50,6 +50,8 @@ pub struct KeySummary {
     /// The last check on the exchange, for the table's "verified 2 h ago" or drift badge; `None`: never
     /// checked.
     pub last_check: Option<CheckSummary>,
+    /// Whether scheduled checks look at this key: `None` as the app's setting says, else always/never.
+    pub scheduled_check: Option<bool>,
 }
 
 /// When a key was last checked on its exchange and how that ended. No report, no secret.
@@ -107,6 +109,7 @@ impl KeySummary {
             risk_flags,
             tags: entry.tags.clone(),
             last_check: entry.last_verification.as_ref().map(CheckSummary::of),
+            scheduled_check: entry.scheduled_check,
         }
     }
 }

@@ -5,7 +5,7 @@ mod common;
 #[path = "common/fake_exchange.rs"]
 mod fake_exchange;
 
-use common::{key, secrets, Sandbox, PASS};
+use common::{audit_actions, key, secrets, Sandbox, PASS};
 use fake_exchange::{Creds, Fake, Reply};
 use keystead_core::exchange::{check_base_url, CheckOptions, KeyVerification, VerifyOutcome};
 use keystead_core::{AuditAction, CredentialField, NewKey, Scope, Vault};
@@ -770,4 +770,57 @@ fn a_key_rotated_during_its_check_keeps_no_verdict_about_the_old_secret() {
         VerifyOutcome::Rejected,
         "the fake knows only the old secret"
     );
+}
+
+#[test]
+fn a_keys_place_in_scheduled_checks_is_an_audited_edit_kept_in_the_vault() {
+    use keystead_core::exchange::schedule::{Schedule, ScheduleScope};
+    let s = Sandbox::new();
+    let mut v = s.open();
+    add(
+        &mut v,
+        key("bot", "binance", &["enable_reading"]),
+        &[(ApiKey, "binance-key"), (Secret, BINANCE_SECRET)],
+    );
+    let set = |v: &mut Vault, on: Option<bool>| {
+        v.edit(
+            "bot",
+            keystead_core::KeyEdit {
+                scheduled_check: Some(on),
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap()
+    };
+    let all = Schedule {
+        every_hours: Some(24),
+        scope: ScheduleScope::All,
+    };
+    assert_eq!(all.due(&v.list().unwrap(), s.now()).len(), 1);
+    assert_eq!(set(&mut v, Some(false)).scheduled_check, Some(false));
+    assert_eq!(
+        last_detail(&v, AuditAction::KeyEdited),
+        "scheduled checks: as the app's setting says → never"
+    );
+    let edits = audit_actions(&v).len();
+    set(&mut v, Some(false));
+    assert_eq!(audit_actions(&v).len(), edits, "no change, no audit line");
+    drop(v);
+    let mut v = s.open();
+    let rows = v.list().unwrap();
+    assert_eq!(rows[0].scheduled_check, Some(false), "kept across a reopen");
+    assert!(all.due(&rows, s.now()).is_empty());
+    set(&mut v, Some(true));
+    assert_eq!(
+        last_detail(&v, AuditAction::KeyEdited),
+        "scheduled checks: never → always"
+    );
+    let chosen = Schedule {
+        scope: ScheduleScope::Chosen,
+        ..all
+    };
+    assert_eq!(chosen.due(&v.list().unwrap(), s.now()).len(), 1);
+    set(&mut v, None);
+    assert!(chosen.due(&v.list().unwrap(), s.now()).is_empty());
 }

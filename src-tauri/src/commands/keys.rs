@@ -187,6 +187,7 @@ pub async fn edit_key(
         tags: Some(input.tags),
         notes: Some(input.notes),
         env_names: Some(input.env_names),
+        scheduled_check: None,
     };
     // Removing the withdraw or transfer scope needs the passphrase again (core says when).
     let state = state.inner().clone();
@@ -275,6 +276,28 @@ pub async fn verify_key(state: AppStateRef<'_>, id: String) -> AppResult<KeyVeri
 
 /// "Accept exchange's view": the last check's report written into the record (an audited edit; removing
 /// the withdraw or transfer scope needs the passphrase again, as any edit).
+/// Turns the app's scheduled checks on the exchange on or off for one key (`on` `None`: as the
+/// setting says). Audited like any edit.
+#[tauri::command]
+pub async fn set_scheduled_check(
+    state: AppStateRef<'_>,
+    id: String,
+    on: Option<bool>,
+) -> AppResult<KeyDetail> {
+    let edit = KeyEdit {
+        scheduled_check: Some(on),
+        ..KeyEdit::default()
+    };
+    let state = state.inner().clone();
+    blocking(move || {
+        state.change_keys(|v| {
+            let entry = v.edit(&id, edit, None)?;
+            Ok(v.detail_of(&entry)?)
+        })
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn accept_exchange_view(
     state: AppStateRef<'_>,

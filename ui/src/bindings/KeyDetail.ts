@@ -72,4 +72,8 @@ moves_funds: boolean,
  * The last check on the exchange, for the table's "verified 2 h ago" or drift badge; `None`: never
  * checked.
  */
-last_check: CheckSummary | null, };
+last_check: CheckSummary | null, 
+/**
+ * Whether scheduled checks look at this key: `None` as the app's setting says, else always/never.
+ */
+scheduled_check: boolean | null, };

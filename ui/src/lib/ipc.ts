@@ -50,6 +50,7 @@ import type { PermissionInfo } from "../bindings/PermissionInfo";
 import type { RekeyProgress } from "../bindings/RekeyProgress";
 import type { RememberStatus } from "../bindings/RememberStatus";
 import type { RevealedSecret } from "../bindings/RevealedSecret";
+import type { ScheduleScope } from "../bindings/ScheduleScope";
 import type { RiskFlag } from "../bindings/RiskFlag";
 import type { Scope } from "../bindings/Scope";
 import type { SecretInput } from "../bindings/SecretInput";
@@ -114,6 +115,7 @@ export type {
   RekeyProgress,
   RememberStatus,
   RevealedSecret,
+  ScheduleScope,
   RiskFlag,
   Scope,
   SecretInput,
@@ -228,6 +230,9 @@ export const copyPublicKey = (id: string | null) => call<void>("copy_public_key"
 /** Writes the last check's report into the record; `passphrase` when Rust asks (step_up_required). */
 export const acceptExchangeView = (id: string, passphrase: string | null = null) =>
   call<KeyDetail>("accept_exchange_view", { id, passphrase });
+/** Scheduled checks for one key: `true` always, `false` never, `null` as the setting says. */
+export const setScheduledCheck = (id: string, on: boolean | null) =>
+  call<KeyDetail>("set_scheduled_check", { id, on });
 
 export const revealSecret = (
   id: string,

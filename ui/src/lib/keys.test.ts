@@ -41,6 +41,7 @@ function key(name: string, over: Partial<KeySummary> = {}): KeySummary {
     tags: [],
     moves_funds: false,
     last_check: null,
+    scheduled_check: null,
     ...over,
   };
 }

@@ -1,7 +1,7 @@
 //! Adding and changing keys: `add`, `edit`, `rotate`, `revoke`, `compromised`.
 
 use super::{open, open_with_step_up};
-use crate::args::{AddArgs, EditArgs};
+use crate::args::{AddArgs, EditArgs, ScheduledCheck};
 use crate::failure::{usage, CliResult};
 use crate::output::{self, Shown};
 use crate::prompt;
@@ -157,6 +157,7 @@ pub fn edit(path: &Path, e: EditArgs) -> CliResult<()> {
         tags: (!e.tags.is_empty()).then_some(e.tags),
         notes: e.notes,
         env_names: None,
+        scheduled_check: e.scheduled_check.map(ScheduledCheck::setting),
     };
     let vars = variables(&e.vars)?;
     if edit.is_empty() && vars.is_empty() && !e.no_vars {

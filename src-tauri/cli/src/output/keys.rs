@@ -267,6 +267,18 @@ pub fn detail(entry: &KeyEntry, k: &KeySummary, now: DateTime<Utc>) {
             _ => "nothing due".into(),
         },
     );
+    if vault::exchange_of(entry).key_info.is_some() {
+        let last = match &entry.last_verification {
+            Some(v) => format!("last checked {}: {}", date(Some(v.at)), v.outcome.as_str()),
+            None => "never checked".to_string(),
+        };
+        let scheduled = match entry.scheduled_check {
+            Some(true) => "scheduled checks: always",
+            Some(false) => "scheduled checks: never",
+            None => "scheduled checks: as the app's setting says",
+        };
+        row("on exchange", format!("{last}; {scheduled}").into());
+    }
     if let Some(r) = &entry.status_reason {
         row("status reason", r.into());
     }

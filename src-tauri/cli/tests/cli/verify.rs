@@ -246,3 +246,50 @@ fn verify_of_an_exchange_without_an_endpoint_says_so() {
         out.describe()
     );
 }
+
+#[test]
+fn edit_puts_a_key_in_or_out_of_the_apps_scheduled_checks_and_show_says_which() {
+    let sb = Sandbox::init();
+    add_binance(&sb, "bot");
+    let shown = |sb: &Sandbox| sb.run(&["show", "bot"]).ok().stdout;
+    assert!(
+        shown(&sb).contains("never checked; scheduled checks: as the app's setting says"),
+        "{}",
+        shown(&sb)
+    );
+    sb.run(&["edit", "bot", "--scheduled-check", "off"]).ok();
+    assert!(shown(&sb).contains("scheduled checks: never"));
+    assert_eq!(sb.key("bot")["scheduled_check"], json!(false));
+    sb.run(&["edit", "bot", "--scheduled-check", "on"]).ok();
+    assert_eq!(sb.key("bot")["scheduled_check"], json!(true));
+    sb.run(&["edit", "bot", "--scheduled-check", "default"])
+        .ok();
+    assert!(sb.key("bot")["scheduled_check"].is_null());
+    let edits: Vec<String> = sb
+        .audit()
+        .iter()
+        .filter(|e| e["action"] == "key_edited")
+        .map(|e| e["detail"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(
+        edits,
+        [
+            "scheduled checks: as the app's setting says → never",
+            "scheduled checks: never → always",
+            "scheduled checks: always → as the app's setting says",
+        ]
+    );
+    sb.cmd(&["edit", "bot", "--scheduled-check", "sometimes"])
+        .run()
+        .exits(2)
+        .stderr_mentions("possible values: on, off, default");
+    // A key on an exchange that cannot be asked: no line about checks.
+    sb.add(
+        "g",
+        "gate",
+        &["--scopes", "account"],
+        &json!({ "apiKey": "gk", "secret": "gs" }).to_string(),
+    );
+    let out = sb.run(&["show", "g"]).ok().stdout;
+    assert!(!out.contains("scheduled checks"), "{out}");
+}

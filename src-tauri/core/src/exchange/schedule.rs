@@ -8,22 +8,41 @@ use crate::model::KeyStatus;
 use crate::reminders::ReminderText;
 use crate::view::KeySummary;
 use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// The shortest and longest time between scheduled checks of one key, in hours (a month at most).
 pub const MIN_HOURS: u32 = 1;
 pub const MAX_HOURS: u32 = 720;
 
-/// Whether a scheduled check may look at this key at all: active, on an exchange that reports a key's
-/// permissions.
-fn checkable(key: &KeySummary) -> bool {
-    key.status == KeyStatus::Active
-        && catalog::exchange(&key.exchange).is_ok_and(|e| e.key_info.is_some())
+/// Which keys the schedule looks at when a key says nothing of its own (`KeySummary::scheduled_check`
+/// `None`): all of them (the default), or only the ones turned on.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScheduleScope {
+    #[default]
+    All,
+    Chosen,
 }
 
-/// When the key is next due: at its last check plus the period; never checked: now.
+/// Whether the schedule covers this key by its own choice or, without one, by `scope`.
+pub fn scheduled(key: &KeySummary, scope: ScheduleScope) -> bool {
+    key.scheduled_check.unwrap_or(scope == ScheduleScope::All)
+}
+
+/// Whether a scheduled check may look at this key at all: active, on an exchange that reports a key's
+/// permissions, and covered by the schedule.
+fn checkable(key: &KeySummary, scope: ScheduleScope) -> bool {
+    key.status == KeyStatus::Active
+        && catalog::exchange(&key.exchange).is_ok_and(|e| e.key_info.is_some())
+        && scheduled(key, scope)
+}
+
+/// When the key is next due: at its last check plus the period; never checked: `None` (now).
 fn due_at(key: &KeySummary, every: Duration) -> Option<DateTime<Utc>> {
-    checkable(key).then(|| key.last_check.as_ref().map(|c| c.at + every))?
+    key.last_check.as_ref().map(|c| c.at + every)
 }
 
 fn period(every_hours: Option<u32>) -> Option<Duration> {
@@ -32,38 +51,39 @@ fn period(every_hours: Option<u32>) -> Option<Duration> {
         .map(|h| Duration::hours(i64::from(h)))
 }
 
-/// The keys a scheduled check looks at now, never checked first, then the longest unchecked. Empty
-/// when the schedule is off (`every_hours` is `None`), so no request is ever sent unless it is on.
-pub fn due_for_check(
-    keys: &[KeySummary],
-    every_hours: Option<u32>,
-    now: DateTime<Utc>,
-) -> Vec<Uuid> {
-    let Some(every) = period(every_hours) else {
-        return Vec::new();
-    };
-    let mut due: Vec<(Option<DateTime<Utc>>, Uuid)> = keys
-        .iter()
-        .filter(|k| checkable(k))
-        .filter(|k| due_at(k, every).is_none_or(|at| at <= now))
-        .map(|k| (k.last_check.as_ref().map(|c| c.at), k.id))
-        .collect();
-    due.sort();
-    due.into_iter().map(|(_, id)| id).collect()
+/// The schedule: how often (`every_hours`; `None` is off, the default) and which keys.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Schedule {
+    pub every_hours: Option<u32>,
+    pub scope: ScheduleScope,
 }
 
-/// When the next key falls due (now for a key that is due already); `None` with the
-/// schedule off or no key to check.
-pub fn next_check_at(
-    keys: &[KeySummary],
-    every_hours: Option<u32>,
-    now: DateTime<Utc>,
-) -> Option<DateTime<Utc>> {
-    let every = period(every_hours)?;
-    keys.iter()
-        .filter(|k| checkable(k))
-        .map(|k| due_at(k, every).unwrap_or(now).max(now))
-        .min()
+impl Schedule {
+    /// The keys a scheduled check looks at now, never checked first, then the longest unchecked.
+    /// Empty when the schedule is off, so no request is ever sent unless it is on.
+    pub fn due(&self, keys: &[KeySummary], now: DateTime<Utc>) -> Vec<Uuid> {
+        let Some(every) = period(self.every_hours) else {
+            return Vec::new();
+        };
+        let mut due: Vec<(Option<DateTime<Utc>>, Uuid)> = keys
+            .iter()
+            .filter(|k| checkable(k, self.scope))
+            .filter(|k| due_at(k, every).is_none_or(|at| at <= now))
+            .map(|k| (k.last_check.as_ref().map(|c| c.at), k.id))
+            .collect();
+        due.sort();
+        due.into_iter().map(|(_, id)| id).collect()
+    }
+
+    /// When the next key falls due (now for a key that is due already); `None` with the schedule
+    /// off or no key to check.
+    pub fn next_at(&self, keys: &[KeySummary], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let every = period(self.every_hours)?;
+        keys.iter()
+            .filter(|k| checkable(k, self.scope))
+            .map(|k| due_at(k, every).unwrap_or(now).max(now))
+            .min()
+    }
 }
 
 /// A scheduled check that found something the owner should know: drift, or the exchange rejected the
@@ -221,6 +241,7 @@ mod tests {
                 error: None,
                 report: None,
             }),
+            scheduled_check: None,
             versions: Vec::new(),
             fingerprints: Vec::new(),
         };
@@ -233,14 +254,46 @@ mod tests {
         )
     }
 
+    fn every(every_hours: Option<u32>) -> Schedule {
+        Schedule {
+            every_hours,
+            scope: ScheduleScope::All,
+        }
+    }
+
+    #[test]
+    fn a_key_turned_off_is_never_checked_and_only_chosen_keys_are_when_the_app_says_so() {
+        let plain = row("binance", KeyStatus::Active, None);
+        let mut off = row("okx", KeyStatus::Active, None);
+        off.scheduled_check = Some(false);
+        let mut on = row("bybit", KeyStatus::Active, Some(7));
+        on.scheduled_check = Some(true);
+        let keys = [plain.clone(), off.clone(), on.clone()];
+        let all = every(Some(6));
+        assert_eq!(all.due(&keys, now()), vec![plain.id, on.id]);
+        let chosen = Schedule {
+            scope: ScheduleScope::Chosen,
+            ..all
+        };
+        assert_eq!(chosen.due(&keys, now()), vec![on.id]);
+        // Only the key turned off: nothing to check, no next time.
+        assert!(all.due(std::slice::from_ref(&off), now()).is_empty());
+        assert_eq!(all.next_at(std::slice::from_ref(&off), now()), None);
+        assert_eq!(chosen.next_at(std::slice::from_ref(&plain), now()), None);
+        // A revoked key stays out even when turned on.
+        let mut revoked = row("binance", KeyStatus::Revoked, None);
+        revoked.scheduled_check = Some(true);
+        assert!(chosen.due(&[revoked], now()).is_empty());
+    }
+
     #[test]
     fn off_no_key_is_ever_due() {
         let keys = [row("binance", KeyStatus::Active, None)];
-        assert_eq!(due_for_check(&keys, None, now()), Vec::<Uuid>::new());
-        assert_eq!(next_check_at(&keys, None, now()), None);
+        assert_eq!(every(None).due(&keys, now()), Vec::<Uuid>::new());
+        assert_eq!(every(None).next_at(&keys, now()), None);
         // A period outside the allowed range (a hand-edited settings file) is off too.
-        assert!(due_for_check(&keys, Some(0), now()).is_empty());
-        assert!(due_for_check(&keys, Some(MAX_HOURS + 1), now()).is_empty());
+        assert!(every(Some(0)).due(&keys, now()).is_empty());
+        assert!(every(Some(MAX_HOURS + 1)).due(&keys, now()).is_empty());
     }
 
     #[test]
@@ -260,15 +313,15 @@ mod tests {
             no_endpoint,
         ];
         assert_eq!(
-            due_for_check(&keys, Some(6), now()),
+            every(Some(6)).due(&keys, now()),
             vec![never.id, old.id, exactly.id],
             "never checked first, then the longest unchecked"
         );
-        assert_eq!(next_check_at(&keys, Some(6), now()), Some(now()));
+        assert_eq!(every(Some(6)).next_at(&keys, now()), Some(now()));
         let later = [fresh.clone()];
-        assert!(due_for_check(&later, Some(6), now()).is_empty());
+        assert!(every(Some(6)).due(&later, now()).is_empty());
         assert_eq!(
-            next_check_at(&later, Some(6), now()),
+            every(Some(6)).next_at(&later, now()),
             Some(now() + Duration::hours(4))
         );
     }

@@ -65,6 +65,7 @@ impl Vault {
                     }],
                     found_in_plaintext: None,
                     last_verification: None,
+                    scheduled_check: None,
                     fingerprints: tx.fingerprints(&secrets),
                 };
                 tx.put_entry(&entry, None, Some((&secrets, &History::new())))?;

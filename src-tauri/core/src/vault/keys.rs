@@ -219,6 +219,19 @@ impl Vault {
                 changed.push(format!("run variables: {}", or_none(&names.join(","))));
                 entry.env_names = v;
             }
+            if let Some(c) = edit.scheduled_check.filter(|c| *c != entry.scheduled_check) {
+                let show = |c: Option<bool>| match c {
+                    Some(true) => "always",
+                    Some(false) => "never",
+                    None => "as the app's setting says",
+                };
+                changed.push(format!(
+                    "scheduled checks: {} → {}",
+                    show(entry.scheduled_check),
+                    show(c)
+                ));
+                entry.scheduled_check = c;
+            }
             if changed.is_empty() {
                 return Ok(entry);
             }

@@ -297,6 +297,7 @@ impl WriteTx<'_> {
             }],
             found_in_plaintext: None,
             last_verification: None,
+            scheduled_check: None,
             fingerprints: self.fingerprints(secrets),
         }
     }
