@@ -158,6 +158,7 @@ fn new_key(e: &Entry<'_>, exchange: &'static Exchange, defaults: bool) -> Result
             .collect(),
         // Variable names a file used that keystead would refuse (a reserved name) are left out.
         env_names: check_env_names(&c.env_names).unwrap_or_default(),
+        used_by: Vec::new(),
     })
 }
 

@@ -88,6 +88,7 @@ impl Vault {
             .transpose()?;
         let tags = edit.tags.as_ref().map(|t| clean_tags(t)).transpose()?;
         let env_names = edit.env_names.as_ref().map(check_env_names).transpose()?;
+        let used_by = edit.used_by.as_deref().map(parse::key_users).transpose()?;
         if let Some(r) = edit.rotation_days {
             check_rotation(r)?;
         }
@@ -218,6 +219,18 @@ impl Vault {
                     .collect();
                 changed.push(format!("run variables: {}", or_none(&names.join(","))));
                 entry.env_names = v;
+            }
+            if let Some(u) = used_by.filter(|u| *u != entry.used_by) {
+                let show = |u: &[crate::model::KeyUser]| {
+                    or_none(
+                        &u.iter()
+                            .map(|x| x.to_string())
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    )
+                };
+                changed.push(format!("used by: {} → {}", show(&entry.used_by), show(&u)));
+                entry.used_by = u;
             }
             if let Some(c) = edit.scheduled_check.filter(|c| *c != entry.scheduled_check) {
                 let show = |c: Option<bool>| match c {
