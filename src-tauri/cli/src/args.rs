@@ -377,6 +377,14 @@ pub enum TeamCommand {
         #[arg(long, value_name = "NAME")]
         team: Option<String>,
     },
+    /// Remove a member: every team key is encrypted again to the members left, and marked to rotate
+    /// (git history keeps the files they could open).
+    RemoveMember {
+        /// Their member name (or their contact's name).
+        member: String,
+        #[arg(long, value_name = "NAME")]
+        team: Option<String>,
+    },
     /// Put keys into the team: encrypted to every member, signed by you, pushed.
     Share {
         #[arg(required = true, value_name = "NAME")]

@@ -67,6 +67,8 @@ pub enum AuditAction {
     TeamJoined,
     /// A member was added to a team's member list (who, role, new list version).
     TeamMemberAdded,
+    /// A member was removed from a team's member list (who, new list version, the keys to rotate).
+    TeamMemberRemoved,
     /// A key was put into a team vault: encrypted to every member and pushed.
     TeamKeyShared,
     /// A team sync changed or added this key from the team (which revision, changed by whom).
@@ -114,6 +116,7 @@ impl AuditAction {
             Self::TeamCreated => "team_created",
             Self::TeamJoined => "team_joined",
             Self::TeamMemberAdded => "team_member_added",
+            Self::TeamMemberRemoved => "team_member_removed",
             Self::TeamKeyShared => "team_key_shared",
             Self::TeamKeyReceived => "team_key_received",
             Self::TeamKeySent => "team_key_sent",

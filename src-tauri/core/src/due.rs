@@ -74,6 +74,16 @@ pub fn due_info(entry: &KeyEntry, exchange: &Exchange, now: DateTime<Utc>) -> Du
         if let Some(at) = entry.expires_at {
             candidates.push((at, DueKind::Expiry, "the key expires".into()));
         }
+        if let Some(left) = &entry.member_left {
+            candidates.push((
+                left.at,
+                DueKind::Rotation,
+                format!(
+                    "rotate it: {} left team {} and may still hold it",
+                    left.member, left.team
+                ),
+            ));
+        }
         if let Some(days) = entry.rotation_days {
             let from = entry.last_rotated_at.unwrap_or(entry.created_at);
             candidates.push((
@@ -146,6 +156,8 @@ pub enum RiskFlag {
     Compromised,
     /// A scan found the key's current secret in a file: rotate it (the flag goes with the rotation).
     FoundInPlaintext,
+    /// A team member who could read the key left the team: rotate it (the flag goes with the rotation).
+    MemberLeft,
 }
 
 impl RiskFlag {
@@ -159,6 +171,7 @@ impl RiskFlag {
             Self::DuplicateSecret => "duplicate_secret",
             Self::Compromised => "compromised",
             Self::FoundInPlaintext => "found_in_plaintext",
+            Self::MemberLeft => "member_left",
         }
     }
 
@@ -173,6 +186,7 @@ impl RiskFlag {
             Self::DuplicateSecret => "the same secret is stored in another key",
             Self::Compromised => "marked compromised: revoke it on the exchange",
             Self::FoundInPlaintext => "a scan found its secret in a file: rotate it",
+            Self::MemberLeft => "a team member who could read it left: rotate it",
         }
     }
 }
@@ -194,6 +208,9 @@ pub fn risk_flags(entry: &KeyEntry, now: DateTime<Utc>, duplicate: bool) -> Vec<
     }
     if entry.found_in_plaintext.is_some() {
         flags.push(RiskFlag::FoundInPlaintext);
+    }
+    if entry.member_left.is_some() {
+        flags.push(RiskFlag::MemberLeft);
     }
     if entry.scopes.contains(&Scope::Withdraw) {
         flags.push(RiskFlag::WithdrawEnabled);

@@ -38,7 +38,7 @@ pub use due::{DueInfo, DueKind, DueState, RiskFlag};
 pub use error::{Error, Result};
 pub use model::{
     Environment, FoundInPlaintext, KeyEdit, KeyEntry, KeyStatus, KeyUse, KeyUseKind, KeyUser,
-    NewKey, RunRequest, Scope, SecretVersionInfo,
+    MemberLeft, NewKey, RunRequest, Scope, SecretVersionInfo,
 };
 pub use reminders::{
     KeyLabel, KeyReminder, LockedDue, Reminder, ReminderPolicy, ReminderText, SentReminder,

@@ -227,6 +227,15 @@ impl std::fmt::Display for KeyUser {
     }
 }
 
+/// A member who could read this key left one of its teams: git history keeps the files they could open,
+/// so the key must be rotated (the flag goes with the rotation).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberLeft {
+    pub team: String,
+    pub member: String,
+    pub at: DateTime<Utc>,
+}
+
 /// One API credential's metadata. The secrets live apart, in [`crate::secret::SecretFields`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyEntry {
@@ -274,6 +283,9 @@ pub struct KeyEntry {
     /// by the next rotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub found_in_plaintext: Option<FoundInPlaintext>,
+    /// A team member who could read the current secret left (cleared by the next rotation).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member_left: Option<MemberLeft>,
     /// The last check on the exchange (issue 16): when, what it found. Vaults written before it read as
     /// `None`; it lives in the sealed metadata like every other field, so no schema change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -348,8 +360,9 @@ impl KeyEntry {
     /// Retires the current secret version (a rotation or a replacing import). A version retired while
     /// the key's scopes were unknown keeps "could move funds" for good.
     pub(crate) fn retire_current(&mut self, now: DateTime<Utc>, reason: Option<String>) {
-        // The secret found in plaintext is retired: the flag goes with it.
+        // The secret found in plaintext, or readable by a member who left, is retired: the flag goes.
         self.found_in_plaintext = None;
+        self.member_left = None;
         let unknown = self.scopes_unknown;
         if let Some(v) = self.versions.last_mut() {
             v.retired_at = Some(now);

@@ -593,3 +593,131 @@ fn the_team_never_changes_a_personal_key_even_one_with_the_same_id() {
     );
     assert!(t.bob.vault.teams().unwrap()[0].keys.is_empty());
 }
+
+#[test]
+fn a_removed_member_gets_no_new_entries_and_every_key_they_could_read_is_to_be_rotated() {
+    use keystead_core::{DueState, RiskFlag};
+    let mut t = team();
+    t.alice.add("k", "binance", &["read", "trade"], "one");
+    t.alice
+        .vault
+        .team_share(None, &["k".into()], &[], None)
+        .unwrap();
+    for desk in [&mut t.bob, &mut t.carol] {
+        sync(desk);
+    }
+    let id = key_id(&t.alice, "k");
+    let before = read_remote(&t.url, &format!("keys/{id}.age"));
+
+    // Refusals change nothing: an unknown name, yourself, a read member.
+    let e = t
+        .alice
+        .vault
+        .team_remove_member(None, "dave")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("the members are alice, bob, carol"), "{e}");
+    let e = t
+        .alice
+        .vault
+        .team_remove_member(None, "alice")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("cannot remove yourself"), "{e}");
+    let e = t
+        .carol
+        .vault
+        .team_remove_member(None, "bob")
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("read member"), "{e}");
+
+    // Alice removes Carol (by her contact name): the list and the entry are issued again.
+    let info = t.alice.vault.team_remove_member(None, "carol").unwrap();
+    assert_eq!(info.members_version, 4);
+    let names: Vec<&str> = info.members.iter().map(|m| m.name.as_str()).collect();
+    assert_eq!(names, ["alice", "bob"]);
+    let after = read_remote(&t.url, &format!("keys/{id}.age"));
+    assert_ne!(before, after, "the entry file is encrypted again");
+    let detail = t.alice.last_detail(AuditAction::TeamMemberRemoved);
+    assert!(
+        detail.contains("carol") && detail.contains("rotate: k"),
+        "{detail}"
+    );
+
+    // Alice's copy, and Bob's after his sync, say to rotate it: a flag and a due rotation.
+    let (_, summary) = sync(&mut t.bob);
+    assert_eq!(summary.members_version, 4);
+    assert!(t
+        .bob
+        .last_detail(AuditAction::TeamSynced)
+        .contains("a member left, rotate: k"));
+    for desk in [&t.alice, &t.bob] {
+        let row = desk.vault.summary("k").unwrap();
+        assert!(
+            row.risk_flags.contains(&RiskFlag::MemberLeft),
+            "{:?}",
+            row.risk_flags
+        );
+        assert_eq!(row.due_state, DueState::Overdue);
+        assert!(
+            row.due_reason
+                .as_deref()
+                .unwrap_or("")
+                .contains("carol left team desk"),
+            "{:?}",
+            row.due_reason
+        );
+    }
+
+    // Carol cannot open the new entry file (encrypted to Alice and Bob only): her sync names it refused
+    // and applies nothing of it; she keeps what she had (hence the rotation).
+    let s = t.carol.vault.team_sync_preview(None).unwrap();
+    assert!(
+        s.preview.members.iter().all(|m| m.name != "carol"),
+        "{:?}",
+        s.preview
+    );
+    assert_eq!(s.preview.entries.len(), 1);
+    let entry = &s.preview.entries[0];
+    assert_eq!(entry.status, TeamEntryStatus::Refused);
+    assert!(
+        entry
+            .reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("not made for you"),
+        "{:?}",
+        entry.reason
+    );
+    t.carol.vault.team_sync_apply(s).unwrap();
+    assert_eq!(
+        t.carol.secret("k", CredentialField::Secret),
+        "one-secret-value"
+    );
+
+    // Bob rotates: the flag goes, in his vault and, after a sync, in Alice's.
+    t.bob
+        .vault
+        .rotate("k", fields("binance", "two"), Some("carol left".into()))
+        .unwrap();
+    assert!(!t
+        .bob
+        .vault
+        .summary("k")
+        .unwrap()
+        .risk_flags
+        .contains(&RiskFlag::MemberLeft));
+    sync(&mut t.bob);
+    sync(&mut t.alice);
+    let row = t.alice.vault.summary("k").unwrap();
+    assert!(
+        !row.risk_flags.contains(&RiskFlag::MemberLeft),
+        "{:?}",
+        row.risk_flags
+    );
+    assert_eq!(
+        t.alice.secret("k", CredentialField::Secret),
+        "two-secret-value"
+    );
+}

@@ -3,4 +3,4 @@
 /**
  * Why a key deserves a second look.
  */
-export type RiskFlag = "withdraw_enabled" | "transfer_enabled" | "no_ip_allowlist" | "production_without_expiry" | "rotation_overdue" | "duplicate_secret" | "compromised" | "found_in_plaintext";
+export type RiskFlag = "withdraw_enabled" | "transfer_enabled" | "no_ip_allowlist" | "production_without_expiry" | "rotation_overdue" | "duplicate_secret" | "compromised" | "found_in_plaintext" | "member_left";

@@ -38,6 +38,7 @@ const FAMILIES: Record<AuditAction, ActionFamily> = {
   team_created: "vault",
   team_joined: "vault",
   team_member_added: "vault",
+  team_member_removed: "vault",
   team_key_shared: "secret",
   team_key_received: "change",
   team_key_sent: "secret",
@@ -99,6 +100,7 @@ export const ACTION_LABELS: Record<AuditAction, string> = {
   team_created: "Team made",
   team_joined: "Team joined",
   team_member_added: "Team member added",
+  team_member_removed: "Team member removed",
   team_key_shared: "Put in a team",
   team_key_received: "Received from the team",
   team_key_sent: "Sent to the team",
@@ -197,6 +199,8 @@ export function auditSentence(record: Pick<AuditRecord, "action" | "key_name" | 
       return withDetail("Joined a team vault", detail);
     case "team_member_added":
       return withDetail("Added a member to a team vault", detail);
+    case "team_member_removed":
+      return withDetail("Removed a member from a team vault", detail);
     case "team_key_shared":
       return withDetail(`Put ${quoted(name)} in a team vault`, detail);
     case "team_key_received":

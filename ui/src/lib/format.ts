@@ -54,6 +54,7 @@ export const RISK_FLAGS: Record<RiskFlag, { label: string; reason: string }> = {
   duplicate_secret: { label: "duplicate", reason: "the same secret is stored in another key" },
   compromised: { label: "compromised", reason: "marked compromised: revoke it on the exchange" },
   found_in_plaintext: { label: "in plaintext", reason: "a scan found its secret in a file: rotate it" },
+  member_left: { label: "member left", reason: "a team member who could read it left: rotate it" },
 };
 
 /**
@@ -67,7 +68,8 @@ export const tableRiskFlags = (flags: readonly RiskFlag[]): RiskFlag[] =>
 
 /** Flags that mean money can leave or already has: red; the rest amber. */
 export const isSevereFlag = (flag: RiskFlag): boolean =>
-  flag === "withdraw_enabled" || flag === "transfer_enabled" || flag === "compromised" || flag === "found_in_plaintext";
+  flag === "withdraw_enabled" || flag === "transfer_enabled" || flag === "compromised" || flag === "found_in_plaintext" ||
+  flag === "member_left";
 
 const pad = (n: number) => String(n).padStart(2, "0");
 

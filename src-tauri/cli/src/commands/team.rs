@@ -1,11 +1,13 @@
-//! Team vaults: `team init`, `join`, `add-member`, `share`, `sync`, `status`. Every rule is core's; this
+//! Team vaults: `team init`, `join`, `add-member`, `remove-member`, `share`, `sync`, `status`. Every rule is core's; this
 //! asks, prints and passes the step-up.
 
 use super::{open, open_with_step_up};
 use crate::args::{TeamCommand, TeamRole};
 use crate::failure::{usage, CliResult};
+use crate::output::Shown;
 use crate::{output, prompt};
 use keystead_core::team::Role;
+use keystead_core::RiskFlag;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -58,6 +60,24 @@ pub fn team(path: &Path, command: TeamCommand) -> CliResult<()> {
             };
             let info = vault.team_add_member(team.as_deref(), &contact, role)?;
             output::team_info(&info);
+        }
+        TeamCommand::RemoveMember { member, team } => {
+            let mut vault = open(path)?;
+            let info = vault.team_remove_member(team.as_deref(), &member)?;
+            output::team_info(&info);
+            let due: Vec<String> = vault
+                .list()?
+                .into_iter()
+                .filter(|k| k.risk_flags.contains(&RiskFlag::MemberLeft))
+                .map(|k| k.name)
+                .collect();
+            if !due.is_empty() {
+                println!(
+                    "\nRotate on the exchange, then here (keystead rotate NAME): {}",
+                    Shown(&due.join(", "))
+                );
+                println!("Git history keeps the files they could open: removing them does not unshare a key.");
+            }
         }
         TeamCommand::Share {
             keys,

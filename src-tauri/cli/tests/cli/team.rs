@@ -1,4 +1,4 @@
-//! `team init`, `join`, `add-member`, `share`, `sync`, `status` between two sandboxes over a bare git
+//! `team init`, `join`, `add-member`, `remove-member`, `share`, `sync`, `status` between two sandboxes over a bare git
 //! repository (file://), through the built binary.
 
 use crate::common::*;
@@ -80,6 +80,29 @@ fn a_team_is_made_joined_after_confirming_and_its_keys_sync_to_the_new_member() 
     assert!(actions.contains(&"team_synced".to_string()), "{actions:?}");
     let out = b.run(&["team", "status"]).ok();
     assert!(out.stdout.contains("Up to date."), "{}", out.describe());
+
+    // Alice removes Bob: the key he could read is to be rotated, in `remove-member`'s words and the list.
+    a.run(&["team", "remove-member", "nobody"])
+        .fails(2)
+        .stderr_mentions("the members are alice, bob");
+    let out = a.run(&["team", "remove-member", "bob"]).ok();
+    assert!(
+        out.stdout
+            .contains("Rotate on the exchange, then here (keystead rotate NAME): binance-main"),
+        "{}",
+        out.describe()
+    );
+    let k = a.key("binance-main");
+    assert!(
+        k["risk_flags"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from("member_left")),
+        "{k:#}"
+    );
+    assert_eq!(k["due_state"], "overdue", "{k:#}");
+    let shown = a.run(&["show", "binance-main"]).ok().stdout;
+    assert!(shown.contains("bob left team desk"), "{shown}");
 }
 
 /// Someone with write access to the remote pushes a file whose name hides text behind control and bidi

@@ -235,6 +235,7 @@ mod tests {
             env_names: Default::default(),
             used_by: Vec::new(),
             found_in_plaintext: None,
+            member_left: None,
             last_verification: hours_ago.map(|h| Verification {
                 at: now() - Duration::hours(h),
                 outcome: VerifyOutcome::Agrees,

@@ -65,6 +65,7 @@ impl Vault {
                         generated_key_pair: None,
                     }],
                     found_in_plaintext: None,
+                    member_left: None,
                     last_verification: None,
                     scheduled_check: None,
                     fingerprints: tx.fingerprints(&secrets),

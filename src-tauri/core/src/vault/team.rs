@@ -5,7 +5,6 @@
 //! outside transactions: what was pushed is recorded only after the remote took it.
 
 use super::cells::{read_entries, read_secrets, sealed_row, team_row};
-use super::contacts::{find_contact, read_contacts};
 use super::index::find_row;
 use super::share_export::wire_entry;
 use super::share_import::classify;
@@ -30,6 +29,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use uuid::Uuid;
+
+mod membership;
 
 /// What this vault holds of one team key.
 #[derive(Clone, Serialize, Deserialize)]
@@ -1060,8 +1061,22 @@ impl Vault {
                     },
                 );
             }
+            let mut rotate = Vec::new();
             if let Some(text) = &sync.new_list {
+                // A member the new list leaves out could read every team key: each is to be rotated.
+                let before = record.list()?;
+                let left: Vec<String> = before
+                    .members
+                    .iter()
+                    .filter(|m| list.member_by_key(&m.key).is_none())
+                    .map(|m| m.name.clone())
+                    .collect();
                 record.members = text.clone();
+                for member in &left {
+                    rotate.extend(tx.mark_member_left(&record, member)?);
+                }
+                rotate.sort();
+                rotate.dedup();
             }
             record.last_sync = Some(tx.now);
             let mut detail = format!("team {}", record.name);
@@ -1080,6 +1095,9 @@ impl Vault {
                 if !v.is_empty() {
                     detail += &format!("; {what}: {}", v.join(", "));
                 }
+            }
+            if !rotate.is_empty() {
+                detail += &format!("; a member left, rotate: {}", rotate.join(", "));
             }
             if !summary.refused.is_empty() {
                 detail += &format!("; refused: {}", summary.refused.join("; "));
@@ -1223,113 +1241,6 @@ impl Vault {
             ));
         }
         Ok(sync)
-    }
-
-    /// Adds a contact to the team's member list as `role`: the next list, signed by this vault, and every
-    /// team key encrypted again to the new members (each at its next revision), committed and pushed,
-    /// then recorded (audited `team_member_added`).
-    pub fn team_add_member(
-        &mut self,
-        team: Option<&str>,
-        contact: &str,
-        role: Role,
-    ) -> Result<TeamInfo> {
-        let sync = self.team_up_to_date(team)?;
-        let identity = self.sharing_identity()?;
-        let me = identity.sharing_key();
-        let list = sync.list.clone().expect("checked above");
-        let (c, _) = find_contact(read_contacts(&self.conn, &self.cells())?, contact)?;
-        let key = c.key()?;
-        if !key.can_verify() {
-            return Err(Error::team(format!(
-                "contact {} was added with a plain age key: a member needs their full sharing key (keystead-share1:…), so their changes can be attributed",
-                c.name
-            )));
-        }
-        if list.member_by_key(&key).is_some() {
-            return Err(Error::team(format!("{} is already a member", c.name)));
-        }
-        let name = check_name("member name", &c.name)?;
-        if list
-            .members
-            .iter()
-            .any(|m| m.name.eq_ignore_ascii_case(&name))
-        {
-            return Err(Error::team(format!(
-                "a member is already named '{name}': rename the contact first"
-            )));
-        }
-        let mut members = list.members.clone();
-        members.push(TeamMember {
-            name: name.clone(),
-            key: key.clone(),
-            role,
-        });
-        let now = self.clock.now();
-        let next_text = list.next(&identity, &members, now)?;
-        let next = parse_list(next_text.as_bytes())?;
-        let (record, _) = self.team_record(Some(&sync.team_id.to_string()))?;
-        // Every team key again, encrypted to the new list, by this member.
-        let cells = self.cells();
-        let mut files = vec![(list_file(next.version), next_text.clone().into_bytes())];
-        let mut held = Vec::new();
-        for (id, h) in &record.keys {
-            let Ok((e, g)) = find_row(&self.conn, &cells, &id.to_string()) else {
-                continue;
-            };
-            let (s, _) = read_secrets(&self.conn, &cells, &e, g)?;
-            let bytes = entry_file(
-                &identity,
-                &record.me,
-                now,
-                &next,
-                record.id,
-                h.revision.saturating_add(1),
-                &e,
-                &s,
-            )?;
-            held.push((
-                *id,
-                HeldKey {
-                    revision: h.revision.saturating_add(1),
-                    file_hash: sha256_hex(&bytes),
-                    content: content_fp(&cells, &e, &s)?,
-                    by: record.me.clone(),
-                },
-            ));
-            files.push((key_file(*id), bytes));
-        }
-        let clone = Clone::open_or_init(&self.team_clone_dir(record.id), &record.remote)?;
-        clone.commit(
-            &files,
-            &format!("{} added {name} ({})", record.me, role.as_str()),
-            &record.me,
-        )?;
-        clone.push()?;
-        let team_id = record.id;
-        let generation = sync.generation;
-        let record = self.write(|tx| {
-            let mut record = tx.team_at(team_id, generation)?;
-            record.members = next_text.clone();
-            for (id, h) in &held {
-                record.keys.insert(*id, h.clone());
-            }
-            tx.put_team(&record, Some(generation))?;
-            tx.audit(
-                AuditAction::TeamMemberAdded,
-                None,
-                Some(format!(
-                    "team {}: {name} ({}), {}; member list version {}; {} keys encrypted again to every member",
-                    record.name,
-                    key.fingerprint(),
-                    role.as_str(),
-                    next.version,
-                    held.len()
-                )),
-            )?;
-            Ok(record)
-        })?;
-        self.team_info(&record, &me)
     }
 
     /// Puts keys of this vault into the team: each encrypted to every member, signed by this vault,

@@ -297,6 +297,7 @@ impl WriteTx<'_> {
                 generated_key_pair: None,
             }],
             found_in_plaintext: None,
+            member_left: None,
             last_verification: None,
             scheduled_check: None,
             fingerprints: self.fingerprints(secrets),
