@@ -45,6 +45,25 @@ struct HeldKey {
     by: String,
 }
 
+impl HeldKey {
+    /// What this vault holds after writing `bytes`, the entry file of `e` at `revision`, as `me`.
+    fn written(
+        cells: &super::cells::Cells<'_>,
+        e: &KeyEntry,
+        s: &SecretFields,
+        revision: u64,
+        bytes: &[u8],
+        me: &str,
+    ) -> Result<Self> {
+        Ok(Self {
+            revision,
+            file_hash: sha256_hex(bytes),
+            content: content_fp(cells, e, s)?,
+            by: me.to_string(),
+        })
+    }
+}
+
 /// A team as sealed in its row of `teams`.
 #[derive(Clone, Serialize, Deserialize)]
 struct TeamRecord {
@@ -1154,12 +1173,7 @@ impl Vault {
             sent.push((
                 *id,
                 e.name.clone(),
-                HeldKey {
-                    revision,
-                    file_hash: sha256_hex(&bytes),
-                    content: content_fp(&cells, &e, &s)?,
-                    by: record.me.clone(),
-                },
+                HeldKey::written(&cells, &e, &s, revision, &bytes, &record.me)?,
             ));
             files.push((key_file(*id), bytes));
         }

@@ -2,13 +2,13 @@
 //! again to the new member list, committed and pushed, then recorded in one transaction. Removing a member
 //! also marks each team key "rotate: member left": git history keeps the files the member could open.
 
-use super::{content_fp, entry_file, key_file, list_file, HeldKey, TeamInfo, TeamRecord, TeamSync};
+use super::{entry_file, key_file, list_file, HeldKey, TeamInfo, TeamRecord, TeamSync};
 use crate::audit::AuditAction;
 use crate::error::{Error, Result};
 use crate::model::{KeyStatus, MemberLeft};
 use crate::share::ShareIdentity;
 use crate::team::git::Clone;
-use crate::team::members::{check_name, parse_list, sha256_hex};
+use crate::team::members::{check_name, parse_list};
 use crate::team::{MemberList, Role, TeamMember};
 use crate::vault::cells::read_secrets;
 use crate::vault::contacts::{find_contact, read_contacts};
@@ -52,12 +52,7 @@ impl Vault {
             )?;
             held.push((
                 *id,
-                HeldKey {
-                    revision,
-                    file_hash: sha256_hex(&bytes),
-                    content: content_fp(&cells, &e, &s)?,
-                    by: record.me.clone(),
-                },
+                HeldKey::written(&cells, &e, &s, revision, &bytes, &record.me)?,
             ));
             files.push((key_file(*id), bytes));
         }
