@@ -401,6 +401,13 @@ pub enum TeamCommand {
         /// Apply without asking.
         #[arg(long)]
         yes: bool,
+        /// Resolve a conflict by keeping your version of this key, sent over the other member's (repeat).
+        #[arg(long, value_name = "KEY", value_delimiter = ',')]
+        mine: Vec<String>,
+        /// Resolve a conflict by taking the other member's version of this key (yours stays in its
+        /// history) (repeat).
+        #[arg(long, value_name = "KEY", value_delimiter = ',')]
+        theirs: Vec<String>,
         #[arg(long, value_name = "NAME")]
         team: Option<String>,
     },

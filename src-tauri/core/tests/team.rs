@@ -721,3 +721,96 @@ fn a_removed_member_gets_no_new_entries_and_every_key_they_could_read_is_to_be_r
         "two-secret-value"
     );
 }
+
+#[test]
+fn a_conflict_is_resolved_by_keeping_one_side_whole_theirs_or_mine() {
+    use keystead_core::vault::Keep;
+    let mut t = team();
+    t.alice.add("k", "binance", &["read", "trade"], "one");
+    t.alice
+        .vault
+        .team_share(None, &["k".into()], &[], None)
+        .unwrap();
+    sync(&mut t.bob);
+    let note = |desk: &mut Desk, text: &str| {
+        desk.vault
+            .edit(
+                "k",
+                KeyEdit {
+                    notes: Some(text.into()),
+                    ..KeyEdit::default()
+                },
+                None,
+            )
+            .unwrap();
+    };
+
+    // Both change it; Alice syncs first. Bob's sync shows the conflict and applies nothing of it.
+    note(&mut t.alice, "alice's note");
+    note(&mut t.bob, "bob's note");
+    sync(&mut t.alice);
+    let mut s = t.bob.vault.team_sync_preview(None).unwrap();
+    let e = &s.preview.entries[0];
+    assert_eq!(e.status, TeamEntryStatus::Conflict);
+    assert_eq!(e.by.as_deref(), Some("alice"));
+    assert_eq!(e.changed_fields, ["notes"]);
+    assert_eq!(s.conflicts(), ["k"]);
+    let err = s.resolve("other", Keep::Theirs).unwrap_err().to_string();
+    assert!(err.contains("the keys in conflict are: k"), "{err}");
+
+    // Theirs: Alice's version replaces Bob's here; nothing is sent.
+    s.resolve("k", Keep::Theirs).unwrap();
+    assert_eq!(s.preview.entries[0].status, TeamEntryStatus::Changed);
+    assert!(s.preview.withheld.is_empty());
+    let summary = t.bob.vault.team_sync_apply(s).unwrap();
+    assert_eq!(summary.changed, ["k"]);
+    assert!(summary.sent.is_empty());
+    assert_eq!(t.bob.vault.find("k").unwrap().notes, "alice's note");
+    assert!(!t
+        .bob
+        .vault
+        .team_sync_preview(None)
+        .unwrap()
+        .preview
+        .has_changes());
+
+    // Again, and this time Bob keeps his: it is sent over Alice's, and Alice receives it.
+    note(&mut t.alice, "alice again");
+    note(&mut t.bob, "bob keeps this");
+    sync(&mut t.alice);
+    let mut s = t.bob.vault.team_sync_preview(None).unwrap();
+    assert_eq!(s.preview.entries[0].status, TeamEntryStatus::Conflict);
+    s.resolve("k", Keep::Mine).unwrap();
+    assert_eq!(s.preview.entries[0].status, TeamEntryStatus::Kept);
+    assert_eq!(s.preview.outgoing, ["k"]);
+    let summary = t.bob.vault.team_sync_apply(s).unwrap();
+    assert_eq!(
+        (summary.kept.clone(), summary.sent.clone()),
+        (vec!["k".to_string()], vec!["k".to_string()]),
+        "{summary:?}"
+    );
+    assert!(t
+        .bob
+        .last_detail(AuditAction::KeyEdited)
+        .contains("kept this vault's version over revision"));
+    assert_eq!(t.bob.vault.find("k").unwrap().notes, "bob keeps this");
+    let (preview, summary) = sync(&mut t.alice);
+    assert_eq!(
+        preview.entries[0].status,
+        TeamEntryStatus::Changed,
+        "{preview:?}"
+    );
+    assert_eq!(summary.changed, ["k"]);
+    assert_eq!(t.alice.vault.find("k").unwrap().notes, "bob keeps this");
+    // Carol, who changed nothing, gets the last word without a conflict.
+    let (_, summary) = sync(&mut t.carol);
+    assert_eq!(summary.added, ["k"]);
+    assert_eq!(t.carol.vault.find("k").unwrap().notes, "bob keeps this");
+    // A read member may only take theirs.
+    note(&mut t.carol, "carol's");
+    note(&mut t.alice, "alice's last");
+    sync(&mut t.alice);
+    let mut s = t.carol.vault.team_sync_preview(None).unwrap();
+    let err = s.resolve("k", Keep::Mine).unwrap_err().to_string();
+    assert!(err.contains("read member"), "{err}");
+}

@@ -3,4 +3,4 @@
 /**
  * How one pulled entry file compares with the vault.
  */
-export type TeamEntryStatus = "new" | "changed" | "conflict" | "refused";
+export type TeamEntryStatus = "new" | "changed" | "conflict" | "kept" | "refused";

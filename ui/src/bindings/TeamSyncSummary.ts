@@ -9,6 +9,10 @@ export type TeamSyncSummary = { added: Array<string>, changed: Array<string>,
  */
 refused: Array<string>, sent: Array<string>, 
 /**
+ * Conflicts resolved for this vault's version (sent over the other member's).
+ */
+kept: Array<string>, 
+/**
  * Why this member's changes were not sent, if the push failed (they are sent at the next sync).
  */
 not_sent: string | null, members_version: number, };

@@ -7,6 +7,7 @@ use crate::failure::{usage, CliResult};
 use crate::output::Shown;
 use crate::{output, prompt};
 use keystead_core::team::Role;
+use keystead_core::vault::Keep;
 use keystead_core::RiskFlag;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -89,9 +90,19 @@ pub fn team(path: &Path, command: TeamCommand) -> CliResult<()> {
                 step_up.run(|p| vault.team_share(team.as_deref(), &keys, &confirm_withdraw, p))?;
             output::team_shared(&shared);
         }
-        TeamCommand::Sync { yes, team } => {
+        TeamCommand::Sync {
+            yes,
+            mine,
+            theirs,
+            team,
+        } => {
             let mut vault = open(path)?;
-            let sync = vault.team_sync_preview(team.as_deref())?;
+            let mut sync = vault.team_sync_preview(team.as_deref())?;
+            for (names, keep) in [(&mine, Keep::Mine), (&theirs, Keep::Theirs)] {
+                for name in names {
+                    sync.resolve(name, keep)?;
+                }
+            }
             output::team_sync_preview(&sync.preview);
             if sync.preview.list_refusal.is_some() {
                 return Err(usage(

@@ -111,13 +111,29 @@ pub fn team_sync_preview(p: &TeamSyncPreview) {
                     }
                 )
             }
-            TeamEntryStatus::Conflict => paint(
-                &format!(
-                    "conflict {}: {}",
-                    name,
-                    e.reason.as_deref().unwrap_or_default()
-                ),
-                AMBER,
+            TeamEntryStatus::Conflict => {
+                let mut what = e.changed_fields.clone();
+                if e.secrets_changed {
+                    what.push("secrets".into());
+                }
+                paint(
+                    &format!(
+                        "conflict {}: {}; theirs (revision {}, by {}) differs in: {}; keep one with --mine {} or --theirs {}",
+                        name,
+                        e.reason.as_deref().unwrap_or_default(),
+                        e.revision.unwrap_or_default(),
+                        Shown(e.by.as_deref().unwrap_or("?")),
+                        if what.is_empty() { "nothing".into() } else { what.join(", ") },
+                        name,
+                        name
+                    ),
+                    AMBER,
+                )
+            }
+            TeamEntryStatus::Kept => format!(
+                "keep     {}: {}",
+                Shown(name),
+                e.reason.as_deref().unwrap_or_default()
             ),
             TeamEntryStatus::Refused => paint(
                 &format!(
@@ -169,6 +185,9 @@ pub fn team_synced(s: &TeamSyncSummary) {
     }
     if !s.refused.is_empty() {
         println!("Refused (nothing applied from them): {}", list(&s.refused));
+    }
+    if !s.kept.is_empty() {
+        println!("Kept yours (conflicts): {}", list(&s.kept));
     }
     if !s.sent.is_empty() {
         println!("Sent: {}", list(&s.sent));

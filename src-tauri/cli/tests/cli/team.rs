@@ -81,6 +81,31 @@ fn a_team_is_made_joined_after_confirming_and_its_keys_sync_to_the_new_member() 
     let out = b.run(&["team", "status"]).ok();
     assert!(out.stdout.contains("Up to date."), "{}", out.describe());
 
+    // Both change the key; Alice syncs first: Bob's sync names the conflict and how to keep one side.
+    a.run(&["edit", "binance-main", "--notes", "alice"]).ok();
+    b.run(&["edit", "binance-main", "--notes", "bob"]).ok();
+    a.run(&["team", "sync", "--yes"]).ok();
+    let out = b.run(&["team", "status"]).ok();
+    assert!(
+        out.stdout.contains(
+            "differs in: notes; keep one with --mine binance-main or --theirs binance-main"
+        ),
+        "{}",
+        out.describe()
+    );
+    b.run(&["team", "sync", "--yes", "--mine", "other"])
+        .fails(2)
+        .stderr_mentions("the keys in conflict are: binance-main");
+    let out = b
+        .run(&["team", "sync", "--yes", "--theirs", "binance-main"])
+        .ok();
+    assert!(
+        out.stdout.contains("Changed: binance-main"),
+        "{}",
+        out.describe()
+    );
+    assert_eq!(b.show("binance-main")["notes"], "alice");
+
     // Alice removes Bob: the key he could read is to be rotated, in `remove-member`'s words and the list.
     a.run(&["team", "remove-member", "nobody"])
         .fails(2)

@@ -63,7 +63,7 @@ pub use open::{default_path, OpenOptions};
 pub use passphrase::check_passphrase;
 pub use run::program_label;
 pub use team::{
-    TeamEntryPreview, TeamEntryStatus, TeamInfo, TeamJoin, TeamJoinPreview, TeamMemberInfo,
+    Keep, TeamEntryPreview, TeamEntryStatus, TeamInfo, TeamJoin, TeamJoinPreview, TeamMemberInfo,
     TeamShare, TeamStatus, TeamSync, TeamSyncPreview, TeamSyncSummary,
 };
 pub use verify::PreparedCheck;

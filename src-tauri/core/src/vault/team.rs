@@ -30,7 +30,10 @@ use std::fmt;
 use std::path::PathBuf;
 use uuid::Uuid;
 
+mod conflicts;
 mod membership;
+
+pub use conflicts::Keep;
 
 /// What this vault holds of one team key.
 #[derive(Clone, Serialize, Deserialize)]
@@ -181,8 +184,11 @@ pub enum TeamEntryStatus {
     New,
     /// A newer revision of a key this vault has.
     Changed,
-    /// Changed here and by another member since the last sync: nothing is applied or sent for it.
+    /// Changed here and by another member since the last sync: nothing is applied or sent for it until
+    /// one side is chosen.
     Conflict,
+    /// A conflict resolved for this vault's version: it is sent over the other member's.
+    Kept,
     /// Refused by a trust rule (see `refusal`): nothing from it is applied.
     Refused,
 }
@@ -261,6 +267,11 @@ pub struct TeamSync {
     new_list: Option<String>,
     incoming: Vec<Incoming>,
     outgoing: Vec<Uuid>,
+    /// Entries changed here (the key's name here) and by another member since the last sync: applied
+    /// or sent only once the user picks a side ([`TeamSync::resolve`]).
+    conflicts: Vec<(String, Incoming)>,
+    /// Conflicts resolved for this vault's version: sent above the other member's revision.
+    kept_mine: Vec<Incoming>,
     list: Option<MemberList>,
     role: Option<Role>,
 }
@@ -283,6 +294,8 @@ pub struct TeamSyncSummary {
     /// Files refused, with the reason.
     pub refused: Vec<String>,
     pub sent: Vec<String>,
+    /// Conflicts resolved for this vault's version (sent over the other member's).
+    pub kept: Vec<String>,
     /// Why this member's changes were not sent, if the push failed (they are sent at the next sync).
     pub not_sent: Option<String>,
     pub members_version: u64,
@@ -777,6 +790,8 @@ impl Vault {
             new_list: None,
             incoming: Vec::new(),
             outgoing: Vec::new(),
+            conflicts: Vec::new(),
+            kept_mine: Vec::new(),
             list: None,
             role: None,
         };
@@ -933,7 +948,7 @@ impl Vault {
                 (
                     TeamEntryStatus::Conflict,
                     Some(format!(
-                        "changed here and by {by} since the last sync: neither is applied or sent (resolving conflicts comes in a later version; change the key back or ask {by})"
+                        "changed here and by {by} since the last sync: neither is applied or sent until you keep one (mine or theirs)"
                     )),
                 )
             } else if c.status == ShareEntryStatus::Conflicting {
@@ -981,6 +996,23 @@ impl Vault {
                     by_fingerprint,
                     file_hash,
                 });
+            } else if let (true, Some((e, _))) = (changed_here, &local) {
+                let by_fingerprint = opened
+                    .signer
+                    .as_ref()
+                    .map(|s| s.fingerprint())
+                    .unwrap_or_default();
+                sync.conflicts.push((
+                    e.name.clone(),
+                    Incoming {
+                        key_id: file_key,
+                        opened,
+                        revision,
+                        by,
+                        by_fingerprint,
+                        file_hash,
+                    },
+                ));
             }
         }
         // This member's changes since the last sync.
@@ -1079,6 +1111,24 @@ impl Vault {
                         by: inc.by.clone(),
                     },
                 );
+            }
+            for inc in &sync.kept_mine {
+                // Their revision is seen and set aside: this vault's version goes out above it (the
+                // content fingerprint stays, so the local change is still this member's to send).
+                if let Some(h) = record.keys.get_mut(&inc.key_id) {
+                    h.revision = inc.revision;
+                    h.file_hash = inc.file_hash.clone();
+                }
+                let (e, _) = find_row(&tx.tx, &tx.cells, &inc.key_id.to_string())?;
+                tx.audit(
+                    AuditAction::KeyEdited,
+                    Some(&e),
+                    Some(format!(
+                        "team {} conflict: kept this vault's version over revision {} by {} ({})",
+                        record.name, inc.revision, inc.by, inc.by_fingerprint
+                    )),
+                )?;
+                summary.kept.push(e.name.clone());
             }
             let mut rotate = Vec::new();
             if let Some(text) = &sync.new_list {
