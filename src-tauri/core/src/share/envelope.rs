@@ -186,7 +186,7 @@ fn head_of(path: &Path) -> std::io::Result<Vec<u8>> {
 
 /// `path` with its folder resolved (links, `..`, relative parts), so two spellings of one file compare
 /// equal, whether the file exists or not.
-fn resolved(path: &Path) -> PathBuf {
+pub(crate) fn resolved(path: &Path) -> PathBuf {
     if let Ok(p) = path.canonicalize() {
         return p;
     }
