@@ -9,12 +9,12 @@ macro_rules! with_command_list {
     ($then:ident) => {
         $then! {
             vault::{
-                vault_status, create_vault, unlock, use_vault_file, lock, touch,
-                accept_restored_backup, remember_status, remember_device, forget_device,
+                vault_status, create_vault, unlock, use_vault_file, choose_vault_file, lock, touch,
+                default_backup_path, backup_vault, accept_restored_backup, remember_status, remember_device, forget_device,
                 unlock_with_device
             },
             keys::{
-                list_keys, key_detail, catalog, add_key, edit_key, rotate_key, revoke_key,
+                list_keys, key_detail, catalog, open_api_key_page, add_key, edit_key, rotate_key, revoke_key,
                 mark_compromised, incident_step, verify_key, accept_exchange_view, set_scheduled_check,
                 new_key_pair,
                 public_key, copy_public_key

@@ -47,6 +47,9 @@ pub struct Settings {
     pub exchange_check_hours: Option<u32>,
     /// Which keys the schedule checks: all (except the ones turned off), or only the ones turned on.
     pub exchange_check_keys: ScheduleScope,
+    /// The first-run checklist (import, tray and login, the CLI, a backup) is shown above the keys:
+    /// set when a vault is created here, cleared when the user dismisses it.
+    pub first_run_checklist: bool,
 }
 
 impl Default for Settings {
@@ -63,6 +66,7 @@ impl Default for Settings {
             share_sender_name: None,
             exchange_check_hours: None,
             exchange_check_keys: ScheduleScope::All,
+            first_run_checklist: false,
         }
     }
 }

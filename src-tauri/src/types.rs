@@ -53,6 +53,28 @@ pub struct VaultStatus {
     pub older_file: bool,
 }
 
+/// What the vault file chooser is for: its title, and whether it opens or saves.
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VaultFilePurpose {
+    /// Where a new vault is created (a save chooser).
+    Create,
+    /// An existing vault to open.
+    Open,
+    /// Where a backup of the open vault goes (a save chooser).
+    Backup,
+}
+
+/// A backup written: where it went (the UI says how to restore it from there).
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Serialize)]
+pub struct BackupResult {
+    pub path: String,
+}
+
 /// "Remember on this device": whether this device unlocks the vault without the passphrase, and why not.
 #[derive(TS)]
 #[ts(export)]

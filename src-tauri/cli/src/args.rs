@@ -124,6 +124,16 @@ pub enum Command {
         #[arg(long)]
         yes: bool,
     },
+    /// Write a backup: a copy of the vault file (encrypted, under the same passphrase) at PATH,
+    /// private (0600), recorded in the audit log. Restore by opening the copy:
+    /// `KEYSTEAD_VAULT=PATH keystead list`.
+    Backup {
+        /// Where to write the copy, ideally on another disk.
+        path: PathBuf,
+        /// Replace PATH if it is an older backup (another file is never replaced).
+        #[arg(long)]
+        force: bool,
+    },
     /// Show the audit timeline, or verify its chain.
     Audit {
         #[arg(long)]

@@ -23,6 +23,8 @@ pub enum AuditAction {
     VaultLocked,
     /// The user accepted an older vault file (a backup restored on purpose) after the rollback warning.
     RestoredBackupAccepted,
+    /// A copy of the vault file was written to a chosen place (where; or why it failed).
+    VaultBackedUp,
     PassphraseChanged,
     KeyCreated,
     KeyEdited,
@@ -89,6 +91,7 @@ impl AuditAction {
             Self::UnlockFailed => "unlock_failed",
             Self::VaultLocked => "vault_locked",
             Self::RestoredBackupAccepted => "restored_backup_accepted",
+            Self::VaultBackedUp => "vault_backed_up",
             Self::PassphraseChanged => "passphrase_changed",
             Self::KeyCreated => "key_created",
             Self::KeyEdited => "key_edited",

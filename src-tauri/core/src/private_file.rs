@@ -73,6 +73,28 @@ pub fn write(path: &Path, bytes: &[u8], existing: Existing) -> io::Result<()> {
     Ok(())
 }
 
+/// A new, empty 0600 file with an unguessable name in the folder of `path`, and its own path: for a
+/// writer (SQLite's `VACUUM INTO`) that fills a file itself before [`place`] moves it to `path`.
+pub fn create_temp_beside(path: &Path) -> io::Result<(File, PathBuf)> {
+    create_temp_in(folder_of(path))
+}
+
+/// Moves the finished temporary file `tmp` (from [`create_temp_beside`], written and flushed) to
+/// `path`: replacing what is there, or with [`Existing::Keep`] only if nothing is; then flushes the
+/// folder. On error `tmp` is removed.
+pub fn place(tmp: &Path, path: &Path, existing: Existing) -> io::Result<()> {
+    let placed = match existing {
+        Existing::Replace => std::fs::rename(tmp, path),
+        Existing::Keep => place_without_replacing(tmp, path),
+    };
+    if placed.is_err() {
+        let _ = std::fs::remove_file(tmp);
+    }
+    placed?;
+    sync_dir(folder_of(path));
+    Ok(())
+}
+
 /// The folder `path` is in (`.` for a bare file name).
 fn folder_of(path: &Path) -> &Path {
     match path.parent() {

@@ -1,5 +1,6 @@
-//! Commands about keys: the list, one key's detail, the exchange catalog, and every change to a key
-//! (add, edit, rotate, revoke, mark compromised, incident checklist).
+//! Commands about keys: the list, one key's detail, the exchange catalog (and opening an exchange's
+//! API-key page in the browser), and every change to a key (add, edit, rotate, revoke, mark compromised,
+//! incident checklist).
 
 use super::secrets::with_step_up;
 use super::{blocking, AppStateRef};
@@ -43,6 +44,31 @@ pub async fn key_detail(state: AppStateRef<'_>, id: String) -> AppResult<KeyDeta
 #[tauri::command]
 pub async fn catalog() -> AppResult<Vec<ExchangeInfo>> {
     Ok(catalog::exchanges().iter().map(|e| e.info()).collect())
+}
+
+/// Opens the exchange's API-key management page in the system browser. The webview names only the
+/// exchange: the address comes from the catalog compiled into core, and only an https one is opened.
+#[tauri::command]
+pub async fn open_api_key_page(exchange: String) -> AppResult<()> {
+    let page = catalog::exchange(&exchange)?.api_key_page;
+    if !page.starts_with("https://") {
+        return Err(AppError::invalid(
+            "This exchange has no API-key page in Keystead's catalog.",
+        ));
+    }
+    std::process::Command::new("xdg-open")
+        .arg(page)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .map(drop)
+        .map_err(|e| {
+            AppError::new(
+                crate::error::ErrorCode::Storage,
+                format!("Could not open the browser ({e}): copy the address {page} instead."),
+            )
+        })
 }
 
 /// A date field of the form: empty means none.

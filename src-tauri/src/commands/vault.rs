@@ -1,16 +1,17 @@
-//! Commands about the vault itself: its status, create, unlock, choose another file, lock, accepting an
-//! older file as a restored backup, the activity ping that holds off the auto-lock, and "remember on
+//! Commands about the vault itself: its status, create, unlock, choose another file (the native chooser),
+//! lock, a backup, accepting an older file as a restored backup, the activity ping that holds off the auto-lock, and "remember on
 //! this device" (its status, turning it on and off, unlocking with it).
 
-use super::{blocking, AppStateRef};
+use super::{blocking, chooser, AppStateRef};
 use crate::error::{AppError, AppResult, ErrorCode};
-use crate::types::{RememberStatus, Typed, VaultStatus};
+use crate::types::{BackupResult, RememberStatus, Typed, VaultFilePurpose, VaultStatus};
 use keystead_core::device_key::OsKeyring;
 use keystead_core::vault::{self, OpenOptions};
 use keystead_core::KdfParams;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
+use tauri::AppHandle;
 
 fn open_options() -> OpenOptions {
     OpenOptions::new(Arc::new(keystead_core::SystemClock), "app")
@@ -45,19 +46,150 @@ pub async fn accept_restored_backup(state: AppStateRef<'_>) -> AppResult<VaultSt
     vault_status(state).await
 }
 
+/// Creates a vault with `passphrase`, at `path` when given (the Welcome screen's chosen file, which must
+/// not exist yet), else at the current vault path. Turns the first-run checklist on.
 #[tauri::command]
-pub async fn create_vault(state: AppStateRef<'_>, passphrase: Typed) -> AppResult<()> {
+pub async fn create_vault(
+    state: AppStateRef<'_>,
+    passphrase: Typed,
+    path: Option<String>,
+) -> AppResult<()> {
     let passphrase = passphrase.into_secret();
     vault::check_passphrase(&passphrase)?;
+    let target = match path.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        Some(text) => {
+            let path = checked_vault_path(text)?;
+            if path.exists() {
+                return Err(AppError::new(
+                    ErrorCode::FileExists,
+                    format!(
+                        "{} already exists: open it with \"Open an existing vault\", or choose another name.",
+                        path.display()
+                    ),
+                ));
+            }
+            Some(path)
+        }
+        None => None,
+    };
     let state = state.inner().clone();
     blocking(move || {
+        let path = target.unwrap_or_else(|| state.vault_path());
         let kdf = KdfParams::calibrate(Duration::from_millis(500))?;
-        let v =
-            keystead_core::Vault::create(&state.vault_path(), &passphrase, kdf, open_options())?;
+        let v = keystead_core::Vault::create(&path, &passphrase, kdf, open_options())?;
+        state.set_vault_path(path)?;
         state.install_vault(v);
+        let settings = crate::settings::Settings {
+            first_run_checklist: true,
+            ..state.settings()
+        };
+        // The vault exists either way: a settings file that cannot be written only loses the checklist.
+        let _ = state.save_settings(settings);
         Ok(())
     })
     .await
+}
+
+/// The desktop's file chooser for a vault file: where to create one, one to open, or where a backup
+/// goes. `None` when the user cancels.
+#[tauri::command]
+pub async fn choose_vault_file(
+    app: AppHandle,
+    purpose: VaultFilePurpose,
+    current: Option<String>,
+) -> AppResult<Option<String>> {
+    let (title, mode) = match purpose {
+        VaultFilePurpose::Create => ("Create a new vault", chooser::Mode::Save),
+        VaultFilePurpose::Open => ("Open an existing vault", chooser::Mode::Open),
+        VaultFilePurpose::Backup => ("Save a backup of the vault", chooser::Mode::Save),
+    };
+    let picked = chooser::show(
+        &app,
+        chooser::Request {
+            title,
+            filters: &[("Keystead vaults", &["db"]), ("Every file", &[])],
+            mode,
+            current: current.map(PathBuf::from),
+        },
+    )
+    .await?;
+    Ok(picked.first().map(|p| p.display().to_string()))
+}
+
+/// Where a backup is offered by default: a dated file in the home folder (another disk is better; the
+/// chooser lets the user pick one).
+#[tauri::command]
+pub async fn default_backup_path() -> AppResult<String> {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .filter(|h| h.is_dir())
+        .ok_or_else(|| {
+            AppError::new(
+                ErrorCode::Storage,
+                "No home folder to offer a backup in: choose a folder.",
+            )
+        })?;
+    let day = chrono::Utc::now().format("%Y-%m-%d");
+    Ok(home
+        .join(format!("keystead-backup-{day}.db"))
+        .display()
+        .to_string())
+}
+
+/// Writes a backup of the open vault to `path` (core: a consistent private copy, audited). An existing
+/// file answers `FileExists` unless `replace`; the settings file is never a target.
+#[tauri::command]
+pub async fn backup_vault(
+    state: AppStateRef<'_>,
+    path: String,
+    replace: bool,
+) -> AppResult<BackupResult> {
+    let path = checked_vault_path(&path)?;
+    if path.exists() && !replace {
+        return Err(AppError::new(
+            ErrorCode::FileExists,
+            format!(
+                "{} already exists. Replace it (only an older backup can be replaced), or choose another name.",
+                path.display()
+            ),
+        ));
+    }
+    let state = state.inner().clone();
+    blocking(move || {
+        if keystead_core::share::same_file(&path, &state.settings_path()) {
+            return Err(AppError::invalid(
+                "That is Keystead's settings file: choose another name for the backup.",
+            ));
+        }
+        state.with_vault(|v| Ok(v.backup_to(&path, replace)?))?;
+        Ok(BackupResult {
+            path: path.display().to_string(),
+        })
+    })
+    .await
+}
+
+/// A vault or backup path from the form: absolute, not a folder, in a folder that exists.
+fn checked_vault_path(text: &str) -> AppResult<PathBuf> {
+    let path = PathBuf::from(text.trim());
+    if path.as_os_str().is_empty() || !path.is_absolute() {
+        return Err(AppError::invalid(
+            "Give the vault file's full path, e.g. /home/you/keys/vault.db, or press Choose….",
+        ));
+    }
+    if path.is_dir() {
+        return Err(AppError::invalid(format!(
+            "{} is a folder: give the path of the vault file in it.",
+            path.display()
+        )));
+    }
+    if !path.exists() && !path.parent().is_some_and(Path::is_dir) {
+        return Err(AppError::invalid(format!(
+            "The folder of {} does not exist.",
+            path.display()
+        )));
+    }
+    Ok(path)
 }
 
 #[tauri::command]
@@ -85,24 +217,7 @@ pub async fn unlock(state: AppStateRef<'_>, passphrase: Typed) -> AppResult<()> 
 /// Chooses another vault file (an existing one to unlock, or a new path to create one at).
 #[tauri::command]
 pub async fn use_vault_file(state: AppStateRef<'_>, path: String) -> AppResult<VaultStatus> {
-    let path = PathBuf::from(path.trim());
-    if path.as_os_str().is_empty() || !path.is_absolute() {
-        return Err(AppError::invalid(
-            "Give the vault file's full path, e.g. /home/you/keys/vault.db.",
-        ));
-    }
-    if path.is_dir() {
-        return Err(AppError::invalid(format!(
-            "{} is a folder: give the path of the vault file in it.",
-            path.display()
-        )));
-    }
-    if !path.exists() && !path.parent().is_some_and(|p| p.is_dir()) {
-        return Err(AppError::invalid(format!(
-            "The folder of {} does not exist.",
-            path.display()
-        )));
-    }
+    let path = checked_vault_path(&path)?;
     state.set_vault_path(path)?;
     vault_status(state).await
 }

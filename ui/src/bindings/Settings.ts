@@ -44,4 +44,9 @@ exchange_check_hours: number | null,
 /**
  * Which keys the schedule checks: all (except the ones turned off), or only the ones turned on.
  */
-exchange_check_keys: ScheduleScope, };
+exchange_check_keys: ScheduleScope, 
+/**
+ * The first-run checklist (import, tray and login, the CLI, a backup) is shown above the keys:
+ * set when a vault is created here, cleared when the user dismisses it.
+ */
+first_run_checklist: boolean, };

@@ -216,5 +216,6 @@ describe("actionIcon", () => {
     expect(actionIcon("secret_revealed")).toBe("reveal");
     expect(actionIcon("key_rotated")).toBe("rotation");
     expect(actionIcon("leak_scanned")).toBe("change");
+    expect(actionLabel("vault_backed_up")).toBe("Vault backed up");
   });
 });

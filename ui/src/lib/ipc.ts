@@ -67,6 +67,8 @@ import type { ShareSender } from "../bindings/ShareSender";
 import type { SharingKeyInfo } from "../bindings/SharingKeyInfo";
 import type { Theme } from "../bindings/Theme";
 import type { VaultStatus } from "../bindings/VaultStatus";
+import type { VaultFilePurpose } from "../bindings/VaultFilePurpose";
+import type { BackupResult } from "../bindings/BackupResult";
 
 export type {
   AddKeyInput,
@@ -132,6 +134,8 @@ export type {
   SharingKeyInfo,
   Theme,
   VaultStatus,
+  VaultFilePurpose,
+  BackupResult,
 };
 
 /** The event Rust emits when it locks the vault on its own (idle timer, tray). Payload: null. */
@@ -191,9 +195,18 @@ async function call<T>(command: string, args?: InvokeArgs): Promise<T> {
 // Objects passed as one argument (input, settings) keep their serde field names.
 
 export const vaultStatus = () => call<VaultStatus>("vault_status");
-export const createVault = (passphrase: string) => call<void>("create_vault", { passphrase });
+/** Creates a vault; at `path` (a file that does not exist yet) when given, else at the current vault path. */
+export const createVault = (passphrase: string, path: string | null = null) =>
+  call<void>("create_vault", { passphrase, path });
 export const unlock = (passphrase: string) => call<void>("unlock", { passphrase });
 export const useVaultFile = (path: string) => call<VaultStatus>("use_vault_file", { path });
+/** The native chooser for a vault file (to create, to open, or for a backup); `null` when cancelled. */
+export const chooseVaultFile = (purpose: VaultFilePurpose, current: string | null) =>
+  call<string | null>("choose_vault_file", { purpose, current });
+/** A dated backup file in the home folder, offered before the user picks a place. */
+export const defaultBackupPath = () => call<string>("default_backup_path");
+/** Writes a backup of the open vault (a copy, already encrypted; audited). `file_exists` unless `replace`. */
+export const backupVault = (path: string, replace: boolean) => call<BackupResult>("backup_vault", { path, replace });
 export const lock = () => call<void>("lock");
 export const touch = () => call<void>("touch");
 export const acceptRestoredBackup = () => call<VaultStatus>("accept_restored_backup");
@@ -207,6 +220,8 @@ export const unlockWithDevice = () => call<void>("unlock_with_device");
 export const listKeys = () => call<KeySummary[]>("list_keys");
 export const keyDetail = (id: string) => call<KeyDetail>("key_detail", { id });
 export const catalog = () => call<ExchangeInfo[]>("catalog");
+/** Opens the exchange's API-key page (from the catalog in Rust, https only) in the system browser. */
+export const openApiKeyPage = (exchange: string) => call<void>("open_api_key_page", { exchange });
 export const addKey = (input: AddKeyInput) => call<KeyDetail>("add_key", { input });
 /** `passphrase`: given again when the edit removes the withdraw or transfer scope (Rust asks: step_up_required). */
 export const editKey = (id: string, input: EditKeyInput, passphrase: string | null = null) =>

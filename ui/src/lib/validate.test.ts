@@ -7,6 +7,7 @@ import {
   checkKeyName,
   checkVariableName,
   parseTags,
+  passphraseMatch,
   wholeInRange,
 } from "./validate";
 
@@ -156,5 +157,14 @@ describe("checkVariableName (mirrors core validate::check_env_names' syntax)", (
     for (const bad of ["1KEY", "MY-KEY", "KEY NAME", "KÉY", "A=B", "$(id)", "X".repeat(129)]) {
       expect(checkVariableName(bad).ok, bad).toBe(false);
     }
+  });
+});
+
+describe("passphraseMatch", () => {
+  it("says nothing until the confirmation is typed, then whether it matches", () => {
+    expect(passphraseMatch("correct horse", "")).toBe("empty");
+    expect(passphraseMatch("correct horse", "correct hors")).toBe("differ");
+    expect(passphraseMatch("correct horse", "correct horse")).toBe("match");
+    expect(passphraseMatch("", "x")).toBe("differ");
   });
 });

@@ -176,3 +176,11 @@ export function checkVariableName(text: string): Checked<string | null> {
   }
   return ok(t);
 }
+
+/** Whether the confirmation matches the passphrase, as the create form says it live: `empty` until it is typed. */
+export type PassphraseMatch = "empty" | "match" | "differ";
+
+export function passphraseMatch(passphrase: string, confirm: string): PassphraseMatch {
+  if (confirm === "") return "empty";
+  return confirm === passphrase ? "match" : "differ";
+}

@@ -45,6 +45,7 @@ pub fn run(cli: Cli) -> CliResult {
         Command::ForgetDevice => vault::forget_device(&path)?,
         Command::Passwd => vault::passwd(&path)?,
         Command::RestoreAccept { yes } => vault::restore_accept(&path, yes)?,
+        Command::Backup { path: to, force } => vault::backup(&path, &to, force)?,
         Command::Add(a) => keys::add(&path, a)?,
         Command::Edit(e) => keys::edit(&path, e)?,
         Command::Rotate {

@@ -1,5 +1,5 @@
 //! The vault as a whole: `init`, `unlock` (and remembering this device), `forget-device`, `passwd`,
-//! `restore-accept`.
+//! `restore-accept`, `backup`.
 
 use super::{kdf_target, open, open_keeping_passphrase, open_remembered, options};
 use crate::failure::{usage, CliResult};
@@ -132,5 +132,28 @@ pub fn restore_accept(path: &Path, yes: bool) -> CliResult<()> {
     }
     vault.accept_restored_backup()?;
     println!("Accepted: this file is now the vault's latest state on this machine (recorded in the audit log).");
+    Ok(())
+}
+
+/// `backup PATH [--force]`: a copy of the vault at PATH (core writes it, audited), and how to restore it.
+pub fn backup(path: &Path, to: &Path, force: bool) -> CliResult<()> {
+    let to = if to.is_absolute() {
+        to.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map_err(|e| usage(format!("cannot tell the current folder: {e}")))?
+            .join(to)
+    };
+    let mut vault = open(path)?;
+    vault.backup_to(&to, force)?;
+    println!(
+        "Backup written to {} (encrypted; the vault passphrase opens it).",
+        Shown(to.display())
+    );
+    println!(
+        "To restore: open the copy, e.g. `KEYSTEAD_VAULT={} keystead list`, or copy it over the vault file while Keystead is closed.",
+        Shown(to.display())
+    );
+    println!("Once the vault has changed since this backup, opening the copy is reported as an older file (a restored backup): `keystead restore-accept` accepts it.");
     Ok(())
 }

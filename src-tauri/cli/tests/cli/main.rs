@@ -10,6 +10,8 @@ mod common;
 
 mod add;
 mod audit;
+#[cfg(unix)]
+mod backup;
 mod canary;
 mod contacts;
 mod crash;

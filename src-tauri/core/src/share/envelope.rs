@@ -184,9 +184,14 @@ fn head_of(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(head)
 }
 
+/// Whether `a` and `b` name the same file (after resolving links and relative parts), existing or not.
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    resolved(a) == resolved(b)
+}
+
 /// `path` with its folder resolved (links, `..`, relative parts), so two spellings of one file compare
 /// equal, whether the file exists or not.
-fn resolved(path: &Path) -> PathBuf {
+pub(crate) fn resolved(path: &Path) -> PathBuf {
     if let Ok(p) = path.canonicalize() {
         return p;
     }

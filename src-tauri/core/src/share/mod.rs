@@ -23,10 +23,10 @@ pub use document::{
 #[cfg(test)]
 pub(crate) use envelope::decrypt as envelope_decrypt;
 pub use envelope::{
-    check_export_target, is_passphrase_protected, looks_like_share_file, read_file, write_file,
-    MAX_FILE_BYTES, MAX_SCRYPT_WORK_FACTOR,
+    check_export_target, is_passphrase_protected, looks_like_share_file, read_file, same_file,
+    write_file, MAX_FILE_BYTES, MAX_SCRYPT_WORK_FACTOR,
 };
-pub(crate) use envelope::{encrypt, Seal};
+pub(crate) use envelope::{encrypt, resolved, Seal};
 pub(crate) use identity::parse_verifying_key;
 pub use identity::{Contact, ShareIdentity, SharingKey, SharingKeyInfo, SHARING_KEY_PREFIX};
 pub use preview::{

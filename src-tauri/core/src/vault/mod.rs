@@ -29,6 +29,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 mod audit;
+mod backup;
 #[cfg(feature = "bench")]
 mod bench;
 mod cells;
