@@ -47,6 +47,18 @@ pub struct Settings {
     pub exchange_check_hours: Option<u32>,
     /// Which keys the schedule checks: all (except the ones turned off), or only the ones turned on.
     pub exchange_check_keys: ScheduleScope,
+    /// The key table's optional columns the user turned on (its Columns menu), in the table's order.
+    pub key_table_columns: Vec<OptionalColumn>,
+}
+
+/// A column of the key table that is off until the user turns it on.
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionalColumn {
+    Account,
+    Tags,
 }
 
 impl Default for Settings {
@@ -63,6 +75,7 @@ impl Default for Settings {
             share_sender_name: None,
             exchange_check_hours: None,
             exchange_check_keys: ScheduleScope::All,
+            key_table_columns: Vec::new(),
         }
     }
 }

@@ -47,6 +47,7 @@ import type { IncidentStep } from "../bindings/IncidentStep";
 import type { KeyDetail } from "../bindings/KeyDetail";
 import type { KeyStatus } from "../bindings/KeyStatus";
 import type { KeySummary } from "../bindings/KeySummary";
+import type { OptionalColumn } from "../bindings/OptionalColumn";
 import type { PermissionInfo } from "../bindings/PermissionInfo";
 import type { RekeyProgress } from "../bindings/RekeyProgress";
 import type { RememberStatus } from "../bindings/RememberStatus";
@@ -122,6 +123,7 @@ export type {
   Scope,
   SecretInput,
   SecretVersionInfo,
+  OptionalColumn,
   Settings,
   ShareEntryStatus,
   ShareExportInput,
