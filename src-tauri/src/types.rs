@@ -168,6 +168,9 @@ pub struct AddKeyInput {
     /// The key's own variable names for `keystead run`, by field (blank: none).
     #[serde(default)]
     pub env_names: BTreeMap<CredentialField, String>,
+    /// The bots that use it: `bot` or `bot@host`.
+    #[serde(default)]
+    pub used_by: Vec<String>,
     pub secrets: Vec<SecretInput>,
     /// Add the key pair made by `new_key_pair` for this exchange; `secrets` then holds only the API key
     /// the exchange gave for its public key.
@@ -192,6 +195,9 @@ pub struct EditKeyInput {
     /// The key's own variable names for `keystead run`, all of them (blank: none).
     #[serde(default)]
     pub env_names: BTreeMap<CredentialField, String>,
+    /// The bots that use it, all of them: `bot` or `bot@host` (required: a form that leaves it out
+    /// must not clear them).
+    pub used_by: Vec<String>,
 }
 
 /// A revealed secret, shown for `hide_after_seconds` and then dropped by the UI.

@@ -1,7 +1,7 @@
 // Bulk work in the key table (issue 17, item 6): Ctrl+click two keys → tag them → both show the tag in the
 // optional Tags column; Shift range → revoke with a reason → their statuses change, nothing else does; a batch
 // with a key revoked already changes nothing and names that key; group by exchange shows headers with counts
-// and the arrows still walk the keys. Keys are added with the `keystead` CLI; the rest goes through the UI.
+// and the arrows still walk the keys; group by bot (the keys' "used by"). Keys are added with the `keystead` CLI; the rest goes through the UI.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -77,6 +77,7 @@ describe("bulk work in the key table", () => {
     for (const [name, exchange, account] of KEYS) {
       const args = ["add", "--name", name, "--exchange", exchange, "--scopes", "read", "--secrets-stdin"];
       if (account !== null) args.push("--account", account);
+      if (name === "alpha" || name === "delta") args.push("--used-by", "freqtrade@vps-1");
       cli(args, JSON.stringify({ apiKey: `${name}-api-key-0123456789`, secret: `${name}-secret-0123456789abcdef` }));
     }
   });
@@ -197,6 +198,17 @@ describe("bulk work in the key table", () => {
     await waitText(driver, byTestId("bulk-count"), /^2 keys selected$/);
     assert.deepEqual(await selectedNames(), ["bravo", "delta"]);
     await screenshot(driver, "bulk-04-grouped");
+    // Group by bot: the keys freqtrade uses, then the rest.
+    await selectOption(driver, "group-by", "bot");
+    await poll(async () => (await driver.findElements(byTestId("group-row"))).length === 2, { message: "two bot groups" });
+    const botLabels = await Promise.all((await driver.findElements(byTestId("group-row"))).map((h) => h.getText()));
+    assert.deepEqual(botLabels.map((l) => l.replace(/\s+/g, " ")), ["freqtrade 2 keys", "Used by no bot 2 keys"]);
+    assert.deepEqual((await keyRows(driver)).map((r) => r.name), ["alpha", "delta", "bravo", "charlie"]);
+    await screenshot(driver, "bulk-05-by-bot");
+    await (await rowByName(driver, "alpha")).click();
+    await waitVisible(driver, "detail-panel");
+    await driver.actions().sendKeys(Key.ESCAPE).perform();
+    await waitGone(driver, "detail-panel");
     // The help overlay lists the selection keys.
     await driver.actions().sendKeys("?").perform();
     const help = await waitVisible(driver, "shortcut-help");

@@ -153,6 +153,7 @@ describe("Keystead team sharing", () => {
     await typeInto(driver, "form-secret-secret", KEY.secret);
     await setChecked(driver, "form-scope-read");
     await setChecked(driver, "form-scope-trade");
+    await typeInto(driver, "form-used-by", "freqtrade@vps-1, grid");
     await click(driver, "form-submit");
     await waitGone(driver, "key-form");
     await rowByName(driver, KEY.name);
@@ -298,6 +299,42 @@ describe("Keystead team sharing", () => {
     await waitText(driver, "share-result", /Shared 2 keys with contact bob/, 30_000);
     await click(driver, "share-done");
     await waitGone(driver, "share-dialog");
+  });
+
+  step("vault A: Deploy to a server shares only the keys its bot uses", async () => {
+    // The bot filter keeps the keys freqtrade uses; the search finds a bot's host too.
+    await selectOption(driver, "filter-bot", "freqtrade");
+    await poll(async () => (await driver.findElements(By.css("[data-testid=key-row]"))).length === 1, {
+      message: "one key used by freqtrade",
+    });
+    await rowByName(driver, KEY.name);
+    await click(driver, "clear-filters");
+    await typeInto(driver, "search", "vps-1");
+    await poll(async () => (await driver.findElements(By.css("[data-testid=key-row]"))).length === 1, {
+      message: "the search to find the bot's host",
+    });
+    await click(driver, "clear-filters");
+    await (await (await rowByName(driver, KEY.name)).findElement({ css: ".col-name" })).click();
+    await waitText(driver, "detail-used-by", (t) => t.includes("freqtrade@vps-1") && t.includes("grid"));
+    await click(driver, byData("deploy-bot", "bot", "freqtrade"));
+    await waitVisible(driver, "share-dialog");
+    assert.match(await textOf(driver, "share-dialog"), /Deploy freqtrade to a server/);
+    await waitText(driver, "share-deploy-note", /Only the 1 key freqtrade uses/);
+    assert.equal(await (await driver.findElement(byData("share-key", "key-name", KEY.name))).isSelected(), true);
+    assert.equal(
+      await (await driver.findElement(byData("share-key", "key-name", WITHDRAW.name))).isSelected(),
+      false,
+      "a key the bot does not use is left out",
+    );
+    await check(byData("share-contact", "contact-name", "bob"));
+    const deployFile = path.join(dir, "vps-1.age");
+    await typeInto(driver, "share-path", deployFile);
+    await screenshot(driver, "49-deploy-to-server");
+    await click(driver, "share-submit");
+    await waitText(driver, "share-result", /Shared 1 key with contact bob/, 30_000);
+    await click(driver, "share-done");
+    await waitGone(driver, "share-dialog");
+    assert.ok(existsSync(deployFile), "the server's share file was written");
     await stop();
   });
 

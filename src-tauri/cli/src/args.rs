@@ -68,6 +68,9 @@ pub enum Command {
         /// Print JSON (never contains a secret).
         #[arg(long)]
         json: bool,
+        /// Only the keys this bot uses (as recorded with --used-by).
+        #[arg(long = "used-by", value_name = "BOT")]
+        used_by: Option<String>,
     },
     /// Show one key: metadata, masked secrets, rotation history.
     Show {
@@ -421,8 +424,17 @@ pub enum ShareCommand {
 #[derive(Args)]
 pub struct ShareExportArgs {
     /// Keys to share, by name (comma-separated or repeated).
-    #[arg(long, value_delimiter = ',', required = true, value_name = "NAME")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        required_unless_present = "used_by",
+        value_name = "NAME"
+    )]
     pub keys: Vec<String>,
+    /// Deploy to a server: every active key this bot uses (as recorded with --used-by), for the
+    /// server's own vault (its sharing key as a contact, in --to).
+    #[arg(long = "used-by", value_name = "BOT", conflicts_with = "keys")]
+    pub used_by: Option<String>,
     /// Recipients: contact names and/or age1… public keys (comma-separated or repeated).
     #[arg(long, value_delimiter = ',', value_name = "CONTACT|age1…")]
     pub to: Vec<String>,
@@ -547,6 +559,9 @@ pub struct AddArgs {
     /// the profile's names.
     #[arg(long = "var", value_name = "FIELD=NAME")]
     pub vars: Vec<String>,
+    /// A bot that uses the key, and where it runs: freqtrade@vps-1 (repeat, or separate with commas).
+    #[arg(long = "used-by", value_name = "BOT[@HOST]", value_delimiter = ',')]
+    pub used_by: Vec<String>,
     /// Read the secrets as one JSON object from standard input.
     #[arg(long)]
     pub secrets_stdin: bool,
@@ -594,6 +609,17 @@ pub struct EditArgs {
     /// Removes every variable name of the key (`run` uses the profile's names).
     #[arg(long)]
     pub no_vars: bool,
+    /// Replaces the bots that use the key: freqtrade@vps-1 (repeat, or separate with commas).
+    #[arg(
+        long = "used-by",
+        value_name = "BOT[@HOST]",
+        value_delimiter = ',',
+        conflicts_with = "no_used_by"
+    )]
+    pub used_by: Vec<String>,
+    /// Removes every bot recorded for the key.
+    #[arg(long)]
+    pub no_used_by: bool,
     /// Whether the app's scheduled checks on the exchange look at this key: `on` always, `off` never,
     /// `default` as the app's setting says (all keys, or only the ones turned on).
     #[arg(long, value_name = "on|off|default")]

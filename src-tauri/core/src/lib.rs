@@ -38,7 +38,7 @@ pub use due::{DueInfo, DueKind, DueState, RiskFlag};
 pub use error::{Error, Result};
 pub use model::{
     BulkEdit, Environment, FoundInPlaintext, KeyEdit, KeyEntry, KeyStatus, KeyUse, KeyUseKind,
-    NewKey, RunRequest, Scope, SecretVersionInfo,
+    KeyUser, NewKey, RunRequest, Scope, SecretVersionInfo,
 };
 pub use reminders::{
     KeyLabel, KeyReminder, LockedDue, Reminder, ReminderPolicy, ReminderText, SentReminder,

@@ -208,6 +208,25 @@ pub struct FoundInPlaintext {
     pub count: u32,
 }
 
+/// A program that uses a key, and where it runs: "which bot uses which key" (`freqtrade@vps-1`).
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct KeyUser {
+    pub bot: String,
+    /// The host name or address it runs on, when known.
+    pub host: Option<String>,
+}
+
+impl std::fmt::Display for KeyUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.host {
+            Some(h) => write!(f, "{}@{h}", self.bot),
+            None => f.write_str(&self.bot),
+        }
+    }
+}
+
 /// One API credential's metadata. The secrets live apart, in [`crate::secret::SecretFields`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyEntry {
@@ -247,6 +266,10 @@ pub struct KeyEntry {
     /// the user; they win over the profile's names. Kept in this vault only: never in a share file.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub env_names: BTreeMap<CredentialField, String>,
+    /// The bots that use this key, and where they run, as the user recorded them; sorted, each once.
+    /// This vault's own record: never in a share file.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub used_by: Vec<KeyUser>,
     /// Where and when a scan last found the current secret in a file ("/home/me/bot/.env:3"); cleared
     /// by the next rotation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -370,6 +393,8 @@ pub struct NewKey {
     pub notes: String,
     /// The key's own variable names for `run`, by field (see [`KeyEntry::env_names`]).
     pub env_names: BTreeMap<CredentialField, String>,
+    /// The bots that use it, as typed: `bot` or `bot@host` (see [`crate::parse::key_users`]).
+    pub used_by: Vec<String>,
 }
 
 /// What handing keys to a program (`run`) asks for. Released by [`crate::Vault::release_for_run`].
@@ -402,6 +427,8 @@ pub struct KeyEdit {
     pub env_names: Option<BTreeMap<CredentialField, String>>,
     /// Whether scheduled checks look at the key (`Some(None)`: as the app's setting says).
     pub scheduled_check: Option<Option<bool>>,
+    /// The bots that use it, all of them, as typed (`bot` or `bot@host`).
+    pub used_by: Option<Vec<String>>,
 }
 
 /// One change made to several keys at once (the key table's bulk bar): each key gets the [`KeyEdit`]
@@ -473,5 +500,6 @@ impl KeyEdit {
             && self.notes.is_none()
             && self.env_names.is_none()
             && self.scheduled_check.is_none()
+            && self.used_by.is_none()
     }
 }

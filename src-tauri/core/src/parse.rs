@@ -143,8 +143,98 @@ pub fn text(what: &str, value: &str, max: usize) -> Result<String> {
     Ok(value.to_string())
 }
 
+/// The most bots one key records.
+pub const MAX_KEY_USERS: usize = 16;
+const MAX_BOT_LEN: usize = 64;
+const MAX_HOST_LEN: usize = 253;
+
+/// The bots that use a key, each typed as `bot` or `bot@host` (`freqtrade@vps-1`, `grid@10.0.0.5`):
+/// trimmed, blanks dropped, each once, sorted. A bot name is at most 64 characters without control or
+/// text-direction characters, `@` or `,`; a host is a host name or an address.
+pub fn key_users(list: &[String]) -> Result<Vec<crate::model::KeyUser>> {
+    let mut out = std::collections::BTreeSet::new();
+    for item in list.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        let (bot, host) = match item.rsplit_once('@') {
+            Some((b, h)) => (b.trim(), Some(h.trim())),
+            None => (item, None),
+        };
+        let shown = item.escape_debug();
+        if bot.is_empty() {
+            return Err(Error::input(format!(
+                "'{shown}' names no bot: write the bot's name, then @ and its host, e.g. freqtrade@vps-1"
+            )));
+        }
+        if bot.chars().count() > MAX_BOT_LEN || has_control_or_bidi(bot) || bot.contains(['@', ','])
+        {
+            return Err(Error::input(format!(
+                "bad bot name '{shown}': at most {MAX_BOT_LEN} characters, without @, commas or control characters"
+            )));
+        }
+        let host = match host {
+            None => None,
+            Some(h) => {
+                let fine = !h.is_empty()
+                    && h.len() <= MAX_HOST_LEN
+                    && h.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':'));
+                if !fine {
+                    return Err(Error::input(format!(
+                        "bad host in '{shown}': give a host name or address after @, e.g. vps-1 or 203.0.113.7"
+                    )));
+                }
+                Some(h.to_string())
+            }
+        };
+        out.insert(crate::model::KeyUser {
+            bot: bot.to_string(),
+            host,
+        });
+    }
+    if out.len() > MAX_KEY_USERS {
+        return Err(Error::input(format!(
+            "a key records at most {MAX_KEY_USERS} bots: {} given",
+            out.len()
+        )));
+    }
+    Ok(out.into_iter().collect())
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn bots_are_names_with_an_optional_host_each_once_and_sorted() {
+        let users = key_users(&[
+            " grid@10.0.0.5 ".into(),
+            "freqtrade@vps-1".into(),
+            "".into(),
+            "freqtrade@vps-1".into(),
+            "hummingbot".into(),
+        ])
+        .unwrap();
+        let shown: Vec<String> = users.iter().map(|u| u.to_string()).collect();
+        assert_eq!(shown, ["freqtrade@vps-1", "grid@10.0.0.5", "hummingbot"]);
+        assert_eq!(users[2].host, None);
+        for (bad, says) in [
+            ("@vps-1", "names no bot"),
+            ("bot@", "bad host"),
+            ("bot@vps 1", "bad host"),
+            ("bo\u{1b}[2Jt", "bad bot name"),
+            ("a,b", "bad bot name"),
+        ] {
+            let err = key_users(&[bad.into()]).unwrap_err().to_string();
+            assert!(err.contains(says), "{bad}: {err}");
+            assert!(
+                !err.contains('\u{1b}'),
+                "no raw escape in the message: {err}"
+            );
+        }
+        let many: Vec<String> = (0..17).map(|i| format!("bot-{i}")).collect();
+        assert!(key_users(&many)
+            .unwrap_err()
+            .to_string()
+            .contains("at most 16"));
+    }
     use super::*;
 
     #[test]

@@ -172,6 +172,7 @@ pub(crate) struct CheckedKey {
     pub tags: Vec<String>,
     pub notes: String,
     pub env_names: BTreeMap<CredentialField, String>,
+    pub used_by: Vec<crate::model::KeyUser>,
 }
 
 pub(crate) fn check_new_key(new: &NewKey, secrets: &SecretFields) -> Result<CheckedKey> {
@@ -190,6 +191,7 @@ pub(crate) fn check_new_key(new: &NewKey, secrets: &SecretFields) -> Result<Chec
         .filter(|a| !a.is_empty());
     let tags = clean_tags(&new.tags)?;
     let env_names = check_env_names(&new.env_names)?;
+    let used_by = parse::key_users(&new.used_by)?;
     Ok(CheckedKey {
         name,
         exchange,
@@ -203,5 +205,6 @@ pub(crate) fn check_new_key(new: &NewKey, secrets: &SecretFields) -> Result<Chec
         tags,
         notes,
         env_names,
+        used_by,
     })
 }

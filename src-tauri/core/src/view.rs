@@ -52,6 +52,8 @@ pub struct KeySummary {
     pub last_check: Option<CheckSummary>,
     /// Whether scheduled checks look at this key: `None` as the app's setting says, else always/never.
     pub scheduled_check: Option<bool>,
+    /// The bots that use it, and where (not secret: the table's "Used by" column and filter).
+    pub used_by: Vec<crate::model::KeyUser>,
 }
 
 /// When a key was last checked on its exchange and how that ended. No report, no secret.
@@ -110,6 +112,7 @@ impl KeySummary {
             tags: entry.tags.clone(),
             last_check: entry.last_verification.as_ref().map(CheckSummary::of),
             scheduled_check: entry.scheduled_check,
+            used_by: entry.used_by.clone(),
         }
     }
 }

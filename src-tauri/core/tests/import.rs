@@ -68,6 +68,15 @@ fn a_freqtrade_config_imports_its_key_with_scopes_unknown_and_one_audit_entry() 
     assert_eq!(&actions[before..], [AuditAction::KeyImported]);
     let detail = v.detail("Binance scalper").unwrap();
     assert!(detail.summary.scopes_unknown);
+    // A bot's own config: the key is recorded as used by that bot.
+    let bots: Vec<String> = detail
+        .summary
+        .used_by
+        .iter()
+        .map(|u| u.to_string())
+        .collect();
+    assert_eq!(bots, ["freqtrade"]);
+    assert_eq!(v.keys_used_by("freqtrade").unwrap(), ["Binance scalper"]);
     assert!(detail.summary.scopes.is_empty());
     // Unknown scopes count as able to move funds: releasing the key needs the passphrase again.
     assert!(detail.summary.moves_funds);

@@ -82,6 +82,7 @@ pub async fn add_key(state: AppStateRef<'_>, input: AddKeyInput) -> AppResult<Ke
         tags: input.tags,
         notes: input.notes,
         env_names: input.env_names,
+        used_by: input.used_by,
     };
     match pair {
         Some((pair, api_key)) => {
@@ -188,6 +189,7 @@ pub async fn edit_key(
         notes: Some(input.notes),
         env_names: Some(input.env_names),
         scheduled_check: None,
+        used_by: Some(input.used_by),
     };
     // Removing the withdraw or transfer scope needs the passphrase again (core says when).
     let state = state.inner().clone();

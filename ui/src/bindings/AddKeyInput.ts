@@ -19,7 +19,11 @@ rotate_every: string | null, tags: Array<string>, notes: string,
 /**
  * The key's own variable names for `keystead run`, by field (blank: none).
  */
-env_names: { [key in CredentialField]?: string }, secrets: Array<SecretInput>, 
+env_names: { [key in CredentialField]?: string }, 
+/**
+ * The bots that use it: `bot` or `bot@host`.
+ */
+used_by: Array<string>, secrets: Array<SecretInput>, 
 /**
  * Add the key pair made by `new_key_pair` for this exchange; `secrets` then holds only the API key
  * the exchange gave for its public key.

@@ -9,4 +9,9 @@ export type EditKeyInput = { name: string, account: string | null, environment: 
 /**
  * The key's own variable names for `keystead run`, all of them (blank: none).
  */
-env_names: { [key in CredentialField]?: string }, };
+env_names: { [key in CredentialField]?: string }, 
+/**
+ * The bots that use it, all of them: `bot` or `bot@host` (required: a form that leaves it out
+ * must not clear them).
+ */
+used_by: Array<string>, };

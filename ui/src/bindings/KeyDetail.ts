@@ -7,6 +7,7 @@ import type { Environment } from "./Environment";
 import type { FoundInPlaintext } from "./FoundInPlaintext";
 import type { KeyStatus } from "./KeyStatus";
 import type { KeyUse } from "./KeyUse";
+import type { KeyUser } from "./KeyUser";
 import type { RiskFlag } from "./RiskFlag";
 import type { Scope } from "./Scope";
 import type { SecretVersionInfo } from "./SecretVersionInfo";
@@ -76,4 +77,8 @@ last_check: CheckSummary | null,
 /**
  * Whether scheduled checks look at this key: `None` as the app's setting says, else always/never.
  */
-scheduled_check: boolean | null, };
+scheduled_check: boolean | null, 
+/**
+ * The bots that use it, and where (not secret: the table's "Used by" column and filter).
+ */
+used_by: Array<KeyUser>, };

@@ -10,6 +10,11 @@ export const FIELD_LABELS: Record<CredentialField, string> = {
   walletAddress: "Wallet address",
 };
 
+/** A bot that uses a key, as typed: `freqtrade@vps-1`, or the bot alone when its host is not known. */
+export function keyUserText(user: { bot: string; host: string | null }): string {
+  return user.host === null ? user.bot : `${user.bot}@${user.host}`;
+}
+
 /**
  * The field's own name beside its label, only when it says something the label does not: "Passphrase
  * password", but never "Secret secret" or "API key apiKey".

@@ -74,8 +74,9 @@ describe("selectAll and keepShown", () => {
   });
 });
 
-function key(name: string, exchange_name: string, account: string | null = null): KeySummary {
-  return { id: `id-${name}`, name, exchange: exchange_name.toLowerCase(), exchange_name, account } as KeySummary;
+function key(name: string, exchange_name: string, account: string | null = null, bots: string[] = []): KeySummary {
+  const used_by = bots.map((bot) => ({ bot, host: null }));
+  return { id: `id-${name}`, name, exchange: exchange_name.toLowerCase(), exchange_name, account, used_by } as KeySummary;
 }
 
 describe("groupRows", () => {
@@ -111,6 +112,25 @@ describe("groupRows", () => {
       "main",
       "tax",
       "No account",
+    ]);
+  });
+});
+
+describe("groupRows by bot", () => {
+  it("groups by the bots that use a key, a key used by two under both names once, unused keys last", () => {
+    const rows = groupRows(
+      [key("k1", "OKX", null, ["hummingbot"]), key("k2", "OKX"), key("k3", "OKX", null, ["hummingbot", "freqtrade"]), key("k4", "OKX", null, ["freqtrade"])],
+      "bot",
+    );
+    expect(rows.map((r) => (r.kind === "group" ? `# ${r.label} (${r.count})` : r.key.name))).toEqual([
+      "# freqtrade (1)",
+      "k4",
+      "# freqtrade + hummingbot (1)",
+      "k3",
+      "# hummingbot (1)",
+      "k1",
+      "# Used by no bot (1)",
+      "k2",
     ]);
   });
 });

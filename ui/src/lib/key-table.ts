@@ -57,12 +57,13 @@ function inShownOrder(shown: readonly string[], ids: readonly string[]): string[
   return shown.filter((x) => set.has(x));
 }
 
-export type GroupBy = "none" | "exchange" | "account";
+export type GroupBy = "none" | "exchange" | "account" | "bot";
 
 export const GROUP_BY_LABELS: Record<GroupBy, string> = {
   none: "No grouping",
   exchange: "Group by exchange",
   account: "Group by account",
+  bot: "Group by bot",
 };
 
 /** One row of the table: a group's header, or a key (with its place among the keys, for the keyboard). */
@@ -72,14 +73,24 @@ export type TableRow =
 
 const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
 const NO_ACCOUNT = "No account";
+const NO_BOT = "Used by no bot";
 
+/** A key's group. A key several bots use is grouped under all of them ("freqtrade + hummingbot"), so each key
+ * is in one group only and a selection never holds the same key twice. */
 function groupLabel(key: KeySummary, by: Exclude<GroupBy, "none">): string {
   if (by === "exchange") return key.exchange_name;
+  if (by === "bot") {
+    const bots = [...new Set(key.used_by.map((u) => u.bot))].sort((a, b) => collator.compare(a, b));
+    return bots.length === 0 ? NO_BOT : bots.join(" + ");
+  }
   return key.account?.trim() || NO_ACCOUNT;
 }
 
+/** The group of keys that have none of what the grouping is by: listed last. */
+const LAST: Partial<Record<GroupBy, string>> = { account: NO_ACCOUNT, bot: NO_BOT };
+
 /**
- * The rows for `keys` (already sorted and filtered) grouped `by`: groups in name order (keys without an account
+ * The rows for `keys` (already sorted and filtered) grouped `by`: groups in name order (keys without an account or a bot
  * last), each key in its given order under its group's header. Without grouping, one row per key. `index` counts
  * keys only, so the rows' keys read top to bottom in `keysInRows` order.
  */
@@ -94,8 +105,8 @@ export function groupRows(keys: readonly KeySummary[], by: GroupBy): TableRow[] 
   }
   const labels = [...groups.keys()].sort((a, b) => {
     if (a === b) return 0;
-    if (by === "account" && a === NO_ACCOUNT) return 1;
-    if (by === "account" && b === NO_ACCOUNT) return -1;
+    if (a === LAST[by]) return 1;
+    if (b === LAST[by]) return -1;
     return collator.compare(a, b) || (a < b ? -1 : 1);
   });
   const rows: TableRow[] = [];

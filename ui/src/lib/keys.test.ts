@@ -2,12 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { KeySummary } from "./ipc";
 import {
   NO_FILTERS,
+  botsIn,
   canAct,
   ccxtVariable,
   countKeys,
   effectiveScopes,
   exchangesIn,
   filterKeys,
+  hasFilters,
   nextSort,
   sortKeys,
   toggleScope,
@@ -42,6 +44,7 @@ function key(name: string, over: Partial<KeySummary> = {}): KeySummary {
     moves_funds: false,
     last_check: null,
     scheduled_check: null,
+    used_by: [],
     ...over,
   };
 }
@@ -88,6 +91,20 @@ describe("filterKeys", () => {
     expect(names(filterKeys(keys, { ...NO_FILTERS, exchange: "binance", due: "due_soon", text: "main" }))).toEqual([
       "binance-main",
     ]);
+  });
+
+  it("filters by the bot that uses a key, and finds bots and hosts by search", () => {
+    const bots = [
+      key("a", { used_by: [{ bot: "freqtrade", host: "vps-1" }] }),
+      key("b", { used_by: [{ bot: "grid", host: null }, { bot: "freqtrade", host: "vps-2" }] }),
+      key("c"),
+    ];
+    expect(botsIn(bots)).toEqual(["freqtrade", "grid"]);
+    expect(names(filterKeys(bots, { ...NO_FILTERS, bot: "freqtrade" }))).toEqual(["a", "b"]);
+    expect(names(filterKeys(bots, { ...NO_FILTERS, bot: "grid" }))).toEqual(["b"]);
+    expect(names(filterKeys(bots, { ...NO_FILTERS, text: "vps-2" }))).toEqual(["b"]);
+    expect(names(filterKeys(bots, { ...NO_FILTERS, text: "freqtrade@vps-1" }))).toEqual(["a"]);
+    expect(hasFilters({ ...NO_FILTERS, bot: "grid" })).toBe(true);
   });
 
   it("keeps the given order", () => {

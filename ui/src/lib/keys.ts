@@ -8,7 +8,7 @@ export type SortDirection = "ascending" | "descending";
 export type SortOrder = { column: SortColumn; direction: SortDirection };
 
 export type KeyFilters = {
-  /** Words typed in the search box; every word must appear in the name, exchange, account or tags. */
+  /** Words typed in the search box; every word must appear in the name, exchange, account, tags or bots. */
   text: string;
   /** Exchange id, or "" for every exchange. */
   exchange: string;
@@ -16,9 +16,11 @@ export type KeyFilters = {
   /** A due state, "attention" (due soon, overdue or expired), or "" for any. */
   due: DueState | "attention" | "";
   status: KeyStatus | "";
+  /** A bot the key is used by (any host), or "" for any. */
+  bot: string;
 };
 
-export const NO_FILTERS: KeyFilters = { text: "", exchange: "", environment: "", due: "", status: "" };
+export const NO_FILTERS: KeyFilters = { text: "", exchange: "", environment: "", due: "", status: "", bot: "" };
 
 export const ENVIRONMENTS: readonly Environment[] = ["production", "staging", "development", "testnet"];
 export const STATUSES: readonly KeyStatus[] = ["active", "compromised", "revoked"];
@@ -70,7 +72,10 @@ const haystacks = new WeakMap<KeySummary, string>();
 export function searchText(key: KeySummary): string {
   let text = haystacks.get(key);
   if (text === undefined) {
-    text = [key.name, key.exchange, key.exchange_name, key.account ?? "", ...key.tags].join("\u0000").toLowerCase();
+    const bots = key.used_by.map((u) => (u.host === null ? u.bot : `${u.bot}@${u.host}`));
+    text = [key.name, key.exchange, key.exchange_name, key.account ?? "", ...key.tags, ...bots]
+      .join("\u0000")
+      .toLowerCase();
     haystacks.set(key, text);
   }
   return text;
@@ -87,15 +92,17 @@ export function hasFilters(filters: KeyFilters): boolean {
     filters.exchange !== "" ||
     filters.environment !== "" ||
     filters.due !== "" ||
-    filters.status !== ""
+    filters.status !== "" ||
+    filters.bot !== ""
   );
 }
 
 /** The keys that match every filter, in their given order. */
 export function filterKeys(keys: readonly KeySummary[], filters: KeyFilters): KeySummary[] {
   const words = filters.text.toLowerCase().split(/\s+/).filter((w) => w !== "");
-  const { exchange, environment, due, status } = filters;
+  const { exchange, environment, due, status, bot } = filters;
   return keys.filter((key) => {
+    if (bot !== "" && !key.used_by.some((u) => u.bot === bot)) return false;
     if (exchange !== "" && key.exchange !== exchange) return false;
     if (environment !== "" && key.environment !== environment) return false;
     if (status !== "" && key.status !== status) return false;
@@ -182,6 +189,13 @@ export function exchangesIn(keys: readonly KeySummary[]): { id: string; name: st
   const seen = new Map<string, string>();
   for (const key of keys) if (!seen.has(key.exchange)) seen.set(key.exchange, key.exchange_name);
   return [...seen].map(([id, name]) => ({ id, name })).sort((a, b) => collator.compare(a.name, b.name));
+}
+
+/** The bots recorded on any key, sorted, each once: the bot filter's choices. */
+export function botsIn(keys: readonly KeySummary[]): string[] {
+  const bots = new Set<string>();
+  for (const key of keys) for (const u of key.used_by) bots.add(u.bot);
+  return [...bots].sort((a, b) => collator.compare(a, b));
 }
 
 /** Whether a key may place orders or move funds, and so should be bound to IP addresses. */

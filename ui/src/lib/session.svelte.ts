@@ -20,10 +20,12 @@ class Session {
   catalog = $state.raw<ExchangeInfo[]>([]);
   settings = $state<Settings | null>(null);
   selectedId = $state<string | null>(null);
-  /** Bumped by Ctrl+F; the keys view focuses its search box when it changes. */
   /** Counts the rounds of scheduled checks that recorded verdicts while this page shows the vault. */
   checkRounds = $state(0);
+  /** Bumped by Ctrl+F; the keys view focuses its search box when it changes. */
   searchRequests = $state(0);
+  /** "Deploy to a server…" asked for this bot's keys: the main screen opens Share… with them. */
+  deployBot = $state<string | null>(null);
   /** Bumped by Ctrl+N: the main screen opens the add form. */
   addRequests = $state(0);
   /** Bumped by "?": the main screen shows the keyboard help. */

@@ -131,6 +131,17 @@ export function parseTags(text: string): string[] {
   return tags;
 }
 
+/** The bots typed in "Used by": `bot` or `bot@host`, separated by commas or new lines; each once. Rust
+ *  checks each (names, hosts) and says what is wrong. */
+export function parseUsedBy(text: string): string[] {
+  const out: string[] = [];
+  for (const item of text.split(/[,\n]+/)) {
+    const t = item.trim();
+    if (t !== "" && !out.includes(t)) out.push(t);
+  }
+  return out;
+}
+
 /** A YYYY-MM-DD date as the date input gives it, or "" for none. */
 export function checkDate(text: string): Checked<string | null> {
   const t = text.trim();

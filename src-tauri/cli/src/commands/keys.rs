@@ -46,6 +46,7 @@ pub fn add(path: &Path, a: AddArgs) -> CliResult<()> {
         tags: a.tags,
         notes: a.notes,
         env_names: variables(&a.vars)?,
+        used_by: a.used_by,
     };
     exchange.resolve_scopes(&new.scopes)?;
     if a.new_key_pair && exchange.key_pair.is_none() {
@@ -158,6 +159,11 @@ pub fn edit(path: &Path, e: EditArgs) -> CliResult<()> {
         notes: e.notes,
         env_names: None,
         scheduled_check: e.scheduled_check.map(ScheduledCheck::setting),
+        used_by: if e.no_used_by {
+            Some(Vec::new())
+        } else {
+            (!e.used_by.is_empty()).then_some(e.used_by)
+        },
     };
     let vars = variables(&e.vars)?;
     if edit.is_empty() && vars.is_empty() && !e.no_vars {

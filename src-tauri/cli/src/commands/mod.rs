@@ -55,7 +55,7 @@ pub fn run(cli: Cli) -> CliResult {
         } => keys::rotate(&path, &name, reason, secrets_stdin, new_key_pair)?,
         Command::Revoke { name, reason } => keys::revoke(&path, &name, reason)?,
         Command::Compromised { name, reason } => keys::compromised(&path, &name, reason)?,
-        Command::List { json } => view::list(&path, json)?,
+        Command::List { json, used_by } => view::list(&path, json, used_by.as_deref())?,
         Command::Show { name, json } => view::show(&path, &name, json)?,
         Command::PublicKey { name } => keys::public_key(&path, &name)?,
         Command::Reveal {

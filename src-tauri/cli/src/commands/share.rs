@@ -3,6 +3,7 @@
 use super::{open, open_with_step_up};
 use crate::args::{OnConflict, ShareExportArgs, ShareImportArgs};
 use crate::failure::{usage, CliResult};
+use crate::output::Shown;
 use crate::{output, prompt};
 use keystead_core::{share, vault};
 use keystead_core::{Error, ImportChoice, ShareEntryStatus, ShareExport};
@@ -39,8 +40,22 @@ pub fn export(path: &Path, a: ShareExportArgs) -> CliResult<()> {
     } else {
         None
     };
+    let keys = match &a.used_by {
+        Some(bot) => {
+            let keys = vault.keys_used_by(bot)?;
+            let n = keys.len();
+            eprintln!(
+                "Sharing the {n} {} used by {}: {}",
+                if n == 1 { "key" } else { "keys" },
+                Shown(bot.trim()),
+                Shown(&keys.join(", "))
+            );
+            keys
+        }
+        None => a.keys,
+    };
     let request = ShareExport {
-        keys: a.keys,
+        keys,
         to: a.to,
         passphrase,
         armor: a.armor,

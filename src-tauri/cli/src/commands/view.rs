@@ -9,9 +9,12 @@ use secrecy::ExposeSecret;
 use std::io::Write;
 use std::path::Path;
 
-pub fn list(path: &Path, json: bool) -> CliResult<()> {
+pub fn list(path: &Path, json: bool, used_by: Option<&str>) -> CliResult<()> {
     let vault = open(path)?;
-    let keys = vault.list()?;
+    let mut keys = vault.list()?;
+    if let Some(bot) = used_by.map(str::trim) {
+        keys.retain(|k| k.used_by.iter().any(|u| u.bot == bot));
+    }
     if json {
         output::json(&keys)
     } else {

@@ -288,6 +288,10 @@ pub fn detail(entry: &KeyEntry, k: &KeySummary, now: DateTime<Utc>) {
     if !entry.tags.is_empty() {
         row("tags", entry.tags.join(", ").into());
     }
+    if !entry.used_by.is_empty() {
+        let bots: Vec<String> = entry.used_by.iter().map(|u| u.to_string()).collect();
+        row("used by", bots.join(", ").into());
+    }
     if !entry.notes.is_empty() {
         row("notes", Cell::lines(&entry.notes, "\n                "));
     }

@@ -446,3 +446,130 @@ fn share_export_never_replaces_the_vault_its_journal_or_a_file_that_is_not_a_sha
         .unwrap()
         .starts_with(b"age-encryption.org/v1"));
 }
+
+#[test]
+fn deploy_to_a_server_shares_only_the_keys_its_bot_uses_and_the_server_holds_only_those() {
+    // The trader's vault, and the server's own vault (its sharing key is the trader's contact).
+    let (me, server) = (Sandbox::init(), Sandbox::init());
+    me.run(&["contacts", "add", "vps-1", ka_str(&whoami(&server))])
+        .ok();
+    me.add(
+        "binance-grid",
+        "binance",
+        &[
+            "--scopes",
+            "read,trade",
+            "--used-by",
+            "freqtrade@vps-1,grid",
+        ],
+        &binance_secrets(),
+    );
+    me.add(
+        "okx-tax",
+        "okx",
+        &["--scopes", "read", "--used-by", "tax-report@laptop"],
+        &okx_secrets(),
+    );
+    me.add(
+        "kraken-idle",
+        "kraken",
+        &["--scopes", "query_funds"],
+        &json!({ "apiKey": "kraken-key", "secret": "a3Jha2VuLXNlY3JldA==" }).to_string(),
+    );
+    me.add(
+        "binance-old",
+        "binance",
+        &["--scopes", "read", "--used-by", "freqtrade@vps-1"],
+        &json!({ "apiKey": "old-api-key-0123456789", "secret": "old-secret-0123456789abcdef" })
+            .to_string(),
+    );
+    me.run(&["revoke", "binance-old", "--reason", "replaced"])
+        .ok();
+    assert_eq!(
+        me.key("binance-grid")["used_by"],
+        json!([{ "bot": "freqtrade", "host": "vps-1" }, { "bot": "grid", "host": null }])
+    );
+    let shown = me.run(&["show", "binance-grid"]).ok().stdout;
+    assert!(
+        shown.contains("used by       freqtrade@vps-1, grid"),
+        "{shown}"
+    );
+    let listed: Vec<Value> = me
+        .run(&["list", "--used-by", "freqtrade", "--json"])
+        .ok()
+        .json()
+        .as_array()
+        .cloned()
+        .unwrap();
+    let names: Vec<&str> = listed.iter().map(|k| k["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["binance-grid", "binance-old"]);
+
+    let file = me.dir.path().join("vps-1.age");
+    let file = path_str(&file);
+    let out = me
+        .run(&[
+            "share",
+            "export",
+            "--used-by",
+            "freqtrade",
+            "--to",
+            "vps-1",
+            "-o",
+            file,
+        ])
+        .ok();
+    assert!(
+        out.stderr
+            .contains("Sharing the 1 key used by freqtrade: binance-grid"),
+        "only the active key: {}",
+        out.describe()
+    );
+    server.run(&["share", "import", file, "--yes"]).ok();
+    let held: Vec<String> = server
+        .list()
+        .iter()
+        .map(|k| k["name"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        held,
+        ["binance-grid"],
+        "the server holds only its bot's key"
+    );
+    assert_eq!(server.reveal("binance-grid", "secret", &[]), BINANCE_SECRET);
+    assert_eq!(
+        server.key("binance-grid")["used_by"],
+        json!([]),
+        "which bots use a key is the sender's own record"
+    );
+
+    // A bot nobody records: the error names the bots there are, and nothing is written.
+    let never = me.dir.path().join("never.age");
+    me.cmd(&[
+        "share",
+        "export",
+        "--used-by",
+        "hummingbot",
+        "--to",
+        "vps-1",
+        "-o",
+        path_str(&never),
+    ])
+    .run()
+    .fails(2)
+    .stderr_mentions("the bots recorded are: freqtrade, grid, tax-report");
+    assert!(!never.exists());
+    // Bad input says what to write.
+    me.cmd(&["edit", "okx-tax", "--used-by", "bot@bad host"])
+        .run()
+        .fails(2)
+        .stderr_mentions("bad host");
+    me.run(&["edit", "okx-tax", "--no-used-by"]).ok();
+    assert_eq!(me.key("okx-tax")["used_by"], json!([]));
+    let edits: Vec<String> = me
+        .audit()
+        .iter()
+        .filter(|e| e["action"] == "key_edited")
+        .map(|e| e["detail"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(edits, ["used by: tax-report@laptop → none"]);
+}

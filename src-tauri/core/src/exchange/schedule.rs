@@ -233,6 +233,7 @@ mod tests {
             tags: Vec::new(),
             notes: String::new(),
             env_names: Default::default(),
+            used_by: Vec::new(),
             found_in_plaintext: None,
             last_verification: hours_ago.map(|h| Verification {
                 at: now() - Duration::hours(h),

@@ -106,6 +106,16 @@ impl SourceFormat {
         }
     }
 
+    /// The bot whose own file this is: its keys are recorded as used by it ("used by").
+    pub fn bot(self) -> Option<&'static str> {
+        match self {
+            Self::Freqtrade => Some("freqtrade"),
+            Self::Passivbot => Some("passivbot"),
+            Self::Hummingbot => Some("hummingbot"),
+            _ => None,
+        }
+    }
+
     /// Whether the file is encrypted and needs its own password to be read (not the vault passphrase).
     pub fn needs_password(self) -> bool {
         matches!(self, Self::Hummingbot | Self::Kdbx)

@@ -578,6 +578,7 @@ fn check_entry(wire: WireEntryIn<'_>) -> Result<SharedKey> {
         notes: wire.notes,
         // Variable names are this vault's own choice: a share file never sets them.
         env_names: Default::default(),
+        used_by: Vec::new(),
     };
     let checked = crate::validate::check_new_key(&new, &secrets)?;
     Ok(SharedKey {

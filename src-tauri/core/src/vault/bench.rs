@@ -54,6 +54,7 @@ impl Vault {
                     tags: vec!["bot".into()],
                     notes: "benchmark key".into(),
                     env_names: Default::default(),
+                    used_by: Vec::new(),
                     versions: vec![SecretVersionInfo {
                         version: 1,
                         fields: secrets.fields(),

@@ -158,6 +158,7 @@ fn new_key(e: &Entry<'_>, exchange: &'static Exchange, defaults: bool) -> Result
             .collect(),
         // Variable names a file used that keystead would refuse (a reserved name) are left out.
         env_names: check_env_names(&c.env_names).unwrap_or_default(),
+        used_by: Vec::new(),
     })
 }
 
@@ -321,6 +322,8 @@ impl Vault {
                         let x = exchange()?;
                         let mut key = new_key(e, x, choice.default_scopes)?;
                         key.name = new_name;
+                        // A bot's own config file: the key is the one that bot uses.
+                        key.used_by = files[e.source].format.bot().map(String::from).into_iter().collect();
                         let entry = tx.import_file_key(&key, &e.candidate.secrets, !choice.default_scopes)?;
                         tx.audit(
                             AuditAction::KeyImported,

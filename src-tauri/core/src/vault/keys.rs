@@ -272,6 +272,7 @@ struct CheckedEdit {
     notes: Option<String>,
     tags: Option<Vec<String>>,
     env_names: Option<std::collections::BTreeMap<crate::secret::CredentialField, String>>,
+    used_by: Option<Vec<crate::model::KeyUser>>,
 }
 
 impl CheckedEdit {
@@ -289,6 +290,7 @@ impl CheckedEdit {
             .transpose()?;
         let tags = edit.tags.as_ref().map(|t| clean_tags(t)).transpose()?;
         let env_names = edit.env_names.as_ref().map(check_env_names).transpose()?;
+        let used_by = edit.used_by.as_deref().map(parse::key_users).transpose()?;
         if let Some(r) = edit.rotation_days {
             check_rotation(r)?;
         }
@@ -299,6 +301,7 @@ impl CheckedEdit {
             notes,
             tags,
             env_names,
+            used_by,
         })
     }
 
@@ -439,6 +442,18 @@ impl WriteTx<'_> {
                 .collect();
             changed.push(format!("run variables: {}", or_none(&names.join(","))));
             entry.env_names = v;
+        }
+        if let Some(u) = checked.used_by.clone().filter(|u| *u != entry.used_by) {
+            let show = |u: &[crate::model::KeyUser]| {
+                or_none(
+                    &u.iter()
+                        .map(|x| x.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+            };
+            changed.push(format!("used by: {} → {}", show(&entry.used_by), show(&u)));
+            entry.used_by = u;
         }
         if let Some(c) = edit.scheduled_check.filter(|c| *c != entry.scheduled_check) {
             let show = |c: Option<bool>| match c {

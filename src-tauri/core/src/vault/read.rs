@@ -4,7 +4,7 @@ use super::cells::read_entries;
 use super::index::{active_keys_holding, duplicate_secret, find_row};
 use super::{exchange_of, Vault};
 use crate::due::{self, DueInfo};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::{KeyEntry, KeyStatus};
 use crate::secret::{CredentialField, SecretFields};
 use crate::view::{KeyDetail, KeySummary};
@@ -67,6 +67,40 @@ impl Vault {
             .collect();
         out.sort_by_cached_key(|k| (k.name.to_lowercase(), k.name.clone()));
         Ok(out)
+    }
+
+    /// The names of the active keys a bot uses (its `used_by` entries, any host), sorted: what "Deploy
+    /// to a server" puts in the server's share file. An error names the bots there are when none uses
+    /// it.
+    pub fn keys_used_by(&self, bot: &str) -> Result<Vec<String>> {
+        let bot = bot.trim();
+        let keys = self.list()?;
+        let names: Vec<String> = keys
+            .iter()
+            .filter(|k| k.status == KeyStatus::Active && k.used_by.iter().any(|u| u.bot == bot))
+            .map(|k| k.name.clone())
+            .collect();
+        if names.is_empty() {
+            let mut bots: Vec<&str> = keys
+                .iter()
+                .filter(|k| k.status == KeyStatus::Active)
+                .flat_map(|k| k.used_by.iter().map(|u| u.bot.as_str()))
+                .collect();
+            bots.sort_unstable();
+            bots.dedup();
+            return Err(Error::input(match bots.as_slice() {
+                [] => format!(
+                    "no active key records bot '{}': record the bots that use each key first (used by)",
+                    bot.escape_debug()
+                ),
+                some => format!(
+                    "no active key records bot '{}'; the bots recorded are: {}",
+                    bot.escape_debug(),
+                    some.join(", ")
+                ),
+            }));
+        }
+        Ok(names)
     }
 
     /// One key's list view (due state and risk flags), looked up by name or id.

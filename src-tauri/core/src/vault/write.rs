@@ -286,6 +286,7 @@ impl WriteTx<'_> {
             tags: checked.tags.clone(),
             notes: checked.notes.clone(),
             env_names: checked.env_names.clone(),
+            used_by: checked.used_by.clone(),
             versions: vec![SecretVersionInfo {
                 version: 1,
                 fields: secrets.fields(),
