@@ -15,6 +15,7 @@ macro_rules! with_command_list {
             },
             keys::{
                 list_keys, key_detail, catalog, open_api_key_page, add_key, edit_key, rotate_key, revoke_key,
+                bulk_edit_keys, revoke_keys,
                 mark_compromised, incident_step, verify_key, accept_exchange_view, set_scheduled_check,
                 new_key_pair,
                 public_key, copy_public_key

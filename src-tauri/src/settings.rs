@@ -50,6 +50,18 @@ pub struct Settings {
     /// The first-run checklist (import, tray and login, the CLI, a backup) is shown above the keys:
     /// set when a vault is created here, cleared when the user dismisses it.
     pub first_run_checklist: bool,
+    /// The key table's optional columns the user turned on (its Columns menu), in the table's order.
+    pub key_table_columns: Vec<OptionalColumn>,
+}
+
+/// A column of the key table that is off until the user turns it on.
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionalColumn {
+    Account,
+    Tags,
 }
 
 impl Default for Settings {
@@ -67,6 +79,7 @@ impl Default for Settings {
             exchange_check_hours: None,
             exchange_check_keys: ScheduleScope::All,
             first_run_checklist: false,
+            key_table_columns: Vec::new(),
         }
     }
 }

@@ -37,8 +37,8 @@ pub use crypto::KdfParams;
 pub use due::{DueInfo, DueKind, DueState, RiskFlag};
 pub use error::{Error, Result};
 pub use model::{
-    Environment, FoundInPlaintext, KeyEdit, KeyEntry, KeyStatus, KeyUse, KeyUseKind, KeyUser,
-    MemberLeft, NewKey, RunRequest, Scope, SecretVersionInfo,
+    BulkEdit, Environment, FoundInPlaintext, KeyEdit, KeyEntry, KeyStatus, KeyUse, KeyUseKind,
+    KeyUser, MemberLeft, NewKey, RunRequest, Scope, SecretVersionInfo,
 };
 pub use reminders::{
     KeyLabel, KeyReminder, LockedDue, Reminder, ReminderPolicy, ReminderText, SentReminder,

@@ -444,6 +444,62 @@ pub struct KeyEdit {
     pub used_by: Option<Vec<String>>,
 }
 
+/// One change made to several keys at once (the key table's bulk bar): each key gets the [`KeyEdit`]
+/// this change makes of it, all in one transaction.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "value")]
+pub enum BulkEdit {
+    /// The rotation reminder: rotate every so many days, or never (`None`).
+    RotationDays(Option<u32>),
+    /// Adds this tag to every key that lacks it.
+    AddTag(String),
+    /// Removes this tag (ignoring case) from every key that has it.
+    RemoveTag(String),
+}
+
+impl BulkEdit {
+    /// The edit this change makes of `entry` (empty when the key already is as asked).
+    pub fn edit_for(&self, entry: &KeyEntry) -> KeyEdit {
+        match self {
+            Self::RotationDays(days) => KeyEdit {
+                rotation_days: Some(*days),
+                ..KeyEdit::default()
+            },
+            Self::AddTag(tag) => {
+                let tag = tag.trim();
+                if entry.tags.iter().any(|t| t == tag) {
+                    return KeyEdit::default();
+                }
+                let mut tags = entry.tags.clone();
+                tags.push(tag.to_string());
+                KeyEdit {
+                    tags: Some(tags),
+                    ..KeyEdit::default()
+                }
+            }
+            Self::RemoveTag(tag) => {
+                let tag = tag.trim();
+                if !entry.tags.iter().any(|t| t.eq_ignore_ascii_case(tag)) {
+                    return KeyEdit::default();
+                }
+                KeyEdit {
+                    tags: Some(
+                        entry
+                            .tags
+                            .iter()
+                            .filter(|t| !t.eq_ignore_ascii_case(tag))
+                            .cloned()
+                            .collect(),
+                    ),
+                    ..KeyEdit::default()
+                }
+            }
+        }
+    }
+}
+
 impl KeyEdit {
     pub fn is_empty(&self) -> bool {
         self.name.is_none()

@@ -1,6 +1,6 @@
 //! Commands about keys: the list, one key's detail, the exchange catalog (and opening an exchange's
-//! API-key page in the browser), and every change to a key (add, edit, rotate, revoke, mark compromised,
-//! incident checklist).
+//! API-key page in the browser), every change to a key (add, edit, rotate, revoke, mark compromised,
+//! incident checklist), and the key table's bulk changes.
 
 use super::secrets::with_step_up;
 use super::{blocking, AppStateRef};
@@ -10,7 +10,7 @@ use keystead_core::catalog::{self, ExchangeInfo};
 use keystead_core::exchange::keypair::{self, GeneratedKeyPair};
 use keystead_core::exchange::{CheckOptions, KeyVerification};
 use keystead_core::{
-    parse, CredentialField, KeyDetail, KeyEdit, KeyEntry, KeySummary, NewKey, Vault,
+    parse, BulkEdit, CredentialField, KeyDetail, KeyEdit, KeyEntry, KeySummary, NewKey, Vault,
 };
 
 /// Runs one change to a key and answers with its detail, built from the entry core wrote (not looked up
@@ -263,6 +263,42 @@ pub async fn revoke_key(
     reason: Option<String>,
 ) -> AppResult<KeyDetail> {
     change_key(&state, move |v| v.revoke(&id, reason)).await
+}
+
+/// The key table's bulk bar: one change (rotation reminder, add or remove a tag) to every chosen key,
+/// all or nothing (core's rules and audit). Answers the names of the keys the batch covered.
+#[tauri::command]
+pub async fn bulk_edit_keys(
+    state: AppStateRef<'_>,
+    ids: Vec<String>,
+    change: BulkEdit,
+    passphrase: Option<Typed>,
+) -> AppResult<Vec<String>> {
+    let state = state.inner().clone();
+    blocking(move || {
+        state.change_keys(|v| {
+            let changed = with_step_up(passphrase, |p| v.bulk_edit(&ids, &change, p))?;
+            Ok(changed.into_iter().map(|e| e.name).collect())
+        })
+    })
+    .await
+}
+
+/// The key table's bulk bar: revokes every chosen key with one reason, all or nothing.
+#[tauri::command]
+pub async fn revoke_keys(
+    state: AppStateRef<'_>,
+    ids: Vec<String>,
+    reason: Option<String>,
+) -> AppResult<Vec<String>> {
+    let state = state.inner().clone();
+    blocking(move || {
+        state.change_keys(|v| {
+            let revoked = v.revoke_many(&ids, reason)?;
+            Ok(revoked.into_iter().map(|e| e.name).collect())
+        })
+    })
+    .await
 }
 
 #[tauri::command]

@@ -10,6 +10,7 @@ import type { AuditAction } from "../bindings/AuditAction";
 import type { AuditExportFormat } from "../bindings/AuditExportFormat";
 import type { AuditRecord } from "../bindings/AuditRecord";
 import type { AuditStatus } from "../bindings/AuditStatus";
+import type { BulkEdit } from "../bindings/BulkEdit";
 import type { Contact } from "../bindings/Contact";
 import type { CopyResult } from "../bindings/CopyResult";
 import type { CredentialField } from "../bindings/CredentialField";
@@ -46,6 +47,7 @@ import type { IncidentStep } from "../bindings/IncidentStep";
 import type { KeyDetail } from "../bindings/KeyDetail";
 import type { KeyStatus } from "../bindings/KeyStatus";
 import type { KeySummary } from "../bindings/KeySummary";
+import type { OptionalColumn } from "../bindings/OptionalColumn";
 import type { PermissionInfo } from "../bindings/PermissionInfo";
 import type { RekeyProgress } from "../bindings/RekeyProgress";
 import type { RememberStatus } from "../bindings/RememberStatus";
@@ -76,6 +78,7 @@ export type {
   AuditAction,
   AuditRecord,
   AuditStatus,
+  BulkEdit,
   Contact,
   CopyResult,
   CredentialField,
@@ -122,6 +125,7 @@ export type {
   Scope,
   SecretInput,
   SecretVersionInfo,
+  OptionalColumn,
   Settings,
   ShareEntryStatus,
   ShareExportInput,
@@ -230,6 +234,12 @@ export const editKey = (id: string, input: EditKeyInput, passphrase: string | nu
 export const rotateKey = (id: string, secrets: SecretInput[], reason: string | null, keyPair = false) =>
   call<KeyDetail>("rotate_key", { id, secrets, reason, keyPair });
 export const revokeKey = (id: string, reason: string | null) => call<KeyDetail>("revoke_key", { id, reason });
+/** The bulk bar: one change to every key in `ids`, all or nothing; answers the names covered. `passphrase` when
+ *  Rust asks (step_up_required). */
+export const bulkEditKeys = (ids: string[], change: BulkEdit, passphrase: string | null = null) =>
+  call<string[]>("bulk_edit_keys", { ids, change, passphrase });
+/** The bulk bar: revokes every key in `ids` with one reason, all or nothing. */
+export const revokeKeys = (ids: string[], reason: string | null) => call<string[]>("revoke_keys", { ids, reason });
 export const markCompromised = (id: string, reason: string | null) =>
   call<KeyDetail>("mark_compromised", { id, reason });
 export const incidentStep = (id: string, step: IncidentStep, done: boolean) =>

@@ -9,7 +9,10 @@ export const SHORTCUTS: readonly { keys: string; does: string }[] = [
   { keys: "Ctrl L", does: "Lock the vault" },
   { keys: "↑ ↓ PgUp PgDn Home End", does: "Move through the key table" },
   { keys: "Enter", does: "Open the selected key; in a dialog, its main button" },
-  { keys: "Esc", does: "Close the dialog or the key's panel" },
+  { keys: "Ctrl click, Ctrl Space", does: "Add a key to the selection, or take it out" },
+  { keys: "Shift click, Shift ↑ ↓", does: "Select a range of keys" },
+  { keys: "Ctrl A", does: "Select every key shown (in the table)" },
+  { keys: "Esc", does: "Clear the selection; close the dialog or the key's panel" },
   { keys: "?", does: "Show this list" },
 ];
 

@@ -1,11 +1,12 @@
-//! Key changes: add, edit, rotate, revoke, mark compromised. Each is one write with its audit event.
+//! Key changes: add, edit, rotate, revoke, mark compromised, and edits and revocations of several keys at
+//! once. Each is one write with its audit events (one per key changed).
 
 use super::cells::History;
 use super::index::{find_row, name_taken};
-use super::{exchange_of, or_none, Vault};
+use super::{exchange_of, or_none, Vault, WriteTx};
 use crate::audit::AuditAction;
 use crate::error::{Error, Result, MOVES_FUNDS};
-use crate::model::{KeyEdit, KeyEntry, KeyStatus, NewKey};
+use crate::model::{BulkEdit, KeyEdit, KeyEntry, KeyStatus, NewKey};
 use crate::parse;
 use crate::secret::SecretFields;
 use crate::validate::{
@@ -75,45 +76,9 @@ impl Vault {
                 "nothing to change: give at least one field to edit",
             ));
         }
-        let new_name = edit.name.as_deref().map(parse::key_name).transpose()?;
-        let ip = edit
-            .ip_allowlist
-            .as_ref()
-            .map(|l| parse::ip_allowlist(l))
-            .transpose()?;
-        let notes = edit
-            .notes
-            .as_deref()
-            .map(|n| parse::text("notes", n, MAX_NOTES_CHARS))
-            .transpose()?;
-        let tags = edit.tags.as_ref().map(|t| clean_tags(t)).transpose()?;
-        let env_names = edit.env_names.as_ref().map(check_env_names).transpose()?;
-        let used_by = edit.used_by.as_deref().map(parse::key_users).transpose()?;
-        if let Some(r) = edit.rotation_days {
-            check_rotation(r)?;
-        }
-        // An empty scope list for a key whose scopes are unknown (an imported key edited in a form with
-        // nothing ticked) leaves them unknown: "no scopes" is not what the user said.
-        let scope_words = |entry: &KeyEntry| {
-            edit.scopes
-                .as_ref()
-                .filter(|w| !(entry.scopes_unknown && w.iter().all(|x| x.trim().is_empty())))
-        };
-        let removes = |entry: &KeyEntry| -> Result<bool> {
-            let Some(words) = scope_words(entry) else {
-                return Ok(false);
-            };
-            let (scopes, _) = exchange_of(entry).resolve_scopes(words)?;
-            // Setting the scopes of a key whose scopes were unknown (it counted as able to move funds)
-            // to ones that cannot is a downgrade too.
-            Ok(entry
-                .scopes
-                .iter()
-                .any(|s| s.moves_funds() && !scopes.contains(s))
-                || (entry.scopes_unknown && !scopes.iter().any(|s| s.moves_funds())))
-        };
+        let checked = CheckedEdit::new(edit)?;
         let before = self.find(name)?;
-        let needed = removes(&before)?;
+        let needed = checked.removes_funds(&before)?;
         self.step_up(
             &before.name,
             needed,
@@ -122,140 +87,70 @@ impl Vault {
             step_up,
         )?;
         self.write(|tx| {
-            let (mut entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
-            if removes(&entry)? && !needed {
-                return Err(Error::StepUpRequired {
-                    name: entry.name.clone(),
-                    why: MOVES_FUNDS.into(),
-                    what: "removing the withdraw or transfer scope".into(),
-                });
-            }
-            let exchange = exchange_of(&entry);
-            let mut changed = Vec::new();
-            if let Some(n) = new_name.filter(|n| *n != entry.name) {
-                if name_taken(&tx.tx, &tx.cells, &n, Some(entry.id))? {
-                    return Err(Error::DuplicateName { name: n });
+            let (entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
+            tx.apply_edit(entry, generation, &checked, needed)
+        })
+    }
+
+    /// One of the key table's bulk changes (rotation reminder, add or remove a tag) made to several
+    /// keys at once: see [`Vault::edit_many`].
+    pub fn bulk_edit(
+        &mut self,
+        names: &[String],
+        change: &BulkEdit,
+        step_up: Option<&SecretString>,
+    ) -> Result<Vec<KeyEntry>> {
+        match change {
+            BulkEdit::AddTag(t) | BulkEdit::RemoveTag(t) => {
+                if t.trim().is_empty() {
+                    return Err(Error::input("type the tag to add or remove"));
                 }
-                changed.push(format!("name: {} → {n}", entry.name));
-                entry.name = n;
+                parse::text("tag", t.trim(), 64)?;
             }
-            if let Some(a) = edit.account {
-                let a = a.map(|a| a.trim().to_string()).filter(|a| !a.is_empty());
-                if a != entry.account {
-                    changed.push("account".to_string());
-                    entry.account = a;
-                }
+            BulkEdit::RotationDays(r) => check_rotation(*r)?,
+        }
+        self.edit_many(names, |e| change.edit_for(e), step_up)
+    }
+
+    /// Edits several keys (named or by id) in one transaction, each with the edit `edit_for` makes of
+    /// it: each follows the rules of [`Vault::edit`], each changed key gets its own audit event, and a
+    /// key that cannot take its edit fails the whole batch with that key's error, nothing written. A
+    /// key already as asked is left alone (no event). One passphrase given again covers every key that
+    /// needs it. Returns the keys in the order given, each once.
+    pub fn edit_many(
+        &mut self,
+        names: &[String],
+        edit_for: impl Fn(&KeyEntry) -> KeyEdit,
+        step_up: Option<&SecretString>,
+    ) -> Result<Vec<KeyEntry>> {
+        let names = chosen_names(names)?;
+        let mut needs = None;
+        for name in &names {
+            let before = self.find(name)?;
+            if CheckedEdit::new(edit_for(&before))?.removes_funds(&before)? {
+                needs.get_or_insert(before.name);
             }
-            if let Some(env) = edit.environment.filter(|e| *e != entry.environment) {
-                changed.push(format!("environment: {} → {env}", entry.environment));
-                entry.environment = env;
-            }
-            if let Some(words) = scope_words(&entry) {
-                let (scopes, own) = exchange.resolve_scopes(words)?;
-                if scopes != entry.scopes || own != entry.exchange_scopes || entry.scopes_unknown {
-                    let show = |s: &std::collections::BTreeSet<crate::model::Scope>| {
-                        or_none(&s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(","))
-                    };
-                    changed.push(format!(
-                        "scopes: {} → {}",
-                        if entry.scopes_unknown {
-                            "unknown".to_string()
-                        } else {
-                            show(&entry.scopes)
-                        },
-                        show(&scopes)
-                    ));
-                    entry.scopes_unknown = false;
-                    entry.scopes = scopes;
-                    entry.exchange_scopes = own;
-                    if entry.scopes_move_funds() {
-                        if let Some(v) = entry.versions.last_mut() {
-                            v.moves_funds = Some(true);
-                        }
-                    }
-                }
-            }
-            if let Some(ip) = ip.filter(|ip| *ip != entry.ip_allowlist) {
-                changed.push(format!(
-                    "IP allowlist: {} → {}",
-                    or_none(&entry.ip_allowlist.join(",")),
-                    or_none(&ip.join(","))
-                ));
-                entry.ip_allowlist = ip;
-            }
-            if let Some(exp) = edit.expires_at.filter(|e| *e != entry.expires_at) {
-                let show = |d: Option<DateTime<Utc>>| {
-                    d.map_or("never".to_string(), |d| d.format("%Y-%m-%d").to_string())
-                };
-                changed.push(format!(
-                    "expires: {} → {}",
-                    show(entry.expires_at),
-                    show(exp)
-                ));
-                entry.expires_at = exp;
-            }
-            if let Some(r) = edit.rotation_days.filter(|r| *r != entry.rotation_days) {
-                let show =
-                    |d: Option<u32>| d.map_or("never".to_string(), |d| format!("every {d} days"));
-                changed.push(format!(
-                    "rotation: {} → {}",
-                    show(entry.rotation_days),
-                    show(r)
-                ));
-                entry.rotation_days = r;
-            }
-            if let Some(t) = tags.filter(|t| *t != entry.tags) {
-                changed.push("tags".to_string());
-                entry.tags = t;
-            }
-            if let Some(n) = notes.filter(|n| *n != entry.notes) {
-                changed.push("notes".to_string());
-                entry.notes = n;
-            }
-            if let Some(v) = env_names.filter(|v| *v != entry.env_names) {
-                let names: Vec<String> = v
-                    .iter()
-                    .map(|(field, name)| format!("{}={name}", field.as_str()))
-                    .collect();
-                changed.push(format!("run variables: {}", or_none(&names.join(","))));
-                entry.env_names = v;
-            }
-            if let Some(u) = used_by.filter(|u| *u != entry.used_by) {
-                let show = |u: &[crate::model::KeyUser]| {
-                    or_none(
-                        &u.iter()
-                            .map(|x| x.to_string())
-                            .collect::<Vec<_>>()
-                            .join(","),
-                    )
-                };
-                changed.push(format!("used by: {} → {}", show(&entry.used_by), show(&u)));
-                entry.used_by = u;
-            }
-            if let Some(c) = edit.scheduled_check.filter(|c| *c != entry.scheduled_check) {
-                let show = |c: Option<bool>| match c {
-                    Some(true) => "always",
-                    Some(false) => "never",
-                    None => "as the app's setting says",
-                };
-                changed.push(format!(
-                    "scheduled checks: {} → {}",
-                    show(entry.scheduled_check),
-                    show(c)
-                ));
-                entry.scheduled_check = c;
-            }
-            if changed.is_empty() {
-                return Ok(entry);
-            }
-            entry.updated_at = tx.now;
-            tx.put_entry(&entry, Some(generation), None)?;
-            tx.audit(
-                AuditAction::KeyEdited,
-                Some(&entry),
-                Some(changed.join("; ")),
+        }
+        if let Some(first) = &needs {
+            self.step_up(
+                first,
+                true,
+                MOVES_FUNDS,
+                "removing the withdraw or transfer scope",
+                step_up,
             )?;
-            Ok(entry)
+        }
+        self.write(|tx| {
+            let mut out: Vec<KeyEntry> = Vec::new();
+            for name in &names {
+                let (entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
+                if out.iter().any(|e| e.id == entry.id) {
+                    continue;
+                }
+                let checked = CheckedEdit::new(edit_for(&entry))?;
+                out.push(tx.apply_edit(entry, generation, &checked, needs.is_some())?);
+            }
+            Ok(out)
         })
     }
 
@@ -320,6 +215,28 @@ impl Vault {
         self.set_status(name, KeyStatus::Compromised, reason)
     }
 
+    /// Marks several keys revoked in one transaction, one audit event each; a key that cannot be
+    /// revoked (revoked already, or not found) fails the whole batch with its error, nothing written.
+    pub fn revoke_many(
+        &mut self,
+        names: &[String],
+        reason: Option<String>,
+    ) -> Result<Vec<KeyEntry>> {
+        let names = chosen_names(names)?;
+        let reason = reason_text(reason)?;
+        self.write(|tx| {
+            let mut out: Vec<KeyEntry> = Vec::new();
+            for name in &names {
+                let (entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
+                if out.iter().any(|e| e.id == entry.id) {
+                    continue;
+                }
+                out.push(tx.apply_status(entry, generation, KeyStatus::Revoked, &reason)?);
+            }
+            Ok(out)
+        })
+    }
+
     pub(super) fn set_status(
         &mut self,
         name: &str,
@@ -328,31 +245,274 @@ impl Vault {
     ) -> Result<KeyEntry> {
         let reason = reason_text(reason)?;
         self.write(|tx| {
-            let (mut entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
-            if entry.status == status {
-                return Err(Error::NotActive {
-                    name: entry.name.clone(),
-                    status: status.to_string(),
-                    hint: "nothing to change".into(),
-                });
-            }
-            let action = match status {
-                KeyStatus::Revoked => AuditAction::KeyRevoked,
-                KeyStatus::Compromised => AuditAction::KeyCompromised,
-                KeyStatus::Active => AuditAction::KeyEdited,
-            };
-            let detail = format!("status: {} → {status}", entry.status)
-                + &reason
-                    .as_ref()
-                    .map(|r| format!("; reason: {r}"))
-                    .unwrap_or_default();
-            entry.status = status;
-            entry.status_reason = reason.clone();
-            entry.status_changed_at = Some(tx.now);
-            entry.updated_at = tx.now;
-            tx.put_entry(&entry, Some(generation), None)?;
-            tx.audit(action, Some(&entry), Some(detail))?;
-            Ok(entry)
+            let (entry, generation) = find_row(&tx.tx, &tx.cells, name)?;
+            tx.apply_status(entry, generation, status, &reason)
         })
+    }
+}
+
+/// The keys a batch names, trimmed, blanks dropped; at least one.
+fn chosen_names(names: &[String]) -> Result<Vec<String>> {
+    let names: Vec<String> = names
+        .iter()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty())
+        .collect();
+    if names.is_empty() {
+        return Err(Error::NoKeysChosen);
+    }
+    Ok(names)
+}
+
+/// A [`KeyEdit`] with its fields parsed and checked, ready to apply to a key.
+struct CheckedEdit {
+    edit: KeyEdit,
+    new_name: Option<String>,
+    ip: Option<Vec<String>>,
+    notes: Option<String>,
+    tags: Option<Vec<String>>,
+    env_names: Option<std::collections::BTreeMap<crate::secret::CredentialField, String>>,
+    used_by: Option<Vec<crate::model::KeyUser>>,
+}
+
+impl CheckedEdit {
+    fn new(edit: KeyEdit) -> Result<Self> {
+        let new_name = edit.name.as_deref().map(parse::key_name).transpose()?;
+        let ip = edit
+            .ip_allowlist
+            .as_ref()
+            .map(|l| parse::ip_allowlist(l))
+            .transpose()?;
+        let notes = edit
+            .notes
+            .as_deref()
+            .map(|n| parse::text("notes", n, MAX_NOTES_CHARS))
+            .transpose()?;
+        let tags = edit.tags.as_ref().map(|t| clean_tags(t)).transpose()?;
+        let env_names = edit.env_names.as_ref().map(check_env_names).transpose()?;
+        let used_by = edit.used_by.as_deref().map(parse::key_users).transpose()?;
+        if let Some(r) = edit.rotation_days {
+            check_rotation(r)?;
+        }
+        Ok(Self {
+            edit,
+            new_name,
+            ip,
+            notes,
+            tags,
+            env_names,
+            used_by,
+        })
+    }
+
+    /// The scope words to apply to `entry`. An empty scope list for a key whose scopes are unknown (an
+    /// imported key edited in a form with nothing ticked) leaves them unknown: "no scopes" is not what
+    /// the user said.
+    fn scope_words(&self, entry: &KeyEntry) -> Option<&Vec<String>> {
+        self.edit
+            .scopes
+            .as_ref()
+            .filter(|w| !(entry.scopes_unknown && w.iter().all(|x| x.trim().is_empty())))
+    }
+
+    /// Whether this edit takes the withdraw or transfer scope from `entry` (and so needs a step-up).
+    fn removes_funds(&self, entry: &KeyEntry) -> Result<bool> {
+        let Some(words) = self.scope_words(entry) else {
+            return Ok(false);
+        };
+        let (scopes, _) = exchange_of(entry).resolve_scopes(words)?;
+        // Setting the scopes of a key whose scopes were unknown (it counted as able to move funds)
+        // to ones that cannot is a downgrade too.
+        Ok(entry
+            .scopes
+            .iter()
+            .any(|s| s.moves_funds() && !scopes.contains(s))
+            || (entry.scopes_unknown && !scopes.iter().any(|s| s.moves_funds())))
+    }
+}
+
+impl WriteTx<'_> {
+    /// Applies `edit` to `entry` (read in this transaction at `generation`) and audits the fields that
+    /// changed; nothing is written when none did. `proven`: the passphrase was given again, as
+    /// removing the withdraw or transfer scope needs.
+    fn apply_edit(
+        &mut self,
+        mut entry: KeyEntry,
+        generation: u64,
+        checked: &CheckedEdit,
+        proven: bool,
+    ) -> Result<KeyEntry> {
+        if checked.removes_funds(&entry)? && !proven {
+            return Err(Error::StepUpRequired {
+                name: entry.name.clone(),
+                why: MOVES_FUNDS.into(),
+                what: "removing the withdraw or transfer scope".into(),
+            });
+        }
+        let edit = &checked.edit;
+        let exchange = exchange_of(&entry);
+        let mut changed = Vec::new();
+        if let Some(n) = checked.new_name.clone().filter(|n| *n != entry.name) {
+            if name_taken(&self.tx, &self.cells, &n, Some(entry.id))? {
+                return Err(Error::DuplicateName { name: n });
+            }
+            changed.push(format!("name: {} → {n}", entry.name));
+            entry.name = n;
+        }
+        if let Some(a) = &edit.account {
+            let a = a
+                .as_ref()
+                .map(|a| a.trim().to_string())
+                .filter(|a| !a.is_empty());
+            if a != entry.account {
+                changed.push("account".to_string());
+                entry.account = a;
+            }
+        }
+        if let Some(env) = edit.environment.filter(|e| *e != entry.environment) {
+            changed.push(format!("environment: {} → {env}", entry.environment));
+            entry.environment = env;
+        }
+        if let Some(words) = checked.scope_words(&entry) {
+            let (scopes, own) = exchange.resolve_scopes(words)?;
+            if scopes != entry.scopes || own != entry.exchange_scopes || entry.scopes_unknown {
+                let show = |s: &std::collections::BTreeSet<crate::model::Scope>| {
+                    or_none(&s.iter().map(|x| x.as_str()).collect::<Vec<_>>().join(","))
+                };
+                changed.push(format!(
+                    "scopes: {} → {}",
+                    if entry.scopes_unknown {
+                        "unknown".to_string()
+                    } else {
+                        show(&entry.scopes)
+                    },
+                    show(&scopes)
+                ));
+                entry.scopes_unknown = false;
+                entry.scopes = scopes;
+                entry.exchange_scopes = own;
+                if entry.scopes_move_funds() {
+                    if let Some(v) = entry.versions.last_mut() {
+                        v.moves_funds = Some(true);
+                    }
+                }
+            }
+        }
+        if let Some(ip) = checked.ip.clone().filter(|ip| *ip != entry.ip_allowlist) {
+            changed.push(format!(
+                "IP allowlist: {} → {}",
+                or_none(&entry.ip_allowlist.join(",")),
+                or_none(&ip.join(","))
+            ));
+            entry.ip_allowlist = ip;
+        }
+        if let Some(exp) = edit.expires_at.filter(|e| *e != entry.expires_at) {
+            let show = |d: Option<DateTime<Utc>>| {
+                d.map_or("never".to_string(), |d| d.format("%Y-%m-%d").to_string())
+            };
+            changed.push(format!(
+                "expires: {} → {}",
+                show(entry.expires_at),
+                show(exp)
+            ));
+            entry.expires_at = exp;
+        }
+        if let Some(r) = edit.rotation_days.filter(|r| *r != entry.rotation_days) {
+            let show =
+                |d: Option<u32>| d.map_or("never".to_string(), |d| format!("every {d} days"));
+            changed.push(format!(
+                "rotation: {} → {}",
+                show(entry.rotation_days),
+                show(r)
+            ));
+            entry.rotation_days = r;
+        }
+        if let Some(t) = checked.tags.clone().filter(|t| *t != entry.tags) {
+            changed.push("tags".to_string());
+            entry.tags = t;
+        }
+        if let Some(n) = checked.notes.clone().filter(|n| *n != entry.notes) {
+            changed.push("notes".to_string());
+            entry.notes = n;
+        }
+        if let Some(v) = checked.env_names.clone().filter(|v| *v != entry.env_names) {
+            let names: Vec<String> = v
+                .iter()
+                .map(|(field, name)| format!("{}={name}", field.as_str()))
+                .collect();
+            changed.push(format!("run variables: {}", or_none(&names.join(","))));
+            entry.env_names = v;
+        }
+        if let Some(u) = checked.used_by.clone().filter(|u| *u != entry.used_by) {
+            let show = |u: &[crate::model::KeyUser]| {
+                or_none(
+                    &u.iter()
+                        .map(|x| x.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
+                )
+            };
+            changed.push(format!("used by: {} → {}", show(&entry.used_by), show(&u)));
+            entry.used_by = u;
+        }
+        if let Some(c) = edit.scheduled_check.filter(|c| *c != entry.scheduled_check) {
+            let show = |c: Option<bool>| match c {
+                Some(true) => "always",
+                Some(false) => "never",
+                None => "as the app's setting says",
+            };
+            changed.push(format!(
+                "scheduled checks: {} → {}",
+                show(entry.scheduled_check),
+                show(c)
+            ));
+            entry.scheduled_check = c;
+        }
+        if changed.is_empty() {
+            return Ok(entry);
+        }
+        entry.updated_at = self.now;
+        self.put_entry(&entry, Some(generation), None)?;
+        self.audit(
+            AuditAction::KeyEdited,
+            Some(&entry),
+            Some(changed.join("; ")),
+        )?;
+        Ok(entry)
+    }
+
+    /// Sets `entry`'s status (read in this transaction at `generation`), with its audit event. A key
+    /// already in that status is refused.
+    fn apply_status(
+        &mut self,
+        mut entry: KeyEntry,
+        generation: u64,
+        status: KeyStatus,
+        reason: &Option<String>,
+    ) -> Result<KeyEntry> {
+        if entry.status == status {
+            return Err(Error::NotActive {
+                name: entry.name.clone(),
+                status: status.to_string(),
+                hint: "nothing to change".into(),
+            });
+        }
+        let action = match status {
+            KeyStatus::Revoked => AuditAction::KeyRevoked,
+            KeyStatus::Compromised => AuditAction::KeyCompromised,
+            KeyStatus::Active => AuditAction::KeyEdited,
+        };
+        let detail = format!("status: {} → {status}", entry.status)
+            + &reason
+                .as_ref()
+                .map(|r| format!("; reason: {r}"))
+                .unwrap_or_default();
+        entry.status = status;
+        entry.status_reason = reason.clone();
+        entry.status_changed_at = Some(self.now);
+        entry.updated_at = self.now;
+        self.put_entry(&entry, Some(generation), None)?;
+        self.audit(action, Some(&entry), Some(detail))?;
+        Ok(entry)
     }
 }
