@@ -259,6 +259,9 @@ export async function typeInto(driver, locator, text) {
 export async function click(driver, locator) {
   const el = await waitVisible(driver, locator);
   await driver.wait(until.elementIsEnabled(el), 10_000, `${describe(typeof locator === "string" ? byTestId(locator) : locator)} stays disabled`);
+  // Into the middle of its scroll box first, as a user scrolls to it: scrolled only to an edge, a dialog's
+  // sticky footer can sit over it.
+  await driver.executeScript("arguments[0].scrollIntoView({ block: 'center', inline: 'nearest' })", el);
   await el.click();
   return el;
 }
