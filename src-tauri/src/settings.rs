@@ -62,6 +62,7 @@ pub struct Settings {
 pub enum OptionalColumn {
     Account,
     Tags,
+    UsedBy,
 }
 
 impl Default for Settings {

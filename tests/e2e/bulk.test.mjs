@@ -102,12 +102,18 @@ describe("bulk work in the key table", () => {
     await click(driver, "columns-open");
     await setChecked(driver, "column-tags");
     await setChecked(driver, "column-account");
+    await setChecked(driver, "column-used_by");
     await click(driver, "columns-open");
     await poll(async () => (await driver.findElements(byTestId("key-tags"))).length === 4, { message: "a Tags cell per row" });
     await poll(
       async () => (await cellText("alpha", "key-account")) === "main",
       { message: "alpha's Account cell reads main" },
     );
+    await poll(
+      async () => (await cellText("delta", "key-used-by")) === "freqtrade@vps-1" && (await cellText("bravo", "key-used-by")) === "",
+      { message: "the Used by column names delta's bot and nothing for bravo" },
+    );
+    await screenshot(driver, "bulk-00-optional-columns");
   });
 
   step("Ctrl+click two keys, tag them: both show the tag, the others do not", async () => {

@@ -3,4 +3,4 @@
 /**
  * A column of the key table that is off until the user turns it on.
  */
-export type OptionalColumn = "account" | "tags";
+export type OptionalColumn = "account" | "tags" | "used_by";

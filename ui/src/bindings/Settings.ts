@@ -47,6 +47,11 @@ exchange_check_hours: number | null,
  */
 exchange_check_keys: ScheduleScope, 
 /**
+ * The first-run checklist (import, tray and login, the CLI, a backup) is shown above the keys:
+ * set when a vault is created here, cleared when the user dismisses it.
+ */
+first_run_checklist: boolean, 
+/**
  * The key table's optional columns the user turned on (its Columns menu), in the table's order.
  */
 key_table_columns: Array<OptionalColumn>, };
