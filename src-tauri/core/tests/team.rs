@@ -610,26 +610,17 @@ fn a_removed_member_gets_no_new_entries_and_every_key_they_could_read_is_to_be_r
     let before = read_remote(&t.url, &format!("keys/{id}.age"));
 
     // Refusals change nothing: an unknown name, yourself, a read member.
-    let e = t
-        .alice
-        .vault
-        .team_remove_member(None, "dave")
-        .unwrap_err()
-        .to_string();
+    let refused = |desk: &mut Desk, who: &str| {
+        desk.vault
+            .team_remove_member(None, who)
+            .unwrap_err()
+            .to_string()
+    };
+    let e = refused(&mut t.alice, "dave");
     assert!(e.contains("the members are alice, bob, carol"), "{e}");
-    let e = t
-        .alice
-        .vault
-        .team_remove_member(None, "alice")
-        .unwrap_err()
-        .to_string();
+    let e = refused(&mut t.alice, "alice");
     assert!(e.contains("cannot remove yourself"), "{e}");
-    let e = t
-        .carol
-        .vault
-        .team_remove_member(None, "bob")
-        .unwrap_err()
-        .to_string();
+    let e = refused(&mut t.carol, "bob");
     assert!(e.contains("read member"), "{e}");
 
     // Alice removes Carol (by her contact name): the list and the entry are issued again.
