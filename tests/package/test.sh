@@ -13,7 +13,7 @@ source scripts/deps.sh
 sudo=()
 [ "$(id -u)" -eq 0 ] || sudo=(sudo)
 apt_get() { DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get -o DPkg::Lock::Timeout=600 "$@"; }
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q ' installed$'; }
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep ' installed$' >/dev/null; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # desktop-file-validate checks the menu entry.
 apt_install desktop-file-utils
@@ -60,6 +60,8 @@ cleanup() {
   exit "$status"
 }
 trap cleanup EXIT
+# Under pipefail, `cmd | grep -q` fails when cmd writes after grep has quit (SIGPIPE): checks read a
+# process's whole output (grep … >/dev/null, or $(…) first); grep -q only reads printf's.
 # A command that fails outside the checks below is named (not those inside $(…), whose callers check them).
 trap '[ "$BASH_SUBSHELL" -eq 0 ] && echo "FAIL: line $LINENO: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT
@@ -77,12 +79,12 @@ if printf '%s' "$depends" | grep -qiE 'webkit|gtk|appindicator'; then
   fail "keystead-cli depends on desktop libraries: $depends"
 fi
 contents() { dpkg-deb -c "$1" | awk '{print $6}' | sed 's#^\./#/#; s#^\([^/]\)#/\1#'; }
-contents "$server_deb" | grep -qx '/usr/bin/keystead' || fail "keystead-cli holds no /usr/bin/keystead"
+contents "$server_deb" | grep -x '/usr/bin/keystead' >/dev/null || fail "keystead-cli holds no /usr/bin/keystead"
 if contents "$server_deb" | grep -E -v '^/usr/(bin/keystead|share/doc/keystead-cli/.*|bin/|share/|share/doc/|)$'; then
   fail "keystead-cli holds more than the command and its documentation (above)"
 fi
 for f in /usr/bin/keystead /usr/bin/keystead-app /usr/share/applications/Keystead.desktop; do
-  contents "$desktop_deb" | grep -qx "$f" || fail "the desktop package holds no $f"
+  contents "$desktop_deb" | grep -x "$f" >/dev/null || fail "the desktop package holds no $f"
 done
 for field in Conflicts Replaces Provides; do
   [ "$(dpkg-deb -f "$desktop_deb" "$field")" = keystead-cli ] || fail "the desktop package's $field is not keystead-cli"
@@ -93,7 +95,7 @@ done_step "check the packages' fields and contents"
 apt_get install -y -qq "$server_deb" >/dev/null
 installed keystead-cli || fail "keystead-cli did not install"
 [ "$(dpkg-query -S /usr/bin/keystead | cut -d: -f1)" = keystead-cli ] || fail "/usr/bin/keystead is not keystead-cli's"
-if ldd /usr/bin/keystead | grep -qiE 'webkit|gtk'; then fail "the installed keystead links desktop libraries"; fi
+if ldd /usr/bin/keystead | grep -iE 'webkit|gtk' >/dev/null; then fail "the installed keystead links desktop libraries"; fi
 done_step "apt-get install keystead-cli"
 
 home="$work/home"
@@ -134,7 +136,7 @@ done_step "keystead --version, init, add, run (passphrase file) with the install
 # The repository's copies: a minimal image may keep dpkg from writing /usr/share/doc.
 examples="$repo/src-tauri/cli/packaging"
 for f in keystead-due.cron keystead-bot@.service; do
-  dpkg -L keystead-cli | grep -qx "/usr/share/doc/keystead-cli/examples/$f" || fail "keystead-cli does not install $f"
+  dpkg -L keystead-cli | grep -x "/usr/share/doc/keystead-cli/examples/$f" >/dev/null || fail "keystead-cli does not install $f"
 done
 cron_file="$examples/keystead-due.cron"
 daily=$(grep -E '^0 8 \* \* \* ' "$cron_file" | sed -E 's/^([^ ]+ +){5}//')
@@ -182,13 +184,14 @@ installed keystead || fail "the desktop package did not install"
 desktop_file=/usr/share/applications/Keystead.desktop
 grep -qx 'Exec=keystead-app' "$desktop_file" || fail "$desktop_file does not start keystead-app: $(cat "$desktop_file")"
 desktop-file-validate "$desktop_file" || fail "$desktop_file is not a valid desktop entry"
-if ldd /usr/bin/keystead-app | grep -q 'not found'; then
+if ldd /usr/bin/keystead-app | grep 'not found' >/dev/null; then
   fail "the desktop package's Depends leave libraries missing: $(ldd /usr/bin/keystead-app | grep 'not found')"
 fi
 version=$(ks keystead --version)
 [ "$version" = "$expected_version" ] || fail "the desktop package's keystead --version printed '$version'"
-ks KEYSTEAD_PASSPHRASE_FILE="$work/passphrase" keystead list </dev/null | grep -q server-bot ||
-  fail "the desktop package's keystead does not open the vault"
+listed=$(ks KEYSTEAD_PASSPHRASE_FILE="$work/passphrase" keystead list </dev/null 2>&1) ||
+  fail "the desktop package's keystead list failed: $listed"
+printf '%s\n' "$listed" | grep -q server-bot || fail "the desktop package's keystead does not list the vault's key: $listed"
 # The other way round is refused: both packages cannot hold /usr/bin/keystead.
 if "${sudo[@]}" dpkg -i "$server_deb" >"$work/dpkg.log" 2>&1; then
   fail "dpkg installed keystead-cli beside the desktop package"
