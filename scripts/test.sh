@@ -10,6 +10,18 @@
 #      and freqtrade itself under `keystead run --profile freqtrade` (tests/package/freqtrade.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Each phase's time, printed as it ends and in a summary at the end (CI's budget is 30 minutes).
+phases=()
+phase_name=""
+phase_start=$SECONDS
+phase() {
+  local now=$SECONDS
+  [ -z "$phase_name" ] || phases+=("$(printf '%5d s  %s' $((now - phase_start)) "$phase_name")")
+  phase_name="$1"
+  phase_start=$now
+  [ -z "$1" ] || echo "== $1"
+}
+phase "build dependencies (apt, rustup, npm packages)"
 source scripts/deps.sh
 ensure_build_deps
 # age: the share-file tests check that Debian's `age` tool opens our files and that we open its files.
@@ -17,11 +29,11 @@ ensure_build_deps
 apt_install dbus gnome-keyring age openssl python3-cryptography
 ensure_ui_packages
 
-echo "== UI: svelte-check and vitest"
+phase "UI: svelte-check and vitest"
 npm --prefix ui run -s check
 npm --prefix ui run -s test
 
-echo "== Rust tests"
+phase "Rust tests"
 cargo build --workspace --all-targets --locked
 # The keyring gets a throw-away HOME; cargo and rustup keep theirs.
 export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}" CARGO_HOME="${CARGO_HOME:-$HOME/.cargo}"
@@ -33,12 +45,15 @@ dbus-run-session -- bash -c '
   cargo test --workspace --locked
 '
 
-echo "== Fuzzing: 10 s per target (scripts/fuzz.sh)"
+phase "Fuzzing: 10 s per target (scripts/fuzz.sh)"
 ./scripts/fuzz.sh 10
 
-echo "== End-to-end: the real app under Xvfb"
+phase "End-to-end: the real app under Xvfb"
 ./scripts/e2e.sh
 
-echo "== Packages: the .deb files installed and run; freqtrade under keystead run"
+phase "Packages: the .deb files installed and run; freqtrade under keystead run"
 ./tests/package/test.sh
 ./tests/package/freqtrade.sh
+phase ""
+echo "== Test suite passed in $SECONDS s:"
+printf '%s\n' "${phases[@]}"
