@@ -26,7 +26,8 @@ source scripts/deps.sh
 ensure_build_deps
 # age: the share-file tests check that Debian's `age` tool opens our files and that we open its files.
 # openssl, python3-cryptography: a key pair Keystead makes is read and checked by outside tools.
-apt_install dbus gnome-keyring age openssl python3-cryptography
+# git: a team vault is tested over a loopback `git daemon` (git://) as well as over file://.
+apt_install dbus gnome-keyring age openssl python3-cryptography git
 ensure_ui_packages
 
 phase "UI: svelte-check and vitest"

@@ -360,8 +360,9 @@ pub enum ContactsCommand {
 
 #[derive(Subcommand)]
 pub enum TeamCommand {
-    /// Make a team in REMOTE, an empty git repository (e.g. file:///srv/git/desk.git made with
-    /// `git init --bare`); you are its first write member.
+    /// Make a team in REMOTE, an empty git repository made with `git init --bare`: git@host:desk.git or
+    /// ssh://… (your ssh agent's keys), https://… (your git credential helper), git://…, or a path or
+    /// file:///srv/git/desk.git; you are its first write member.
     Init {
         remote: String,
         /// The team's name.

@@ -15,11 +15,84 @@ use common::desk::Desk;
 use common::fields_for as fields;
 
 /// An empty bare repository whose HEAD names `main`, as `git init --bare` on a server would be.
+fn bare_repository(path: &Path) {
+    let repo = git2::Repository::init_bare(path).unwrap();
+    repo.set_head("refs/heads/main").unwrap();
+}
+
 fn bare_remote(dir: &Path) -> String {
     let path = dir.join("desk.git");
-    let repo = git2::Repository::init_bare(&path).unwrap();
-    repo.set_head("refs/heads/main").unwrap();
+    bare_repository(&path);
     format!("file://{}", path.display())
+}
+
+/// A team's remote: its folder, and the `git daemon` serving it (if any), stopped when dropped.
+struct Remote {
+    _dir: TempDir,
+    url: String,
+    daemon: Option<std::process::Child>,
+}
+
+impl Drop for Remote {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.daemon.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+fn file_remote() -> Remote {
+    let dir = tempfile::tempdir().unwrap();
+    let url = bare_remote(dir.path());
+    Remote {
+        _dir: dir,
+        url,
+        daemon: None,
+    }
+}
+
+/// A bare repository served by Debian's `git daemon` on 127.0.0.1 (git://), pushes allowed
+/// (`--enable=receive-pack`), as a team's own small server would run it.
+fn daemon_remote() -> Remote {
+    use std::net::{TcpListener, TcpStream};
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    bare_repository(&dir.path().join("desk.git"));
+    for _attempt in 0..5 {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Command::new("git")
+            .arg("daemon")
+            .arg("--listen=127.0.0.1")
+            .arg(format!("--port={port}"))
+            .arg(format!("--base-path={}", dir.path().display()))
+            .args(["--export-all", "--enable=receive-pack", "--reuseaddr"])
+            .arg(dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("git daemon (Debian's git package; scripts/test.sh installs it)");
+        for _ in 0..100 {
+            if child.try_wait().unwrap().is_some() {
+                break; // the port was taken meanwhile: another one
+            }
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Remote {
+                    _dir: dir,
+                    url: format!("git://127.0.0.1:{port}/desk.git"),
+                    daemon: Some(child),
+                };
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("git daemon did not start listening on 127.0.0.1");
 }
 
 /// Someone with write access to the remote (not through Keystead): a commit of `files` on top of
@@ -68,17 +141,20 @@ fn list_remote(url: &str, folder: &str) -> Vec<String> {
 }
 
 struct Team {
-    _remote_dir: TempDir,
     url: String,
     alice: Desk,
     bob: Desk,
     carol: Desk,
+    _remote: Remote,
 }
 
 /// Alice makes team "desk" and adds Bob (write) and Carol (read); both join after checking.
 fn team() -> Team {
-    let remote_dir = tempfile::tempdir().unwrap();
-    let url = bare_remote(remote_dir.path());
+    team_on(file_remote())
+}
+
+fn team_on(remote: Remote) -> Team {
+    let url = remote.url.clone();
     let (mut alice, mut bob, mut carol) = (Desk::new(), Desk::new(), Desk::new());
     let (kb, kc) = (bob.sharing_key(), carol.sharing_key());
     alice.vault.add_contact("bob", &kb).unwrap();
@@ -127,11 +203,11 @@ fn team() -> Team {
             .contains("made by alice"));
     }
     Team {
-        _remote_dir: remote_dir,
         url,
         alice,
         bob,
         carol,
+        _remote: remote,
     }
 }
 
@@ -151,9 +227,52 @@ fn key_id(desk: &Desk, name: &str) -> String {
     desk.vault.find(name).unwrap().id.to_string()
 }
 
+/// The flows that touch the remote most, over each kind of remote a test can run here: a bare
+/// repository by file:// and a loopback `git daemon` (git://), pushes and all.
+macro_rules! over_both_remotes {
+    ($($name:ident),* $(,)?) => {
+        mod over_file {
+            $(#[test] fn $name() { super::$name(super::team()) })*
+        }
+        mod over_git_daemon {
+            $(#[test] fn $name() { super::$name(super::team_on(super::daemon_remote())) })*
+        }
+    };
+}
+
+over_both_remotes!(
+    three_members_share_a_key_and_see_each_others_rotation,
+    a_read_members_change_pushed_past_keystead_is_refused_and_named,
+    a_removed_member_gets_no_new_entries_and_every_key_they_could_read_is_to_be_rotated,
+    a_conflict_is_resolved_by_keeping_one_side_whole_theirs_or_mine,
+);
+
+/// ssh (the user's agent) and https (a credential helper) are built in: a remote nobody answers on is
+/// reported as unreachable, not as a protocol Keystead does not speak, and nothing is recorded.
 #[test]
-fn three_members_share_a_key_and_see_each_others_rotation() {
-    let mut t = team();
+fn ssh_and_https_remotes_are_spoken_and_an_unreachable_one_is_named() {
+    let mut alice = Desk::new();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port(); // free again once the listener is dropped here
+    for url in [
+        format!("ssh://git@127.0.0.1:{closed}/desk.git"),
+        format!("https://127.0.0.1:{closed}/desk.git"),
+    ] {
+        let e = alice
+            .vault
+            .team_init(&url, "desk", "alice")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("fetching from the team's remote"), "{url}: {e}");
+        assert!(!e.to_lowercase().contains("unsupported"), "{url}: {e}");
+        assert!(alice.vault.teams().unwrap().is_empty());
+    }
+}
+
+fn three_members_share_a_key_and_see_each_others_rotation(mut t: Team) {
     t.alice.add("k", "binance", &["read", "trade"], "one");
     let shared = t
         .alice
@@ -239,9 +358,7 @@ fn three_members_share_a_key_and_see_each_others_rotation() {
     assert_eq!(status.team.keys, ["k"]);
 }
 
-#[test]
-fn a_read_members_change_pushed_past_keystead_is_refused_and_named() {
-    let mut t = team();
+fn a_read_members_change_pushed_past_keystead_is_refused_and_named(mut t: Team) {
     t.alice.add("k", "binance", &["read"], "one");
     t.alice
         .vault
@@ -594,10 +711,10 @@ fn the_team_never_changes_a_personal_key_even_one_with_the_same_id() {
     assert!(t.bob.vault.teams().unwrap()[0].keys.is_empty());
 }
 
-#[test]
-fn a_removed_member_gets_no_new_entries_and_every_key_they_could_read_is_to_be_rotated() {
+fn a_removed_member_gets_no_new_entries_and_every_key_they_could_read_is_to_be_rotated(
+    mut t: Team,
+) {
     use keystead_core::{DueState, RiskFlag};
-    let mut t = team();
     t.alice.add("k", "binance", &["read", "trade"], "one");
     t.alice
         .vault
@@ -713,10 +830,8 @@ fn a_removed_member_gets_no_new_entries_and_every_key_they_could_read_is_to_be_r
     );
 }
 
-#[test]
-fn a_conflict_is_resolved_by_keeping_one_side_whole_theirs_or_mine() {
+fn a_conflict_is_resolved_by_keeping_one_side_whole_theirs_or_mine(mut t: Team) {
     use keystead_core::vault::Keep;
-    let mut t = team();
     t.alice.add("k", "binance", &["read", "trade"], "one");
     t.alice
         .vault

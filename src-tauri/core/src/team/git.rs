@@ -15,6 +15,39 @@ fn git_error(what: &str, e: &git2::Error) -> Error {
     Error::team(format!("{what}: {}", e.message()))
 }
 
+/// Callbacks that answer a remote's request for credentials the way `git` would without asking: over
+/// ssh, the keys of the user's ssh agent (`SSH_AUTH_SOCK`); over https, the user's git credential
+/// helper (`git config credential.helper`). Each kind is offered once: a remote that asks again has
+/// refused it, and the error says what to set up instead of looping.
+fn callbacks<'a>() -> RemoteCallbacks<'a> {
+    let mut tried = Vec::<git2::CredentialType>::new();
+    let mut cb = RemoteCallbacks::new();
+    cb.credentials(move |url, username, allowed| {
+        if allowed.contains(git2::CredentialType::SSH_KEY) && !tried.contains(&git2::CredentialType::SSH_KEY) {
+            tried.push(git2::CredentialType::SSH_KEY);
+            return git2::Cred::ssh_key_from_agent(username.unwrap_or("git"));
+        }
+        if allowed.contains(git2::CredentialType::USER_PASS_PLAINTEXT)
+            && !tried.contains(&git2::CredentialType::USER_PASS_PLAINTEXT)
+        {
+            tried.push(git2::CredentialType::USER_PASS_PLAINTEXT);
+            if let Ok(config) = git2::Config::open_default() {
+                return git2::Cred::credential_helper(&config, url, username);
+            }
+        }
+        if allowed.contains(git2::CredentialType::USERNAME) && !tried.contains(&git2::CredentialType::USERNAME) {
+            tried.push(git2::CredentialType::USERNAME);
+            return git2::Cred::username(username.unwrap_or("git"));
+        }
+        Err(git2::Error::from_str(if allowed.contains(git2::CredentialType::SSH_KEY) {
+            "the remote refused the ssh agent's keys: start ssh-agent and add the key this remote knows (ssh-add), then sync again"
+        } else {
+            "the remote asked for a user name and password, and no git credential helper gave them: set one up (git config --global credential.helper store, or your host's helper) with a token that may read and push this repository"
+        }))
+    });
+    cb
+}
+
 /// A working clone of a team repository.
 pub(crate) struct Clone {
     repo: Repository,
@@ -78,6 +111,7 @@ impl Clone {
             .map_err(|e| git_error("finding the team's remote", &e))?;
         let mut opts = FetchOptions::new();
         opts.prune(git2::FetchPrune::On);
+        opts.remote_callbacks(callbacks());
         remote
             .fetch(
                 &[&format!("+refs/heads/{BRANCH}:{REMOTE_REF}")],
@@ -174,7 +208,7 @@ impl Clone {
             .map_err(|e| git_error("finding the team's remote", &e))?;
         let mut rejected: Option<String> = None;
         {
-            let mut callbacks = RemoteCallbacks::new();
+            let mut callbacks = callbacks();
             callbacks.push_update_reference(|_, status| {
                 if let Some(s) = status {
                     rejected = Some(s.to_string());

@@ -1,6 +1,7 @@
 //! Team vaults: keys kept in sync for a small team through a git repository the team already has.
-//! Keystead runs no server; the repository is any git remote (this version: `file://` bare repositories;
-//! ssh and https remotes are transports libgit2 already has and only need enabling).
+//! Keystead runs no server; the repository is any git remote libgit2 reaches: a bare repository by
+//! path or `file://`, `git://` (a `git daemon`), ssh (the user's agent) and https (the user's git
+//! credential helper); see `check_remote` in the vault's team module.
 //!
 //! # The repository
 //!

@@ -453,14 +453,50 @@ fn role_of(list: &MemberList, me: &SharingKey) -> Option<Role> {
     list.member_by_key(me).map(|m| m.role)
 }
 
+/// The remote forms a team can live on: a bare repository by path or `file://`, `ssh://` or scp-like
+/// `user@host:path` (the user's ssh agent), `https://` (the user's git credential helper), and
+/// `git://` (a `git daemon`; nothing is secret in the repository, and every file is checked). Plain
+/// `http://` would send a credential helper's token in the clear: only to this machine.
 fn check_remote(remote: &str) -> Result<String> {
+    const FORMS: &str = "the team remote is a git URL: ssh://git@host/team.git or git@host:team.git, https://host/team.git, git://host/team.git, or a bare repository's path (/srv/git/team.git, file:///srv/git/team.git)";
     let r = remote.trim();
     if r.is_empty() || r.len() > 2048 || crate::parse::has_control_or_bidi(r) {
-        return Err(Error::input(
-            "the team remote is a git URL such as file:///srv/git/desk.git",
-        ));
+        return Err(Error::input(FORMS));
     }
-    Ok(r.to_string())
+    let lower = r.to_ascii_lowercase();
+    if let Some(rest) = lower.strip_prefix("http://") {
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host.rsplit('@').next().unwrap_or(host);
+        let host = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or(""),
+            None => host.split(':').next().unwrap_or(""),
+        };
+        let loopback = host == "localhost"
+            || host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback());
+        if !loopback {
+            return Err(Error::input(format!(
+                "plain http:// would send the remote's password or token unencrypted: use https:// (or ssh) for {r}"
+            )));
+        }
+        return Ok(r.to_string());
+    }
+    let scheme_ok = ["file://", "ssh://", "git+ssh://", "https://", "git://"]
+        .iter()
+        .any(|p| lower.starts_with(p));
+    // scp-like: user@host:path (a colon before any slash, and no scheme).
+    let scp_like = !lower.contains("://")
+        && r.split('/').next().is_some_and(|head| {
+            head.split_once(':')
+                .is_some_and(|(host, _)| !host.is_empty() && host.contains('@'))
+        });
+    let path = !lower.contains("://") && std::path::Path::new(r).is_absolute();
+    if scheme_ok || scp_like || path {
+        Ok(r.to_string())
+    } else {
+        Err(Error::input(FORMS))
+    }
 }
 
 impl WriteTx<'_> {
@@ -1412,5 +1448,41 @@ impl Vault {
     pub fn team_clone_path(&self, team: Option<&str>) -> Result<PathBuf> {
         let (record, _) = self.team_record(team)?;
         Ok(self.team_clone_dir(record.id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_remote;
+
+    #[test]
+    fn remotes_take_the_forms_git_reaches_and_plain_http_only_to_this_machine() {
+        for ok in [
+            "/srv/git/desk.git",
+            "file:///srv/git/desk.git",
+            "ssh://git@example.org/desk.git",
+            "git@github.com:acme/desk.git",
+            "https://gitea.example.org/acme/desk.git",
+            "git://127.0.0.1:9418/desk.git",
+            "http://127.0.0.1:8080/desk.git",
+            "http://[::1]/desk.git",
+            "http://localhost/desk.git",
+        ] {
+            assert_eq!(check_remote(&format!(" {ok} ")).unwrap(), ok);
+        }
+        let e = check_remote("http://gitea.example.org/desk.git")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("use https://"), "{e}");
+        for bad in [
+            "",
+            "desk.git",
+            "ftp://example.org/desk.git",
+            "a\u{202e}b",
+            "github.com:desk",
+        ] {
+            let e = check_remote(bad).unwrap_err().to_string();
+            assert!(e.contains("ssh://git@host/team.git"), "{bad}: {e}");
+        }
     }
 }
