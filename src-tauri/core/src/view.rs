@@ -54,6 +54,8 @@ pub struct KeySummary {
     pub scheduled_check: Option<bool>,
     /// The bots that use it, and where (not secret: the table's "Used by" column and filter).
     pub used_by: Vec<crate::model::KeyUser>,
+    /// The team it belongs to (kept in sync through that team's remote); `None`: a personal key.
+    pub team: Option<String>,
 }
 
 /// When a key was last checked on its exchange and how that ended. No report, no secret.
@@ -113,6 +115,7 @@ impl KeySummary {
             last_check: entry.last_verification.as_ref().map(CheckSummary::of),
             scheduled_check: entry.scheduled_check,
             used_by: entry.used_by.clone(),
+            team: None,
         }
     }
 }

@@ -223,6 +223,15 @@ fn sync(
     (preview, summary)
 }
 
+/// Alice adds key "k" (secret "one-secret-value") with `scopes` and puts it into the team.
+fn share_k(t: &mut Team, scopes: &[&str]) {
+    t.alice.add("k", "binance", scopes, "one");
+    t.alice
+        .vault
+        .team_share(None, &["k".into()], &[], None)
+        .unwrap();
+}
+
 fn key_id(desk: &Desk, name: &str) -> String {
     desk.vault.find(name).unwrap().id.to_string()
 }
@@ -359,11 +368,7 @@ fn three_members_share_a_key_and_see_each_others_rotation(mut t: Team) {
 }
 
 fn a_read_members_change_pushed_past_keystead_is_refused_and_named(mut t: Team) {
-    t.alice.add("k", "binance", &["read"], "one");
-    t.alice
-        .vault
-        .team_share(None, &["k".into()], &[], None)
-        .unwrap();
+    share_k(&mut t, &["read"]);
     sync(&mut t.carol);
     t.carol
         .vault
@@ -403,11 +408,7 @@ fn a_read_members_change_pushed_past_keystead_is_refused_and_named(mut t: Team) 
 #[test]
 fn altered_replayed_and_foreign_entry_files_are_refused_and_nothing_is_applied() {
     let mut t = team();
-    t.alice.add("k", "binance", &["read"], "one");
-    t.alice
-        .vault
-        .team_share(None, &["k".into()], &[], None)
-        .unwrap();
+    share_k(&mut t, &["read"]);
     let id = key_id(&t.alice, "k");
     let file = format!("keys/{id}.age");
     let revision_1 = read_remote(&t.url, &file);
@@ -485,11 +486,7 @@ fn altered_replayed_and_foreign_entry_files_are_refused_and_nothing_is_applied()
 #[test]
 fn a_member_list_changed_by_a_read_member_is_refused_and_nothing_of_the_sync_is_applied() {
     let mut t = team();
-    t.alice.add("k", "binance", &["read"], "one");
-    t.alice
-        .vault
-        .team_share(None, &["k".into()], &[], None)
-        .unwrap();
+    share_k(&mut t, &["read"]);
     // Bob rotates and pushes, so Alice has something waiting.
     sync(&mut t.bob);
     t.bob
@@ -715,11 +712,7 @@ fn a_removed_member_gets_no_new_entries_and_every_key_they_could_read_is_to_be_r
     mut t: Team,
 ) {
     use keystead_core::{DueState, RiskFlag};
-    t.alice.add("k", "binance", &["read", "trade"], "one");
-    t.alice
-        .vault
-        .team_share(None, &["k".into()], &[], None)
-        .unwrap();
+    share_k(&mut t, &["read", "trade"]);
     for desk in [&mut t.bob, &mut t.carol] {
         sync(desk);
     }
@@ -832,11 +825,7 @@ fn a_removed_member_gets_no_new_entries_and_every_key_they_could_read_is_to_be_r
 
 fn a_conflict_is_resolved_by_keeping_one_side_whole_theirs_or_mine(mut t: Team) {
     use keystead_core::vault::Keep;
-    t.alice.add("k", "binance", &["read", "trade"], "one");
-    t.alice
-        .vault
-        .team_share(None, &["k".into()], &[], None)
-        .unwrap();
+    share_k(&mut t, &["read", "trade"]);
     sync(&mut t.bob);
     let note = |desk: &mut Desk, text: &str| {
         desk.vault
@@ -919,4 +908,40 @@ fn a_conflict_is_resolved_by_keeping_one_side_whole_theirs_or_mine(mut t: Team) 
     let mut s = t.carol.vault.team_sync_preview(None).unwrap();
     let err = s.resolve("k", Keep::Mine).unwrap_err().to_string();
     assert!(err.contains("read member"), "{err}");
+}
+
+/// A member added and removed again between two of Bob's syncs could read the team's keys meanwhile
+/// (each entry was encrypted to them): Bob's sync, which walks every list in between, marks them too.
+#[test]
+fn a_member_added_and_removed_between_two_syncs_still_marks_the_keys_to_rotate() {
+    use keystead_core::RiskFlag;
+    let mut t = team();
+    share_k(&mut t, &["read"]);
+    sync(&mut t.bob);
+    let mut dave = Desk::new();
+    let kd = dave.sharing_key();
+    t.alice.vault.add_contact("dave", &kd).unwrap();
+    t.alice
+        .vault
+        .team_add_member(None, "dave", Role::Read)
+        .unwrap();
+    t.alice.vault.team_remove_member(None, "dave").unwrap();
+
+    let (preview, summary) = sync(&mut t.bob);
+    assert_eq!(preview.members_changed_from, Some(3), "{preview:?}");
+    assert_eq!(summary.members_version, 5);
+    let row = t.bob.vault.summary("k").unwrap();
+    assert!(
+        row.risk_flags.contains(&RiskFlag::MemberLeft),
+        "{:?}",
+        row.risk_flags
+    );
+    assert!(
+        row.due_reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("dave left team desk"),
+        "{:?}",
+        row.due_reason
+    );
 }

@@ -55,6 +55,7 @@ impl Vault {
                 }
             }
         }
+        let teams = super::team::team_of_keys(&self.conn, &self.cells())?;
         let mut out: Vec<KeySummary> = entries
             .iter()
             .map(|(e, _)| {
@@ -62,7 +63,9 @@ impl Vault {
                     && e.fingerprints
                         .iter()
                         .any(|fp| holders.get(fp.as_str()).copied().unwrap_or(0) > 1);
-                summarize(e, now, duplicate)
+                let mut row = summarize(e, now, duplicate);
+                row.team = teams.get(&e.id).cloned();
+                row
             })
             .collect();
         out.sort_by_cached_key(|k| (k.name.to_lowercase(), k.name.clone()));
@@ -117,18 +120,18 @@ impl Vault {
     /// The "same secret stored twice" flag comes from the fingerprint index.
     pub fn summary_of(&self, entry: &KeyEntry) -> Result<KeySummary> {
         let (duplicate, _) = duplicate_secret(&self.conn, &self.cells(), entry)?;
-        Ok(summarize(entry, self.clock.now(), duplicate))
+        let mut row = summarize(entry, self.clock.now(), duplicate);
+        row.team = super::team::team_of_keys(&self.conn, &self.cells())?.remove(&entry.id);
+        Ok(row)
     }
 
     /// The detail view of a key already in hand: what the app shows after add, edit, rotate or revoke,
     /// from the entry the write returned.
     pub fn detail_of(&self, entry: &KeyEntry) -> Result<KeyDetail> {
         let (duplicate, others) = duplicate_secret(&self.conn, &self.cells(), entry)?;
-        let mut detail = KeyDetail::new(
-            entry,
-            summarize(entry, self.clock.now(), duplicate),
-            exchange_of(entry).api_key_page,
-        );
+        let mut row = summarize(entry, self.clock.now(), duplicate);
+        row.team = super::team::team_of_keys(&self.conn, &self.cells())?.remove(&entry.id);
+        let mut detail = KeyDetail::new(entry, row, exchange_of(entry).api_key_page);
         detail.same_secret_as = others;
         Ok(detail)
     }

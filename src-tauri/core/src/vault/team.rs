@@ -265,6 +265,9 @@ pub struct TeamSync {
     team_id: Uuid,
     generation: u64,
     new_list: Option<String>,
+    /// The members of any list from the trusted one to the new one whom the new list leaves out: each
+    /// could read the team's keys (also one added and removed between two syncs of this vault).
+    left: Vec<String>,
     incoming: Vec<Incoming>,
     outgoing: Vec<Uuid>,
     /// Entries changed here (the key's name here) and by another member since the last sync: applied
@@ -341,6 +344,20 @@ fn read_teams(
     }
     out.sort_by_cached_key(|(t, _)| t.name.to_lowercase());
     Ok(out)
+}
+
+/// The team each team key belongs to, by key id (for the list's team column and filter).
+pub(super) fn team_of_keys(
+    conn: &Connection,
+    cells: &super::cells::Cells<'_>,
+) -> Result<std::collections::HashMap<Uuid, String>> {
+    Ok(read_teams(conn, cells)?
+        .into_iter()
+        .flat_map(|(t, _)| {
+            let name = t.name;
+            t.keys.into_keys().map(move |id| (id, name.clone()))
+        })
+        .collect())
 }
 
 fn pick_team(teams: Vec<(TeamRecord, u64)>, name: Option<&str>) -> Result<(TeamRecord, u64)> {
@@ -824,6 +841,7 @@ impl Vault {
             team_id: record.id,
             generation,
             new_list: None,
+            left: Vec::new(),
             incoming: Vec::new(),
             outgoing: Vec::new(),
             conflicts: Vec::new(),
@@ -831,8 +849,11 @@ impl Vault {
             list: None,
             role: None,
         };
-        let checked =
-            read_lists(&clone)?.and_then(|lists| check_chain(Some(&trusted), &lists).cloned());
+        let lists = read_lists(&clone)?;
+        let checked = lists
+            .as_ref()
+            .map_err(|r| r.clone())
+            .and_then(|lists| check_chain(Some(&trusted), lists).cloned());
         let list = match checked {
             Ok(l) => l,
             Err(r) => {
@@ -847,6 +868,19 @@ impl Vault {
             preview.members_version = list.version;
             preview.members = member_infos(&list, &me);
             sync.new_list = Some(list.text.clone());
+            if let Ok(lists) = &lists {
+                let from = trusted.version as usize - 1;
+                let upto = (list.version as usize).min(lists.len());
+                let mut left: Vec<String> = lists[from.min(upto)..upto]
+                    .iter()
+                    .flat_map(|l| l.members.iter())
+                    .filter(|m| list.member_by_key(&m.key).is_none())
+                    .map(|m| m.name.clone())
+                    .collect();
+                left.sort();
+                left.dedup();
+                sync.left = left;
+            }
         }
         let role = role_of(&list, &me);
 
@@ -1168,16 +1202,10 @@ impl Vault {
             }
             let mut rotate = Vec::new();
             if let Some(text) = &sync.new_list {
-                // A member the new list leaves out could read every team key: each is to be rotated.
-                let before = record.list()?;
-                let left: Vec<String> = before
-                    .members
-                    .iter()
-                    .filter(|m| list.member_by_key(&m.key).is_none())
-                    .map(|m| m.name.clone())
-                    .collect();
+                // A member the new list leaves out (of this list or any between) could read every team
+                // key: each is to be rotated.
                 record.members = text.clone();
-                for member in &left {
+                for member in &sync.left {
                     rotate.extend(tx.mark_member_left(&record, member)?);
                 }
                 rotate.sort();
