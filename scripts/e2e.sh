@@ -13,7 +13,7 @@ source scripts/deps.sh
 ensure_build_deps
 apt_install age webkit2gtk-driver xvfb xauth imagemagick x11-utils dbus dbus-x11 at-spi2-core gnome-keyring xclip \
   curl libwebkit2gtk-4.1-dev librsvg2-dev libxdo-dev libssl-dev libayatana-appindicator3-dev \
-  xdotool python3-dbus python3-gi python3-xlib iproute2
+  xdotool python3-dbus python3-gi python3-xlib iproute2 git
 command -v tauri-driver >/dev/null 2>&1 || cargo install tauri-driver --locked
 if ! command -v node >/dev/null 2>&1; then
   apt_install nodejs npm

@@ -32,6 +32,7 @@ macro_rules! with_command_list {
                 share_file_needs_passphrase, share_preview, share_apply, share_cancel
             },
             import::{choose_import_files, import_inspect, import_preview, import_apply, import_cancel},
+            team::{team_overview, team_sync_preview, team_sync_resolve, team_sync_apply, team_sync_cancel},
             scan::{
                 choose_scan_folders, scan_usual_places, scan_start, scan_cancel, open_finding_folder,
                 ignore_finding, ignored_findings, unignore_finding

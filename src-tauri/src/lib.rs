@@ -15,6 +15,7 @@ mod reminder_task;
 mod reminders;
 mod settings;
 mod state;
+mod team_task;
 mod tray;
 mod types;
 
@@ -110,6 +111,7 @@ pub fn run() {
             lock_timer::spawn(app.handle().clone());
             reminder_task::spawn(app.handle().clone());
             check_task::spawn(app.handle().clone());
+            team_task::spawn(app.handle().clone());
             Ok(())
         })
         .on_window_event(|window, event| match event {

@@ -52,7 +52,13 @@ pub struct Settings {
     pub first_run_checklist: bool,
     /// The key table's optional columns the user turned on (its Columns menu), in the table's order.
     pub key_table_columns: Vec<OptionalColumn>,
+    /// Sync each team at unlock and then every this many minutes while the vault is unlocked.
+    /// `None` (the default): off, teams sync when the user presses Sync now (or `keystead team sync`).
+    pub team_sync_minutes: Option<u32>,
 }
+
+/// The shortest and longest time between automatic team syncs.
+pub const TEAM_SYNC_MINUTES: (u32, u32) = (5, 1440);
 
 /// A column of the key table that is off until the user turns it on.
 #[derive(TS)]
@@ -81,6 +87,7 @@ impl Default for Settings {
             exchange_check_keys: ScheduleScope::All,
             first_run_checklist: false,
             key_table_columns: Vec::new(),
+            team_sync_minutes: None,
         }
     }
 }
@@ -122,6 +129,10 @@ impl Settings {
                 MAX_HOURS,
                 "hours",
             )?;
+        }
+        if let Some(minutes) = self.team_sync_minutes {
+            let (lo, hi) = TEAM_SYNC_MINUTES;
+            range("Team sync", minutes, lo, hi, "minutes")?;
         }
         if let Some(name) = &self.share_sender_name {
             if name.chars().count() > 128 || keystead_core::parse::has_control_or_bidi(name) {
@@ -280,6 +291,21 @@ pub(crate) mod tests {
                 err.message,
                 "Checks on the exchange must be between 1 and 720 hours."
             );
+        }
+    }
+
+    #[test]
+    fn team_sync_is_off_unless_set_and_its_period_is_bounded() {
+        let old: Settings = serde_json::from_str(r#"{"auto_lock_minutes": 7}"#).unwrap();
+        assert_eq!(old.team_sync_minutes, None, "older files: off");
+        let every = |m| Settings {
+            team_sync_minutes: Some(m),
+            ..Settings::default()
+        };
+        assert!(every(5).check().is_ok() && every(1440).check().is_ok());
+        for bad in [0, 4, 1441] {
+            let err = every(bad).check().unwrap_err();
+            assert_eq!(err.message, "Team sync must be between 5 and 1440 minutes.");
         }
     }
 }

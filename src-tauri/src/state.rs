@@ -7,11 +7,13 @@ use crate::error::{AppError, AppResult, ErrorCode};
 use crate::mutex::lock;
 use crate::reminders::{Look, Outgoing, ReminderService};
 use crate::settings::Settings;
+use crate::types::TeamAutoSync;
 use chrono::{DateTime, Utc};
 use keystead_core::exchange::keypair::GeneratedKeyPair;
 use keystead_core::import::ParsedFile;
 use keystead_core::scan::{Finding, ScanReport};
 use keystead_core::share::OpenedShare;
+use keystead_core::vault::TeamSync;
 use keystead_core::Vault;
 use secrecy::SecretString;
 use std::path::PathBuf;
@@ -42,6 +44,11 @@ pub struct AppState {
     /// exchange gave: the exchange it is for, and the pair. Its private key never reaches the webview;
     /// dropped on lock.
     pending_key_pair: Mutex<Option<(String, GeneratedKeyPair)>>,
+    /// A team sync previewed in the window (it holds the incoming keys' secrets) until applied or
+    /// cancelled; dropped on lock.
+    pending_team_sync: Mutex<Option<TeamSync>>,
+    /// What the last automatic team sync did, per team, for the Team screen (no secret in it).
+    team_auto: Mutex<Vec<TeamAutoSync>>,
     /// Counts the user's changes to keys, so the scheduled-check task plans again when one may have
     /// turned a key's scheduled checks on or off.
     key_changes: AtomicU64,
@@ -69,6 +76,8 @@ impl AppState {
             reminders: ReminderService::default(),
             pending_share: Mutex::new(None),
             pending_import: Mutex::new(None),
+            pending_team_sync: Mutex::new(None),
+            team_auto: Mutex::new(Vec::new()),
             scan: Mutex::new(None),
             last_scan: Mutex::new(None),
             last_activity: Mutex::new(Instant::now()),
@@ -234,6 +243,39 @@ impl AppState {
         lock(&self.pending_import).take()
     }
 
+    pub fn set_pending_team_sync(&self, sync: Option<TeamSync>) {
+        *lock(&self.pending_team_sync) = sync;
+    }
+
+    /// Runs `f` on the previewed team sync (resolving a conflict), if one waits.
+    pub fn with_pending_team_sync<T>(
+        &self,
+        f: impl FnOnce(&mut TeamSync) -> AppResult<T>,
+    ) -> AppResult<T> {
+        match lock(&self.pending_team_sync).as_mut() {
+            Some(sync) => f(sync),
+            None => Err(AppError::invalid(
+                "No team sync is open: press Sync now to see what it would do.",
+            )),
+        }
+    }
+
+    pub fn has_pending_team_sync(&self) -> bool {
+        lock(&self.pending_team_sync).is_some()
+    }
+
+    pub fn take_pending_team_sync(&self) -> Option<TeamSync> {
+        lock(&self.pending_team_sync).take()
+    }
+
+    pub fn team_auto_sync(&self) -> Vec<TeamAutoSync> {
+        lock(&self.team_auto).clone()
+    }
+
+    pub fn set_team_auto_sync(&self, notes: Vec<TeamAutoSync>) {
+        *lock(&self.team_auto) = notes;
+    }
+
     /// Marks a scan as running and gives its stop flag; refused while another runs.
     pub fn start_scan(&self) -> AppResult<Arc<AtomicBool>> {
         let mut running = lock(&self.scan);
@@ -371,6 +413,7 @@ impl AppState {
         self.clipboard.clear_if_ours();
         self.set_pending_share(None);
         self.set_pending_import(None);
+        self.set_pending_team_sync(None);
         *lock(&self.pending_key_pair) = None;
         self.cancel_scan();
         *lock(&self.last_scan) = None;

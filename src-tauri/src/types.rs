@@ -436,3 +436,26 @@ pub struct ImportFileInfo {
     pub format_label: Option<String>,
     pub needs_password: bool,
 }
+
+/// What the last automatic team sync (Settings → Team sync) did with one team: applied, nothing to
+/// do, or waiting for the user (a conflict to choose, a refused member list). Names only, no secret.
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TeamAutoSync {
+    pub team: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// One line for the Team screen ("2 keys changed, 1 sent", "1 conflict waits for your choice").
+    pub text: String,
+    /// The sync was not applied: the user opens it with Sync now and chooses.
+    pub needs_you: bool,
+}
+
+/// The Team screen: the teams this vault is in and what the automatic sync last did with each.
+#[derive(TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Serialize)]
+pub struct TeamOverview {
+    pub teams: Vec<keystead_core::vault::TeamInfo>,
+    pub auto_sync: Vec<TeamAutoSync>,
+}

@@ -9,6 +9,7 @@ pub mod scan;
 pub mod secrets;
 pub mod settings;
 pub mod sharing;
+pub mod team;
 pub mod vault;
 
 use crate::error::{AppError, AppResult, ErrorCode};

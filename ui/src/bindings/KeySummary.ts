@@ -44,4 +44,8 @@ scheduled_check: boolean | null,
 /**
  * The bots that use it, and where (not secret: the table's "Used by" column and filter).
  */
-used_by: Array<KeyUser>, };
+used_by: Array<KeyUser>, 
+/**
+ * The team it belongs to (kept in sync through that team's remote); `None`: a personal key.
+ */
+team: string | null, };

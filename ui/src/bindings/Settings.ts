@@ -54,4 +54,9 @@ first_run_checklist: boolean,
 /**
  * The key table's optional columns the user turned on (its Columns menu), in the table's order.
  */
-key_table_columns: Array<OptionalColumn>, };
+key_table_columns: Array<OptionalColumn>, 
+/**
+ * Sync each team at unlock and then every this many minutes while the vault is unlocked.
+ * `None` (the default): off, teams sync when the user presses Sync now (or `keystead team sync`).
+ */
+team_sync_minutes: number | null, };

@@ -36,7 +36,7 @@ describe("the webview boundary", () => {
     for (const component of components) expect(files).toContain(component);
     const folders = new Set(components.map((f) => f.split("/").slice(0, -1).join("/")));
     expect([...folders].sort()).toEqual(
-      ["audit", "common", "detail", "import", "keys", "scan", "settings", "sharing", "shell", "unlock"].map((d) => `./lib/components/${d}`),
+      ["audit", "common", "detail", "import", "keys", "scan", "settings", "sharing", "shell", "team", "unlock"].map((d) => `./lib/components/${d}`),
     );
   });
 

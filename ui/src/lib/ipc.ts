@@ -71,6 +71,16 @@ import type { Theme } from "../bindings/Theme";
 import type { VaultStatus } from "../bindings/VaultStatus";
 import type { VaultFilePurpose } from "../bindings/VaultFilePurpose";
 import type { BackupResult } from "../bindings/BackupResult";
+import type { KeepSide } from "../bindings/KeepSide";
+import type { Role } from "../bindings/Role";
+import type { TeamAutoSync } from "../bindings/TeamAutoSync";
+import type { TeamEntryPreview } from "../bindings/TeamEntryPreview";
+import type { TeamEntryStatus } from "../bindings/TeamEntryStatus";
+import type { TeamInfo } from "../bindings/TeamInfo";
+import type { TeamMemberInfo } from "../bindings/TeamMemberInfo";
+import type { TeamOverview } from "../bindings/TeamOverview";
+import type { TeamSyncPreview } from "../bindings/TeamSyncPreview";
+import type { TeamSyncSummary } from "../bindings/TeamSyncSummary";
 
 export type {
   AddKeyInput,
@@ -140,12 +150,24 @@ export type {
   VaultStatus,
   VaultFilePurpose,
   BackupResult,
+  KeepSide,
+  Role,
+  TeamAutoSync,
+  TeamEntryPreview,
+  TeamEntryStatus,
+  TeamInfo,
+  TeamMemberInfo,
+  TeamOverview,
+  TeamSyncPreview,
+  TeamSyncSummary,
 };
 
 /** The event Rust emits when it locks the vault on its own (idle timer, tray). Payload: null. */
 export const VAULT_LOCKED_EVENT = "vault-locked";
 /** The event Rust emits after scheduled checks on the exchange recorded verdicts. Payload: null. */
 export const KEYS_CHECKED_EVENT = "keys-checked";
+/** The event Rust emits after an automatic team sync (keys may have come in). Payload: null. */
+export const TEAMS_SYNCED_EVENT = "teams-synced";
 /** The event Rust emits when the user clicks a reminder. Payload: the key's id, or null for several keys. */
 export const OPEN_KEY_EVENT = "open-key";
 
@@ -328,6 +350,20 @@ export const importPreview = (paths: string[], format: SourceFormat | null, pass
 export const importApply = (choices: ImportEntryChoice[]) => call<ImportSummary>("import_apply", { choices });
 export const importCancel = () => call<void>("import_cancel");
 
+// Team vaults (made, joined and changed with `keystead team …`). A previewed sync holds the incoming
+// keys' secrets in Rust until apply or cancel; the webview sees the preview and the summary.
+/** The teams this vault is in, with members and remotes, and what the automatic sync last did. */
+export const teamOverview = () => call<TeamOverview>("team_overview");
+/** Fetches and checks team `team`; applies nothing. */
+export const teamSyncPreview = (team: string) => call<TeamSyncPreview>("team_sync_preview", { team });
+/** Keeps one side of a conflict whole (`key`: its name here); answers the preview as it now is. */
+export const teamSyncResolve = (key: string, keep: KeepSide) =>
+  call<TeamSyncPreview>("team_sync_resolve", { key, keep });
+/** Applies the previewed sync in one transaction and pushes this member's changes. */
+export const teamSyncApply = () => call<TeamSyncSummary>("team_sync_apply");
+/** Forgets the previewed sync. */
+export const teamSyncCancel = () => call<void>("team_sync_cancel");
+
 // The leak scanner. Rust scans (the vault's secrets never leave it) and keeps the last report; actions on
 // a finding go by its index in that report.
 /** The desktop's folder chooser (several folders); an empty list when the user cancels. */
@@ -358,6 +394,11 @@ export function onVaultLocked(handler: () => void): Promise<UnlistenFn> {
 /** Calls `handler` after scheduled checks on the exchange recorded verdicts (the rows changed). */
 export function onKeysChecked(handler: () => void): Promise<UnlistenFn> {
   return listen<null>(KEYS_CHECKED_EVENT, () => handler());
+}
+
+/** Calls `handler` after an automatic team sync (the rows and the Team screen may have changed). */
+export function onTeamsSynced(handler: () => void): Promise<UnlistenFn> {
+  return listen<null>(TEAMS_SYNCED_EVENT, () => handler());
 }
 
 /** Calls `handler` when the user clicked a reminder (Rust has shown the window). */

@@ -3,6 +3,8 @@ import type { KeySummary } from "./ipc";
 import {
   NO_FILTERS,
   botsIn,
+  teamsIn,
+  PERSONAL,
   canAct,
   ccxtVariable,
   countKeys,
@@ -45,6 +47,7 @@ function key(name: string, over: Partial<KeySummary> = {}): KeySummary {
     last_check: null,
     scheduled_check: null,
     used_by: [],
+    team: null,
     ...over,
   };
 }
@@ -105,6 +108,15 @@ describe("filterKeys", () => {
     expect(names(filterKeys(bots, { ...NO_FILTERS, text: "vps-2" }))).toEqual(["b"]);
     expect(names(filterKeys(bots, { ...NO_FILTERS, text: "freqtrade@vps-1" }))).toEqual(["a"]);
     expect(hasFilters({ ...NO_FILTERS, bot: "grid" })).toBe(true);
+  });
+
+  it("filters by team, or the personal keys, and finds a team by search", () => {
+    const keys = [key("a", { team: "desk" }), key("b", { team: "ops" }), key("c")];
+    expect(teamsIn(keys)).toEqual(["desk", "ops"]);
+    expect(names(filterKeys(keys, { ...NO_FILTERS, team: "desk" }))).toEqual(["a"]);
+    expect(names(filterKeys(keys, { ...NO_FILTERS, team: PERSONAL }))).toEqual(["c"]);
+    expect(names(filterKeys(keys, { ...NO_FILTERS, text: "ops" }))).toEqual(["b"]);
+    expect(hasFilters({ ...NO_FILTERS, team: PERSONAL })).toBe(true);
   });
 
   it("keeps the given order", () => {

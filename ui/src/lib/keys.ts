@@ -18,9 +18,15 @@ export type KeyFilters = {
   status: KeyStatus | "";
   /** A bot the key is used by (any host), or "" for any. */
   bot: string;
+  /** A team's name, PERSONAL for the keys of no team, or "" for any. */
+  team: string;
 };
 
-export const NO_FILTERS: KeyFilters = { text: "", exchange: "", environment: "", due: "", status: "", bot: "" };
+/** The team filter's choice for the keys that belong to no team (no team name starts with a space: core trims
+ *  them). */
+export const PERSONAL = " personal";
+
+export const NO_FILTERS: KeyFilters = { text: "", exchange: "", environment: "", due: "", status: "", bot: "", team: "" };
 
 export const ENVIRONMENTS: readonly Environment[] = ["production", "staging", "development", "testnet"];
 export const STATUSES: readonly KeyStatus[] = ["active", "compromised", "revoked"];
@@ -73,7 +79,7 @@ export function searchText(key: KeySummary): string {
   let text = haystacks.get(key);
   if (text === undefined) {
     const bots = key.used_by.map((u) => (u.host === null ? u.bot : `${u.bot}@${u.host}`));
-    text = [key.name, key.exchange, key.exchange_name, key.account ?? "", ...key.tags, ...bots]
+    text = [key.name, key.exchange, key.exchange_name, key.account ?? "", key.team ?? "", ...key.tags, ...bots]
       .join("\u0000")
       .toLowerCase();
     haystacks.set(key, text);
@@ -93,16 +99,18 @@ export function hasFilters(filters: KeyFilters): boolean {
     filters.environment !== "" ||
     filters.due !== "" ||
     filters.status !== "" ||
-    filters.bot !== ""
+    filters.bot !== "" ||
+    filters.team !== ""
   );
 }
 
 /** The keys that match every filter, in their given order. */
 export function filterKeys(keys: readonly KeySummary[], filters: KeyFilters): KeySummary[] {
   const words = filters.text.toLowerCase().split(/\s+/).filter((w) => w !== "");
-  const { exchange, environment, due, status, bot } = filters;
+  const { exchange, environment, due, status, bot, team } = filters;
   return keys.filter((key) => {
     if (bot !== "" && !key.used_by.some((u) => u.bot === bot)) return false;
+    if (team !== "" && (team === PERSONAL ? key.team !== null : key.team !== team)) return false;
     if (exchange !== "" && key.exchange !== exchange) return false;
     if (environment !== "" && key.environment !== environment) return false;
     if (status !== "" && key.status !== status) return false;
@@ -189,6 +197,13 @@ export function exchangesIn(keys: readonly KeySummary[]): { id: string; name: st
   const seen = new Map<string, string>();
   for (const key of keys) if (!seen.has(key.exchange)) seen.set(key.exchange, key.exchange_name);
   return [...seen].map(([id, name]) => ({ id, name })).sort((a, b) => collator.compare(a.name, b.name));
+}
+
+/** The teams any key belongs to, sorted, each once: the team filter's choices. */
+export function teamsIn(keys: readonly KeySummary[]): string[] {
+  const teams = new Set<string>();
+  for (const key of keys) if (key.team !== null) teams.add(key.team);
+  return [...teams].sort((a, b) => collator.compare(a, b));
 }
 
 /** The bots recorded on any key, sorted, each once: the bot filter's choices. */

@@ -6,7 +6,7 @@ import type { ExchangeInfo, KeySummary, Settings, VaultStatus } from "./ipc";
 import { applyTheme } from "./theme";
 
 export type Phase = "loading" | "locked" | "unlocked";
-export type View = "keys" | "scan" | "audit" | "settings";
+export type View = "keys" | "scan" | "audit" | "team" | "settings";
 
 class Session {
   phase = $state<Phase>("loading");
@@ -22,6 +22,9 @@ class Session {
   selectedId = $state<string | null>(null);
   /** Counts the rounds of scheduled checks that recorded verdicts while this page shows the vault. */
   checkRounds = $state(0);
+  /** Counts the automatic team syncs Rust reported while this page shows the vault (the Team screen
+   *  loads again). */
+  teamRounds = $state(0);
   /** Bumped by Ctrl+F; the keys view focuses its search box when it changes. */
   searchRequests = $state(0);
   /** "Deploy to a server…" asked for this bot's keys: the main screen opens Share… with them. */
@@ -123,6 +126,12 @@ class Session {
     void this.reloadKeys().catch(() => undefined);
   }
 
+  /** An automatic team sync ran: the rows and the Team screen read again. */
+  teamsSynced(): void {
+    this.teamRounds += 1;
+    void this.reloadKeys().catch(() => undefined);
+  }
+
   /** One key's row as Rust now reports it (after a use moved its "last used" and perhaps its due date),
    *  without reloading every row. Takes only the row's own fields from `fresh` (a detail has more). */
   refreshKey(fresh: KeySummary): void {
@@ -145,6 +154,7 @@ class Session {
     this.view = "keys";
     this.searchRequests = 0;
     this.checkRounds = 0;
+    this.teamRounds = 0;
     this.addRequests = 0;
     this.helpRequests = 0;
     this.notice = null;
