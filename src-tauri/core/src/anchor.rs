@@ -85,6 +85,11 @@ pub trait RollbackAnchor: Send + Sync {
     /// Records `mark` for this vault. Best effort: a missing keyring or state folder never blocks the
     /// vault (the next unlock then finds the older value, or nothing).
     fn record(&self, vault_id: &str, key: &AnchorKey, mark: Mark);
+    /// Records `mark` under the key the vault is about to change to (a passphrase change), beside the
+    /// current record, before the vault commits under that key: a crash between that commit and the
+    /// `record` that follows it then still finds a record made under the key the file holds. The next
+    /// `record` drops it. Only anchors whose records are keyed need it.
+    fn record_next(&self, _vault_id: &str, _next_key: &AnchorKey, _mark: Mark) {}
 }
 
 /// No mirror and no check: for benchmarks and tools that measure the vault alone.
@@ -200,6 +205,19 @@ impl FileAnchor {
             .then(|| self.dir.join(vault_id))
     }
 
+    /// The record made under the key a passphrase change is about to commit (see
+    /// [`RollbackAnchor::record_next`]).
+    fn next_path_of(&self, vault_id: &str) -> Option<PathBuf> {
+        self.path_of(vault_id)
+            .map(|p| p.with_file_name(format!("{vault_id}.next")))
+    }
+
+    /// The mark of the record made for a passphrase change, if it is there and verifies under `key`.
+    fn next_mark(&self, vault_id: &str, key: &AnchorKey) -> Option<Mark> {
+        let text = std::fs::read_to_string(self.next_path_of(vault_id)?).ok()?;
+        file_mark(&text, vault_id, key)
+    }
+
     fn write_file(&self, path: &Path, text: &str) -> std::io::Result<()> {
         private_file::create_dir(&self.dir)?;
         private_file::write(path, text.as_bytes(), Existing::Replace)
@@ -227,7 +245,9 @@ impl RollbackAnchor for FileAnchor {
                 path.display()
             ))
         };
-        match file_mark(&text, vault_id, key) {
+        // A passphrase change interrupted between the vault's commit and the anchor's record leaves
+        // the record under the old key and its successor, under the key the file now holds, beside it.
+        match file_mark(&text, vault_id, key).or_else(|| self.next_mark(vault_id, key)) {
             Some(mark) => Seen::Counter(mark),
             None => untrusted(),
         }
@@ -237,7 +257,21 @@ impl RollbackAnchor for FileAnchor {
         let Some(path) = self.path_of(vault_id) else {
             return;
         };
-        let _ = self.write_file(&path, &file_text(vault_id, key, mark));
+        if self
+            .write_file(&path, &file_text(vault_id, key, mark))
+            .is_ok()
+        {
+            if let Some(next) = self.next_path_of(vault_id) {
+                let _ = std::fs::remove_file(next);
+            }
+        }
+    }
+
+    fn record_next(&self, vault_id: &str, next_key: &AnchorKey, mark: Mark) {
+        let Some(path) = self.next_path_of(vault_id) else {
+            return;
+        };
+        let _ = self.write_file(&path, &file_text(vault_id, next_key, mark));
     }
 }
 
@@ -326,6 +360,13 @@ impl RollbackAnchor for SystemAnchor {
             }
         } else if let Some(f) = &self.file {
             f.record(vault_id, key, mark);
+        }
+    }
+
+    fn record_next(&self, vault_id: &str, next_key: &AnchorKey, mark: Mark) {
+        // The keyring's record is not keyed; the file's is, whichever of the two is in use.
+        if let Some(f) = &self.file {
+            f.record_next(vault_id, next_key, mark);
         }
     }
 }

@@ -2,11 +2,12 @@
 //! stand-in, or the MAC'd anchor file used where there is no keyring) reports the older file at every
 //! unlock, and never goes backwards, until the user accepts the file as a restored backup.
 
-use keystead_core::anchor::FileAnchor;
+use keystead_core::anchor::{AnchorKey, FileAnchor, Mark, RollbackAnchor, Seen};
 use keystead_core::vault::OpenOptions;
 use keystead_core::{AuditAction, KeyStatus, Vault};
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 mod common;
@@ -219,4 +220,68 @@ fn a_passphrase_change_records_the_anchor_again_under_the_new_vault_key() {
     // The anchor file's MAC is keyed from the vault key: a stale record would read as "altered".
     assert!(v.warnings().is_empty(), "{:?}", v.warnings());
     assert!(v.rollback_warning().is_none());
+    // The record made for the change before its commit is gone with the record after it.
+    h.anchor_file();
+}
+
+/// The file anchor, with the process killed right after a passphrase change's commit: the record that
+/// follows the commit is never written.
+struct KilledAfterCommit {
+    file: FileAnchor,
+    committing: AtomicBool,
+}
+
+impl RollbackAnchor for KilledAfterCommit {
+    fn seen(&self, vault_id: &str, key: &AnchorKey) -> Seen {
+        self.file.seen(vault_id, key)
+    }
+    fn record(&self, vault_id: &str, key: &AnchorKey, mark: Mark) {
+        if !self.committing.load(Ordering::SeqCst) {
+            self.file.record(vault_id, key, mark);
+        }
+    }
+    fn record_next(&self, vault_id: &str, next_key: &AnchorKey, mark: Mark) {
+        self.file.record_next(vault_id, next_key, mark);
+        self.committing.store(true, Ordering::SeqCst);
+    }
+}
+
+/// Found by the crash proof (`KEYSTEAD_PROOF_SEED=1796315649023840296`, write #41, `keystead passwd`):
+/// killed after the vault committed under its new key but before the anchor was recorded under it, the
+/// next open said the anchor "was altered or made for another vault key" and `audit --verify` failed.
+#[test]
+fn a_passphrase_change_killed_between_its_commit_and_the_anchor_leaves_no_false_warning() {
+    let h = Headless::new();
+    let mut v = h.open();
+    v.add(key("a", "binance", &["read"]), fields_for("binance", "a"))
+        .unwrap();
+    drop(v);
+    let before = Copy::take(&h.sandbox.path);
+    let killed = Arc::new(KilledAfterCommit {
+        file: h.anchor(),
+        committing: AtomicBool::new(false),
+    });
+    let opts = OpenOptions::new(h.sandbox.clock.clone(), "test").with_anchor(killed.clone());
+    let mut v = Vault::unlock(&h.sandbox.path, &SecretString::from(PASS), opts).unwrap();
+    let new = SecretString::from("a new passphrase for the rekeyed vault");
+    v.change_passphrase(&new, keystead_core::KdfParams::FLOOR)
+        .unwrap();
+    drop(v);
+    assert!(killed.committing.load(Ordering::SeqCst));
+    let files = std::fs::read_dir(h.anchor().dir()).unwrap().count();
+    assert_eq!(files, 2, "the old record and the one made for the new key");
+
+    let opts = OpenOptions::new(h.sandbox.clock.clone(), "test").with_anchor(Arc::new(h.anchor()));
+    let v = Vault::unlock(&h.sandbox.path, &new, opts).unwrap();
+    assert!(v.warnings().is_empty(), "{:?}", v.warnings());
+    assert!(v.verify_audit().unwrap().problem.is_none());
+    drop(v);
+    // The open raised the anchor under the new key and dropped the record made for the change.
+    let text = std::fs::read_to_string(h.anchor_file()).unwrap();
+    assert!(text.starts_with("keystead-anchor v1\n"), "{text}");
+
+    // The file rolled back to before the change (old key, older counter) is still reported.
+    before.restore(&h.sandbox.path);
+    let v = h.open();
+    assert!(v.rollback_warning().is_some(), "{:?}", v.warnings());
 }

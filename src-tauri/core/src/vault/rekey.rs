@@ -6,6 +6,7 @@
 use super::cells::{
     contact_row, read_state, team_row, xor_into, Cells, IDENTITY_ROW, SCAN_IGNORES_ROW,
 };
+use super::write::anchor_key_of;
 use super::{header_ad, Vault, WriteTx, FORMAT_VERSION};
 use crate::anchor::{Mark, Seen};
 use crate::audit::{self, AuditAction};
@@ -56,6 +57,16 @@ impl Vault {
                 self.anchor.seen(&anchor_id, &self.anchor_key()),
                 Seen::Counter(Mark { disputed: true, .. })
             );
+        // Before the commit, the record as it stands, made again under the new key: killed between the
+        // commit and the record below, the next open still finds one it can check.
+        self.anchor.record_next(
+            &anchor_id,
+            &anchor_key_of(&new_keys),
+            Mark {
+                counter: self.commit_counter()?,
+                disputed,
+            },
+        );
         let counter = self.reseal_all(&new_keys, now, kdf, &salt, &wrapped, &mut progress)?;
         self.keys = Locked::new(new_keys);
         self.anchor

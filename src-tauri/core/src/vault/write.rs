@@ -6,7 +6,7 @@ use super::cells::{history_to_json, read_secrets, read_state, xor_into, Cells, H
 use super::{exchange_of, ts, Vault};
 use crate::anchor::{AnchorKey, Mark, Seen};
 use crate::audit::{self, AuditAction, AuditEvent};
-use crate::crypto;
+use crate::crypto::{self, VaultKeys};
 use crate::due;
 use crate::error::{Error, Result};
 use crate::model::{KeyEntry, KeyStatus, SecretVersionInfo};
@@ -55,10 +55,7 @@ impl Vault {
 
     /// The key of the anchor file's MAC: derived from the vault key, used for nothing else.
     pub(super) fn anchor_key(&self) -> AnchorKey {
-        AnchorKey::new(crypto::mac(
-            &self.keys.state_mac,
-            &[b"keystead v1 rollback anchor key"],
-        ))
+        anchor_key_of(&self.keys)
     }
 
     /// Raises the anchor to `counter`; never lowers it, and keeps a dispute (an older file seen) in place.
@@ -154,6 +151,14 @@ impl Vault {
         self.rollback = None;
         Ok(true)
     }
+}
+
+/// The anchor key of one set of vault keys (see [`Vault::anchor_key`]).
+pub(super) fn anchor_key_of(keys: &VaultKeys) -> AnchorKey {
+    AnchorKey::new(crypto::mac(
+        &keys.state_mac,
+        &[b"keystead v1 rollback anchor key"],
+    ))
 }
 
 /// One write transaction: reads see its own writes; `audit` extends the chain.
