@@ -20,10 +20,11 @@ use crate::secret::SecretFields;
 use crate::share::{ImportChoice, ShareEntryStatus};
 use crate::validate::{check_env_names, check_new_key, check_secrets};
 use rusqlite::Connection;
+use std::collections::{HashMap, HashSet};
 
 /// The name a candidate gets: the file's name without control or direction characters, within the
 /// length limit, and distinct (case-insensitively) from the names given to earlier entries.
-fn clean_name(raw: &str, given: &[String]) -> String {
+fn clean_name(raw: &str, given: &HashSet<String>) -> String {
     let cleaned: String = raw
         .chars()
         .filter(|c| !c.is_control() && !parse::is_bidi_control(*c))
@@ -38,7 +39,7 @@ fn clean_name(raw: &str, given: &[String]) -> String {
     } else {
         base.trim().to_string()
     };
-    let taken = |n: &str| given.iter().any(|g| g.eq_ignore_ascii_case(n));
+    let taken = |n: &str| given.contains(&n.to_ascii_lowercase());
     if !taken(&base) {
         return base;
     }
@@ -73,34 +74,97 @@ struct Classified {
     secrets_changed: bool,
 }
 
+/// The vault's keys as an import compares entries with them: by API-key fingerprint and by name, each
+/// found through a map built once per import, so an entry costs the same whatever the vault's size.
+struct Stored {
+    rows: Vec<(KeyEntry, u64)>,
+    by_print: HashMap<String, usize>,
+    by_name: HashMap<String, usize>,
+}
+
+impl Stored {
+    fn new(rows: Vec<(KeyEntry, u64)>) -> Self {
+        let mut stored = Stored {
+            rows: Vec::with_capacity(rows.len()),
+            by_print: HashMap::with_capacity(rows.len() * 2),
+            by_name: HashMap::with_capacity(rows.len()),
+        };
+        for row in rows {
+            stored.push(row);
+        }
+        stored
+    }
+
+    /// The first key (in vault order) to hold `print`, as a linear search would find it.
+    fn with_print(&self, print: &str) -> Option<&(KeyEntry, u64)> {
+        let holds = |(k, _): &&(KeyEntry, u64)| k.fingerprints.iter().any(|p| p == print);
+        let first = self.by_print.get(print).map(|&i| &self.rows[i])?;
+        // A key replaced during this import keeps its old fingerprints in the map: then another key
+        // may be the first to hold it (rare: searched in order).
+        Some(first)
+            .filter(holds)
+            .or_else(|| self.rows.iter().find(holds))
+    }
+
+    fn named(&self, name: &str) -> Option<&(KeyEntry, u64)> {
+        self.by_name
+            .get(&name.to_ascii_lowercase())
+            .map(|&i| &self.rows[i])
+    }
+
+    fn index(&mut self, i: usize) {
+        let (k, _) = &self.rows[i];
+        for p in &k.fingerprints {
+            self.by_print.entry(p.clone()).or_insert(i);
+        }
+        self.by_name.entry(k.name.to_ascii_lowercase()).or_insert(i);
+    }
+
+    fn push(&mut self, row: (KeyEntry, u64)) {
+        self.rows.push(row);
+        self.index(self.rows.len() - 1);
+    }
+
+    /// The stored key with `row`'s id becomes `row` (a replaced secret: new fingerprints, same name).
+    fn replace(&mut self, row: (KeyEntry, u64)) {
+        let found = self
+            .by_name
+            .get(&row.0.name.to_ascii_lowercase())
+            .copied()
+            .filter(|&i| self.rows[i].0.id == row.0.id)
+            .or_else(|| self.rows.iter().position(|(k, _)| k.id == row.0.id));
+        if let Some(i) = found {
+            self.rows[i] = row;
+            self.index(i);
+        }
+    }
+}
+
 fn classify(
     conn: &Connection,
     cells: &Cells<'_>,
-    entries: &[(KeyEntry, u64)],
+    stored: &Stored,
     e: &Entry<'_>,
 ) -> Result<Classified> {
-    let prints: Vec<String> = e
+    let print =
+        |v: &secrecy::SecretString| cells.fingerprint(secrecy::ExposeSecret::expose_secret(v));
+    // The API key (or private key) identifies the key; a stored key holding it is the same key.
+    let same_key = match e
         .candidate
         .secrets
-        .iter()
-        .filter(|(f, _)| f.identifies_key())
-        .map(|(_, v)| cells.fingerprint(secrecy::ExposeSecret::expose_secret(v)))
-        .collect();
-    // The API key (or private key) identifies the key; a stored key holding it is the same key.
-    let same_key = entries.iter().find(|(k, _)| {
-        let key_print = e
+        .get(crate::secret::CredentialField::ApiKey)
+    {
+        Some(key) => stored.with_print(&print(key)),
+        None => e
             .candidate
             .secrets
-            .get(crate::secret::CredentialField::ApiKey)
-            .map(|v| cells.fingerprint(secrecy::ExposeSecret::expose_secret(v)));
-        match key_print {
-            Some(p) => k.fingerprints.contains(&p),
-            None => prints.iter().any(|p| k.fingerprints.contains(p)),
-        }
-    });
+            .iter()
+            .filter(|(f, _)| f.identifies_key())
+            .find_map(|(_, v)| stored.with_print(&print(v))),
+    };
     if let Some((k, g)) = same_key {
-        let (stored, _) = read_secrets(conn, cells, k, *g)?;
-        let changed = !secrets_equal(&stored, &e.candidate.secrets);
+        let (held, _) = read_secrets(conn, cells, k, *g)?;
+        let changed = !secrets_equal(&held, &e.candidate.secrets);
         return Ok(Classified {
             status: if changed {
                 ShareEntryStatus::Changed
@@ -111,9 +175,7 @@ fn classify(
             secrets_changed: changed,
         });
     }
-    let same_name = entries
-        .iter()
-        .find(|(k, _)| k.name.eq_ignore_ascii_case(&e.name));
+    let same_name = stored.named(&e.name);
     Ok(Classified {
         status: if same_name.is_some() {
             ShareEntryStatus::Conflicting
@@ -175,12 +237,13 @@ fn exchange_for(e: &Entry<'_>, chosen: Option<&str>) -> Result<Option<&'static E
 }
 
 fn entries_of(files: &[ParsedFile]) -> Vec<Entry<'_>> {
-    let mut given: Vec<String> = Vec::new();
+    // Lower-cased: names are distinct regardless of ASCII case.
+    let mut given: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
     for (source, f) in files.iter().enumerate() {
         for candidate in &f.candidates {
             let name = clean_name(&candidate.name, &given);
-            given.push(name.clone());
+            given.insert(name.to_ascii_lowercase());
             out.push(Entry {
                 source,
                 candidate,
@@ -200,7 +263,7 @@ impl Vault {
     /// What importing `files` would do, entry by entry. Reads only; holds no secret.
     pub fn import_preview(&self, files: &[ParsedFile]) -> Result<ImportPreview> {
         let cells = self.cells();
-        let stored = read_entries(&self.conn, &cells)?;
+        let stored = Stored::new(read_entries(&self.conn, &cells)?);
         let list = entries_of(files);
         let mut warnings: Vec<String> = files.iter().flat_map(|f| f.warnings.clone()).collect();
         let mut out = Vec::with_capacity(list.len());
@@ -297,7 +360,7 @@ impl Vault {
         }
         let mut imported: Vec<Vec<String>> = vec![Vec::new(); files.len()];
         let summary = self.write(|tx| {
-            let mut stored = read_entries(&tx.tx, &tx.cells)?;
+            let mut stored = Stored::new(read_entries(&tx.tx, &tx.cells)?);
             for (e, choice) in list.iter().zip(choices) {
                 let from = origin(&files[e.source]);
                 let c = classify(&tx.tx, &tx.cells, &stored, e)?;
@@ -313,9 +376,9 @@ impl Vault {
                     (ImportChoice::Skip, _) => summary.skipped.push(name.clone()),
                     (ImportChoice::Add, ShareEntryStatus::New) | (ImportChoice::KeepBoth, _) => {
                         let new_name = if c.status == ShareEntryStatus::Conflicting
-                            || stored.iter().any(|(k, _)| k.name.eq_ignore_ascii_case(name))
+                            || stored.named(name).is_some()
                         {
-                            keep_both_name(name, &stored)
+                            keep_both_name(name, &stored.rows)
                         } else {
                             name.clone()
                         };
@@ -370,9 +433,7 @@ impl Vault {
                         )?;
                         summary.replaced.push(updated.0.name.clone());
                         imported[e.source].push(updated.0.name.clone());
-                        if let Some(slot) = stored.iter_mut().find(|(k, _)| k.id == updated.0.id) {
-                            *slot = updated;
-                        }
+                        stored.replace(updated);
                     }
                 }
             }
