@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Keystead's benchmarks (issue #2): prints figures against the targets; asserts nothing.
 #   1. criterion (src-tauri/core/benches/vault.rs): open + list of 1k/10k/100k keys with the KDF excluded,
-#      the audit chain walk on 100k/1M entries, an unlock of an empty vault (≈ the Argon2id cost), and a
-#      passphrase change of 10k keys (new vault key, every record sealed again; Argon2id at the floor).
+#      the audit chain walk on 100k/1M entries, an unlock of an empty vault (≈ the Argon2id cost), a
+#      passphrase change of 10k keys (new vault key, every record sealed again; Argon2id at the floor),
+#      one add into 0 and 10k keys, and an import of 1,000 keys into 0 and 9,000 keys.
 #   2. hyperfine on the release `keystead` binary: `list --json` on 0 and 10k keys, `show NAME` on 1 and
 #      10k keys (one key read through the name index, whatever the vault's size), `audit --verify` on
 #      100k and 1M audit entries. These wall times include process start, the OS keyring lookup (if a
@@ -75,9 +76,18 @@ verify100k=$(crit_ms verify_audit/100000)
 verify1m=$(crit_ms verify_audit/1000000)
 kdf=$(crit_ms unlock/empty_vault)
 rekey10k=$(crit_ms change_passphrase/10000)
+add0=$(crit_ms add_one/0)
+add10k=$(crit_ms add_one/10000)
+import0=$(crit_ms import_1000/0)
+import9k=$(crit_ms import_1000/9000)
 
 fmt() { [ "$1" = n/a ] && echo n/a || printf '%.1f ms' "$1"; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f ms", a - b }'; }
+# "+3.2% against the empty vault (MET: within 10%)", for one write at two vault sizes.
+within() { # big_ms small_ms percent
+  { [ "$1" = n/a ] || [ "$2" = n/a ]; } && { echo "not run"; return; }
+  awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { d = (a - b) / b * 100; printf "%+.1f%% against the empty vault (%s: within %s%%)\n", d, (d <= p ? "MET" : "MISSED"), p }'
+}
 verdict() { # value_ms limit_ms
   [ "$1" = n/a ] && { echo "not run"; return; }
   awk -v v="$1" -v l="$2" 'BEGIN { if (v <= l) print "MET (target <= " l " ms)"; else printf "MISSED (target <= %s ms, %.1fx over)\n", l, v / l }'
@@ -96,6 +106,11 @@ Audit chain walk, verify_audit (criterion mean):
 KDF: Vault::unlock of an empty vault (Argon2id 64 MiB, 3 passes): $(fmt "$kdf")
 Passphrase change, 10k keys (criterion mean; checks, Argon2id at the floor, every record sealed again):
   $(fmt "$rekey10k")   $(verdict "$rekey10k" 3000)
+Writes (criterion mean; each commit with its audit entry and the vault's row digest):
+  add one key, empty vault:      $(fmt "$add0")
+  add one key, 10k keys:         $(fmt "$add10k")   $(within "$add10k" "$add0" 10)
+  import 1,000 keys (Passivbot file: parse, preview, apply), empty vault: $(fmt "$import0")
+  import 1,000 keys into 9,000:  $(fmt "$import9k")   $(verdict "$import9k" 2000)
 CLI wall time (hyperfine mean; includes process start, keyring lookup and the KDF):
   list --json, 0 keys:           $(fmt "$cli_empty")   (fixed cost: KDF + start-up)
   list --json, 10k keys:         $(fmt "$cli_10k"), of which KDF ≈ $(fmt "$kdf") and fixed cost $(fmt "$cli_empty"); beyond the fixed cost: $(sub "$cli_10k" "$cli_empty")

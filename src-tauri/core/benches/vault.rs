@@ -17,6 +17,13 @@
 //!   vault key. Each iteration re-keys the same vault, which gains one audit event. The first run also
 //!   prints how long it took before the first progress report (checks and KDF) and after it (re-sealing).
 //!
+//! - `add_one/{0,10000}`: `Vault::add` of one key (its metadata, secrets, name tag, fingerprints, audit
+//!   event and the vault's row digest, committed) into an empty vault and into one of 10,000 keys. Each
+//!   iteration adds another key, so the vault grows by the iterations run (a few hundred).
+//! - `import_1000/{0,9000}`: importing a Passivbot `api-keys.json` of 1,000 keys (parse, preview and apply
+//!   in one transaction) into an empty vault and into one of 9,000 keys. Each iteration imports into a
+//!   fresh copy of the vault file (copied and unlocked outside the timed code).
+//!
 //! Each vault is built once per size, on first use (a `--bench` filter that skips a size skips building
 //! it), in a temporary directory and outside the timed code.
 //!
@@ -31,9 +38,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use criterion::{BatchSize, BenchmarkId, Criterion, SamplingMode, Throughput};
+use keystead_core::import::{self, ImportEntryChoice, SourceFormat};
+use keystead_core::model::NewKey;
+use keystead_core::secret::SecretFields;
+use keystead_core::share::ImportChoice;
 use keystead_core::vault::{OpenOptions, Vault};
-use keystead_core::{KdfParams, SystemClock};
+use keystead_core::{CredentialField, KdfParams, SystemClock};
 use secrecy::SecretString;
 
 const PASSPHRASE: &str = "bench-passphrase";
@@ -256,6 +267,113 @@ fn change_passphrase(c: &mut Criterion) {
     group.finish();
 }
 
+/// A Passivbot `api-keys.json` with `n` Bybit keys named `import-NNNNNN`.
+fn passivbot_file(n: usize) -> String {
+    let entries: Vec<String> = (0..n)
+        .map(|i| {
+            format!(
+                r#""import-{i:06}": {{"exchange": "bybit", "key": "impkey{i:06}{pad}", "secret": "impsecret{i:06}{pad}"}}"#,
+                pad = "q".repeat(24)
+            )
+        })
+        .collect();
+    format!("{{{}}}", entries.join(",\n"))
+}
+
+fn writes(c: &mut Criterion) {
+    let mut group = c.benchmark_group("add_one");
+    group
+        .sample_size(30)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    for n in [0usize, 10_000] {
+        let mut fixture = Fixture::new(n, 0);
+        let mut next = 0usize;
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            let vault = fixture.vault_mut();
+            b.iter(|| {
+                next += 1;
+                let new = NewKey {
+                    name: format!("added-{next:06}"),
+                    exchange: "binance".into(),
+                    scopes: vec!["read".into()],
+                    ..NewKey::default()
+                };
+                let mut secrets = SecretFields::new();
+                for (field, value) in [
+                    (
+                        CredentialField::ApiKey,
+                        format!("addkey{next:06}{}", "k".repeat(48)),
+                    ),
+                    (
+                        CredentialField::Secret,
+                        format!("addsecret{next:06}{}", "s".repeat(48)),
+                    ),
+                ] {
+                    secrets.insert(field, SecretString::from(value));
+                }
+                black_box(vault.add(new, secrets).expect("add one key"))
+            })
+        });
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("import_1000");
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(20))
+        .sampling_mode(SamplingMode::Flat);
+    let text = passivbot_file(1_000);
+    let path = Path::new("api-keys.json");
+    for n in [0usize, 9_000] {
+        let mut fixture = Fixture::new(n, 0);
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+            let source = fixture.vault_mut();
+            source.checkpoint().expect("checkpoint");
+            let source_path = source.path().to_path_buf();
+            b.iter_batched(
+                || {
+                    let dir = tempfile::tempdir().expect("temp dir");
+                    let copy = dir.path().join("vault.db");
+                    std::fs::copy(&source_path, &copy).expect("copy the vault");
+                    let vault = Vault::unlock(&copy, &SecretString::from(PASSPHRASE), options())
+                        .expect("unlock the copy");
+                    (vault, dir)
+                },
+                |(mut vault, dir)| {
+                    let parsed = import::parse_file(
+                        path,
+                        text.as_bytes(),
+                        Some(SourceFormat::Passivbot),
+                        None,
+                    )
+                    .expect("parse the file");
+                    let files = [parsed];
+                    let preview = vault.import_preview(&files).expect("preview");
+                    let choices: Vec<ImportEntryChoice> = preview
+                        .entries
+                        .iter()
+                        .map(|e| {
+                            assert_eq!(e.default_choice, ImportChoice::Add, "{:?}", e.problem);
+                            ImportEntryChoice {
+                                action: ImportChoice::Add,
+                                exchange: None,
+                                default_scopes: false,
+                            }
+                        })
+                        .collect();
+                    let summary = vault.import_apply(&files, &choices).expect("import");
+                    assert_eq!(summary.added.len(), 1_000, "into {n} keys");
+                    (vault, dir)
+                },
+                BatchSize::PerIteration,
+            )
+        });
+    }
+    group.finish();
+}
+
 fn main() {
     if let Some(path) = std::env::var_os("KEYSTEAD_BENCH_WRITE_VAULT") {
         let keys = env_count("KEYSTEAD_BENCH_KEYS").unwrap_or(0);
@@ -269,5 +387,6 @@ fn main() {
     unlock_empty(&mut c);
     reminder_looks(&mut c);
     change_passphrase(&mut c);
+    writes(&mut c);
     c.final_summary();
 }
