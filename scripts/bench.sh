@@ -76,6 +76,8 @@ verify100k=$(crit_ms verify_audit/100000)
 verify1m=$(crit_ms verify_audit/1000000)
 kdf=$(crit_ms unlock/empty_vault)
 rekey10k=$(crit_ms change_passphrase/10000)
+relist10k=$(crit_ms list_after_a_write/10000)
+relist100k=$(crit_ms list_after_a_write/100000)
 add0=$(crit_ms add_one/0)
 add10k=$(crit_ms add_one/10000)
 import0=$(crit_ms import_1000/0)
@@ -100,6 +102,9 @@ Open + decrypt all entries, KDF excluded (criterion mean: bench_reopen + list):
   1k keys:     $(fmt "$open1k")
   10k keys:    $(fmt "$open10k")   $(verdict "$open10k" 50)
   100k keys:   $(fmt "$open100k")
+One key edited, then list() on the open vault (what the app asks after each write):
+  10k keys:    $(fmt "$relist10k")
+  100k keys:   $(fmt "$relist100k")
 Audit chain walk, verify_audit (criterion mean):
   100k entries: $(fmt "$verify100k")
   1M entries:   $(fmt "$verify1m")   $(verdict "$verify1m" 1000)

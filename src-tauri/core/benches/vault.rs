@@ -5,6 +5,8 @@
 //! - `open_and_list/{1000,10000,100000}`: what `unlock` does after the Argon2 derivation (fresh SQLite
 //!   connection, state MAC, integrity checks) plus `list()`, which decrypts every entry's metadata and
 //!   computes due state and risk flags. The KDF is excluded on purpose: it is a fixed, deliberate cost.
+//! - `list_after_a_write/{10000,100000}`: one key edited, then `list()` on the open vault, as the app
+//!   lists after each write.
 //! - `verify_audit/{100000,1000000}`: a full walk of the audit HMAC chain of that many entries.
 //! - `unlock/empty_vault`: a full `Vault::unlock` of a vault with no keys, i.e. about the Argon2id cost at
 //!   the floor that the two groups above leave out.
@@ -142,6 +144,38 @@ fn open_and_list(c: &mut Criterion) {
             b.iter(|| {
                 let opened = vault.bench_reopen().expect("reopen");
                 let keys = opened.list().expect("list");
+                assert_eq!(keys.len(), n);
+                black_box(keys)
+            })
+        });
+    }
+    group.finish();
+}
+
+/// `list()` again on an open vault after one key changed: what the app asks after each write.
+fn list_again(c: &mut Criterion) {
+    let mut group = c.benchmark_group("list_after_a_write");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    for n in [10_000usize, 100_000] {
+        let mut fixture = Fixture::new(n, 0);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, &n| {
+            let vault = fixture.vault_mut();
+            vault.list().expect("list");
+            let mut i = 0u64;
+            b.iter(|| {
+                i += 1;
+                let edit = keystead_core::KeyEdit {
+                    account: Some(Some(format!("acct-{i}"))),
+                    ..Default::default()
+                };
+                vault
+                    .edit("bench-key-000007", edit, None)
+                    .expect("edit one key");
+                let keys = vault.list().expect("list");
                 assert_eq!(keys.len(), n);
                 black_box(keys)
             })
@@ -383,6 +417,7 @@ fn main() {
     }
     let mut c = Criterion::default().configure_from_args();
     open_and_list(&mut c);
+    list_again(&mut c);
     verify_audit(&mut c);
     unlock_empty(&mut c);
     reminder_looks(&mut c);

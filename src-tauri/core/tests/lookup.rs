@@ -413,3 +413,71 @@ fn adding_an_api_key_the_vault_holds_names_the_active_keys_holding_it() {
         vec!["Binance main".to_string()]
     );
 }
+
+/// An open vault's list always shows the file as it is now (a guard for any metadata kept between
+/// lists): a change made through another handle on the file, a passphrase change sealing every row
+/// again and a row swapped for another key's sealed record are all seen, never a copy from before.
+#[test]
+fn a_list_after_a_change_shows_the_change_whoever_wrote_it() {
+    let sb = Sandbox::new();
+    let mut v = sb.open();
+    v.add(
+        key("alpha", "binance", &["read"]),
+        fields_for("binance", "a"),
+    )
+    .unwrap();
+    v.add(
+        key("bravo", "binance", &["read"]),
+        fields_for("binance", "b"),
+    )
+    .unwrap();
+    let account = |v: &Vault, name: &str| {
+        v.list()
+            .unwrap()
+            .into_iter()
+            .find(|k| k.name == name)
+            .and_then(|k| k.account)
+    };
+    assert_eq!(account(&v, "alpha"), None);
+
+    // Another process's write to the same file.
+    let mut other = sb.open();
+    let edit = KeyEdit {
+        account: Some(Some("set-elsewhere".into())),
+        ..KeyEdit::default()
+    };
+    other.edit("alpha", edit, None).unwrap();
+    drop(other);
+    assert_eq!(account(&v, "alpha").as_deref(), Some("set-elsewhere"));
+
+    // A passphrase change computes every fingerprint again under the new key: the list's duplicate
+    // flags and the fingerprints come from the new rows.
+    let before = v.list().unwrap();
+    v.change_passphrase(
+        &SecretString::from("another long passphrase here"),
+        KdfParams::FLOOR,
+    )
+    .unwrap();
+    let after = v.list().unwrap();
+    assert_eq!(before.len(), after.len());
+    let fresh = Vault::unlock(
+        &sb.path,
+        &SecretString::from("another long passphrase here"),
+        sb.opts(),
+    )
+    .unwrap();
+    let names =
+        |l: &[keystead_core::KeySummary]| l.iter().map(|k| k.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&after), names(&fresh.list().unwrap()));
+    drop(fresh);
+
+    // Bravo's sealed record written into alpha's row: refused, not answered from what was kept.
+    let c = sb.sql();
+    c.execute(
+        "UPDATE entries SET meta = (SELECT meta FROM entries WHERE id = (SELECT id FROM entries ORDER BY rowid LIMIT 1 OFFSET 1)) WHERE rowid = (SELECT MIN(rowid) FROM entries)",
+        [],
+    )
+    .unwrap();
+    drop(c);
+    assert!(v.list().is_err(), "a swapped record was listed");
+}
