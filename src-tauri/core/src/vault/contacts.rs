@@ -385,7 +385,7 @@ mod tests {
             .conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
-        assert_eq!(version, 7);
+        assert_eq!(version, crate::vault::SCHEMA_VERSION);
         assert!(v.contacts().unwrap().is_empty());
         let key = v.sharing_key().unwrap();
         assert_eq!(v.sharing_key().unwrap(), key, "made once, then kept");

@@ -2,7 +2,9 @@
 //! the commit counter is mirrored outside the file (never lowered, except when the user accepts a restored
 //! backup) to notice a rollback.
 
-use super::cells::{history_to_json, read_secrets, read_state, xor_into, Cells, History, State};
+use super::cells::{
+    encode_meta, history_to_json, read_secrets, read_state, xor_into, Cells, History, State,
+};
 use super::{exchange_of, ts, Vault};
 use crate::anchor::{AnchorKey, Mark, Seen};
 use crate::audit::{self, AuditAction, AuditEvent};
@@ -369,8 +371,9 @@ impl WriteTx<'_> {
             Some((s, h)) => (s.clone(), h.clone()),
             None => self.secrets_of(entry, old_generation.unwrap_or(0))?,
         };
-        let meta = serde_json::to_vec(entry).map_err(|e| Error::Storage(e.to_string()))?;
-        let meta = self.cells.seal("entries", &id, "meta", generation, &meta);
+        let meta = self
+            .cells
+            .seal("entries", &id, "meta", generation, &encode_meta(entry)?);
         let secrets = self
             .cells
             .seal("entries", &id, "secrets", generation, &secrets.to_json());

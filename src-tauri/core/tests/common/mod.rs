@@ -21,7 +21,7 @@ use tempfile::TempDir;
 
 pub const PASS: &str = "correct horse battery staple";
 /// The schema version a vault file of this Keystead has (`PRAGMA user_version`).
-pub const CURRENT_SCHEMA: i64 = 7;
+pub const CURRENT_SCHEMA: i64 = 8;
 
 /// The fake clock's first reading in every test.
 pub fn start() -> DateTime<Utc> {
