@@ -4,7 +4,7 @@
 //! for one key's history. Every lookup is re-checked against the sealed data it points at: a tampered
 //! column can hide a row from a view, never put another key's row in it.
 
-use super::cells::{read_entries, sealed_row, Cells};
+use super::cells::{read_entries, sealed_row, unpack, Cells};
 use super::{Vault, WriteTx};
 use crate::audit::{AuditEvent, AuditRecord};
 use crate::crypto;
@@ -33,7 +33,7 @@ impl Cells<'_> {
     /// Opens one audit event; `seq` is bound into its associated data.
     pub(super) fn read_event(&self, seq: u64, sealed: &[u8]) -> Result<AuditEvent> {
         let plain = self.open("audit", &seq.to_string(), "event", 0, sealed)?;
-        serde_json::from_slice(&plain)
+        unpack(&plain)
             .map_err(|e| Error::damaged(format!("audit entry #{seq} is unreadable ({e})")))
     }
 }

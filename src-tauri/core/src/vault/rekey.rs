@@ -4,7 +4,7 @@
 //! row and the old passphrase open nothing written before or after.
 
 use super::cells::{
-    contact_row, encode_meta, read_state, team_row, xor_into, Cells, IDENTITY_ROW, SCAN_IGNORES_ROW,
+    contact_row, pack, read_state, team_row, xor_into, Cells, IDENTITY_ROW, SCAN_IGNORES_ROW,
 };
 use super::write::anchor_key_of;
 use super::{header_ad, Vault, WriteTx, FORMAT_VERSION};
@@ -226,7 +226,7 @@ impl Vault {
                     Error::damaged(format!("key record {id} has unreadable secrets"))
                 })?;
                 entry.fingerprints = w.fingerprints(&fields);
-                let meta = encode_meta(&entry)?;
+                let meta = pack(&entry)?;
                 w.tx.prepare_cached(
                     "UPDATE entries SET meta = ?2, secrets = ?3, history = ?4 WHERE id = ?1",
                 )?

@@ -3,14 +3,14 @@
 //! backup) to notice a rollback.
 
 use super::cells::{
-    encode_meta, history_to_json, read_secrets, read_state, xor_into, Cells, History, State,
+    history_to_json, pack, read_secrets, read_state, xor_into, Cells, History, State,
 };
 use super::{exchange_of, ts, Vault};
 use crate::anchor::{AnchorKey, Mark, Seen};
 use crate::audit::{self, AuditAction, AuditEvent};
 use crate::crypto::{self, VaultKeys};
 use crate::due;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{KeyEntry, KeyStatus, SecretVersionInfo};
 use crate::secret::SecretFields;
 use crate::validate::CheckedKey;
@@ -227,10 +227,9 @@ impl WriteTx<'_> {
     /// Seals `event` as the next entry of the chain.
     pub(super) fn append(&mut self, event: &AuditEvent) -> Result<()> {
         let seq = self.state.audit_head_seq + 1;
-        let plain = serde_json::to_vec(event).map_err(|e| Error::Storage(e.to_string()))?;
         let sealed = self
             .cells
-            .seal("audit", &seq.to_string(), "event", 0, &plain);
+            .seal("audit", &seq.to_string(), "event", 0, &pack(event)?);
         let mac = audit::chain_mac(
             &self.cells.keys.audit_mac,
             &self.state.audit_head_mac,
@@ -373,7 +372,7 @@ impl WriteTx<'_> {
         };
         let meta = self
             .cells
-            .seal("entries", &id, "meta", generation, &encode_meta(entry)?);
+            .seal("entries", &id, "meta", generation, &pack(entry)?);
         let secrets = self
             .cells
             .seal("entries", &id, "secrets", generation, &secrets.to_json());
