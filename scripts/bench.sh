@@ -8,6 +8,8 @@
 #      10k keys (one key read through the name index, whatever the vault's size), `audit --verify` on
 #      100k and 1M audit entries. These wall times include process start, the OS keyring lookup (if a
 #      Secret Service is reachable) and Argon2id at the floor (64 MiB, 3 passes).
+#   3. The same 10,000 keys in a KeePass file (written by the benchmark binary with the keepass crate):
+#      `keepassxc-cli ls` on it and on an empty one (hyperfine), and the two files' sizes.
 # Run from anywhere: scripts/bench.sh. Takes a few minutes on 2 cores. Extra arguments go to criterion,
 # e.g. scripts/bench.sh 'open_and_list' to run one group (the summary then shows "n/a" for the rest).
 set -euo pipefail
@@ -16,6 +18,7 @@ source scripts/deps.sh
 ensure_build_deps
 command -v hyperfine >/dev/null 2>&1 || apt_install hyperfine
 command -v jq >/dev/null 2>&1 || apt_install jq
+command -v keepassxc-cli >/dev/null 2>&1 || apt_install keepassxc
 
 echo "== Building the release CLI and the benchmark" >&2
 cargo build --release --locked -p keystead-cli
@@ -39,6 +42,13 @@ write_vault "$work/keys1.db" 1 0
 write_vault "$work/keys10k.db" 10000 0
 write_vault "$work/audit100k.db" 0 100000
 write_vault "$work/audit1m.db" 0 1000000
+# The same 10,000 keys in a KeePass file (and an empty one), password bench-passphrase, Argon2d at the floor.
+write_kdbx() { # path keys
+  KEYSTEAD_BENCH_WRITE_KDBX="$1" KEYSTEAD_BENCH_KEYS="$2" \
+    cargo bench --locked -q -p keystead-core --features bench --bench vault
+}
+write_kdbx "$work/empty.kdbx" 0
+write_kdbx "$work/keys10k.kdbx" 10000
 
 export KEYSTEAD_PASSPHRASE=bench-passphrase
 # Mean wall time in ms of one CLI command on one vault (output discarded).
@@ -56,6 +66,18 @@ show_1=$(cli_ms show-1 "$work/keys1.db" show bench-key-000000 --json)
 show_10k=$(cli_ms show-10k "$work/keys10k.db" show bench-key-005000 --json)
 cli_a100k=$(cli_ms audit-100k "$work/audit100k.db" audit --verify)
 cli_a1m=$(cli_ms audit-1m "$work/audit1m.db" audit --verify)
+# keepassxc-cli reads the password from stdin; the shell that feeds it is part of both runs.
+kp_ms() { # name file
+  hyperfine --style basic --warmup 2 --min-runs 10 --export-json "$work/kp-$1.json" \
+    --command-name "keepassxc-cli ls ($1)" "printf 'bench-passphrase\\n' | keepassxc-cli ls -q '$2' >/dev/null" >&2
+  jq '.results[0].mean * 1000' "$work/kp-$1.json"
+}
+kp_empty=$(kp_ms empty "$work/empty.kdbx")
+kp_10k=$(kp_ms 10k "$work/keys10k.kdbx")
+[ "$(printf 'bench-passphrase\n' | keepassxc-cli ls -q "$work/keys10k.kdbx" | wc -l)" = 10000 ] \
+  || { echo "keepassxc-cli did not list the 10,000 entries" >&2; exit 1; }
+vault_bytes=$(stat -c %s "$work/keys10k.db")
+kdbx_bytes=$(stat -c %s "$work/keys10k.kdbx")
 
 echo "== Criterion" >&2
 cargo bench --locked -p keystead-core --features bench --bench vault -- "$@"
@@ -123,5 +145,12 @@ CLI wall time (hyperfine mean; includes process start, keyring lookup and the KD
   show --json, 10k keys:         $(fmt "$show_10k"); beyond the 1-key vault: $(sub "$show_10k" "$show_1") (list beyond the fixed cost: $(sub "$cli_10k" "$cli_empty"))
   audit --verify, 100k entries:  $(fmt "$cli_a100k"); beyond the fixed cost: $(sub "$cli_a100k" "$cli_empty")
   audit --verify, 1M entries:    $(fmt "$cli_a1m"); beyond the fixed cost: $(sub "$cli_a1m" "$cli_empty")   $(verdict "$(awk -v a="$cli_a1m" -v b="$cli_empty" 'BEGIN { print a - b }')" 1000)
-Reference: KeePassXC's CLI needs about 600 ms for 10k entries on this machine.
+The same 10,000 keys in KeePassXC (keepassxc-cli ls, hyperfine mean; Argon2d at the floor too):
+  ls, 0 entries:                 $(fmt "$kp_empty")
+  ls, 10k entries:               $(fmt "$kp_10k"); beyond the fixed cost: $(sub "$kp_10k" "$kp_empty")
+  Keystead's list beyond its fixed cost is $(awk -v k="$kp_10k" -v ke="$kp_empty" -v c="$cli_10k" -v ce="$cli_empty" 'BEGIN { r = (k - ke) / (c - ce); printf "%.1fx faster (%s: target >= 40x)", r, (r >= 40 ? "MET" : "MISSED") }')
+File size, 10k keys (each file as its program writes it, 1 audit event per key in the vault):
+  Keystead vault:                $(awk -v b="$vault_bytes" 'BEGIN { printf "%.1f MB", b / 1e6 }')
+  KeePass (KDBX 4, GZip):        $(awk -v b="$kdbx_bytes" 'BEGIN { printf "%.1f MB", b / 1e6 }')
+  ratio:                         $(awk -v v="$vault_bytes" -v k="$kdbx_bytes" 'BEGIN { r = v / k; printf "%.1fx KDBX (%s: target <= 3x)", r, (r <= 3 ? "MET" : "MISSED") }')
 EOF

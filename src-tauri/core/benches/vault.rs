@@ -34,6 +34,9 @@
 //! this to time the CLI. `KEYSTEAD_BENCH_KEYS=N` (default 0) sets the number of keys and
 //! `KEYSTEAD_BENCH_AUDIT=M` the total number of audit entries (at least 1 + N: creating the vault and each
 //! key already writes one).
+//!
+//! With `KEYSTEAD_BENCH_WRITE_KDBX=/path/keys.kdbx` set instead, it writes the same `KEYSTEAD_BENCH_KEYS`
+//! keys into a KeePass file (see [`write_kdbx`]) for `scripts/bench.sh` to compare with KeePassXC.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -408,7 +411,62 @@ fn writes(c: &mut Criterion) {
     group.finish();
 }
 
+/// Writes a KeePass file (KDBX 4) of the keys [`build_vault`] adds, for `scripts/bench.sh` to time
+/// `keepassxc-cli` on and to weigh against the vault file. One entry per key, kept as a KeePassXC user
+/// keeps an API key: title the name, user name the API key, password the secret, any other secret a
+/// protected field; tags, notes and expiry in the entry's own places, exchange, account, IP allowlist and
+/// rotation period as custom fields. Password [`PASSPHRASE`]; KeePassXC's defaults (AES-256, Argon2d,
+/// GZip) with Argon2 at Keystead's floor (64 MiB, 3 passes, 2 lanes).
+fn write_kdbx(path: &Path, keys: usize) {
+    use keepass::config::{DatabaseConfig, KdfConfig};
+    use keepass::db::fields;
+    use keepass::{Database, DatabaseKey};
+    let mut config = DatabaseConfig::default();
+    if let KdfConfig::Argon2 {
+        iterations,
+        memory,
+        parallelism,
+        ..
+    } = &mut config.kdf_config
+    {
+        (*iterations, *memory, *parallelism) = (3, 64 << 20, 2);
+    }
+    let mut db = Database::with_config(config);
+    let now = chrono::Utc::now();
+    for i in 0..keys {
+        let key = keystead_core::vault::bench_key(i).expect("a bench key");
+        db.root_mut().add_entry().edit(|e| {
+            e.set_unprotected(fields::TITLE, key.name.as_str());
+            for (field, value) in &key.fields {
+                match field {
+                    CredentialField::ApiKey => e.set_unprotected(fields::USERNAME, value.as_str()),
+                    CredentialField::Secret => e.set_protected(fields::PASSWORD, value.as_str()),
+                    other => e.set_protected(other.to_string(), value.as_str()),
+                }
+            }
+            e.set_unprotected(fields::NOTES, key.notes);
+            e.set_unprotected("Exchange", key.exchange);
+            e.set_unprotected("Account", key.account);
+            e.set_unprotected("IP allowlist", key.ip_allowlist.join(", "));
+            e.set_unprotected("Rotate every (days)", key.rotation_days.to_string());
+            e.tags = key.tags.clone();
+            e.times.expires = Some(true);
+            e.times.expiry = Some((now + chrono::Duration::days(key.expires_in_days)).naive_utc());
+        });
+    }
+    let mut file = std::fs::File::create(path).expect("create the KeePass file");
+    db.save(&mut file, DatabaseKey::new().with_password(PASSPHRASE))
+        .expect("write the KeePass file");
+}
+
 fn main() {
+    if let Some(path) = std::env::var_os("KEYSTEAD_BENCH_WRITE_KDBX") {
+        write_kdbx(
+            Path::new(&path),
+            env_count("KEYSTEAD_BENCH_KEYS").unwrap_or(0),
+        );
+        return;
+    }
     if let Some(path) = std::env::var_os("KEYSTEAD_BENCH_WRITE_VAULT") {
         let keys = env_count("KEYSTEAD_BENCH_KEYS").unwrap_or(0);
         let audit = env_count("KEYSTEAD_BENCH_AUDIT").unwrap_or(0);

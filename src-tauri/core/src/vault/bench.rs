@@ -7,52 +7,94 @@ use crate::audit::AuditAction;
 use crate::catalog;
 use crate::error::Result;
 use crate::model::{KeyEntry, KeyStatus, SecretVersionInfo};
-use crate::secret::SecretFields;
+use crate::secret::{CredentialField, SecretFields};
 use secrecy::SecretString;
 use uuid::Uuid;
+
+/// Benchmarks only: what the `i`th key [`Vault::bench_add_many`] adds holds, so that a benchmark can write
+/// the same keys into another program's file (`scripts/bench.sh` writes a KeePass file of them).
+#[doc(hidden)]
+pub struct BenchKey {
+    pub name: String,
+    /// The catalog id of its exchange.
+    pub exchange: &'static str,
+    /// Its secrets, in the clear: these are made-up values for benchmarks.
+    pub fields: Vec<(CredentialField, String)>,
+    pub account: &'static str,
+    pub ip_allowlist: Vec<String>,
+    pub expires_in_days: i64,
+    pub rotation_days: u32,
+    pub tags: Vec<String>,
+    pub notes: &'static str,
+}
+
+/// 64 hex digits that look as random as a real API key's (SHA-256 of `seed`): a file format that compresses
+/// its contents gains nothing a real vault would not give it.
+fn made_up_secret(seed: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(seed.as_bytes()))
+}
+
+/// Benchmarks only: the `i`th key of [`Vault::bench_add_many`].
+#[doc(hidden)]
+pub fn bench_key(i: usize) -> Result<BenchKey> {
+    let exchanges = ["binance", "okx", "bybit", "kraken", "kucoin"];
+    let ex = catalog::exchange(exchanges[i % exchanges.len()])?;
+    Ok(BenchKey {
+        name: format!("bench-key-{i:06}"),
+        exchange: ex.id,
+        fields: ex
+            .required_fields
+            .iter()
+            .map(|f| (*f, made_up_secret(&format!("{f}-{i}"))))
+            .collect(),
+        account: "main",
+        ip_allowlist: if i % 2 == 0 {
+            vec!["203.0.113.7".into()]
+        } else {
+            vec![]
+        },
+        expires_in_days: (i % 400) as i64,
+        rotation_days: 90,
+        tags: vec!["bot".into()],
+        notes: "benchmark key",
+    })
+}
 
 impl Vault {
     /// Benchmarks only: adds `n` custom keys in one transaction.
     #[doc(hidden)]
     pub fn bench_add_many(&mut self, n: usize) -> Result<()> {
-        let exchanges = ["binance", "okx", "bybit", "kraken", "kucoin"];
         self.write(|tx| {
             for i in 0..n {
-                let ex = catalog::exchange(exchanges[i % exchanges.len()])?;
+                let key = bench_key(i)?;
                 let mut secrets = SecretFields::new();
-                for f in ex.required_fields {
-                    secrets.insert(
-                        *f,
-                        SecretString::from(format!("{f}-{i}-{}", "x".repeat(48))),
-                    );
+                for (f, value) in key.fields {
+                    secrets.insert(f, SecretString::from(value));
                 }
                 let now = tx.now;
                 let entry = KeyEntry {
                     id: Uuid::now_v7(),
-                    name: format!("bench-key-{i:06}"),
-                    exchange: ex.id.into(),
-                    account: Some("main".into()),
+                    name: key.name,
+                    exchange: key.exchange.into(),
+                    account: Some(key.account.into()),
                     environment: crate::model::Environment::Production,
                     scopes: [crate::model::Scope::Read, crate::model::Scope::Trade].into(),
                     exchange_scopes: vec![],
                     scopes_unknown: false,
-                    ip_allowlist: if i % 2 == 0 {
-                        vec!["203.0.113.7".into()]
-                    } else {
-                        vec![]
-                    },
+                    ip_allowlist: key.ip_allowlist,
                     created_at: now,
                     updated_at: now,
-                    expires_at: Some(now + chrono::Duration::days((i % 400) as i64)),
+                    expires_at: Some(now + chrono::Duration::days(key.expires_in_days)),
                     last_rotated_at: None,
                     last_used_at: None,
                     last_use: None,
-                    rotation_days: Some(90),
+                    rotation_days: Some(key.rotation_days),
                     status: KeyStatus::Active,
                     status_reason: None,
                     status_changed_at: None,
-                    tags: vec!["bot".into()],
-                    notes: "benchmark key".into(),
+                    tags: key.tags,
+                    notes: key.notes.into(),
                     env_names: Default::default(),
                     used_by: Vec::new(),
                     versions: vec![SecretVersionInfo {

@@ -32,6 +32,8 @@ mod audit;
 mod backup;
 #[cfg(feature = "bench")]
 mod bench;
+#[cfg(feature = "bench")]
+pub use bench::{bench_key, BenchKey};
 mod cells;
 mod contacts;
 mod device;
