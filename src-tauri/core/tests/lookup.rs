@@ -109,6 +109,65 @@ fn downgrade_to_version_3(s: &Sandbox) {
         .unwrap();
 }
 
+/// Turns a current file into what Keystead 7 wrote: the fingerprint table of hex strings with a row id
+/// and two indexes, holding the same fingerprints; schema version 7.
+fn downgrade_to_version_7(s: &Sandbox) {
+    s.sql()
+        .execute_batch(
+            "CREATE TABLE old_fingerprints (fp TEXT NOT NULL, entry_id TEXT NOT NULL);
+             INSERT INTO old_fingerprints SELECT lower(hex(fp)), entry_id FROM secret_fingerprints;
+             DROP TABLE secret_fingerprints;
+             ALTER TABLE old_fingerprints RENAME TO secret_fingerprints;
+             CREATE INDEX secret_fingerprints_fp ON secret_fingerprints(fp);
+             CREATE INDEX secret_fingerprints_entry ON secret_fingerprints(entry_id);
+             PRAGMA user_version = 7;",
+        )
+        .unwrap();
+}
+
+#[test]
+fn a_version_7_vault_gets_the_compact_fingerprint_table_and_keeps_every_duplicate_flag() {
+    let s = busy_vault();
+    let before = answers(&s.open());
+    let flags: Vec<bool> = {
+        let v = s.open();
+        NAMES.iter().map(|n| duplicate_in_list(&v, n)).collect()
+    };
+    assert!(flags.contains(&true), "the busy vault holds a secret twice");
+    let rows = |c: &Connection| -> i64 {
+        c.query_row("SELECT count(*) FROM secret_fingerprints", [], |r| r.get(0))
+            .unwrap()
+    };
+    let count = rows(&s.sql());
+    downgrade_to_version_7(&s);
+    assert_eq!(rows(&s.sql()), count);
+
+    let v = s.open();
+    assert!(v.warnings().is_empty(), "{:?}", v.warnings());
+    assert_eq!(answers(&v), before);
+    for (name, flag) in NAMES.iter().zip(&flags) {
+        assert_eq!(duplicate_in_list(&v, name), *flag, "{name} in the list");
+        assert_eq!(duplicate_in_detail(&v, name), *flag, "{name} in its detail");
+    }
+    let c = s.sql();
+    assert_eq!(user_version(&c), common::CURRENT_SCHEMA);
+    assert_eq!(rows(&c), count, "every fingerprint filled in again");
+    let (kind, without_rowid): (String, String) = c
+        .query_row(
+            "SELECT (SELECT type FROM pragma_table_xinfo('secret_fingerprints') WHERE name = 'fp'),
+                    (SELECT sql FROM sqlite_schema WHERE name = 'secret_fingerprints')",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(kind, "BLOB");
+    assert!(without_rowid.contains("WITHOUT ROWID"), "{without_rowid}");
+    let pending: i64 = c
+        .query_row("SELECT count(*) FROM pending_reindex", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(pending, 0);
+}
+
 const NAMES: [&str; 5] = ["binance-main", "copy", "okx-bot", "kraken-tax", "gone"];
 
 /// Everything the lookups answer, to compare before and after a migration.

@@ -133,6 +133,13 @@ pub(super) fn duplicate_secret(
     Ok((twice_in_itself || !others.is_empty(), others))
 }
 
+/// A fingerprint as the table keys it: its 16 bytes (the sealed metadata keeps them as hex).
+fn fingerprint_bytes(fp: &str) -> Option<[u8; 16]> {
+    let mut bytes = [0u8; 16];
+    hex::decode_to_slice(fp, &mut bytes).ok()?;
+    Some(bytes)
+}
+
 /// The active keys whose secrets include the fingerprint `fp`, from the fingerprint table, each
 /// re-checked against its sealed row.
 pub(super) fn active_keys_holding(
@@ -140,9 +147,12 @@ pub(super) fn active_keys_holding(
     cells: &Cells<'_>,
     fp: &str,
 ) -> Result<Vec<KeyEntry>> {
+    let Some(bytes) = fingerprint_bytes(fp) else {
+        return Ok(Vec::new());
+    };
     let ids: Vec<String> = conn
-        .prepare_cached("SELECT DISTINCT entry_id FROM secret_fingerprints WHERE fp = ?1")?
-        .query_map([fp], |r| r.get(0))?
+        .prepare_cached("SELECT entry_id FROM secret_fingerprints WHERE fp = ?1")?
+        .query_map([&bytes[..]], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let mut out = Vec::new();
     for id in ids {
@@ -167,11 +177,15 @@ impl WriteTx<'_> {
             .prepare_cached("DELETE FROM secret_fingerprints WHERE entry_id = ?1")?
             .execute([&id])?;
         if entry.status == KeyStatus::Active {
-            let mut insert = self
-                .tx
-                .prepare_cached("INSERT INTO secret_fingerprints (fp, entry_id) VALUES (?1, ?2)")?;
+            // A key holding one secret in two fields has one row for it.
+            let mut insert = self.tx.prepare_cached(
+                "INSERT OR IGNORE INTO secret_fingerprints (fp, entry_id) VALUES (?1, ?2)",
+            )?;
             for fp in &entry.fingerprints {
-                insert.execute(params![fp, id])?;
+                let bytes = fingerprint_bytes(fp).ok_or_else(|| {
+                    Error::damaged(format!("key record {id} holds a malformed fingerprint"))
+                })?;
+                insert.execute(params![&bytes[..], id])?;
             }
         }
         Ok(())
