@@ -236,40 +236,53 @@ pub struct MemberLeft {
     pub at: DateTime<Utc>,
 }
 
-/// One API credential's metadata. The secrets live apart, in [`crate::secret::SecretFields`].
+/// One API credential's metadata. The secrets live apart, in [`crate::secret::SecretFields`]. Sealed as is
+/// in the vault (and nowhere else): fields with nothing in them are left out of the record and read back
+/// empty.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyEntry {
     pub id: Uuid,
     pub name: String,
     /// Catalog id of the exchange (`binance`, `okx`, …) or `custom`.
     pub exchange: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account: Option<String>,
     pub environment: Environment,
     /// Canonical scopes: what the key may do.
     pub scopes: BTreeSet<Scope>,
     /// The exchange's own permission names, as chosen (each implies canonical scopes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exchange_scopes: Vec<String>,
     /// The key came from a file that does not record what it may do (a bot config, a `.env`): its
     /// scopes are not known until the user sets them. Until then it counts as able to move funds.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub scopes_unknown: bool,
     /// Addresses or CIDR ranges the exchange accepts this key from; empty = any address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ip_allowlist: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_rotated_at: Option<DateTime<Utc>>,
     /// Last time the current secret left the vault (shown, copied, or handed to a program by `run`);
     /// exchanges count inactivity from use.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_used_at: Option<DateTime<Utc>>,
     /// How and where it was last used (vaults from before this was kept have only the time).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_use: Option<KeyUse>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation_days: Option<u32>,
     pub status: KeyStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status_changed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
     /// The environment variables `run` puts this key's fields in (e.g. `BINANCE_API_KEY`), chosen by
     /// the user; they win over the profile's names. Kept in this vault only: never in a share file.

@@ -464,6 +464,40 @@ mod tests {
     }
 
     #[test]
+    fn a_key_with_nothing_optional_is_sealed_without_those_fields_and_reads_back_empty() {
+        with_cells(|cells, mut entry, row| {
+            let full = pack(&entry).unwrap().len();
+            entry.account = None;
+            entry.exchange_scopes.clear();
+            entry.ip_allowlist.clear();
+            (entry.expires_at, entry.last_rotated_at, entry.last_used_at) = (None, None, None);
+            entry.rotation_days = None;
+            (entry.status_reason, entry.status_changed_at) = (None, None);
+            entry.tags.clear();
+            entry.notes.clear();
+            entry.last_verification = None;
+            let packed = pack(&entry).unwrap();
+            let text = String::from_utf8_lossy(&packed);
+            for left_out in [
+                "account",
+                "ip_allowlist",
+                "expires_at",
+                "status_reason",
+                "notes",
+            ] {
+                assert!(!text.contains(left_out), "{left_out} is written");
+            }
+            assert!(
+                packed.len() + 100 < full,
+                "{} of {full} bytes",
+                packed.len()
+            );
+            let sealed = cells.seal("entries", &row, "meta", 1, &packed);
+            assert_eq!(cells.read_entry(&row, 1, &sealed).unwrap(), entry);
+        });
+    }
+
+    #[test]
     fn metadata_rows_sealed_as_json_by_an_older_keystead_still_read() {
         with_cells(|cells, entry, row| {
             let json = serde_json::to_vec(&entry).unwrap();
