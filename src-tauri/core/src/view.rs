@@ -86,35 +86,47 @@ impl KeySummary {
         due: DueInfo,
         risk_flags: Vec<RiskFlag>,
     ) -> Self {
+        Self::from_entry(entry.clone(), exchange_name, due, risk_flags)
+    }
+
+    /// The list row of `entry`, moving its text instead of copying it (the list builds one per key).
+    pub(crate) fn from_entry(
+        entry: KeyEntry,
+        exchange_name: &str,
+        due: DueInfo,
+        risk_flags: Vec<RiskFlag>,
+    ) -> Self {
+        let moves_funds = entry.version_moves_funds(None);
+        let last_check = entry.last_verification.as_ref().map(CheckSummary::of);
         Self {
             id: entry.id,
-            name: entry.name.clone(),
-            exchange: entry.exchange.clone(),
+            name: entry.name,
+            exchange: entry.exchange,
             exchange_name: exchange_name.to_string(),
-            account: entry.account.clone(),
+            account: entry.account,
             environment: entry.environment,
-            scopes: entry.scopes.clone(),
-            exchange_scopes: entry.exchange_scopes.clone(),
+            scopes: entry.scopes,
+            exchange_scopes: entry.exchange_scopes,
             scopes_unknown: entry.scopes_unknown,
-            ip_allowlist: entry.ip_allowlist.clone(),
-            moves_funds: entry.version_moves_funds(None),
+            ip_allowlist: entry.ip_allowlist,
+            moves_funds,
             status: entry.status,
             created_at: entry.created_at,
             expires_at: entry.expires_at,
             last_rotated_at: entry.last_rotated_at,
             rotation_days: entry.rotation_days,
             last_used_at: entry.last_used_at,
-            last_use: entry.last_use.clone(),
+            last_use: entry.last_use,
             due_at: due.due_at,
             due_kind: due.kind,
             due_state: due.state,
             days_left: due.days_left,
             due_reason: due.reason,
             risk_flags,
-            tags: entry.tags.clone(),
-            last_check: entry.last_verification.as_ref().map(CheckSummary::of),
+            tags: entry.tags,
+            last_check,
             scheduled_check: entry.scheduled_check,
-            used_by: entry.used_by.clone(),
+            used_by: entry.used_by,
             team: None,
         }
     }

@@ -55,16 +55,27 @@ impl Vault {
                 }
             }
         }
-        let teams = super::team::team_of_keys(&self.conn, &self.cells())?;
-        let mut out: Vec<KeySummary> = entries
+        let duplicates: Vec<bool> = entries
             .iter()
             .map(|(e, _)| {
-                let duplicate = e.status == KeyStatus::Active
+                e.status == KeyStatus::Active
                     && e.fingerprints
                         .iter()
-                        .any(|fp| holders.get(fp.as_str()).copied().unwrap_or(0) > 1);
-                let mut row = summarize(e, now, duplicate);
-                row.team = teams.get(&e.id).cloned();
+                        .any(|fp| holders.get(fp.as_str()).copied().unwrap_or(0) > 1)
+            })
+            .collect();
+        drop(holders);
+        let teams = super::team::team_of_keys(&self.conn, &self.cells())?;
+        let mut out: Vec<KeySummary> = entries
+            .into_iter()
+            .zip(duplicates)
+            .map(|((e, _), duplicate)| {
+                let team = teams.get(&e.id).cloned();
+                let exchange = exchange_of(&e);
+                let due = due::due_info(&e, exchange, now);
+                let flags = due::risk_flags(&e, now, duplicate);
+                let mut row = KeySummary::from_entry(e, exchange.name, due, flags);
+                row.team = team;
                 row
             })
             .collect();
