@@ -81,8 +81,9 @@ pub const FORMAT_VERSION: i64 = 1;
 /// and contacts, 4 the lookup columns (name index, secret fingerprints, audit key ids), 5 the count of
 /// failed unlocks noted while locked, 6 the ignored scan findings, 7 the team vaults, 8 key metadata and
 /// audit events sealed as MessagePack (records written before stay JSON, a key's until it changes, and
-/// read as such; a Keystead that knows only JSON refuses the file instead of calling its rows damaged).
-/// Older files are migrated in place when opened (see [`schema::migrate`]).
+/// read as such; a Keystead that knows only JSON refuses the file instead of calling its rows damaged),
+/// and the compact fingerprint table. Older files are migrated in place when opened (see
+/// [`schema::migrate`]).
 const SCHEMA_VERSION: i64 = 8;
 /// Shortest passphrase accepted for a new vault or a passphrase change.
 pub const MIN_PASSPHRASE_CHARS: usize = 8;
