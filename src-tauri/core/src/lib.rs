@@ -16,6 +16,7 @@ pub mod exchange;
 #[cfg(any(test, feature = "fuzzing"))]
 pub mod fuzzing;
 pub mod import;
+pub mod key_list;
 mod memlock;
 pub mod model;
 pub mod parse;
