@@ -14,7 +14,7 @@ macro_rules! with_command_list {
                 unlock_with_device
             },
             keys::{
-                list_keys, key_detail, catalog, open_api_key_page, add_key, edit_key, rotate_key, revoke_key,
+                key_rows, key_ids, selected_keys, key_id_by_name, active_keys, key_detail, catalog, open_api_key_page, add_key, edit_key, rotate_key, revoke_key,
                 bulk_edit_keys, revoke_keys,
                 mark_compromised, incident_step, verify_key, accept_exchange_view, set_scheduled_check,
                 new_key_pair,

@@ -11,6 +11,7 @@ use crate::types::TeamAutoSync;
 use chrono::{DateTime, Utc};
 use keystead_core::exchange::keypair::GeneratedKeyPair;
 use keystead_core::import::ParsedFile;
+use keystead_core::key_list::KeyListIndex;
 use keystead_core::scan::{Finding, ScanReport};
 use keystead_core::share::OpenedShare;
 use keystead_core::vault::TeamSync;
@@ -52,7 +53,20 @@ pub struct AppState {
     /// Counts the user's changes to keys, so the scheduled-check task plans again when one may have
     /// turned a key's scheduled checks on or off.
     key_changes: AtomicU64,
+    /// The key table's rows, built from the unlocked vault at its first query and again after any
+    /// write (see [`Self::with_key_list`]); dropped on lock. Locked after `vault`, never before.
+    key_list: Mutex<Option<KeyListCache>>,
 }
+
+/// The key list's index and the vault's write count it was built at.
+struct KeyListCache {
+    index: KeyListIndex,
+    changes: u64,
+    built: Instant,
+}
+
+/// Due states move with time, not only with writes: an index older than this is built again.
+const KEY_LIST_MAX_AGE: Duration = Duration::from_secs(600);
 
 /// The key a clicked reminder asks the window to open. The window is destroyed while Keystead sits in
 /// the tray, and a page that is still loading misses events: until it has asked (`take_open_key`), the
@@ -84,6 +98,7 @@ impl AppState {
             open_key: Mutex::new(OpenKeyHandoff::default()),
             pending_key_pair: Mutex::new(None),
             key_changes: AtomicU64::new(0),
+            key_list: Mutex::new(None),
         }
     }
 
@@ -169,6 +184,68 @@ impl AppState {
     /// Like [`Self::with_vault`], for a change that may move a due date: the reminder task looks again.
     pub fn change_keys<T>(&self, f: impl FnOnce(&mut Vault) -> AppResult<T>) -> AppResult<T> {
         let out = self.with_vault(f);
+        self.reminders.wake();
+        self.key_changes.fetch_add(1, Ordering::SeqCst);
+        out
+    }
+
+    /// Runs `f` on the key list's index, first built again from the vault when the vault wrote
+    /// anything since (a change, an import, a sync, a use, a scheduled check), or when it is old.
+    pub fn with_key_list<T>(&self, f: impl FnOnce(&mut KeyListIndex) -> T) -> AppResult<T> {
+        self.with_vault(|v| {
+            let mut list = lock(&self.key_list);
+            let current = list
+                .as_ref()
+                .is_some_and(|c| c.changes == v.changes() && c.built.elapsed() < KEY_LIST_MAX_AGE);
+            if !current {
+                *list = None;
+                let index = KeyListIndex::new(v.list()?);
+                // Counted after the list: a read that wrote (a pending reindex) is not a change.
+                *list = Some(KeyListCache {
+                    index,
+                    changes: v.changes(),
+                    built: Instant::now(),
+                });
+            }
+            let cache = list.as_mut().expect("built just now");
+            Ok(f(&mut cache.index))
+        })
+    }
+
+    /// Runs `f`, a write that changes key `id`'s own row and no other (a reveal or copy moves its
+    /// "last used"): a current key list takes that one row instead of being built again.
+    pub fn change_one_row<T>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&mut Vault) -> AppResult<T>,
+    ) -> AppResult<T> {
+        self.with_vault(|v| {
+            let before = v.changes();
+            let out = f(v)?;
+            let mut list = lock(&self.key_list);
+            if let Some(cache) = list.as_mut().filter(|c| c.changes == before) {
+                let replaced = match v.detail(id) {
+                    Ok(detail) => cache.index.replace(detail.summary),
+                    Err(_) => false,
+                };
+                if replaced {
+                    cache.changes = v.changes();
+                } else {
+                    *list = None;
+                }
+            }
+            Ok(out)
+        })
+    }
+
+    /// [`Self::change_keys`] for an edit of one key's metadata (its name, scopes, dates, tags: never
+    /// its secret or status, which other keys' duplicate flags read): the key list takes its row.
+    pub fn change_one_key<T>(
+        &self,
+        id: &str,
+        f: impl FnOnce(&mut Vault) -> AppResult<T>,
+    ) -> AppResult<T> {
+        let out = self.change_one_row(id, f);
         self.reminders.wake();
         self.key_changes.fetch_add(1, Ordering::SeqCst);
         out
@@ -410,6 +487,7 @@ impl AppState {
     /// Drops the vault (its keys are wiped) and clears the clipboard if it still holds our secret.
     pub fn lock(&self, reason: &str) -> bool {
         let vault = lock(&self.vault).take();
+        *lock(&self.key_list) = None;
         self.clipboard.clear_if_ours();
         self.set_pending_share(None);
         self.set_pending_import(None);
@@ -453,7 +531,7 @@ fn copy_failed(e: String) -> AppError {
 mod tests {
     use super::*;
     use keystead_core::vault::OpenOptions;
-    use keystead_core::{FixedClock, KdfParams, SystemClock};
+    use keystead_core::{CredentialField, FixedClock, KdfParams, SystemClock};
     use std::sync::Arc;
 
     /// A wrong unlock by a process whose clock stands at `at`, a minute ahead: its attempts count as
@@ -531,5 +609,93 @@ mod tests {
         let err = crate::error::AppError::from(wrong_unlock(&path, ahead));
         assert_eq!(err.code, ErrorCode::RetryLater);
         assert!(err.message.contains("wait"), "{}", err.message);
+    }
+
+    /// The key table's index follows every write: a rename through `change_one_key` and a use through
+    /// `change_one_row` (their own rows only), a write it was not told about (the vault counts writes);
+    /// and lock forgets it.
+    #[test]
+    fn the_key_list_follows_each_write_and_goes_with_the_lock() {
+        use keystead_core::key_list::{ListQuery, ListRow};
+        use keystead_core::{KeyEdit, NewKey, SecretFields};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.db");
+        let mut vault = Vault::create(
+            &path,
+            &SecretString::from("correct horse battery staple"),
+            KdfParams::FLOOR,
+            OpenOptions::new(Arc::new(SystemClock), "app"),
+        )
+        .unwrap();
+        for name in ["alpha", "beta"] {
+            let mut secrets = SecretFields::new();
+            secrets.insert(
+                CredentialField::ApiKey,
+                SecretString::from(format!("{name}-api-key-value")),
+            );
+            secrets.insert(
+                CredentialField::Secret,
+                SecretString::from(format!("{name}-secret-value")),
+            );
+            let new = NewKey {
+                name: name.into(),
+                exchange: "binance".into(),
+                scopes: vec!["read".into()],
+                ..NewKey::default()
+            };
+            vault.add(new, secrets).unwrap();
+        }
+        let state = AppState::new(path, dir.path().join("settings.json"));
+        state.install_vault(vault);
+        let rows = |state: &AppState| -> Vec<(String, bool)> {
+            let page = state
+                .with_key_list(|l| l.page(&ListQuery::default(), 0, 10))
+                .unwrap();
+            page.rows
+                .into_iter()
+                .filter_map(|r| match r {
+                    ListRow::Key { key, .. } => Some((key.name, key.last_used_at.is_some())),
+                    ListRow::Group { .. } => None,
+                })
+                .collect()
+        };
+        let names = |state: &AppState| rows(state).into_iter().map(|r| r.0).collect::<Vec<_>>();
+        assert_eq!(names(&state), ["alpha", "beta"]);
+        let alpha = state
+            .with_vault(|v| Ok(v.find("alpha")?.id))
+            .unwrap()
+            .to_string();
+        state
+            .change_one_key(&alpha, |v| {
+                let edit = KeyEdit {
+                    name: Some("gamma".into()),
+                    ..KeyEdit::default()
+                };
+                Ok(v.edit("alpha", edit, None)?)
+            })
+            .unwrap();
+        assert_eq!(names(&state), ["beta", "gamma"]);
+        let id = state
+            .with_vault(|v| Ok(v.find("beta")?.id))
+            .unwrap()
+            .to_string();
+        state
+            .change_one_row(&id, |v| {
+                Ok(v.reveal("beta", CredentialField::ApiKey, None, None)?)
+            })
+            .unwrap();
+        assert_eq!(
+            rows(&state)[0],
+            ("beta".to_string(), true),
+            "the use is in its row"
+        );
+        // A write the list was not told about: the vault's count of writes moved, so it is read again.
+        state.with_vault(|v| Ok(v.revoke("gamma", None)?)).unwrap();
+        let status = state
+            .with_key_list(|l| l.find_name("gamma").map(|k| k.status))
+            .unwrap();
+        assert_eq!(status, Some(keystead_core::KeyStatus::Revoked));
+        assert!(state.lock("test"));
+        assert!(state.with_key_list(|l| l.len()).is_err(), "locked: no list");
     }
 }

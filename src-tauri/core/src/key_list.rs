@@ -336,10 +336,22 @@ impl KeyListIndex {
             return false;
         };
         let row = &mut self.rows[i as usize];
+        let renamed = row.key.name != key.name;
         row.haystack = haystack(&key);
         row.name_key = key.name.to_lowercase();
         row.exchange_key = key.exchange_name.to_lowercase();
         row.key = key;
+        if renamed {
+            // Equal keys keep the vault's order, which is by name: a new name takes its place in it.
+            let mut order: Vec<u32> = (0..self.rows.len() as u32).collect();
+            order.sort_by(|&a, &b| {
+                let (ra, rb) = (&self.rows[a as usize], &self.rows[b as usize]);
+                (&ra.name_key, &ra.key.name).cmp(&(&rb.name_key, &rb.key.name))
+            });
+            for (position, i) in order.into_iter().enumerate() {
+                self.rows[i as usize].position = position as u32;
+            }
+        }
         self.sorted = None;
         self.view = None;
         self.facets = self.count_facets();

@@ -315,6 +315,11 @@ fn a_fresh_row_replaces_the_old_one_and_the_view_follows() {
     let fresh = v.list().unwrap().into_iter().find(|k| k.id == id).unwrap();
     assert!(ix.replace(fresh));
     assert_eq!(names(&mut ix, &q), ["gamma renamed"]);
+    // Among the keys of no due date (the default sort's ties), it keeps its place by name as if listed
+    // again.
+    let all = names(&mut ix, &ListQuery::default());
+    let fresh_order = names(&mut index(&v), &ListQuery::default());
+    assert_eq!(all, fresh_order);
 }
 
 #[test]
@@ -325,5 +330,53 @@ fn the_index_debug_output_names_no_key() {
     assert!(
         !debug.contains("gamma") && debug.contains("keys: 8"),
         "{debug}"
+    );
+}
+
+#[test]
+fn environments_and_statuses_sort_in_their_own_order_and_words_never_match_across_fields() {
+    let (_sb, v) = vault();
+    let mut ix = index(&v);
+    let env = names(
+        &mut ix,
+        &sorted(SortColumn::Environment, SortDirection::Ascending),
+    );
+    // Production first (by name among them), testnet last.
+    assert_eq!(env.last().map(String::as_str), Some("Alpha"));
+    let status = names(
+        &mut ix,
+        &sorted(SortColumn::Status, SortDirection::Descending),
+    );
+    assert_eq!(status[0], "zeta");
+    // "kraken" + "hummingbot" are two fields of delta: typed as one word they are not found.
+    let q = ListQuery {
+        text: "krakenhummingbot".into(),
+        ..ListQuery::default()
+    };
+    assert!(names(&mut ix, &q).is_empty());
+}
+
+#[test]
+fn the_exchange_sort_is_stable_in_both_directions() {
+    let (_sb, v) = vault();
+    let mut ix = index(&v);
+    let up = names(
+        &mut ix,
+        &sorted(SortColumn::Exchange, SortDirection::Ascending),
+    );
+    assert_eq!(
+        &up[..3],
+        ["Alpha", "key 10", "zeta"],
+        "Binance's keys, by name"
+    );
+    let down = names(
+        &mut ix,
+        &sorted(SortColumn::Exchange, SortDirection::Descending),
+    );
+    assert_eq!(&down[..1], ["gamma"], "OKX first");
+    assert_eq!(
+        &down[5..],
+        ["Alpha", "key 10", "zeta"],
+        "Binance's keys last, still by name"
     );
 }

@@ -9,9 +9,12 @@ use crate::types::{AddKeyInput, EditKeyInput, IncidentStep, SecretInput, Typed};
 use keystead_core::catalog::{self, ExchangeInfo};
 use keystead_core::exchange::keypair::{self, GeneratedKeyPair};
 use keystead_core::exchange::{CheckOptions, KeyVerification};
+use keystead_core::key_list::{ListPage, ListQuery};
 use keystead_core::{
-    parse, BulkEdit, CredentialField, KeyDetail, KeyEdit, KeyEntry, KeySummary, NewKey, Vault,
+    parse, BulkEdit, CredentialField, KeyDetail, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey,
+    Vault,
 };
+use uuid::Uuid;
 
 /// Runs one change to a key and answers with its detail, built from the entry core wrote (not looked up
 /// again).
@@ -29,10 +32,56 @@ async fn change_key(
     .await
 }
 
+/// The active keys by name, for the share dialog's choice of keys (the table asks for windows).
 #[tauri::command]
-pub async fn list_keys(state: AppStateRef<'_>) -> AppResult<Vec<KeySummary>> {
+pub async fn active_keys(state: AppStateRef<'_>) -> AppResult<Vec<KeySummary>> {
     let state = state.inner().clone();
-    blocking(move || state.with_vault(|v| Ok(v.list()?))).await
+    blocking(move || state.with_key_list(|list| list.with_status(KeyStatus::Active))).await
+}
+
+/// One window of the key table: rows `start..start + len` of the view `query` asks for, with the
+/// view's size, its group headers and the vault's counts. Sort, filters and search run in Rust.
+#[tauri::command]
+pub async fn key_rows(
+    state: AppStateRef<'_>,
+    query: ListQuery,
+    start: u32,
+    len: u32,
+) -> AppResult<ListPage> {
+    let state = state.inner().clone();
+    blocking(move || state.with_key_list(|list| list.page(&query, start, len))).await
+}
+
+/// The shown keys' ids in the order shown, from `from` to `to` (a Shift range), or all of them (both
+/// `None`: Ctrl+A).
+#[tauri::command]
+pub async fn key_ids(
+    state: AppStateRef<'_>,
+    query: ListQuery,
+    from: Option<Uuid>,
+    to: Option<Uuid>,
+) -> AppResult<Vec<Uuid>> {
+    let state = state.inner().clone();
+    blocking(move || state.with_key_list(|list| list.ids(&query, from, to))).await
+}
+
+/// The rows of those of `ids` that `query` shows, in the order shown: the table's selection (and
+/// the bulk bar's keys) after a search or a change.
+#[tauri::command]
+pub async fn selected_keys(
+    state: AppStateRef<'_>,
+    query: ListQuery,
+    ids: Vec<Uuid>,
+) -> AppResult<Vec<KeySummary>> {
+    let state = state.inner().clone();
+    blocking(move || state.with_key_list(|list| list.among(&query, &ids))).await
+}
+
+/// The id of the key of that exact name, if any ("Show keys" after an import).
+#[tauri::command]
+pub async fn key_id_by_name(state: AppStateRef<'_>, name: String) -> AppResult<Option<Uuid>> {
+    let state = state.inner().clone();
+    blocking(move || state.with_key_list(|list| list.find_name(&name).map(|k| k.id))).await
 }
 
 #[tauri::command]
@@ -220,7 +269,7 @@ pub async fn edit_key(
     // Removing the withdraw or transfer scope needs the passphrase again (core says when).
     let state = state.inner().clone();
     blocking(move || {
-        state.change_keys(|v| {
+        state.change_one_key(&id.clone(), |v| {
             let entry = with_step_up(passphrase, |p| v.edit(&id, edit, p))?;
             Ok(v.detail_of(&entry)?)
         })

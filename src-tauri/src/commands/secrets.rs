@@ -39,7 +39,7 @@ pub async fn reveal_secret(
     let state = state.inner().clone();
     blocking(move || {
         let hide_after_seconds = state.settings().reveal_seconds;
-        state.with_vault(|v| {
+        state.change_one_row(&id.clone(), |v| {
             let value = with_step_up(passphrase, |p| v.reveal(&id, field, version, p))?;
             Ok(RevealedSecret {
                 value,
@@ -63,7 +63,7 @@ pub async fn copy_secret(
     let seconds = state.settings().clipboard_clear_seconds;
     let for_copy = state.clone();
     blocking(move || {
-        for_copy.with_vault(|v| {
+        for_copy.change_one_row(&id.clone(), |v| {
             let value = with_step_up(passphrase, |p| v.secret_for_copy(&id, field, version, p))?;
             for_copy.copy_secret(&value)
         })

@@ -95,19 +95,19 @@ describe("ipc", () => {
 
   it("wraps anything else as unexpected", async () => {
     invoke.mockRejectedValue("command reveal_secret not allowed");
-    await expect(ipc.listKeys()).rejects.toMatchObject({ code: "unexpected", message: "command reveal_secret not allowed" });
+    await expect(ipc.activeKeys()).rejects.toMatchObject({ code: "unexpected", message: "command reveal_secret not allowed" });
     invoke.mockRejectedValue(42);
-    await expect(ipc.listKeys()).rejects.toMatchObject({ code: "unexpected" });
+    await expect(ipc.activeKeys()).rejects.toMatchObject({ code: "unexpected" });
   });
 
   it("tells the app when a command finds the vault locked", async () => {
     const locked = vi.fn();
     ipc.onLockedError(locked);
     invoke.mockRejectedValue({ code: "locked", message: "The vault is locked: unlock it to continue." });
-    await expect(ipc.listKeys()).rejects.toMatchObject({ code: "locked" });
+    await expect(ipc.activeKeys()).rejects.toMatchObject({ code: "locked" });
     expect(locked).toHaveBeenCalledTimes(1);
     invoke.mockRejectedValue({ code: "invalid", message: "bad" });
-    await expect(ipc.listKeys()).rejects.toMatchObject({ code: "invalid" });
+    await expect(ipc.activeKeys()).rejects.toMatchObject({ code: "invalid" });
     expect(locked).toHaveBeenCalledTimes(1);
   });
 });

@@ -47,6 +47,17 @@ import type { IncidentStep } from "../bindings/IncidentStep";
 import type { KeyDetail } from "../bindings/KeyDetail";
 import type { KeyStatus } from "../bindings/KeyStatus";
 import type { KeySummary } from "../bindings/KeySummary";
+import type { DueFilter } from "../bindings/DueFilter";
+import type { GroupBy } from "../bindings/GroupBy";
+import type { ListCounts } from "../bindings/ListCounts";
+import type { ListFacets } from "../bindings/ListFacets";
+import type { ListGroup } from "../bindings/ListGroup";
+import type { ListPage } from "../bindings/ListPage";
+import type { ListQuery } from "../bindings/ListQuery";
+import type { ListRow } from "../bindings/ListRow";
+import type { SortColumn } from "../bindings/SortColumn";
+import type { SortDirection } from "../bindings/SortDirection";
+import type { SortOrder } from "../bindings/SortOrder";
 import type { OptionalColumn } from "../bindings/OptionalColumn";
 import type { PermissionInfo } from "../bindings/PermissionInfo";
 import type { RekeyProgress } from "../bindings/RekeyProgress";
@@ -83,6 +94,17 @@ import type { TeamSyncPreview } from "../bindings/TeamSyncPreview";
 import type { TeamSyncSummary } from "../bindings/TeamSyncSummary";
 
 export type {
+  DueFilter,
+  GroupBy,
+  ListCounts,
+  ListFacets,
+  ListGroup,
+  ListPage,
+  ListQuery,
+  ListRow,
+  SortColumn,
+  SortDirection,
+  SortOrder,
   AddKeyInput,
   AppError,
   AuditAction,
@@ -243,7 +265,19 @@ export const rememberDevice = (passphrase: string) => call<RememberStatus>("reme
 export const forgetDevice = () => call<RememberStatus>("forget_device");
 export const unlockWithDevice = () => call<void>("unlock_with_device");
 
-export const listKeys = () => call<KeySummary[]>("list_keys");
+/** One window of the key table (rows `start..start + len` of the view `query` asks for); sort, filters and search
+ *  run in Rust. */
+export const keyRows = (query: ListQuery, start: number, len: number) =>
+  call<ListPage>("key_rows", { query, start, len });
+/** The shown keys' ids in the order shown: from `from` to `to` (a Shift range), or all of them (both null). */
+export const keyIds = (query: ListQuery, from: string | null, to: string | null) =>
+  call<string[]>("key_ids", { query, from, to });
+/** Those of `ids` the view shows, as rows in the order shown (the selection after a search or a change). */
+export const selectedKeys = (query: ListQuery, ids: readonly string[]) =>
+  call<KeySummary[]>("selected_keys", { query, ids });
+export const keyIdByName = (name: string) => call<string | null>("key_id_by_name", { name });
+/** The active keys by name (the share dialog's choice). */
+export const activeKeys = () => call<KeySummary[]>("active_keys");
 export const keyDetail = (id: string) => call<KeyDetail>("key_detail", { id });
 export const catalog = () => call<ExchangeInfo[]>("catalog");
 /** Opens the exchange's API-key page (from the catalog in Rust, https only) in the system browser. */

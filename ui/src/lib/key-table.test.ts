@@ -1,137 +1,56 @@
 import { describe, expect, it } from "vitest";
-import type { KeySummary } from "./ipc";
-import {
-  NO_SELECTION,
-  clickSelect,
-  groupRows,
-  keepShown,
-  keysInRows,
-  namesLine,
-  rangeIds,
-  selectAll,
-  type Selection,
-} from "./key-table";
+import type { ListGroup } from "./ipc";
+import { NO_SELECTION, clickStep, isHeaderRow, joinRange, namesLine, rowOfKey, type Selection } from "./key-table";
 
-const shown = ["a", "b", "c", "d", "e"];
 const plain = { shift: false, toggle: false };
 const ctrl = { shift: false, toggle: true };
 const shift = { shift: true, toggle: false };
 const ctrlShift = { shift: true, toggle: true };
 
-describe("clickSelect", () => {
+describe("clickStep", () => {
   it("a plain click selects that key alone and anchors there", () => {
-    const s = clickSelect({ ids: ["a", "c"], anchor: "a" }, shown, "d", plain);
-    expect(s).toEqual({ ids: ["d"], anchor: "d" });
+    const current: Selection = { ids: ["a", "b"], anchor: "a" };
+    expect(clickStep(current, "c", plain)).toEqual({ kind: "set", selection: { ids: ["c"], anchor: "c" } });
   });
 
-  it("Ctrl+click toggles a key in and out, keeping the table's order", () => {
-    let s: Selection = clickSelect(NO_SELECTION, shown, "d", plain);
-    s = clickSelect(s, shown, "b", ctrl);
-    expect(s.ids).toEqual(["b", "d"]);
-    s = clickSelect(s, shown, "d", ctrl);
-    expect(s).toEqual({ ids: ["b"], anchor: "d" });
+  it("Ctrl+click toggles a key in and out and anchors there", () => {
+    const one = clickStep({ ids: ["a"], anchor: "a" }, "c", ctrl);
+    expect(one).toEqual({ kind: "set", selection: { ids: ["a", "c"], anchor: "c" } });
+    const two = clickStep({ ids: ["a", "c"], anchor: "c" }, "a", ctrl);
+    expect(two).toEqual({ kind: "set", selection: { ids: ["c"], anchor: "a" } });
   });
 
-  it("Shift+click selects the range from the anchor, either way, and replaces what was selected", () => {
-    let s = clickSelect(NO_SELECTION, shown, "b", plain);
-    s = clickSelect(s, shown, "d", shift);
-    expect(s).toEqual({ ids: ["b", "c", "d"], anchor: "b" });
-    s = clickSelect(s, shown, "a", shift);
-    expect(s).toEqual({ ids: ["a", "b"], anchor: "b" });
+  it("Shift+click asks for the range from the anchor, replacing the selection; Ctrl+Shift keeps it", () => {
+    const current: Selection = { ids: ["x", "b"], anchor: "b" };
+    expect(clickStep(current, "d", shift)).toEqual({ kind: "range", from: "b", to: "d", keep: [], anchor: "b" });
+    expect(clickStep(current, "d", ctrlShift)).toEqual({ kind: "range", from: "b", to: "d", keep: ["x", "b"], anchor: "b" });
   });
 
-  it("Ctrl+Shift adds the range to the selection", () => {
-    let s = clickSelect(NO_SELECTION, shown, "a", plain);
-    s = clickSelect(s, shown, "d", ctrl);
-    s = clickSelect(s, shown, "e", ctrlShift);
-    expect(s.ids).toEqual(["a", "d", "e"]);
+  it("Shift with no anchor starts the range at the clicked key", () => {
+    expect(clickStep(NO_SELECTION, "c", shift)).toEqual({ kind: "range", from: "c", to: "c", keep: [], anchor: "c" });
   });
 
-  it("Shift with no anchor shown selects just the clicked key", () => {
-    const s = clickSelect({ ids: ["gone"], anchor: "gone" }, shown, "c", shift);
-    expect(s).toEqual({ ids: ["c"], anchor: "c" });
+  it("joinRange adds each id of the range once", () => {
+    expect(joinRange(["a", "c"], ["b", "c", "d"])).toEqual(["a", "c", "b", "d"]);
   });
 });
 
-describe("selectAll and keepShown", () => {
-  it("Ctrl+A selects every shown key", () => {
-    expect(selectAll(NO_SELECTION, shown)).toEqual({ ids: shown, anchor: "a" });
-    expect(selectAll({ ids: ["c"], anchor: "c" }, shown).anchor).toBe("c");
-    expect(selectAll(NO_SELECTION, [])).toEqual({ ids: [], anchor: null });
-  });
-
-  it("a search that hides selected keys drops them from the selection", () => {
-    const s = keepShown({ ids: ["a", "c", "e"], anchor: "e" }, ["a", "b", "c"]);
-    expect(s).toEqual({ ids: ["a", "c"], anchor: null });
-    const same = { ids: ["a"], anchor: "a" };
-    expect(keepShown(same, shown)).toBe(same);
-  });
-
-  it("rangeIds reads in the shown order", () => {
-    expect(rangeIds(shown, "d", "b")).toEqual(["b", "c", "d"]);
-    expect(rangeIds(shown, null, "b")).toEqual(["b"]);
-    expect(rangeIds(shown, "a", "zz")).toEqual([]);
-  });
-});
-
-function key(name: string, exchange_name: string, account: string | null = null, bots: string[] = []): KeySummary {
-  const used_by = bots.map((bot) => ({ bot, host: null }));
-  return { id: `id-${name}`, name, exchange: exchange_name.toLowerCase(), exchange_name, account, used_by } as KeySummary;
-}
-
-describe("groupRows", () => {
-  const sorted = [
-    key("k1", "OKX", "tax"),
-    key("k2", "Binance"),
-    key("k3", "OKX", "main"),
-    key("k4", "Binance", "tax"),
+describe("rows of keys with group headers", () => {
+  // [A 2] k0 k1 [B 1] k2 [C 3] k3 k4 k5
+  const groups: ListGroup[] = [
+    { label: "A", count: 2, row: 0, first_key: 0 },
+    { label: "B", count: 1, row: 3, first_key: 2 },
+    { label: "C", count: 3, row: 5, first_key: 3 },
   ];
 
-  it("without grouping, one row per key in the given order", () => {
-    const rows = groupRows(sorted, "none");
-    expect(rows.map((r) => r.kind)).toEqual(["key", "key", "key", "key"]);
+  it("finds each key's row below the headers above it", () => {
+    expect([0, 1, 2, 3, 4, 5].map((k) => rowOfKey(groups, k))).toEqual([1, 2, 4, 6, 7, 8]);
+    expect(rowOfKey([], 7)).toBe(7);
   });
 
-  it("groups by exchange in name order with counts, keys keeping their sort order inside", () => {
-    const rows = groupRows(sorted, "exchange");
-    expect(rows.map((r) => (r.kind === "group" ? `# ${r.label} (${r.count})` : r.key.name))).toEqual([
-      "# Binance (2)",
-      "k2",
-      "k4",
-      "# OKX (2)",
-      "k1",
-      "k3",
-    ]);
-    expect(keysInRows(rows).map((k) => k.name)).toEqual(["k2", "k4", "k1", "k3"]);
-    expect(rows.flatMap((r) => (r.kind === "key" ? [r.index] : []))).toEqual([0, 1, 2, 3]);
-  });
-
-  it("groups by account with the keys that have none last", () => {
-    const rows = groupRows(sorted, "account");
-    expect(rows.filter((r) => r.kind === "group").map((r) => r.kind === "group" && r.label)).toEqual([
-      "main",
-      "tax",
-      "No account",
-    ]);
-  });
-});
-
-describe("groupRows by bot", () => {
-  it("groups by the bots that use a key, a key used by two under both names once, unused keys last", () => {
-    const rows = groupRows(
-      [key("k1", "OKX", null, ["hummingbot"]), key("k2", "OKX"), key("k3", "OKX", null, ["hummingbot", "freqtrade"]), key("k4", "OKX", null, ["freqtrade"])],
-      "bot",
-    );
-    expect(rows.map((r) => (r.kind === "group" ? `# ${r.label} (${r.count})` : r.key.name))).toEqual([
-      "# freqtrade (1)",
-      "k4",
-      "# freqtrade + hummingbot (1)",
-      "k3",
-      "# hummingbot (1)",
-      "k1",
-      "# Used by no bot (1)",
-      "k2",
-    ]);
+  it("tells a header's row from a key's", () => {
+    expect([0, 1, 2, 3, 4, 5, 6].map((r) => isHeaderRow(groups, r))).toEqual([true, false, false, true, false, true, false]);
+    expect(isHeaderRow([], 0)).toBe(false);
   });
 });
 

@@ -1,63 +1,17 @@
-// The key table's multi-select and grouping: plain functions over the shown keys, tested without a DOM.
-// Selection is a list of key ids plus an anchor (the row a Shift range starts from); grouping turns the
-// sorted keys into rows with a header per group.
-import type { KeySummary } from "./ipc";
+// The key table's rows, groups and selection: plain functions, tested without a DOM. The rows themselves come
+// from Rust one window at a time (key_rows); what is here maps a key's place among the shown keys to its row
+// (group headers are rows too) and turns a click into the next selection.
+import type { GroupBy, ListGroup, ListRow } from "./ipc";
 
+export type { GroupBy };
+
+/** The selected keys' ids (in the order shown) and the anchor a Shift range starts from. */
 export type Selection = { ids: readonly string[]; anchor: string | null };
 
 export const NO_SELECTION: Selection = { ids: [], anchor: null };
 
 /** The modifier keys that decide what a click or an arrow does to the selection. */
 export type Modifiers = { shift: boolean; toggle: boolean };
-
-/** The ids from `from` to `to` (either order) in the order shown; just `to` when `from` is not shown. */
-export function rangeIds(shown: readonly string[], from: string | null, to: string): string[] {
-  const b = shown.indexOf(to);
-  if (b < 0) return [];
-  const a = from === null ? -1 : shown.indexOf(from);
-  if (a < 0) return [to];
-  return shown.slice(Math.min(a, b), Math.max(a, b) + 1);
-}
-
-/**
- * The selection after a click on `id` (or an arrow moving to it with Shift): a plain click selects that key
- * alone; Ctrl/Cmd toggles it and makes it the anchor; Shift selects the range from the anchor (Ctrl+Shift adds
- * the range to what was selected). Ids no longer shown are dropped.
- */
-export function clickSelect(current: Selection, shown: readonly string[], id: string, mods: Modifiers): Selection {
-  const visible = current.ids.filter((x) => shown.includes(x));
-  if (mods.shift) {
-    const anchor = current.anchor !== null && shown.includes(current.anchor) ? current.anchor : id;
-    const range = rangeIds(shown, anchor, id);
-    const ids = mods.toggle ? inShownOrder(shown, [...visible, ...range]) : range;
-    return { ids, anchor };
-  }
-  if (mods.toggle) {
-    const ids = visible.includes(id) ? visible.filter((x) => x !== id) : inShownOrder(shown, [...visible, id]);
-    return { ids, anchor: id };
-  }
-  return { ids: [id], anchor: id };
-}
-
-/** Ctrl+A: every shown key, the anchor kept when it is shown. */
-export function selectAll(current: Selection, shown: readonly string[]): Selection {
-  const anchor = current.anchor !== null && shown.includes(current.anchor) ? current.anchor : (shown[0] ?? null);
-  return { ids: [...shown], anchor };
-}
-
-/** The selection limited to the keys still shown (after a search or filter change, or a reload). */
-export function keepShown(current: Selection, shown: readonly string[]): Selection {
-  const ids = current.ids.filter((x) => shown.includes(x));
-  if (ids.length === current.ids.length) return current;
-  return { ids, anchor: current.anchor !== null && shown.includes(current.anchor) ? current.anchor : null };
-}
-
-function inShownOrder(shown: readonly string[], ids: readonly string[]): string[] {
-  const set = new Set(ids);
-  return shown.filter((x) => set.has(x));
-}
-
-export type GroupBy = "none" | "exchange" | "account" | "bot";
 
 export const GROUP_BY_LABELS: Record<GroupBy, string> = {
   none: "No grouping",
@@ -66,64 +20,64 @@ export const GROUP_BY_LABELS: Record<GroupBy, string> = {
   bot: "Group by bot",
 };
 
-/** One row of the table: a group's header, or a key (with its place among the keys, for the keyboard). */
-export type TableRow =
-  | { kind: "group"; label: string; count: number; key: string }
-  | { kind: "key"; key: KeySummary; index: number };
+/** One row of the table: a group's header, or a key with its place among the shown keys. */
+export type TableRow = ListRow;
 
-const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
-const NO_ACCOUNT = "No account";
-const NO_BOT = "Used by no bot";
-
-/** A key's group. A key several bots use is grouped under all of them ("freqtrade + hummingbot"), so each key
- * is in one group only and a selection never holds the same key twice. */
-function groupLabel(key: KeySummary, by: Exclude<GroupBy, "none">): string {
-  if (by === "exchange") return key.exchange_name;
-  if (by === "bot") {
-    const bots = [...new Set(key.used_by.map((u) => u.bot))].sort((a, b) => collator.compare(a, b));
-    return bots.length === 0 ? NO_BOT : bots.join(" + ");
+/** How many of `groups` (in order) start at or before the key at `index`. */
+function headersAbove(groups: readonly ListGroup[], index: number): number {
+  let lo = 0;
+  let hi = groups.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (groups[mid].first_key <= index) lo = mid + 1;
+    else hi = mid;
   }
-  return key.account?.trim() || NO_ACCOUNT;
+  return lo;
 }
 
-/** The group of keys that have none of what the grouping is by: listed last. */
-const LAST: Partial<Record<GroupBy, string>> = { account: NO_ACCOUNT, bot: NO_BOT };
+/** The row the key at `index` (counted among the shown keys) sits in. */
+export function rowOfKey(groups: readonly ListGroup[], index: number): number {
+  return index + headersAbove(groups, index);
+}
+
+/** Whether `row` is a group's header. */
+export function isHeaderRow(groups: readonly ListGroup[], row: number): boolean {
+  let lo = 0;
+  let hi = groups.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (groups[mid].row < row) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < groups.length && groups[lo].row === row;
+}
 
 /**
- * The rows for `keys` (already sorted and filtered) grouped `by`: groups in name order (keys without an account or a bot
- * last), each key in its given order under its group's header. Without grouping, one row per key. `index` counts
- * keys only, so the rows' keys read top to bottom in `keysInRows` order.
+ * What a click on `id` (or an arrow moving to it with Shift) asks for: a plain click selects that key alone;
+ * Ctrl/Cmd toggles it and makes it the anchor; Shift selects the range from the anchor, which Rust reads in the
+ * order shown (`range`), and Ctrl+Shift adds that range to what was selected. `ids` may be out of the order
+ * shown: the caller asks Rust for the selected rows in order (selected_keys).
  */
-export function groupRows(keys: readonly KeySummary[], by: GroupBy): TableRow[] {
-  if (by === "none") return keys.map((key, index) => ({ kind: "key", key, index }));
-  const groups = new Map<string, KeySummary[]>();
-  for (const key of keys) {
-    const label = groupLabel(key, by);
-    const list = groups.get(label);
-    if (list) list.push(key);
-    else groups.set(label, [key]);
+export type SelectStep =
+  | { kind: "set"; selection: Selection }
+  | { kind: "range"; from: string; to: string; keep: readonly string[]; anchor: string };
+
+export function clickStep(current: Selection, id: string, mods: Modifiers): SelectStep {
+  if (mods.shift) {
+    const anchor = current.anchor ?? id;
+    return { kind: "range", from: anchor, to: id, keep: mods.toggle ? current.ids : [], anchor };
   }
-  const labels = [...groups.keys()].sort((a, b) => {
-    if (a === b) return 0;
-    if (a === LAST[by]) return 1;
-    if (b === LAST[by]) return -1;
-    return collator.compare(a, b) || (a < b ? -1 : 1);
-  });
-  const rows: TableRow[] = [];
-  let index = 0;
-  for (const label of labels) {
-    const list = groups.get(label) ?? [];
-    rows.push({ kind: "group", label, count: list.length, key: `${by}:${label}` });
-    for (const key of list) rows.push({ kind: "key", key, index: index++ });
+  if (mods.toggle) {
+    const ids = current.ids.includes(id) ? current.ids.filter((x) => x !== id) : [...current.ids, id];
+    return { kind: "set", selection: { ids, anchor: id } };
   }
-  return rows;
+  return { kind: "set", selection: { ids: [id], anchor: id } };
 }
 
-/** The keys of `rows` in the order they are shown (what Shift ranges and the arrows walk). */
-export function keysInRows(rows: readonly TableRow[]): KeySummary[] {
-  const out: KeySummary[] = [];
-  for (const row of rows) if (row.kind === "key") out.push(row.key);
-  return out;
+/** The ids of `range` added to `keep`, each once. */
+export function joinRange(keep: readonly string[], range: readonly string[]): string[] {
+  const seen = new Set(keep);
+  return [...keep, ...range.filter((id) => !seen.has(id))];
 }
 
 /** The selected keys' names for a confirmation: all of them up to `max`, then "and N more". */

@@ -2,18 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { KeySummary } from "./ipc";
 import {
   NO_FILTERS,
-  botsIn,
-  teamsIn,
   PERSONAL,
   canAct,
   ccxtVariable,
-  countKeys,
   effectiveScopes,
-  exchangesIn,
-  filterKeys,
   hasFilters,
+  listQuery,
   nextSort,
-  sortKeys,
+  searchKeys,
   toggleScope,
 } from "./keys";
 
@@ -62,117 +58,42 @@ const keys = [
   key("binance-sub", { account: "sub1", due_at: "2026-11-20T00:00:00Z", due_state: "overdue", tags: ["grid", "bot"] }),
 ];
 
-describe("filterKeys", () => {
-  it("keeps everything with no filters", () => {
-    expect(filterKeys(keys, NO_FILTERS)).toHaveLength(5);
-  });
-
-  it("searches name, exchange, account and tags, case-insensitively, every word", () => {
-    expect(names(filterKeys(keys, { ...NO_FILTERS, text: "BINANCE" }))).toEqual(["binance-main", "binance-sub"]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, text: "okx" }))).toEqual(["okx-tax"]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, text: "tax@example" }))).toEqual(["okx-tax"]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, text: "grid" }))).toEqual(["binance-sub"]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, text: " bot  binance " }))).toEqual(["binance-main", "binance-sub"]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, text: "bot kraken" }))).toEqual([]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, text: "Kraken" }))).toEqual(["kraken-old"]);
-  });
-
-  it("does not match across field boundaries", () => {
-    expect(filterKeys(keys, { ...NO_FILTERS, text: "mainbinance" })).toEqual([]);
-  });
-
-  it("filters by exchange, environment, status and due state", () => {
-    expect(names(filterKeys(keys, { ...NO_FILTERS, exchange: "binance" }))).toEqual(["binance-main", "binance-sub"]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, environment: "testnet" }))).toEqual(["Bybit-testnet"]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, status: "revoked" }))).toEqual(["kraken-old"]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, due: "overdue" }))).toEqual(["binance-sub"]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, due: "attention" }))).toEqual([
-      "binance-main",
-      "Bybit-testnet",
-      "binance-sub",
-    ]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, exchange: "binance", due: "due_soon", text: "main" }))).toEqual([
-      "binance-main",
-    ]);
-  });
-
-  it("filters by the bot that uses a key, and finds bots and hosts by search", () => {
-    const bots = [
-      key("a", { used_by: [{ bot: "freqtrade", host: "vps-1" }] }),
-      key("b", { used_by: [{ bot: "grid", host: null }, { bot: "freqtrade", host: "vps-2" }] }),
-      key("c"),
-    ];
-    expect(botsIn(bots)).toEqual(["freqtrade", "grid"]);
-    expect(names(filterKeys(bots, { ...NO_FILTERS, bot: "freqtrade" }))).toEqual(["a", "b"]);
-    expect(names(filterKeys(bots, { ...NO_FILTERS, bot: "grid" }))).toEqual(["b"]);
-    expect(names(filterKeys(bots, { ...NO_FILTERS, text: "vps-2" }))).toEqual(["b"]);
-    expect(names(filterKeys(bots, { ...NO_FILTERS, text: "freqtrade@vps-1" }))).toEqual(["a"]);
-    expect(hasFilters({ ...NO_FILTERS, bot: "grid" })).toBe(true);
-  });
-
-  it("filters by team, or the personal keys, and finds a team by search", () => {
-    const keys = [key("a", { team: "desk" }), key("b", { team: "ops" }), key("c")];
-    expect(teamsIn(keys)).toEqual(["desk", "ops"]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, team: "desk" }))).toEqual(["a"]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, team: PERSONAL }))).toEqual(["c"]);
-    expect(names(filterKeys(keys, { ...NO_FILTERS, text: "ops" }))).toEqual(["b"]);
-    expect(hasFilters({ ...NO_FILTERS, team: PERSONAL })).toBe(true);
-  });
-
-  it("keeps the given order", () => {
-    const reversed = [...keys].reverse();
-    expect(names(filterKeys(reversed, { ...NO_FILTERS, exchange: "binance" }))).toEqual(["binance-sub", "binance-main"]);
+describe("searchKeys (the share dialog's picker)", () => {
+  it("keeps every key whose name, exchange, account, tags, team or bots hold every word, in the given order", () => {
+    expect(searchKeys(keys, "")).toHaveLength(5);
+    expect(names(searchKeys(keys, "BINANCE"))).toEqual(["binance-main", "binance-sub"]);
+    expect(names(searchKeys(keys, "tax@example"))).toEqual(["okx-tax"]);
+    expect(names(searchKeys(keys, " bot  binance "))).toEqual(["binance-main", "binance-sub"]);
+    expect(searchKeys(keys, "bot kraken")).toEqual([]);
+    expect(searchKeys(keys, "mainbinance")).toEqual([]);
+    const bots = [key("a", { used_by: [{ bot: "freqtrade", host: "vps-1" }] }), key("b", { team: "ops" })];
+    expect(names(searchKeys(bots, "freqtrade@vps-1"))).toEqual(["a"]);
+    expect(names(searchKeys(bots, "ops"))).toEqual(["b"]);
   });
 });
 
-describe("sortKeys", () => {
-  it("sorts names naturally and case-insensitively, both ways", () => {
-    const list = [key("key-10"), key("Key-2"), key("alpha")];
-    expect(names(sortKeys(list, { column: "name", direction: "ascending" }))).toEqual(["alpha", "Key-2", "key-10"]);
-    expect(names(sortKeys(list, { column: "name", direction: "descending" }))).toEqual(["key-10", "Key-2", "alpha"]);
-  });
-
-  it("sorts by due date with keys without a due date last, in both directions", () => {
-    const asc = names(sortKeys(keys, { column: "due", direction: "ascending" }));
-    expect(asc).toEqual(["Bybit-testnet", "binance-sub", "binance-main", "okx-tax", "kraken-old"]);
-    const desc = names(sortKeys(keys, { column: "due", direction: "descending" }));
-    expect(desc).toEqual(["okx-tax", "binance-main", "binance-sub", "Bybit-testnet", "kraken-old"]);
-  });
-
-  it("is stable: equal keys keep their order in both directions", () => {
-    const list = [key("b1"), key("a1", { exchange_name: "Aave" }), key("b2"), key("b3")];
-    expect(names(sortKeys(list, { column: "exchange", direction: "ascending" }))).toEqual(["a1", "b1", "b2", "b3"]);
-    expect(names(sortKeys(list, { column: "exchange", direction: "descending" }))).toEqual(["b1", "b2", "b3", "a1"]);
-    const undated = [key("n1"), key("n2"), key("d", { due_at: "2027-01-01T00:00:00Z" }), key("n3")];
-    expect(names(sortKeys(undated, { column: "due", direction: "descending" }))).toEqual(["d", "n1", "n2", "n3"]);
-  });
-
-  it("sorts environments and statuses in their natural order, not alphabetically", () => {
-    expect(names(sortKeys(keys, { column: "environment", direction: "ascending" }))).toEqual([
-      "binance-main",
-      "kraken-old",
-      "binance-sub",
-      "okx-tax",
-      "Bybit-testnet",
-    ]);
-    const statuses = [key("r", { status: "revoked" }), key("c", { status: "compromised" }), key("a")];
-    expect(names(sortKeys(statuses, { column: "status", direction: "ascending" }))).toEqual(["a", "c", "r"]);
-  });
-
-  it("does not change the list it was given", () => {
-    const copy = [...keys];
-    sortKeys(keys, { column: "name", direction: "descending" });
-    expect(keys).toEqual(copy);
-  });
-
-  it("sorts 10,000 keys", () => {
-    const many = Array.from({ length: 10_000 }, (_, i) =>
-      key(`k${(i * 7919) % 10_000}`, { due_at: i % 3 === 0 ? null : new Date(Date.UTC(2027, 0, 1) + i * 1000).toISOString() }),
+describe("listQuery", () => {
+  it("sends Rust null for a filter set to any, and the rest as chosen", () => {
+    expect(listQuery(NO_FILTERS, { column: "due", direction: "ascending" }, "none")).toEqual({
+      text: "",
+      exchange: "",
+      environment: null,
+      due: null,
+      status: null,
+      bot: "",
+      team: "",
+      sort: { column: "due", direction: "ascending" },
+      group_by: "none",
+    });
+    const q = listQuery(
+      { ...NO_FILTERS, text: "main", environment: "testnet", due: "attention", status: "revoked", team: PERSONAL },
+      { column: "name", direction: "descending" },
+      "bot",
     );
-    const sorted = sortKeys(many, { column: "due", direction: "ascending" });
-    expect(sorted).toHaveLength(10_000);
-    expect(sorted[sorted.length - 1]?.due_at).toBeNull();
-    expect(sorted[0]?.due_at).not.toBeNull();
+    expect(q).toMatchObject({ text: "main", environment: "testnet", due: "attention", status: "revoked", team: PERSONAL });
+    expect(q.group_by).toBe("bot");
+    expect(hasFilters({ ...NO_FILTERS, bot: "grid" })).toBe(true);
+    expect(hasFilters(NO_FILTERS)).toBe(false);
   });
 });
 
@@ -184,19 +105,7 @@ describe("nextSort", () => {
   });
 });
 
-describe("countKeys", () => {
-  it("counts due soon, overdue or expired, and active withdraw-enabled keys", () => {
-    const withRevokedWithdraw = [...keys, key("gone", { status: "revoked", scopes: ["withdraw"] })];
-    expect(countKeys(withRevokedWithdraw)).toEqual({ keys: 6, dueSoon: 1, overdue: 2, withdraw: 1 });
-    expect(countKeys([])).toEqual({ keys: 0, dueSoon: 0, overdue: 0, withdraw: 0 });
-  });
-});
-
-describe("exchangesIn and canAct", () => {
-  it("lists each exchange once, by name", () => {
-    expect(exchangesIn(keys).map((e) => e.name)).toEqual(["Binance", "Bybit", "Kraken", "OKX"]);
-  });
-
+describe("canAct", () => {
   it("treats any scope but read as able to act", () => {
     expect(canAct({ scopes: ["read"] })).toBe(false);
     expect(canAct({ scopes: [] })).toBe(false);

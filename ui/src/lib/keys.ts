@@ -1,11 +1,21 @@
-// Filtering, sorting and counting the key list: plain functions, so 10,000 keys cost a few milliseconds and
-// the rules are tested without a DOM.
-import type { CredentialField, DueState, Environment, ExchangeInfo, KeyStatus, KeySummary, Scope } from "./ipc";
-import { parseTime } from "./countdown";
+// The key list's filters as the table's controls hold them, and the scope rules of the key form: plain
+// functions tested without a DOM. Filtering, sorting and grouping the table run in Rust (key_list.rs); the
+// webview sends them a ListQuery.
+import type {
+  CredentialField,
+  DueState,
+  Environment,
+  ExchangeInfo,
+  GroupBy,
+  KeyStatus,
+  KeySummary,
+  ListQuery,
+  Scope,
+  SortColumn,
+  SortOrder,
+} from "./ipc";
 
-export type SortColumn = "name" | "exchange" | "environment" | "due" | "last_used" | "status";
-export type SortDirection = "ascending" | "descending";
-export type SortOrder = { column: SortColumn; direction: SortDirection };
+export type { SortColumn, SortOrder };
 
 export type KeyFilters = {
   /** Words typed in the search box; every word must appear in the name, exchange, account, tags or bots. */
@@ -74,8 +84,9 @@ export function toggleScope(
 
 const haystacks = new WeakMap<KeySummary, string>();
 
-/** The lower-case text a key is searched by (cached per key object). */
-export function searchText(key: KeySummary): string {
+/** The lower-case text the share dialog's picker searches a key by (cached per key object). The key table's
+ *  search runs in Rust over the same fields. */
+function searchText(key: KeySummary): string {
   let text = haystacks.get(key);
   if (text === undefined) {
     const bots = key.used_by.map((u) => (u.host === null ? u.bot : `${u.bot}@${u.host}`));
@@ -85,11 +96,6 @@ export function searchText(key: KeySummary): string {
     haystacks.set(key, text);
   }
   return text;
-}
-
-/** Builds the search text of every key ahead of the first keystroke. */
-export function prepareSearch(keys: readonly KeySummary[]): void {
-  for (const key of keys) searchText(key);
 }
 
 export function hasFilters(filters: KeyFilters): boolean {
@@ -104,72 +110,33 @@ export function hasFilters(filters: KeyFilters): boolean {
   );
 }
 
-/** The keys that match every filter, in their given order. */
-export function filterKeys(keys: readonly KeySummary[], filters: KeyFilters): KeySummary[] {
-  const words = filters.text.toLowerCase().split(/\s+/).filter((w) => w !== "");
-  const { exchange, environment, due, status, bot, team } = filters;
+/** The share dialog's picker: the keys whose text holds every typed word, in their given order. */
+export function searchKeys(keys: readonly KeySummary[], text: string): KeySummary[] {
+  const words = text.toLowerCase().split(/\s+/).filter((w) => w !== "");
+  if (words.length === 0) return [...keys];
   return keys.filter((key) => {
-    if (bot !== "" && !key.used_by.some((u) => u.bot === bot)) return false;
-    if (team !== "" && (team === PERSONAL ? key.team !== null : key.team !== team)) return false;
-    if (exchange !== "" && key.exchange !== exchange) return false;
-    if (environment !== "" && key.environment !== environment) return false;
-    if (status !== "" && key.status !== status) return false;
-    if (due === "attention") {
-      if (key.due_state === "ok") return false;
-    } else if (due !== "" && key.due_state !== due) return false;
-    if (words.length > 0) {
-      const text = searchText(key);
-      for (const word of words) if (!text.includes(word)) return false;
-    }
-    return true;
+    const hay = searchText(key);
+    return words.every((word) => hay.includes(word));
   });
 }
 
-const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
-const ENV_RANK: Record<Environment, number> = { production: 0, staging: 1, development: 2, testnet: 3 };
-const STATUS_RANK: Record<KeyStatus, number> = { active: 0, compromised: 1, revoked: 2 };
-
-type SortValue = string | number | null;
-
-function sortValue(key: KeySummary, column: SortColumn): SortValue {
-  switch (column) {
-    case "name":
-      return key.name;
-    case "exchange":
-      return key.exchange_name;
-    case "environment":
-      return ENV_RANK[key.environment];
-    case "due":
-      return parseTime(key.due_at);
-    case "last_used":
-      return parseTime(key.last_used_at);
-    case "status":
-      return STATUS_RANK[key.status];
-  }
+/** What the key table asks Rust for: the filters ("" for any), the order and the grouping. */
+export function listQuery(filters: KeyFilters, sort: SortOrder, groupBy: GroupBy): ListQuery {
+  return {
+    text: filters.text,
+    exchange: filters.exchange,
+    environment: filters.environment === "" ? null : filters.environment,
+    due: filters.due === "" ? null : filters.due,
+    status: filters.status === "" ? null : filters.status,
+    bot: filters.bot,
+    team: filters.team,
+    sort,
+    group_by: groupBy,
+  };
 }
 
-function compareValues(a: SortValue, b: SortValue): number {
-  if (typeof a === "string" && typeof b === "string") return collator.compare(a, b);
-  if (typeof a === "number" && typeof b === "number") return a - b;
-  return 0;
-}
-
-/**
- * A sorted copy. Stable: equal keys keep their given order in both directions. Keys without a due date
- * come last whichever way the due column is sorted.
- */
-export function sortKeys(keys: readonly KeySummary[], order: SortOrder): KeySummary[] {
-  const sign = order.direction === "ascending" ? 1 : -1;
-  const decorated = keys.map((key, index) => ({ key, index, value: sortValue(key, order.column) }));
-  decorated.sort((a, b) => {
-    if (a.value === null || b.value === null) {
-      if (a.value === null && b.value === null) return a.index - b.index;
-      return a.value === null ? 1 : -1;
-    }
-    return sign * compareValues(a.value, b.value) || a.index - b.index;
-  });
-  return decorated.map((d) => d.key);
-}
+/** The view the app starts with: every key, soonest due first. */
+export const DEFAULT_SORT: SortOrder = { column: "due", direction: "ascending" };
 
 /** The next order when a column header is clicked: same column flips, a new column starts ascending. */
 export function nextSort(current: SortOrder, column: SortColumn): SortOrder {
@@ -177,40 +144,6 @@ export function nextSort(current: SortOrder, column: SortColumn): SortOrder {
     return { column, direction: current.direction === "ascending" ? "descending" : "ascending" };
   }
   return { column, direction: "ascending" };
-}
-
-export type KeyCounts = { keys: number; dueSoon: number; overdue: number; withdraw: number };
-
-/** The summary strip: all keys, due soon, overdue or expired, and active keys that can withdraw. */
-export function countKeys(keys: readonly KeySummary[]): KeyCounts {
-  const counts: KeyCounts = { keys: keys.length, dueSoon: 0, overdue: 0, withdraw: 0 };
-  for (const key of keys) {
-    if (key.due_state === "due_soon") counts.dueSoon++;
-    else if (key.due_state === "overdue" || key.due_state === "expired") counts.overdue++;
-    if (key.status === "active" && key.scopes.includes("withdraw")) counts.withdraw++;
-  }
-  return counts;
-}
-
-/** Exchanges present in the list, by display name, for the exchange filter. */
-export function exchangesIn(keys: readonly KeySummary[]): { id: string; name: string }[] {
-  const seen = new Map<string, string>();
-  for (const key of keys) if (!seen.has(key.exchange)) seen.set(key.exchange, key.exchange_name);
-  return [...seen].map(([id, name]) => ({ id, name })).sort((a, b) => collator.compare(a.name, b.name));
-}
-
-/** The teams any key belongs to, sorted, each once: the team filter's choices. */
-export function teamsIn(keys: readonly KeySummary[]): string[] {
-  const teams = new Set<string>();
-  for (const key of keys) if (key.team !== null) teams.add(key.team);
-  return [...teams].sort((a, b) => collator.compare(a, b));
-}
-
-/** The bots recorded on any key, sorted, each once: the bot filter's choices. */
-export function botsIn(keys: readonly KeySummary[]): string[] {
-  const bots = new Set<string>();
-  for (const key of keys) for (const u of key.used_by) bots.add(u.bot);
-  return [...bots].sort((a, b) => collator.compare(a, b));
 }
 
 /** Whether a key may place orders or move funds, and so should be bound to IP addresses. */

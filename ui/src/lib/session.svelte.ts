@@ -2,7 +2,8 @@
 // `vault-locked` event. Revealed secret values never live here; they stay in the detail panel, which is
 // unmounted on lock.
 import * as ipc from "./ipc";
-import type { ExchangeInfo, KeySummary, Settings, VaultStatus } from "./ipc";
+import type { ExchangeInfo, ListFacets, Settings, VaultStatus } from "./ipc";
+import { DEFAULT_SORT, NO_FILTERS, listQuery } from "./keys";
 import { applyTheme } from "./theme";
 
 export type Phase = "loading" | "locked" | "unlocked";
@@ -14,8 +15,11 @@ class Session {
   /** Problems Rust reported on open (e.g. an older vault file), until dismissed. */
   warnings = $state<string[]>([]);
   view = $state<View>("keys");
-  /** Replaced whole on each load: 10,000 keys are not worth deep reactivity. */
-  keys = $state.raw<KeySummary[]>([]);
+  /** The vault's counts and what the filters offer; the rows stay in Rust, and the table asks for the window it
+   *  shows. Null until read. */
+  facets = $state.raw<ListFacets | null>(null);
+  /** Bumped when the keys changed (a write, an import, a sync, a scheduled check): the table asks again. */
+  listVersion = $state(0);
   keysLoaded = $state(false);
   catalog = $state.raw<ExchangeInfo[]>([]);
   settings = $state<Settings | null>(null);
@@ -67,8 +71,8 @@ class Session {
     this.warnings = [...status.warnings];
     this.phase = "unlocked";
     try {
-      const [keys, catalog, settings] = await Promise.all([ipc.listKeys(), ipc.catalog(), ipc.getSettings()]);
-      this.keys = keys;
+      const [facets, catalog, settings] = await Promise.all([this.readFacets(), ipc.catalog(), ipc.getSettings()]);
+      this.facets = facets;
       this.keysLoaded = true;
       this.catalog = catalog;
       this.settings = settings;
@@ -89,7 +93,15 @@ class Session {
       return;
     }
     this.view = "keys";
-    if (id !== null && this.keys.some((k) => k.id === id)) this.selectedId = id;
+    if (id !== null) this.selectedId = id;
+  }
+
+  /** "Show keys" after an import: the keys view, with the key of that name open when there is one. */
+  async showKeyNamed(name: string | undefined): Promise<void> {
+    this.view = "keys";
+    if (name === undefined) return;
+    const id = await ipc.keyIdByName(name).catch(() => null);
+    if (id !== null && this.phase === "unlocked") this.selectedId = id;
   }
 
   /** Saves the saved settings with `patch` applied, so each settings field saves only itself. Saves run one
@@ -115,9 +127,22 @@ class Session {
     await this.reloadKeys();
   }
 
+  /** The keys changed: the table reads its rows again, and the counts are read again here. */
   async reloadKeys(): Promise<void> {
-    this.keys = await ipc.listKeys();
+    this.listVersion += 1;
+    this.facets = await this.readFacets();
     this.keysLoaded = true;
+  }
+
+  /** The table's own answers carry the counts too (each window it reads). */
+  setFacets(facets: ListFacets): void {
+    this.facets = facets;
+    this.keysLoaded = true;
+  }
+
+  private async readFacets(): Promise<ListFacets> {
+    const page = await ipc.keyRows(listQuery(NO_FILTERS, DEFAULT_SORT, "none"), 0, 0);
+    return page.facets;
   }
 
   /** Scheduled checks on the exchange recorded verdicts: the rows, and an open key's detail, read them. */
@@ -132,20 +157,9 @@ class Session {
     void this.reloadKeys().catch(() => undefined);
   }
 
-  /** One key's row as Rust now reports it (after a use moved its "last used" and perhaps its due date),
-   *  without reloading every row. Takes only the row's own fields from `fresh` (a detail has more). */
-  refreshKey(fresh: KeySummary): void {
-    this.keys = this.keys.map((k) => {
-      if (k.id !== fresh.id) return k;
-      const row: Record<string, unknown> = {};
-      for (const field of Object.keys(k) as (keyof KeySummary)[]) row[field] = fresh[field];
-      return row as KeySummary;
-    });
-  }
-
   /** Forgets everything the open vault showed. */
   clear(): void {
-    this.keys = [];
+    this.facets = null;
     this.keysLoaded = false;
     this.catalog = [];
     this.settings = null;

@@ -43,6 +43,12 @@ impl Vault {
         Ok(names)
     }
 
+    /// Counts the rows this vault has written since it was opened (keys, audit events, anything): a
+    /// list read at one count is current while the count stays the same.
+    pub fn changes(&self) -> u64 {
+        self.conn.total_changes()
+    }
+
     /// All keys as the list shows them, sorted by name. Never decrypts a secret.
     pub fn list(&self) -> Result<Vec<KeySummary>> {
         let entries = self.entries()?;
