@@ -10,6 +10,7 @@
 # WebKitGTK memory knob (WEBKIT_DISABLE_COMPOSITING_MODE, WEBKIT_DISABLE_DMABUF_RENDERER).
 #   scripts/bench-app.sh                          build, then measure every configuration (~15 min)
 #   BENCH_SKIP_BUILD=1 scripts/bench-app.sh       reuse the release binary
+#   BENCH_KEYS=100000 scripts/bench-app.sh        the big vault holds that many keys (default 10,000)
 #   BENCH_APP_BIN=/path/keystead-app ...          measure another binary (e.g. with a patched cache model)
 #   BENCH_RUNS=5 BENCH_PORT=4460 BENCH_SETTLE=5 BENCH_DIRECT=1 BENCH_NICE=-10 (as root; 0 = normal priority)
 #   BENCH_CONFIGS=default,no-compositing,no-dmabuf,both   (or name:VAR=1+VAR2=x for any other environment)
@@ -56,7 +57,8 @@ write_vault() { # path keys
     cargo bench --locked -q -p keystead-core --features bench --bench vault
 }
 echo "== Writing the vaults in $work" >&2
-write_vault "$work/keys10k.db" 10000
+keys="${BENCH_KEYS:-10000}"
+write_vault "$work/keys10k.db" "$keys"
 write_vault "$work/empty.db" 0
 
 # The KDF alone, from criterion's unlock/empty_vault (scripts/bench.sh), if it ran: a third way to subtract it.
@@ -83,7 +85,7 @@ echo "== Measuring ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg
   set -euo pipefail
   eval "$(printf bench-keyring | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
   exec node "$0"/tests/bench/app-bench.mjs "$@"
-' "$repo" --bin "$app_bin" --vault10k "$work/keys10k.db" --vault0 "$work/empty.db" --out "$out" --tmp "$work" \
+' "$repo" --bin "$app_bin" --vault10k "$work/keys10k.db" --vault0 "$work/empty.db" --keys "$keys" --out "$out" --tmp "$work" \
   --runs "${BENCH_RUNS:-5}" --port "${BENCH_PORT:-4460}" --settle "${BENCH_SETTLE:-5}" \
   --direct "${BENCH_DIRECT:-1}" --configs "${BENCH_CONFIGS:-default,no-compositing,no-dmabuf,both}" \
   --tauri-driver "$tauri_driver" ${kdf_ms:+--kdf-ms "$kdf_ms"}

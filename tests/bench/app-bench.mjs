@@ -19,8 +19,8 @@
 //               forced layout (work), until the next rendering update ran (next paint) and until the second
 //               requestAnimationFrame (double rAF, the brief's figure: it includes up to two frame waits)
 //   detail      click a row -> the detail panel painted
-//   payload     size of list_keys' JSON and its round trip, called directly through __TAURI_INTERNALS__, and
-//               what the UI does with it (parse, sort, filter) timed alone on the same data
+//   payload     size of the table's first window (key_rows, 120 rows) and its round trip, called directly
+//               through __TAURI_INTERNALS__, and search round trips (Rust filters every key)
 // and, without WebDriver (tests/bench/direct-run.py, screen grabs + xdotool): spawn -> window mapped,
 // spawn -> unlock screen painted, Return -> table painted, PSS/USS.
 import { execFile, execFileSync, spawn } from "node:child_process";
@@ -46,6 +46,7 @@ const { values: opt } = parseArgs({
     direct: { type: "string", default: "1" },
     "tauri-driver": { type: "string", default: "tauri-driver" },
     "native-driver": { type: "string", default: "/usr/bin/WebKitWebDriver" },
+    keys: { type: "string", default: "10000" }, // how many keys --vault10k holds, for the labels
     "kdf-ms": { type: "string" }, // criterion's unlock/empty_vault mean, when scripts/bench.sh ran before
   },
 });
@@ -56,6 +57,8 @@ const RUNS = Number(opt.runs);
 const PORT = Number(opt.port);
 const SETTLE_MS = Number(opt.settle) * 1000;
 const PASSPHRASE = "bench-passphrase";
+const N = Number(opt.keys);
+const NK = N % 1000 === 0 ? `${N / 1000}k` : String(N);
 mkdirSync(opt.out, { recursive: true });
 
 // Named sets of environment variables for the app; "name:K=V+K=V" adds one.
@@ -397,29 +400,27 @@ const DETAIL_SCRIPT = `
 const PAYLOAD_SCRIPT = `
   const done = arguments[arguments.length - 1];
   (async () => {
+    // The table's first window, as the keys view asks for it (sort, filters and search run in Rust).
+    const query = (text) => ({ text, exchange: "", environment: null, due: null, status: null, bot: "", team: "",
+      sort: { column: "due", direction: "ascending" }, group_by: "none" });
     const times = [];
-    let keys;
+    let page;
     for (let i = 0; i < 3; i++) {
       const s = performance.now();
-      keys = await window.__TAURI_INTERNALS__.invoke("list_keys");
+      page = await window.__TAURI_INTERNALS__.invoke("key_rows", { query: query(""), start: 0, len: 120 });
       times.push(performance.now() - s);
     }
-    const json = JSON.stringify(keys);
+    const keys = page.rows.filter((r) => r.kind === "key").map((r) => r.key);
+    const json = JSON.stringify(page);
     const bytes = new TextEncoder().encode(json).length;
-    // What the UI does with the list, measured alone on the same data (10 times each, median).
-    const time = (f) => {
-      const ts = [];
-      for (let i = 0; i < 10; i++) { const s = performance.now(); f(); ts.push(performance.now() - s); }
-      return ts.sort((a, z) => a - z)[5];
-    };
-    const parseMs = time(() => JSON.parse(json));
-    const sortDueMs = time(() => keys.map((k, i) => ({ k, i, v: k.due_at === null ? null : Date.parse(k.due_at) }))
-      .sort((a, z) => (a.v ?? Infinity) - (z.v ?? Infinity) || a.i - z.i));
-    const collator = new Intl.Collator(undefined, { sensitivity: "base", numeric: true });
-    const sortNameMs = time(() => keys.slice().sort((a, z) => collator.compare(a.name, z.name)));
-    const hay = new Map(keys.map((k) => [k, [k.name, k.exchange, k.exchange_name, k.account ?? "", ...k.tags].join("\u0000").toLowerCase()]));
-    const filterMs = time(() => keys.filter((k) => hay.get(k).includes("bench-key-0012")));
-    const ui = { parseMs, sortDueMs, sortNameMs, filterMs };
+    // A search keystroke's round trip: Rust filters every key, answers the first window.
+    const searchTimes = [];
+    for (const text of ["b", "be", "bench-key-0012", "bench-key-00123", ""]) {
+      const s = performance.now();
+      await window.__TAURI_INTERNALS__.invoke("key_rows", { query: query(text), start: 0, len: 120 });
+      searchTimes.push(performance.now() - s);
+    }
+    const ui = { searchTimes, total: page.total };
     const a0 = performance.now();
     const audit = await window.__TAURI_INTERNALS__.invoke("audit_log");
     const auditMs = performance.now() - a0;
@@ -432,7 +433,7 @@ const PAYLOAD_SCRIPT = `
     for (const k of Object.keys(keys[0] ?? {})) {
       fieldBytes[k] = keys.reduce((n, key) => n + JSON.stringify(key[k]).length + k.length + 4, 0);
     }
-    done(JSON.stringify({ count: keys.length, bytes, times, fieldBytes, ui, other, sample: keys[0] }));
+    done(JSON.stringify({ count: keys.length, total: page.total, bytes, times, fieldBytes, ui, other, sample: keys[0] }));
   })().catch((e) => done(JSON.stringify({ error: String(e) })));
 `;
 
@@ -485,10 +486,10 @@ async function webdriverRun(driverProc, config, vaultSrc, mode, shot) {
     r.unlock_raf2_ms = b.raf2 - b.submit;
     r.unlock_cmd_ms = cmd("unlock") ? cmd("unlock").end - cmd("unlock").start : null;
     r.after_unlock_cmd_ms = cmd("unlock") ? b.painted - cmd("unlock").end : null;
-    const lk = cmd("list_keys");
+    const lk = cmd("key_rows");
     r.list_keys_ms = lk ? lk.end - lk.start : null;
     r.list_end_to_painted_ms = lk ? b.painted - lk.end : null;
-    const parsed = (b.parsed ?? []).find((p) => p.cmd === "list_keys");
+    const parsed = (b.parsed ?? []).find((p) => p.cmd === "key_rows");
     r.list_parsed_ms = parsed ? parsed.end - lk.end : null; // headers -> body read + parsed
     r.list_parse_to_dom_ms = parsed ? b.dom - parsed.end : null; // Svelte: sort, filter, count, render rows
     r.dom_to_raf_ms = b.raf1 - b.dom;
@@ -634,39 +635,39 @@ function printSummary(all) {
   line("  no WebDriver: spawn -> window mapped", range(base.dWindow, ms));
   line("  no WebDriver: spawn -> WebKitWebProcess started (10 ms ticks)", range(base.dWebProcess, ms));
   line("  no WebDriver: spawn -> first web content on screen", range(base.dFirstContent, ms));
-  line("unlock -> table painted, 10k keys, incl. KDF (in page)", range(base.unlock10k, ms));
+  line(`unlock -> table painted, ${NK} keys, incl. KDF (in page)`, range(base.unlock10k, ms));
   line("  same path on a 0-key vault (KDF + fixed cost)", range(base.unlock0, ms));
-  line("  of which the `unlock` command (10k / 0 keys)", `${ms(median(base.unlockCmd10k))} / ${ms(median(base.unlockCmd0))}`);
-  line("unlock (KDF excluded) -> table painted, A: 10k - 0-key runs", ms(base.kdfExcluded), "<= 300 ms", verdict(base.kdfExcluded, 300));
+  line(`  of which the \`unlock\` command (${NK} / 0 keys)`, `${ms(median(base.unlockCmd10k))} / ${ms(median(base.unlockCmd0))}`);
+  line(`unlock (KDF excluded) -> table painted, A: ${NK} - 0-key runs`, ms(base.kdfExcluded), "<= 300 ms", verdict(base.kdfExcluded, 300));
   line("unlock (KDF excluded) -> table painted, B: unlock command done -> painted", range(base.afterCmd10k, ms), "<= 300 ms", verdict(median(base.afterCmd10k), 300));
   if (opt["kdf-ms"]) {
     const kdf = Number(opt["kdf-ms"]);
     line(`unlock (KDF excluded) -> table painted, C: 10k - criterion KDF (${ms(kdf)})`, ms(median(base.unlock10k) - kdf), "<= 300 ms", verdict(median(base.unlock10k) - kdf, 300));
   }
   line("  (A also subtracts what every unlock costs besides the KDF: keyring, audit write, main screen mount)", "");
-  line("  list_keys: request -> answer headers (Rust: list + JSON)", range(base.listKeys, ms));
-  line("  list_keys: headers -> body read and JSON-parsed", range(base.listParsed, ms));
+  line("  key_rows: request -> answer headers (Rust: index at unlock + first window)", range(base.listKeys, ms));
+  line("  key_rows: headers -> body read and JSON-parsed", range(base.listParsed, ms));
   line("  parsed -> first row in the DOM (sort, filter, render)", range(base.listParseToDom, ms));
   line("  row in the DOM -> next frame -> rendering done", `${ms(median(base.domToRaf))} + ${ms(median(base.rafToPainted))}`);
-  line("  page main thread busy (gaps > 25 ms) during the 10k unlock", range(base.busy, ms));
-  line("  no WebDriver: Return -> table painted, 10k / 0 keys", `${ms(median(base.dUnlock10k))} / ${ms(median(base.dUnlock0))}`);
-  line("  no WebDriver: KDF excluded (10k - 0-key)", ms(base.dKdfExcluded));
+  line(`  page main thread busy (gaps > 25 ms) during the ${NK} unlock`, range(base.busy, ms));
+  line(`  no WebDriver: Return -> table painted, ${NK} / 0 keys`, `${ms(median(base.dUnlock10k))} / ${ms(median(base.dUnlock0))}`);
+  line(`  no WebDriver: KDF excluded (${NK} - 0-key)`, ms(base.dKdfExcluded));
   line("search keystroke -> next paint (rAF + message)", `${ms(median(base.searchNext))} / ${ms(quantile(base.searchNext, 0.95))}`, "<= 16 ms", verdict(quantile(base.searchNext, 0.95), 16));
   line("  work: input -> DOM updated + layout", `${ms(median(base.searchWork))} / ${ms(quantile(base.searchWork, 0.95))}`, "<= 16 ms", verdict(quantile(base.searchWork, 0.95), 16));
   line("  of which JS (filter + Svelte update)", `${ms(median(base.searchJs))} / ${ms(quantile(base.searchJs, 0.95))}`);
   line("  double rAF (includes one whole frame wait)", `${ms(median(base.searchRaf2))} / ${ms(quantile(base.searchRaf2, 0.95))}`);
-  line("open a key's detail (click -> panel painted), 10k keys", `${ms(median(base.detail))} / ${ms(quantile(base.detail, 0.95))}`);
-  line("memory: PSS app + WebKit processes, 10k keys unlocked", range(base.pss, mib), "min.", "KeePassXC 142 MiB");
+  line(`open a key's detail (click -> panel painted), ${NK} keys`, `${ms(median(base.detail))} / ${ms(quantile(base.detail, 0.95))}`);
+  line(`memory: PSS app + WebKit processes, ${NK} keys unlocked`, range(base.pss, mib), "min.", "KeePassXC 142 MiB");
   line("  USS (private pages only; not lowered by other WebKit processes)", range(base.uss, mib));
   line("  no WebDriver: PSS / USS", `${range(base.dPss, mib)} / ${mib(median(base.dUss))}`);
   line("  on the unlock screen (before unlock)", range(base.pssUnlockScreen, mib));
   if (base.pssParts) line("  by process (run 1)", Object.entries(base.pssParts).map(([k, v]) => `${k} ${mib(v)}`).join(", "));
   if (base.payload) {
     const p = base.payload;
-    line("list_keys payload (JSON)", `${(p.bytes / 1048576).toFixed(2)} MiB, ${p.count} keys, ${Math.round(p.bytes / p.count)} B/key`);
-    line("  list_keys round trip when called directly", p.times.map((t) => ms(t)).join(", "));
-    line("  the UI's work on it, alone (JSON.parse / sort by due / sort by name / filter)",
-      `${ms(p.ui.parseMs)} / ${ms(p.ui.sortDueMs)} / ${ms(p.ui.sortNameMs)} / ${ms(p.ui.filterMs)}`);
+    line("key_rows window (JSON)", `${(p.bytes / 1024).toFixed(1)} KiB, ${p.count} of ${p.total} keys, ${Math.round(p.bytes / Math.max(1, p.count))} B/key`);
+    line("  key_rows round trip when called directly", p.times.map((t) => ms(t)).join(", "));
+    line(`  search round trips over ${p.total} keys ("b", "be", "bench-key-0012", "bench-key-00123", "")`,
+      p.ui.searchTimes.map((t) => ms(t)).join(", "));
     line("  the detail panel's calls alone: key_detail / audit_log (events, JSON)",
       `${ms(p.other.detailMs)} / ${ms(p.other.auditMs)} (${p.other.auditCount}, ${(p.other.auditBytes / 1048576).toFixed(2)} MiB)`);
     const top = Object.entries(p.fieldBytes).sort((a, b) => b[1] - a[1]).slice(0, 6);

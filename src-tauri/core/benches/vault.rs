@@ -187,6 +187,60 @@ fn list_again(c: &mut Criterion) {
     group.finish();
 }
 
+/// The key table's index (built once at unlock from `list()`) and what the webview asks of it: a search
+/// keystroke, a sort by another column, a window further down, each answering one screen of rows.
+fn key_list(c: &mut Criterion) {
+    use keystead_core::key_list::{KeyListIndex, ListQuery, SortColumn, SortDirection, SortOrder};
+    let mut group = c.benchmark_group("key_list");
+    group
+        .sample_size(20)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
+    for n in [10_000usize, 100_000] {
+        let mut fixture = Fixture::new(n, 0);
+        let keys = fixture.vault().list().expect("list");
+        group.bench_function(BenchmarkId::new("build_index", n), |b| {
+            b.iter(|| black_box(KeyListIndex::new(keys.clone())))
+        });
+        let mut index = KeyListIndex::new(keys.clone());
+        let searches = ["b", "be", "ben", "bench-key-0001", "bench-key-00012"];
+        let mut i = 0usize;
+        group.bench_function(BenchmarkId::new("search_keystroke", n), |b| {
+            b.iter(|| {
+                i += 1;
+                let query = ListQuery {
+                    text: searches[i % searches.len()].into(),
+                    ..ListQuery::default()
+                };
+                black_box(index.page(&query, 0, 40))
+            })
+        });
+        let columns = [SortColumn::Name, SortColumn::Due, SortColumn::Exchange];
+        group.bench_function(BenchmarkId::new("sort_by_another_column", n), |b| {
+            b.iter(|| {
+                i += 1;
+                let query = ListQuery {
+                    sort: SortOrder {
+                        column: columns[i % columns.len()],
+                        direction: SortDirection::Ascending,
+                    },
+                    ..ListQuery::default()
+                };
+                black_box(index.page(&query, 0, 40))
+            })
+        });
+        let query = ListQuery::default();
+        group.bench_function(BenchmarkId::new("scroll_window", n), |b| {
+            b.iter(|| {
+                i += 1;
+                let start = ((i * 7919) % n) as u32;
+                black_box(index.page(&query, start, 200))
+            })
+        });
+    }
+    group.finish();
+}
+
 fn verify_audit(c: &mut Criterion) {
     let mut group = c.benchmark_group("verify_audit");
     group
@@ -476,6 +530,7 @@ fn main() {
     let mut c = Criterion::default().configure_from_args();
     open_and_list(&mut c);
     list_again(&mut c);
+    key_list(&mut c);
     verify_audit(&mut c);
     unlock_empty(&mut c);
     reminder_looks(&mut c);
