@@ -50,7 +50,7 @@ pub enum DueFilter {
 
 #[derive(ts_rs::TS)]
 #[ts(export)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct SortOrder {
     pub column: SortColumn,
     pub direction: SortDirection,
@@ -80,7 +80,7 @@ pub enum SortColumn {
 
 #[derive(ts_rs::TS)]
 #[ts(export)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SortDirection {
     Ascending,
@@ -188,6 +188,9 @@ struct Indexed {
 /// The result of the last query: the shown keys in order and the groups, so windows of it are cheap.
 struct View {
     query: ListQuery,
+    /// The keys that match, in sorted order, before grouping: a query that only types more of the search
+    /// text narrows these instead of every key.
+    matched: Vec<u32>,
     /// Indexes into `rows`, in the order shown.
     keys: Vec<u32>,
     groups: Vec<ListGroup>,
@@ -198,7 +201,8 @@ pub struct KeyListIndex {
     rows: Vec<Indexed>,
     by_id: HashMap<Uuid, u32>,
     facets: ListFacets,
-    sorted: Option<(SortOrder, Vec<u32>)>,
+    /// Every key's order by each sort asked for so far (a column and direction), kept until a row changes.
+    sorted: HashMap<SortOrder, Vec<u32>>,
     view: Option<View>,
 }
 
@@ -294,7 +298,7 @@ impl KeyListIndex {
             rows,
             by_id,
             facets: ListFacets::default(),
-            sorted: None,
+            sorted: HashMap::new(),
             view: None,
         };
         index.facets = index.count_facets();
@@ -352,7 +356,7 @@ impl KeyListIndex {
                 self.rows[i as usize].position = position as u32;
             }
         }
-        self.sorted = None;
+        self.sorted.clear();
         self.view = None;
         self.facets = self.count_facets();
         true
@@ -441,12 +445,12 @@ impl KeyListIndex {
     }
 
     fn sorted(&mut self, order: SortOrder) -> &[u32] {
-        if self.sorted.as_ref().map(|(o, _)| *o) != Some(order) {
+        if !self.sorted.contains_key(&order) {
             let mut all: Vec<u32> = (0..self.rows.len() as u32).collect();
             all.sort_unstable_by(|&a, &b| self.compare(a, b, order));
-            self.sorted = Some((order, all));
+            self.sorted.insert(order, all);
         }
-        &self.sorted.as_ref().expect("sorted just now").1
+        &self.sorted[&order]
     }
 
     fn matches(&self, row: &Indexed, query: &ListQuery, words: &[String]) -> bool {
@@ -493,14 +497,34 @@ impl KeyListIndex {
                 .split_whitespace()
                 .map(str::to_string)
                 .collect();
-            let order = self.sorted(query.sort).to_vec();
-            let shown: Vec<u32> = order
+            // Typing on at the end of the search (same filters, order and grouping): every key that matches
+            // now matched before, so only those are looked at again.
+            let narrowing = self.view.take().filter(|v| {
+                let typed_on = query
+                    .text
+                    .to_lowercase()
+                    .starts_with(&v.query.text.to_lowercase());
+                typed_on
+                    && ListQuery {
+                        text: String::new(),
+                        ..v.query.clone()
+                    } == ListQuery {
+                        text: String::new(),
+                        ..query.clone()
+                    }
+            });
+            let candidates = match narrowing {
+                Some(v) => v.matched,
+                None => self.sorted(query.sort).to_vec(),
+            };
+            let matched: Vec<u32> = candidates
                 .into_iter()
                 .filter(|&i| self.matches(&self.rows[i as usize], query, &words))
                 .collect();
-            let (keys, groups) = self.group(shown, query.group_by);
+            let (keys, groups) = self.group(matched.clone(), query.group_by);
             self.view = Some(View {
                 query: query.clone(),
+                matched,
                 keys,
                 groups,
             });

@@ -380,3 +380,29 @@ fn the_exchange_sort_is_stable_in_both_directions() {
         "Binance's keys last, still by name"
     );
 }
+
+#[test]
+fn typing_on_narrows_and_deleting_widens_as_a_fresh_search_would() {
+    let (_sb, v) = vault();
+    let mut ix = index(&v);
+    let mut typed = |ix: &mut KeyListIndex, text: &str| {
+        let q = ListQuery {
+            text: text.into(),
+            group_by: GroupBy::Bot,
+            ..ListQuery::default()
+        };
+        let got = names(ix, &q);
+        assert_eq!(got, names(&mut index(&v), &q), "{text:?}");
+        got.len()
+    };
+    let counts: Vec<usize> = [
+        "k", "kr", "kraken", "kraken h", "kraken", "k", "", "e", "ep",
+    ]
+    .iter()
+    .map(|t| typed(&mut ix, t))
+    .collect();
+    assert!(
+        counts[2] < counts[0] && counts[6] == 12 && counts[8] < counts[7],
+        "{counts:?}"
+    );
+}
