@@ -385,7 +385,7 @@ fn the_exchange_sort_is_stable_in_both_directions() {
 fn typing_on_narrows_and_deleting_widens_as_a_fresh_search_would() {
     let (_sb, v) = vault();
     let mut ix = index(&v);
-    let mut typed = |ix: &mut KeyListIndex, text: &str| {
+    let typed = |ix: &mut KeyListIndex, text: &str| {
         let q = ListQuery {
             text: text.into(),
             group_by: GroupBy::Bot,
