@@ -170,6 +170,8 @@ describe("hostile text is shown as typed and never runs", () => {
         }
       };
       const next = () => {
+        // Rows still on their way from Rust show as empty busy rows: wait for them before reading on.
+        if (grid.querySelector('[role="row"][aria-busy="true"]')) return requestAnimationFrame(next);
         read();
         if (grid.scrollTop + grid.clientHeight >= grid.scrollHeight - 1) return done([...seen.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]));
         grid.scrollTop += Math.max(60, grid.clientHeight - 90);
