@@ -11,6 +11,7 @@ use crate::error::AppResult;
 use crate::mutex::lock;
 use crate::settings::Settings;
 use chrono::{DateTime, Utc};
+use keystead_core::key_list::KeyListIndex;
 use keystead_core::reminders::{
     self, next_threshold_at, single_key, KeyLabel, KeyReminder, Reminder, ReminderText,
 };
@@ -92,7 +93,7 @@ impl ReminderService {
         &self,
         settings: &Settings,
         path: &Path,
-        vault: Option<&mut Vault>,
+        vault: Option<(&mut Vault, &KeyListIndex)>,
         now: DateTime<Utc>,
     ) -> AppResult<Look> {
         let policy = settings.reminder_policy()?;
@@ -103,17 +104,13 @@ impl ReminderService {
                 next_at: None,
             });
         }
-        let unlocked = vault.map(|vault| -> AppResult<Option<Outgoing>> {
-            let keys = vault.reminders_to_send(&policy)?;
+        let unlocked = vault.map(|(vault, list)| -> AppResult<Option<Outgoing>> {
+            let keys = vault.reminders_to_send_from(&policy, list)?;
             let sent: Vec<Reminder> = keys.iter().map(|k| k.reminder).collect();
             let recorded = vault.record_reminders_sent(&sent)?;
             let mut labels = lock(&self.labels);
             if settings.show_names_when_locked {
-                *labels = vault
-                    .list()?
-                    .iter()
-                    .filter_map(KeyLabel::from_summary)
-                    .collect();
+                *labels = list.keys().filter_map(KeyLabel::from_summary).collect();
             } else {
                 labels.clear();
             }

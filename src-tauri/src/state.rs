@@ -9,6 +9,7 @@ use crate::reminders::{Look, Outgoing, ReminderService};
 use crate::settings::Settings;
 use crate::types::TeamAutoSync;
 use chrono::{DateTime, Utc};
+use keystead_core::due::RiskFlag;
 use keystead_core::exchange::keypair::GeneratedKeyPair;
 use keystead_core::import::ParsedFile;
 use keystead_core::key_list::KeyListIndex;
@@ -19,7 +20,7 @@ use keystead_core::Vault;
 use secrecy::SecretString;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 use tauri::AppHandle;
 use uuid::Uuid;
@@ -193,23 +194,30 @@ impl AppState {
     /// anything since (a change, an import, a sync, a use, a scheduled check), or when it is old.
     pub fn with_key_list<T>(&self, f: impl FnOnce(&mut KeyListIndex) -> T) -> AppResult<T> {
         self.with_vault(|v| {
-            let mut list = lock(&self.key_list);
-            let current = list
-                .as_ref()
-                .is_some_and(|c| c.changes == v.changes() && c.built.elapsed() < KEY_LIST_MAX_AGE);
-            if !current {
-                *list = None;
-                let index = KeyListIndex::new(v.list()?);
-                // Counted after the list: a read that wrote (a pending reindex) is not a change.
-                *list = Some(KeyListCache {
-                    index,
-                    changes: v.changes(),
-                    built: Instant::now(),
-                });
-            }
-            let cache = list.as_mut().expect("built just now");
+            let mut list = self.current_key_list(v)?;
+            let cache = list.as_mut().expect("made current");
             Ok(f(&mut cache.index))
         })
+    }
+
+    /// The key list's cache, built again first when `v` wrote anything since or it is old. Called with
+    /// the vault's lock held (the lock order is the vault, then the key list).
+    fn current_key_list(&self, v: &Vault) -> AppResult<MutexGuard<'_, Option<KeyListCache>>> {
+        let mut list = lock(&self.key_list);
+        let current = list
+            .as_ref()
+            .is_some_and(|c| c.changes == v.changes() && c.built.elapsed() < KEY_LIST_MAX_AGE);
+        if !current {
+            *list = None;
+            let index = KeyListIndex::new(v.list()?);
+            // Counted after the list: a read that wrote (a pending reindex) is not a change.
+            *list = Some(KeyListCache {
+                index,
+                changes: v.changes(),
+                built: Instant::now(),
+            });
+        }
+        Ok(list)
     }
 
     /// Runs `f`, a write that changes key `id`'s own row and no other (a reveal or copy moves its
@@ -219,36 +227,60 @@ impl AppState {
         id: &str,
         f: impl FnOnce(&mut Vault) -> AppResult<T>,
     ) -> AppResult<T> {
+        let id = Uuid::parse_str(id).ok();
         self.with_vault(|v| {
             let before = v.changes();
             let out = f(v)?;
-            let mut list = lock(&self.key_list);
-            if let Some(cache) = list.as_mut().filter(|c| c.changes == before) {
-                let replaced = match v.detail(id) {
-                    Ok(detail) => cache.index.replace(detail.summary),
-                    Err(_) => false,
-                };
-                if replaced {
-                    cache.changes = v.changes();
-                } else {
-                    *list = None;
-                }
-            }
+            self.key_list_after_write(v, before, &Vec::from_iter(id));
             Ok(out)
         })
     }
 
-    /// [`Self::change_keys`] for an edit of one key's metadata (its name, scopes, dates, tags: never
-    /// its secret or status, which other keys' duplicate flags read): the key list takes its row.
-    pub fn change_one_key<T>(
+    /// [`Self::change_keys`] for a write to the keys whose ids `f` answers beside its result (an add, a
+    /// rotation, a revocation, an edit, a bulk edit): a current key list takes those keys' fresh rows,
+    /// and those of the keys sharing a secret with them, instead of reading every key again.
+    pub fn change_key_rows<T>(
         &self,
-        id: &str,
-        f: impl FnOnce(&mut Vault) -> AppResult<T>,
+        f: impl FnOnce(&mut Vault) -> AppResult<(T, Vec<Uuid>)>,
     ) -> AppResult<T> {
-        let out = self.change_one_row(id, f);
+        let out = self.with_vault(|v| {
+            let before = v.changes();
+            let (out, ids) = f(v)?;
+            self.key_list_after_write(v, before, &ids);
+            Ok(out)
+        });
         self.reminders.wake();
         self.key_changes.fetch_add(1, Ordering::SeqCst);
         out
+    }
+
+    /// Brings the key list up to date after a write to keys `ids`, which the vault counted from
+    /// `before`: their rows are put in place when the list was current before the write; otherwise,
+    /// or when a key shared a secret before (the keys it shared with may have changed too), or when a
+    /// row cannot be read, the list is dropped and the next query builds it again.
+    fn key_list_after_write(&self, v: &Vault, before: u64, ids: &[Uuid]) {
+        let mut list = lock(&self.key_list);
+        let Some(cache) = list.as_mut().filter(|c| c.changes == before) else {
+            *list = None;
+            return;
+        };
+        let shared_before = ids.iter().any(|id| {
+            cache
+                .index
+                .get(id)
+                .is_some_and(|k| k.risk_flags.contains(&RiskFlag::DuplicateSecret))
+        });
+        match v.rows_touched_by(ids) {
+            Ok(rows)
+                if !shared_before
+                    && !ids.is_empty()
+                    && ids.iter().all(|id| rows.iter().any(|r| r.id == *id)) =>
+            {
+                cache.index.put(rows);
+                cache.changes = v.changes();
+            }
+            _ => *list = None,
+        }
     }
 
     /// How many times the user changed keys since start (see [`Self::change_keys`]).
@@ -475,7 +507,22 @@ impl AppState {
         let settings = self.settings();
         let path = self.vault_path();
         let mut vault = lock(&self.vault);
-        self.reminders.look(&settings, &path, vault.as_mut(), now)
+        let Some(v) = vault.as_mut() else {
+            return self.reminders.look(&settings, &path, None, now);
+        };
+        // Unlocked, the look reads the keys' due dates from the key list (decrypted once, shared with
+        // the window's table) instead of decrypting every key again.
+        let mut list = self.current_key_list(v)?;
+        let cache = list.as_mut().expect("made current");
+        let before = v.changes();
+        let look = self
+            .reminders
+            .look(&settings, &path, Some((v, &cache.index)), now);
+        // Recording what was sent writes reminder records and audit events, never a key's row.
+        if cache.changes == before {
+            cache.changes = v.changes();
+        }
+        look
     }
 
     /// Resolves when something asks the reminder task to look again (unlock, a change of keys or
@@ -611,7 +658,7 @@ mod tests {
         assert!(err.message.contains("wait"), "{}", err.message);
     }
 
-    /// The key table's index follows every write: a rename through `change_one_key` and a use through
+    /// The key table's index follows every write: a rename through `change_key_rows` and a use through
     /// `change_one_row` (their own rows only), a write it was not told about (the vault counts writes);
     /// and lock forgets it.
     #[test]
@@ -665,13 +712,14 @@ mod tests {
             .with_vault(|v| Ok(v.find("alpha")?.id))
             .unwrap()
             .to_string();
+        let alpha = Uuid::parse_str(&alpha).unwrap();
         state
-            .change_one_key(&alpha, |v| {
+            .change_key_rows(|v| {
                 let edit = KeyEdit {
                     name: Some("gamma".into()),
                     ..KeyEdit::default()
                 };
-                Ok(v.edit("alpha", edit, None)?)
+                Ok((v.edit("alpha", edit, None)?, vec![alpha]))
             })
             .unwrap();
         assert_eq!(names(&state), ["beta", "gamma"]);
@@ -697,5 +745,109 @@ mod tests {
         assert_eq!(status, Some(keystead_core::KeyStatus::Revoked));
         assert!(state.lock("test"));
         assert!(state.with_key_list(|l| l.len()).is_err(), "locked: no list");
+    }
+
+    /// A write through `change_key_rows` puts the rows it touched in place (the list is not read again),
+    /// and the list then answers exactly what a list read afresh answers: a new key holding another's
+    /// secret flags both, a bulk edit, a rotation; revoking a key that shared a secret clears the
+    /// other's flag (read again: which keys shared its secret is not known after the write).
+    #[test]
+    fn writes_put_their_rows_in_the_key_list_as_a_fresh_read_would() {
+        use keystead_core::key_list::ListQuery;
+        use keystead_core::{BulkEdit, NewKey, SecretFields};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.db");
+        let vault = Vault::create(
+            &path,
+            &SecretString::from("correct horse battery staple"),
+            KdfParams::FLOOR,
+            OpenOptions::new(Arc::new(SystemClock), "app"),
+        )
+        .unwrap();
+        let state = AppState::new(path, dir.path().join("settings.json"));
+        state.install_vault(vault);
+        let secrets = |api: &str| {
+            let mut s = SecretFields::new();
+            s.insert(CredentialField::ApiKey, SecretString::from(api.to_string()));
+            s.insert(
+                CredentialField::Secret,
+                SecretString::from(format!("{api}-secret")),
+            );
+            s
+        };
+        let new = |name: &str| NewKey {
+            name: name.into(),
+            exchange: "binance".into(),
+            scopes: vec!["read".into()],
+            tags: vec!["bot".into()],
+            ..NewKey::default()
+        };
+        let add = |name: &str, api: &str| {
+            state
+                .change_key_rows(|v| {
+                    let e = v.add(new(name), secrets(api))?;
+                    Ok((e.id, vec![e.id]))
+                })
+                .unwrap()
+        };
+        let built = |state: &AppState| lock(&state.key_list).as_ref().map(|c| c.built);
+        let same_as_fresh = |state: &AppState, step: &str| {
+            let query = ListQuery::default();
+            let kept = state.with_key_list(|l| l.page(&query, 0, 100)).unwrap();
+            let fresh = state
+                .with_vault(|v| Ok(KeyListIndex::new(v.list()?).page(&query, 0, 100)))
+                .unwrap();
+            assert_eq!(
+                serde_json::to_value(&kept).unwrap(),
+                serde_json::to_value(&fresh).unwrap(),
+                "{step}: the kept list answers what a fresh read answers"
+            );
+        };
+        add("beta", "beta-api-key-value");
+        same_as_fresh(&state, "first key");
+        let first = built(&state);
+        let alpha = add("alpha", "beta-api-key-value");
+        same_as_fresh(&state, "a key holding another's secret");
+        let flagged = state
+            .with_key_list(|l| {
+                l.keys()
+                    .filter(|k| k.risk_flags.contains(&RiskFlag::DuplicateSecret))
+                    .count()
+            })
+            .unwrap();
+        assert_eq!(flagged, 2, "both keys holding the secret are flagged");
+        assert_eq!(built(&state), first, "the add put its rows in place");
+        let delta = add("delta", "delta-api-key-value");
+        let epsilon = add("epsilon", "epsilon-api-key-value");
+        state
+            .change_key_rows(|v| {
+                let changed = v.bulk_edit(
+                    &[delta.to_string(), epsilon.to_string()],
+                    &BulkEdit::AddTag("desk".into()),
+                    None,
+                )?;
+                Ok(((), changed.iter().map(|e| e.id).collect()))
+            })
+            .unwrap();
+        same_as_fresh(&state, "a bulk edit");
+        assert_eq!(built(&state), first, "the bulk edit put its rows in place");
+        // Revoking alpha, which shared beta's secret: read again (beta's flag goes).
+        state
+            .change_key_rows(|v| {
+                let e = v.revoke(&alpha.to_string(), None)?;
+                Ok(((), vec![e.id]))
+            })
+            .unwrap();
+        same_as_fresh(&state, "revoking a key that shared a secret");
+        let rebuilt = built(&state);
+        assert_ne!(rebuilt, first, "a key that shared a secret: read again");
+        state
+            .change_key_rows(|v| {
+                let e = v.rotate(&delta.to_string(), secrets("delta-rotated"), None)?;
+                Ok(((), vec![e.id]))
+            })
+            .unwrap();
+        same_as_fresh(&state, "a rotation");
+        assert_eq!(built(&state), rebuilt, "the rotation put its row in place");
     }
 }

@@ -313,6 +313,11 @@ impl KeyListIndex {
         self.rows.is_empty()
     }
 
+    /// Every key's row, in no particular order.
+    pub fn keys(&self) -> impl Iterator<Item = &KeySummary> {
+        self.rows.iter().map(|r| &r.key)
+    }
+
     /// One key's row.
     pub fn get(&self, id: &Uuid) -> Option<&KeySummary> {
         self.by_id.get(id).map(|&i| &self.rows[i as usize].key)
@@ -325,27 +330,57 @@ impl KeyListIndex {
 
     /// Every key, in the vault's order (by name), whose status is `status`.
     pub fn with_status(&self, status: KeyStatus) -> Vec<KeySummary> {
-        self.rows
+        let mut rows: Vec<&Indexed> = self
+            .rows
             .iter()
             .filter(|r| r.key.status == status)
-            .map(|r| r.key.clone())
-            .collect()
+            .collect();
+        rows.sort_unstable_by_key(|r| r.position);
+        rows.into_iter().map(|r| r.key.clone()).collect()
     }
 
     /// Puts a key's fresh row in place of its old one (after a use moved its "last used"). Only for a
     /// change that leaves the other rows as they are (not a new secret, not a new status); false when
     /// the key is not in the index.
     pub fn replace(&mut self, key: KeySummary) -> bool {
-        let Some(&i) = self.by_id.get(&key.id) else {
+        if !self.by_id.contains_key(&key.id) {
             return false;
-        };
-        let row = &mut self.rows[i as usize];
-        let renamed = row.key.name != key.name;
-        row.haystack = haystack(&key);
-        row.name_key = key.name.to_lowercase();
-        row.exchange_key = key.exchange_name.to_lowercase();
-        row.key = key;
-        if renamed {
+        }
+        self.put(vec![key]);
+        true
+    }
+
+    /// Puts fresh rows in place of the old ones and adds the keys not yet in the index: what a write to
+    /// those keys leaves. The caller gives every row the write changed (a new secret or status also
+    /// changes the "same secret stored twice" flag of the keys sharing it). Costs the rows given plus
+    /// one pass over the vault's order when a name changed or a key was added, never a read of every key.
+    pub fn put(&mut self, keys: Vec<KeySummary>) {
+        let mut reorder = false;
+        for key in keys {
+            let fresh = Indexed {
+                haystack: haystack(&key),
+                name_key: key.name.to_lowercase(),
+                exchange_key: key.exchange_name.to_lowercase(),
+                position: u32::MAX,
+                key,
+            };
+            match self.by_id.get(&fresh.key.id) {
+                Some(&i) => {
+                    let row = &mut self.rows[i as usize];
+                    reorder |= row.key.name != fresh.key.name;
+                    *row = Indexed {
+                        position: row.position,
+                        ..fresh
+                    };
+                }
+                None => {
+                    self.by_id.insert(fresh.key.id, self.rows.len() as u32);
+                    self.rows.push(fresh);
+                    reorder = true;
+                }
+            }
+        }
+        if reorder {
             // Equal keys keep the vault's order, which is by name: a new name takes its place in it.
             let mut order: Vec<u32> = (0..self.rows.len() as u32).collect();
             order.sort_by(|&a, &b| {
@@ -359,7 +394,6 @@ impl KeyListIndex {
         self.sorted.clear();
         self.view = None;
         self.facets = self.count_facets();
-        true
     }
 
     pub fn facets(&self) -> &ListFacets {

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use keystead_core::due::DueKind;
+use keystead_core::key_list::KeyListIndex;
 use keystead_core::{
     catalog, AuditAction, Error, FixedClock, KeyEdit, KeyReminder, KeyStatus, Reminder,
     ReminderPolicy, ReminderText, Threshold, Vault,
@@ -23,9 +24,21 @@ fn send_locked(s: &Sandbox, policy: &ReminderPolicy) -> Vec<Reminder> {
     recorded
 }
 
-/// What the app's task does while the vault is unlocked.
+/// What the app's task does while the vault is unlocked. The app's look reads the due dates from the key
+/// list it already holds (`reminders_to_send_from`); every test here checks that it finds exactly what a
+/// look at every sealed key finds.
 fn send_unlocked(v: &mut Vault, policy: &ReminderPolicy) -> Vec<KeyReminder> {
     let due = v.reminders_to_send(policy).unwrap();
+    let list = KeyListIndex::new(v.list().unwrap());
+    let by_key = |mut r: Vec<KeyReminder>| {
+        r.sort_by_key(|k| k.reminder.entry_id);
+        r
+    };
+    assert_eq!(
+        by_key(v.reminders_to_send_from(policy, &list).unwrap()),
+        by_key(due.clone()),
+        "the look from the key list finds what a look at every key finds"
+    );
     let plain: Vec<Reminder> = due.iter().map(|k| k.reminder).collect();
     let recorded = v.record_reminders_sent(&plain).unwrap();
     assert_eq!(recorded, plain, "every reminder computed is newly recorded");

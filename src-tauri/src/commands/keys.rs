@@ -24,9 +24,9 @@ async fn change_key(
 ) -> AppResult<KeyDetail> {
     let state = state.inner().clone();
     blocking(move || {
-        state.change_keys(|v| {
+        state.change_key_rows(|v| {
             let entry = change(v)?;
-            Ok(v.detail_of(&entry)?)
+            Ok((v.detail_of(&entry)?, vec![entry.id]))
         })
     })
     .await
@@ -269,9 +269,9 @@ pub async fn edit_key(
     // Removing the withdraw or transfer scope needs the passphrase again (core says when).
     let state = state.inner().clone();
     blocking(move || {
-        state.change_one_key(&id.clone(), |v| {
+        state.change_key_rows(|v| {
             let entry = with_step_up(passphrase, |p| v.edit(&id, edit, p))?;
-            Ok(v.detail_of(&entry)?)
+            Ok((v.detail_of(&entry)?, vec![entry.id]))
         })
     })
     .await
@@ -325,9 +325,10 @@ pub async fn bulk_edit_keys(
 ) -> AppResult<Vec<String>> {
     let state = state.inner().clone();
     blocking(move || {
-        state.change_keys(|v| {
+        state.change_key_rows(|v| {
             let changed = with_step_up(passphrase, |p| v.bulk_edit(&ids, &change, p))?;
-            Ok(changed.into_iter().map(|e| e.name).collect())
+            let ids = changed.iter().map(|e| e.id).collect();
+            Ok((changed.into_iter().map(|e| e.name).collect(), ids))
         })
     })
     .await
@@ -342,9 +343,10 @@ pub async fn revoke_keys(
 ) -> AppResult<Vec<String>> {
     let state = state.inner().clone();
     blocking(move || {
-        state.change_keys(|v| {
+        state.change_key_rows(|v| {
             let revoked = v.revoke_many(&ids, reason)?;
-            Ok(revoked.into_iter().map(|e| e.name).collect())
+            let ids = revoked.iter().map(|e| e.id).collect();
+            Ok((revoked.into_iter().map(|e| e.name).collect(), ids))
         })
     })
     .await
@@ -403,9 +405,9 @@ pub async fn set_scheduled_check(
     };
     let state = state.inner().clone();
     blocking(move || {
-        state.change_keys(|v| {
+        state.change_key_rows(|v| {
             let entry = v.edit(&id, edit, None)?;
-            Ok(v.detail_of(&entry)?)
+            Ok((v.detail_of(&entry)?, vec![entry.id]))
         })
     })
     .await
@@ -419,9 +421,9 @@ pub async fn accept_exchange_view(
 ) -> AppResult<KeyDetail> {
     let state = state.inner().clone();
     blocking(move || {
-        state.change_keys(|v| {
+        state.change_key_rows(|v| {
             let entry = with_step_up(passphrase, |p| v.accept_exchange_view(&id, p))?;
-            Ok(v.detail_of(&entry)?)
+            Ok((v.detail_of(&entry)?, vec![entry.id]))
         })
     })
     .await

@@ -1,7 +1,7 @@
 //! Reading keys: find by name or id, the list and detail views, due state.
 
 use super::cells::read_entries;
-use super::index::{active_keys_holding, duplicate_secret, find_row};
+use super::index::{active_keys_holding, duplicate_secret, find_row, row_by_id};
 use super::{exchange_of, Vault};
 use crate::due::{self, DueInfo};
 use crate::error::{Error, Result};
@@ -9,7 +9,8 @@ use crate::model::{KeyEntry, KeyStatus};
 use crate::secret::{CredentialField, SecretFields};
 use crate::view::{KeyDetail, KeySummary};
 use chrono::{DateTime, Utc};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
 
 impl Vault {
     /// Every key's metadata with its row generation.
@@ -121,6 +122,39 @@ impl Vault {
             }));
         }
         Ok(names)
+    }
+
+    /// The list rows a write to keys `ids` leaves changed: each key's own row and the rows of the active
+    /// keys that hold one of its secrets now (their "same secret stored twice" flag follows it). Reads
+    /// those rows only, never every key; a key no longer in the vault has no row. A key that shared a
+    /// secret before the write and no longer holds it (rotated, say) leaves the keys it shared with
+    /// unnamed here: the caller reads the whole list again then.
+    pub fn rows_touched_by(&self, ids: &[Uuid]) -> Result<Vec<KeySummary>> {
+        let cells = self.cells();
+        let now = self.clock.now();
+        let teams = super::team::team_of_keys(&self.conn, &cells)?;
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for id in ids {
+            let Some((entry, _)) = row_by_id(&self.conn, &cells, &id.to_string())? else {
+                continue;
+            };
+            let own: HashSet<&String> = entry.fingerprints.iter().collect();
+            let mut touched = Vec::new();
+            for fp in own {
+                touched.extend(active_keys_holding(&self.conn, &cells, fp)?);
+            }
+            touched.push(entry);
+            for e in touched {
+                if seen.insert(e.id) {
+                    let (duplicate, _) = duplicate_secret(&self.conn, &cells, &e)?;
+                    let mut row = summarize(&e, now, duplicate);
+                    row.team = teams.get(&e.id).cloned();
+                    out.push(row);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// One key's list view (due state and risk flags), looked up by name or id.

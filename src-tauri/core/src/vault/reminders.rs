@@ -1,49 +1,97 @@
 //! Reminders while the vault is unlocked: they name the key and its exchange, and each one recorded gets
 //! its audit event in the same transaction.
 
-use super::cells::read_entries;
+use super::index::row_by_id;
 use super::locked::{insert_sent_reminder, read_sent_reminders};
 use super::{exchange_of, whole_seconds, Vault};
 use crate::audit::AuditAction;
-use crate::due::DueInfo;
+use crate::due::DueKind;
 use crate::error::Result;
-use crate::model::KeyEntry;
+use crate::key_list::KeyListIndex;
 use crate::reminders::{self, KeyReminder, LockedDue, Reminder, ReminderPolicy, Threshold};
 use chrono::{DateTime, Utc};
 use rusqlite::params;
 use std::collections::HashMap;
 use uuid::Uuid;
 
+/// What a reminder look reads of one key.
+struct DueKey<'a> {
+    id: Uuid,
+    name: &'a str,
+    exchange_name: &'a str,
+    due_at: Option<DateTime<Utc>>,
+    kind: Option<DueKind>,
+    reason: Option<String>,
+}
+
 impl Vault {
     /// The reminders to send now, naming each key and its exchange. Show them with
     /// [`reminders::ReminderText::for_key`] and record them with [`Vault::record_reminders_sent`].
     pub fn reminders_to_send(&self, policy: &ReminderPolicy) -> Result<Vec<KeyReminder>> {
+        let entries = self.entries()?;
+        let keys = entries.iter().map(|(entry, _)| {
+            let info = self.due(entry);
+            DueKey {
+                id: entry.id,
+                name: &entry.name,
+                exchange_name: exchange_of(entry).name,
+                due_at: info.due_at,
+                kind: info.kind,
+                reason: info.reason,
+            }
+        });
+        self.reminders_among(policy, keys)
+    }
+
+    /// [`Vault::reminders_to_send`] from the key list already read at this unlock (its rows carry each
+    /// key's due date, kind and reason as read from the sealed records), so a look does not decrypt
+    /// every key again.
+    pub fn reminders_to_send_from(
+        &self,
+        policy: &ReminderPolicy,
+        list: &KeyListIndex,
+    ) -> Result<Vec<KeyReminder>> {
+        let keys = list.keys().map(|k| DueKey {
+            id: k.id,
+            name: &k.name,
+            exchange_name: &k.exchange_name,
+            due_at: k.due_at,
+            kind: k.due_kind,
+            reason: k.due_reason.clone(),
+        });
+        self.reminders_among(policy, keys)
+    }
+
+    fn reminders_among<'a>(
+        &self,
+        policy: &ReminderPolicy,
+        keys: impl Iterator<Item = DueKey<'a>>,
+    ) -> Result<Vec<KeyReminder>> {
         let now = self.clock.now();
-        let mut known: HashMap<Uuid, (KeyEntry, DueInfo)> = HashMap::new();
+        let mut known: HashMap<Uuid, DueKey<'a>> = HashMap::new();
         let mut due = Vec::new();
-        for (entry, _) in self.entries()? {
-            let info = self.due(&entry);
-            if let Some(at) = info.due_at.filter(|_| info.kind.is_some()) {
+        for key in keys {
+            if let Some(at) = key.due_at.filter(|_| key.kind.is_some()) {
                 // The plaintext column keeps whole seconds; records of reminders sent while locked name
                 // that value, so the unlocked side must use it too.
                 due.push(LockedDue {
-                    id: entry.id,
+                    id: key.id,
                     due_at: whole_seconds(at),
                 });
-                known.insert(entry.id, (entry, info));
+                known.insert(key.id, key);
             }
         }
         let sent = read_sent_reminders(&self.conn)?;
         Ok(reminders::reminders_due(policy, &due, &sent, now)
             .into_iter()
             .filter_map(|reminder| {
-                let (entry, info) = known.get(&reminder.entry_id)?;
+                let key = known.get(&reminder.entry_id)?;
                 Some(KeyReminder {
                     reminder,
-                    name: entry.name.clone(),
-                    exchange_name: exchange_of(entry).name.to_string(),
-                    kind: info.kind?,
-                    reason: info.reason.clone().unwrap_or_default(),
+                    name: key.name.to_string(),
+                    exchange_name: key.exchange_name.to_string(),
+                    kind: key.kind?,
+                    reason: key.reason.clone().unwrap_or_default(),
                 })
             })
             .collect())
@@ -56,21 +104,17 @@ impl Vault {
             return Ok(Vec::new());
         }
         self.write(|tx| {
-            let entries = read_entries(&tx.tx, &tx.cells)?;
             let mut recorded = Vec::new();
             for r in sent {
                 if !insert_sent_reminder(&tx.tx, r, tx.now, tx.actor, true)? {
                     continue;
                 }
-                let entry = entries.iter().map(|(e, _)| e).find(|e| e.id == r.entry_id);
-                let detail = reminder_detail(
-                    &r.entry_id.to_string(),
-                    r.threshold,
-                    r.due_at,
-                    entry.is_none(),
-                    false,
-                );
-                tx.audit(AuditAction::ReminderSent, entry, Some(detail))?;
+                // Only the rows reminded of are opened: a look at 100,000 keys with thousands due
+                // reads those, not every key once for each reminder.
+                let id = r.entry_id.to_string();
+                let entry = row_by_id(&tx.tx, &tx.cells, &id)?.map(|(e, _)| e);
+                let detail = reminder_detail(&id, r.threshold, r.due_at, entry.is_none(), false);
+                tx.audit(AuditAction::ReminderSent, entry.as_ref(), Some(detail))?;
                 recorded.push(*r);
             }
             Ok(recorded)
@@ -117,11 +161,12 @@ impl Vault {
                 })?;
                 rows.collect::<rusqlite::Result<_>>()?
             };
-            let entries = read_entries(&tx.tx, &tx.cells)?;
             for p in &pending {
-                let entry = p
-                    .entry_id
-                    .and_then(|id| entries.iter().map(|(e, _)| e).find(|e| e.id == id));
+                let entry = match p.entry_id {
+                    Some(id) => row_by_id(&tx.tx, &tx.cells, &id.to_string())?.map(|(e, _)| e),
+                    None => None,
+                };
+                let entry = entry.as_ref();
                 let detail = match (p.entry_id, p.threshold, p.due_at) {
                     (Some(id), Some(threshold), Some(due_at)) => reminder_detail(
                         &id.to_string(),
