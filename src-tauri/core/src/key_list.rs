@@ -669,21 +669,50 @@ impl KeyListIndex {
             .collect()
     }
 
-    /// Those of `ids` that `query` shows, as rows in the order shown (the selection after a search
-    /// hides some of it).
-    pub fn among(&mut self, query: &ListQuery, ids: &[Uuid]) -> Vec<KeySummary> {
+    /// Those of `ids` that `query` shows, in the order shown (the selection after a search hides some
+    /// of it), as the bulk bar needs them: ids, the active ones, the first names and the tags. The rows
+    /// stay here, so selecting 100,000 keys sends ids, not 100,000 rows.
+    pub fn selected(&mut self, query: &ListQuery, ids: &[Uuid]) -> SelectedKeys {
         let wanted: BTreeSet<u32> = ids
             .iter()
             .filter_map(|id| self.by_id.get(id).copied())
             .collect();
         self.make_view(query);
         let view = self.view.as_ref().expect("view just made");
-        view.keys
-            .iter()
-            .filter(|k| wanted.contains(k))
-            .map(|&k| self.rows[k as usize].key.clone())
-            .collect()
+        let mut out = SelectedKeys::default();
+        let mut tags = BTreeSet::new();
+        for &k in view.keys.iter().filter(|k| wanted.contains(k)) {
+            let key = &self.rows[k as usize].key;
+            out.ids.push(key.id);
+            if key.status == KeyStatus::Active {
+                out.active.push(key.id);
+            }
+            if out.names.len() < SELECTED_NAMES {
+                out.names.push(key.name.clone());
+            }
+            tags.extend(key.tags.iter().cloned());
+        }
+        out.tags = tags.into_iter().collect();
+        out
     }
+}
+
+/// How many names of a selection [`SelectedKeys`] carries (the bulk bar's dialogs name up to that many).
+pub const SELECTED_NAMES: usize = 12;
+
+/// A selection of keys as the bulk bar shows it.
+#[derive(ts_rs::TS)]
+#[ts(export)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SelectedKeys {
+    /// The selected keys still shown, in the order shown.
+    pub ids: Vec<Uuid>,
+    /// The active ones among them (what a share can hold).
+    pub active: Vec<Uuid>,
+    /// The first [`SELECTED_NAMES`] names, in the order shown.
+    pub names: Vec<String>,
+    /// Every tag the selected keys carry, sorted, each once.
+    pub tags: Vec<String>,
 }
 
 fn direct(order: SortOrder, o: Ordering) -> Ordering {

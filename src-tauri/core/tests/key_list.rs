@@ -263,7 +263,7 @@ fn a_window_holds_only_its_rows_and_knows_each_keys_place() {
 }
 
 #[test]
-fn ranges_all_and_among_follow_the_order_shown() {
+fn ranges_all_and_the_selection_follow_the_order_shown() {
     let (_sb, v) = vault();
     let mut ix = index(&v);
     let q = sorted(SortColumn::Name, SortDirection::Ascending);
@@ -285,12 +285,29 @@ fn ranges_all_and_among_follow_the_order_shown() {
     );
     assert!(ix.ids(&kraken, None, Some(id("gamma"))).is_empty());
     // The selection after a search: only the keys still shown, in the order shown.
-    let kept: Vec<_> = ix
-        .among(&kraken, &[id("key 2"), id("gamma"), id("delta")])
-        .into_iter()
-        .map(|k| k.name)
+    let kept = ix.selected(&kraken, &[id("key 2"), id("gamma"), id("delta")]);
+    assert_eq!(kept.ids, [id("delta"), id("key 2")]);
+    assert_eq!(kept.names, ["delta", "key 2"]);
+    let mut tags: Vec<String> = ["delta", "key 2"]
+        .iter()
+        .flat_map(|n| v.find(n).unwrap().tags)
         .collect();
-    assert_eq!(kept, ["delta", "key 2"]);
+    tags.sort();
+    tags.dedup();
+    assert_eq!(kept.tags, tags, "every tag of the keys kept, each once");
+    let active: Vec<_> = ["delta", "key 2"]
+        .iter()
+        .filter(|n| v.find(n).unwrap().status == KeyStatus::Active)
+        .map(|n| id(n))
+        .collect();
+    assert_eq!(kept.active, active);
+    // Ctrl+A over many keys: every id, but only the first names.
+    let everything = ix.selected(&q, &all);
+    assert_eq!(everything.ids, all);
+    assert_eq!(
+        everything.names.len(),
+        all.len().min(keystead_core::key_list::SELECTED_NAMES)
+    );
 }
 
 #[test]

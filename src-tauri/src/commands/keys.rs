@@ -9,7 +9,7 @@ use crate::types::{AddKeyInput, EditKeyInput, IncidentStep, SecretInput, Typed};
 use keystead_core::catalog::{self, ExchangeInfo};
 use keystead_core::exchange::keypair::{self, GeneratedKeyPair};
 use keystead_core::exchange::{CheckOptions, KeyVerification};
-use keystead_core::key_list::{ListPage, ListQuery};
+use keystead_core::key_list::{ListPage, ListQuery, SelectedKeys};
 use keystead_core::{
     parse, BulkEdit, CredentialField, KeyDetail, KeyEdit, KeyEntry, KeyStatus, KeySummary, NewKey,
     Vault,
@@ -65,16 +65,16 @@ pub async fn key_ids(
     blocking(move || state.with_key_list(|list| list.ids(&query, from, to))).await
 }
 
-/// The rows of those of `ids` that `query` shows, in the order shown: the table's selection (and
-/// the bulk bar's keys) after a search or a change.
+/// Those of `ids` that `query` shows, in the order shown, as the bulk bar shows them (ids, the active
+/// ones, the first names, their tags): the table's selection after a search or a change.
 #[tauri::command]
 pub async fn selected_keys(
     state: AppStateRef<'_>,
     query: ListQuery,
     ids: Vec<Uuid>,
-) -> AppResult<Vec<KeySummary>> {
+) -> AppResult<SelectedKeys> {
     let state = state.inner().clone();
-    blocking(move || state.with_key_list(|list| list.among(&query, &ids))).await
+    blocking(move || state.with_key_list(|list| list.selected(&query, &ids))).await
 }
 
 /// The id of the key of that exact name, if any ("Show keys" after an import).

@@ -54,6 +54,7 @@ import type { ListFacets } from "../bindings/ListFacets";
 import type { ListGroup } from "../bindings/ListGroup";
 import type { ListPage } from "../bindings/ListPage";
 import type { ListQuery } from "../bindings/ListQuery";
+import type { SelectedKeys } from "../bindings/SelectedKeys";
 import type { ListRow } from "../bindings/ListRow";
 import type { SortColumn } from "../bindings/SortColumn";
 import type { SortDirection } from "../bindings/SortDirection";
@@ -101,6 +102,7 @@ export type {
   ListGroup,
   ListPage,
   ListQuery,
+  SelectedKeys,
   ListRow,
   SortColumn,
   SortDirection,
@@ -272,9 +274,10 @@ export const keyRows = (query: ListQuery, start: number, len: number) =>
 /** The shown keys' ids in the order shown: from `from` to `to` (a Shift range), or all of them (both null). */
 export const keyIds = (query: ListQuery, from: string | null, to: string | null) =>
   call<string[]>("key_ids", { query, from, to });
-/** Those of `ids` the view shows, as rows in the order shown (the selection after a search or a change). */
+/** Those of `ids` the view shows, in the order shown (the selection after a search or a change), as the bulk bar
+ *  shows them: ids, the active ones, the first names, their tags. */
 export const selectedKeys = (query: ListQuery, ids: readonly string[]) =>
-  call<KeySummary[]>("selected_keys", { query, ids });
+  call<SelectedKeys>("selected_keys", { query, ids });
 export const keyIdByName = (name: string) => call<string | null>("key_id_by_name", { name });
 /** The active keys by name (the share dialog's choice). */
 export const activeKeys = () => call<KeySummary[]>("active_keys");

@@ -59,4 +59,11 @@ describe("namesLine", () => {
     expect(namesLine(["a", "b"])).toBe("a, b");
     expect(namesLine(["a", "b", "c", "d", "e", "f", "g"])).toBe("a, b, c, d, e and 2 more");
   });
+  it("counts the keys whose names did not come with the selection", () => {
+    // Rust sends the first twelve names of 100,000 selected keys.
+    const twelve = Array.from({ length: 12 }, (_, i) => `k${i}`);
+    expect(namesLine(twelve, 100_000)).toBe("k0, k1, k2, k3, k4 and 99995 more");
+    expect(namesLine(twelve, 100_000, 12)).toBe(`${twelve.join(", ")} and 99988 more`);
+    expect(namesLine(["a", "b"], 2, 12)).toBe("a, b");
+  });
 });

@@ -80,8 +80,10 @@ export function joinRange(keep: readonly string[], range: readonly string[]): st
   return [...keep, ...range.filter((id) => !seen.has(id))];
 }
 
-/** The selected keys' names for a confirmation: all of them up to `max`, then "and N more". */
-export function namesLine(names: readonly string[], max = 5): string {
-  if (names.length <= max) return names.join(", ");
-  return `${names.slice(0, max).join(", ")} and ${names.length - max} more`;
+/** The selected keys' names for a confirmation (`names` holds the first of `total`): all of them up to `max`, then
+ *  "and N more". */
+export function namesLine(names: readonly string[], total = names.length, max = 5): string {
+  if (total <= max && names.length >= total) return names.slice(0, total).join(", ");
+  const shown = names.slice(0, Math.min(max, total));
+  return `${shown.join(", ")} and ${total - shown.length} more`;
 }
