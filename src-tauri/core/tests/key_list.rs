@@ -423,3 +423,44 @@ fn typing_on_narrows_and_deleting_widens_as_a_fresh_search_would() {
         "{counts:?}"
     );
 }
+
+/// What the app does after an add, a rotation or a revocation: the rows the write touched
+/// (`rows_touched_by`) put in the index give what a fresh index of the vault gives, in every order.
+#[test]
+fn the_rows_a_write_touched_put_in_place_give_a_fresh_index() {
+    let (_sb, mut v) = vault();
+    let mut ix = index(&v);
+    let orders = [
+        sorted(SortColumn::Name, SortDirection::Ascending),
+        sorted(SortColumn::Due, SortDirection::Descending),
+        ListQuery {
+            group_by: GroupBy::Bot,
+            ..ListQuery::default()
+        },
+    ];
+    let check = |ix: &mut KeyListIndex, v: &Vault, step: &str| {
+        let mut fresh = index(v);
+        for q in &orders {
+            assert_eq!(names(ix, q), names(&mut fresh, q), "{step}: {q:?}");
+        }
+        assert_eq!(ix.facets(), fresh.facets(), "{step}: counts and choices");
+        assert_eq!(ix.len(), fresh.len());
+    };
+    // Warm every order first, so that a stale cached order would show.
+    check(&mut ix, &v, "before");
+    let new = NewKey {
+        used_by: vec!["hummingbot".into()],
+        ..key("key 1", "okx", &["read"])
+    };
+    let added = v.add(new, fields_for("okx", "key 1")).unwrap();
+    ix.put(v.rows_touched_by(&[added.id]).unwrap());
+    check(&mut ix, &v, "an added key between \"Alpha\" and \"key 2\"");
+    let rotated = v
+        .rotate("gamma", fields_for("okx", "gamma rotated"), None)
+        .unwrap();
+    ix.put(v.rows_touched_by(&[rotated.id]).unwrap());
+    check(&mut ix, &v, "a rotation");
+    let revoked = v.revoke("delta", None).unwrap();
+    ix.put(v.rows_touched_by(&[revoked.id]).unwrap());
+    check(&mut ix, &v, "a revocation");
+}
