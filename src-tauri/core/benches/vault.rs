@@ -237,6 +237,27 @@ fn key_list(c: &mut Criterion) {
                 black_box(index.page(&query, start, 200))
             })
         });
+        // After a write to one key (an edit, a rotation, a revocation): its row (and those sharing its
+        // secret) read from the vault and put in place, then the first screen again. The app did a
+        // rebuild from `list()` instead (build_index plus open_and_list's list).
+        let id = keys[n / 2].id;
+        group.bench_function(BenchmarkId::new("upkeep_after_a_write", n), |b| {
+            let vault = fixture.vault();
+            b.iter(|| {
+                index.put(vault.rows_touched_by(&[id]).expect("rows"));
+                black_box(index.page(&query, 0, 40))
+            })
+        });
+        // A rename (or an add) also moves the key in the vault's order.
+        let mut renamed = keys[n / 2].clone();
+        group.bench_function(BenchmarkId::new("upkeep_after_a_rename", n), |b| {
+            b.iter(|| {
+                i += 1;
+                renamed.name = format!("renamed-{}", i % 2);
+                index.put(vec![renamed.clone()]);
+                black_box(index.page(&query, 0, 40))
+            })
+        });
     }
     group.finish();
 }
@@ -307,6 +328,16 @@ fn reminder_looks(c: &mut Criterion) {
         let vault = fixture.vault();
         b.iter(|| {
             let due = vault.reminders_to_send(&policy).expect("look");
+            assert!(!due.is_empty());
+            black_box(due)
+        })
+    });
+    // The app's look: the due dates from the key list it already holds, no decryption.
+    group.bench_with_input(BenchmarkId::new("unlocked_from_list", n), &n, |b, _| {
+        let vault = fixture.vault();
+        let list = keystead_core::key_list::KeyListIndex::new(vault.list().expect("list"));
+        b.iter(|| {
+            let due = vault.reminders_to_send_from(&policy, &list).expect("look");
             assert!(!due.is_empty());
             black_box(due)
         })

@@ -3,6 +3,7 @@ import {
   FIELD_LABELS,
   dueSentence,
   fieldTechName,
+  countFormat,
   formatCount,
   formatDate,
   formatDateTime,
@@ -72,6 +73,13 @@ describe("plural", () => {
     expect(plural(2, "entry", "entries")).toBe("2 entries");
     expect(plural(1, "entry", "entries")).toBe("1 entry");
     expect(plural(10_000, "key")).toBe(`${formatCount(10_000)} keys`);
+  });
+  it("groups the digits of a large count, also under the C locale", () => {
+    expect(formatCount(100_000)).toMatch(/^100\D000$/);
+    expect(formatCount(7)).toBe("7");
+    // WebKit's locale in a C/POSIX session groups nothing: "100000".
+    expect(countFormat("en-US-u-va-posix").format(100_000)).toBe("100,000");
+    expect(countFormat("de").format(100_000)).toBe("100.000");
   });
 });
 

@@ -131,7 +131,13 @@ export function utcDateInput(value: string | null): string {
   return d === null ? "" : isoDay(d);
 }
 
-const counter = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+/** The reader's number format; where it groups no digits at all (the C/POSIX locale, as a bare session or a
+ *  service starts the app: "100000 keys"), English grouping instead. */
+export function countFormat(locale?: string): Intl.NumberFormat {
+  const own = new Intl.NumberFormat(locale, { maximumFractionDigits: 0 });
+  return /^\d+$/.test(own.format(10_000)) ? new Intl.NumberFormat("en", { maximumFractionDigits: 0 }) : own;
+}
+const counter = countFormat();
 
 /** A count with the reader's digit grouping: "10,000". */
 export const formatCount = (n: number): string => counter.format(n);

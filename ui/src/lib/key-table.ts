@@ -2,6 +2,7 @@
 // from Rust one window at a time (key_rows); what is here maps a key's place among the shown keys to its row
 // (group headers are rows too) and turns a click into the next selection.
 import type { GroupBy, ListGroup, ListRow } from "./ipc";
+import { formatCount } from "./format";
 
 export type { GroupBy };
 
@@ -85,5 +86,5 @@ export function joinRange(keep: readonly string[], range: readonly string[]): st
 export function namesLine(names: readonly string[], total = names.length, max = 5): string {
   if (total <= max && names.length >= total) return names.slice(0, total).join(", ");
   const shown = names.slice(0, Math.min(max, total));
-  return `${shown.join(", ")} and ${total - shown.length} more`;
+  return `${shown.join(", ")} and ${formatCount(total - shown.length)} more`;
 }
