@@ -74,9 +74,50 @@ fn second_launch_shows_window(args: &[String]) -> bool {
     !args.iter().skip(1).any(|a| a == MINIMIZED_ARG)
 }
 
+/// How many times a launch starts over when the running instance it found on the session bus went away
+/// before taking its arguments (it was quitting): the next try is the first instance. Counted in
+/// [`RELAUNCH_ENV`] across the re-executions of this process.
+const RELAUNCHES: u32 = 5;
+const RELAUNCH_ENV: &str = "KEYSTEAD_RELAUNCH";
+
+/// What a launch does when it found another Keystead on the session bus that did not take its
+/// arguments: that instance was quitting (its name still held, its process leaving), so this launch
+/// starts over in place (same process id, same arguments) and becomes the first instance. A running
+/// instance that never answers, or any other failure to start, ends with a message saying what to do.
+fn failed_to_start(e: tauri::Error, relaunches: u32) -> ! {
+    if let tauri::Error::PluginInitialization(plugin, detail) = &e {
+        if plugin == "single-instance" {
+            if relaunches < RELAUNCHES {
+                use std::os::unix::process::CommandExt;
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                let program =
+                    std::env::current_exe().unwrap_or_else(|_| PathBuf::from("keystead-app"));
+                let err = std::process::Command::new(program)
+                    .args(std::env::args_os().skip(1))
+                    .env(RELAUNCH_ENV, (relaunches + 1).to_string())
+                    .exec();
+                eprintln!("keystead: could not start again: {err}");
+            }
+            eprintln!(
+                "keystead: another Keystead is running on this desktop but does not answer ({detail}). \
+                 Quit it from its tray icon (or end its process) and start Keystead again."
+            );
+            std::process::exit(1);
+        }
+    }
+    eprintln!("keystead: could not start: {e}");
+    std::process::exit(1);
+}
+
 pub fn run() {
     keystead_core::process::harden();
-    tauri::Builder::default()
+    let relaunches: u32 = std::env::var(RELAUNCH_ENV)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    // Read once: what this process starts (a browser, say) does not inherit the count.
+    std::env::remove_var(RELAUNCH_ENV);
+    let app = tauri::Builder::default()
         // First among plugins: a second launch hands its arguments to the running instance over the
         // session bus and exits 0 here, before any window, tray icon or vault is touched.
         .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
@@ -129,18 +170,18 @@ pub fn run() {
         })
         .invoke_handler(with_command_list!(handler_of_commands))
         .build(tauri::generate_context!())
-        .expect("error while building Keystead")
-        .run(|app, event| {
-            // No window left (`code` None; Quit exits with a code): stay in the tray.
-            if let tauri::RunEvent::ExitRequested {
-                code: None, api, ..
-            } = event
-            {
-                if tray::window_in_tray(app) {
-                    api.prevent_exit();
-                }
+        .unwrap_or_else(|e| failed_to_start(e, relaunches));
+    app.run(|app, event| {
+        // No window left (`code` None; Quit exits with a code): stay in the tray.
+        if let tauri::RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
+            if tray::window_in_tray(app) {
+                api.prevent_exit();
             }
-        });
+        }
+    });
 }
 
 #[cfg(test)]

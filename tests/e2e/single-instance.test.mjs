@@ -4,7 +4,9 @@
 // process exits 0 at once, leaving one process; a second launch with
 // `--minimized` (the login autostart) leaves the window in the tray. Run with scripts/e2e.sh.
 import assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { after, describe } from "node:test";
 import {
   APP_BIN,
@@ -27,6 +29,9 @@ import {
 const PASSPHRASE = "single instance passphrase";
 /** The name tauri-plugin-single-instance owns on the session bus: the app's identifier + ".SingleInstance". */
 const BUS_NAME = "app.keystead.desktop.SingleInstance";
+/** The object the plugin serves the hand-over at: the name as a path. */
+const BUS_PATH = "/app/keystead/desktop/SingleInstance";
+const HERE = path.dirname(fileURLToPath(import.meta.url));
 
 /** Whether some process owns `BUS_NAME` on this run's private session bus. */
 function busNameOwned() {
@@ -135,5 +140,30 @@ describe("one instance", () => {
     assert.equal(third.code, 0, `the third launch exits 0 (stderr: ${third.stderr})`);
     await poll(async () => visibleWindows().length > 0, { timeout: 10_000, message: "the window to come back" });
     assert.deepEqual(appPids(), [first]);
+  });
+
+  step("a launch that meets an instance quitting (its name still held, no answer) starts as the first one", async () => {
+    await stop();
+    await poll(async () => !busNameOwned(), { timeout: 5000, message: "the name to go with the process" });
+    // A stand-in for an instance on its way out: it owns the name and leaves the bus when called.
+    const holder = spawn("python3", [path.join(HERE, "dying-instance.py"), BUS_NAME, BUS_PATH], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const exited = new Promise((resolve) => holder.on("exit", resolve));
+    try {
+      await new Promise((resolve, reject) => {
+        holder.stdout.on("data", (d) => String(d).includes("ready") && resolve());
+        holder.on("exit", (code) => reject(new Error(`the stand-in exited (${code}) before owning the name`)));
+      });
+      assert.equal(busNameOwned(), true, "the stand-in owns the single-instance name");
+      // Before: the plugin's failed hand-over ended the launch with a panic, and no window came.
+      await start();
+      await waitVisible(driver, "create-passphrase", 20_000);
+      await exited;
+      assert.equal(appPids().length, 1, "one Keystead process, the first instance now");
+      assert.equal(busNameOwned(), true, "and it owns the name");
+    } finally {
+      holder.kill("SIGKILL");
+    }
   });
 });
