@@ -118,7 +118,9 @@ HOME="$e2e_home" XDG_CONFIG_HOME="$e2e_home/.config" XDG_DATA_HOME="$e2e_home/.l
     exit 1
   fi
   cd "$E2E_REPO"
-  node --test --test-concurrency=1 "$@" tests/e2e/
+  # --test-force-exit: a file whose tests are over exits even with a WebDriver request still open (a session
+  # that never started kept the run waiting until CI killed it).
+  node --test --test-concurrency=1 --test-force-exit "$@" tests/e2e/
 ' e2e "$@"
 status=$?
 set -e

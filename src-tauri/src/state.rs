@@ -850,4 +850,59 @@ mod tests {
         same_as_fresh(&state, "a rotation");
         assert_eq!(built(&state), rebuilt, "the rotation put its row in place");
     }
+
+    /// The reminder look reads due dates from the key list: a key added while unlocked is reminded of at
+    /// the next look, and so is one another process (the CLI) wrote to the file meanwhile.
+    #[test]
+    fn an_unlocked_look_reminds_of_keys_added_here_and_by_another_process() {
+        use keystead_core::{NewKey, SecretFields};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("vault.db");
+        let passphrase = SecretString::from("correct horse battery staple");
+        let options = || OpenOptions::new(Arc::new(SystemClock), "app");
+        let vault = Vault::create(&path, &passphrase, KdfParams::FLOOR, options()).unwrap();
+        let state = AppState::new(path.clone(), dir.path().join("settings.json"));
+        state.install_vault(vault);
+        let new = |name: &str| {
+            let mut secrets = SecretFields::new();
+            secrets.insert(
+                CredentialField::ApiKey,
+                SecretString::from(format!("{name}-api-key")),
+            );
+            secrets.insert(
+                CredentialField::Secret,
+                SecretString::from(format!("{name}-secret")),
+            );
+            let key = NewKey {
+                name: name.into(),
+                exchange: "kraken".into(),
+                scopes: vec!["read".into()],
+                expires_at: Some(Utc::now() + chrono::Duration::days(2)),
+                ..NewKey::default()
+            };
+            (key, secrets)
+        };
+        let named = |state: &AppState| -> String {
+            let look = state.look_for_reminders(Utc::now()).unwrap();
+            look.outgoing.map(|o| o.text.summary).unwrap_or_default()
+        };
+        assert_eq!(named(&state), "", "nothing due yet");
+        state
+            .change_key_rows(|v| {
+                let (key, secrets) = new("form-key");
+                let e = v.add(key, secrets)?;
+                Ok(((), vec![e.id]))
+            })
+            .unwrap();
+        assert!(named(&state).contains("form-key"), "the key added here");
+        // The CLI writes to the same file on its own connection.
+        let mut cli = Vault::unlock(&path, &passphrase, options()).unwrap();
+        let (key, secrets) = new("cli-key");
+        cli.add(key, secrets).unwrap();
+        drop(cli);
+        assert!(
+            named(&state).contains("cli-key"),
+            "the key another process added"
+        );
+    }
 }

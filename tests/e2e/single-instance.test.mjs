@@ -146,7 +146,9 @@ describe("one instance", () => {
     await stop();
     await poll(async () => !busNameOwned(), { timeout: 5000, message: "the name to go with the process" });
     // A stand-in for an instance on its way out: it owns the name and leaves the bus when called.
-    const holder = spawn("python3", [path.join(HERE, "dying-instance.py"), BUS_NAME, BUS_PATH], {
+    // Debian's Python, which has python3-dbus and -gi (scripts/e2e.sh).
+    const python = process.env.E2E_PYTHON ?? "/usr/bin/python3";
+    const holder = spawn(python, [path.join(HERE, "dying-instance.py"), BUS_NAME, BUS_PATH], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     const exited = new Promise((resolve) => holder.on("exit", resolve));

@@ -44,10 +44,18 @@ impl Vault {
         Ok(names)
     }
 
-    /// Counts the rows this vault has written since it was opened (keys, audit events, anything): a
-    /// list read at one count is current while the count stays the same.
+    /// A mark that moves with every write to the file since it was opened: the rows this vault wrote
+    /// (keys, audit events, anything) and the commits of other connections (the CLI, another window)
+    /// seen since, as SQLite's `data_version` counts them. A list read at one mark is current while the
+    /// mark stays the same.
     pub fn changes(&self) -> u64 {
-        self.conn.total_changes()
+        // data_version moves only when another connection committed; 0 when it cannot be read, so a
+        // failure here never hides this vault's own writes.
+        let others: u64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get::<_, i64>(0))
+            .map_or(0, |v| v as u64);
+        (others << 32) ^ self.conn.total_changes()
     }
 
     /// All keys as the list shows them, sorted by name. Never decrypts a secret.
