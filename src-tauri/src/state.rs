@@ -18,6 +18,7 @@ use keystead_core::share::OpenedShare;
 use keystead_core::vault::TeamSync;
 use keystead_core::Vault;
 use secrecy::SecretString;
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -68,6 +69,9 @@ struct KeyListCache {
 
 /// Due states move with time, not only with writes: an index older than this is built again.
 const KEY_LIST_MAX_AGE: Duration = Duration::from_secs(600);
+/// A write to more keys than this reads the whole list again: one row lookup per key costs more than
+/// that read beyond a few thousand keys.
+const PUT_AT_MOST: usize = 1_000;
 
 /// The key a clicked reminder asks the window to open. The window is destroyed while Keystead sits in
 /// the tray, and a page that is still loading misses events: until it has asked (`take_open_key`), the
@@ -260,7 +264,10 @@ impl AppState {
     /// row cannot be read, the list is dropped and the next query builds it again.
     fn key_list_after_write(&self, v: &Vault, before: u64, ids: &[Uuid]) {
         let mut list = lock(&self.key_list);
-        let Some(cache) = list.as_mut().filter(|c| c.changes == before) else {
+        let Some(cache) = list
+            .as_mut()
+            .filter(|c| c.changes == before && !ids.is_empty() && ids.len() <= PUT_AT_MOST)
+        else {
             *list = None;
             return;
         };
@@ -270,16 +277,21 @@ impl AppState {
                 .get(id)
                 .is_some_and(|k| k.risk_flags.contains(&RiskFlag::DuplicateSecret))
         });
+        if shared_before {
+            *list = None;
+            return;
+        }
         match v.rows_touched_by(ids) {
-            Ok(rows)
-                if !shared_before
-                    && !ids.is_empty()
-                    && ids.iter().all(|id| rows.iter().any(|r| r.id == *id)) =>
-            {
-                cache.index.put(rows);
-                cache.changes = v.changes();
+            Ok(rows) => {
+                let found: HashSet<Uuid> = rows.iter().map(|r| r.id).collect();
+                if ids.iter().all(|id| found.contains(id)) {
+                    cache.index.put(rows);
+                    cache.changes = v.changes();
+                } else {
+                    *list = None;
+                }
             }
-            _ => *list = None,
+            Err(_) => *list = None,
         }
     }
 
