@@ -87,6 +87,9 @@ const RELAUNCH_ENV: &str = "KEYSTEAD_RELAUNCH";
 fn failed_to_start(e: tauri::Error, relaunches: u32) -> ! {
     if let tauri::Error::PluginInitialization(plugin, detail) = &e {
         if plugin == "single-instance" {
+            // Re-executing in place keeps the process id (what started it, a launcher or WebDriver,
+            // still follows it): Unix only.
+            #[cfg(unix)]
             if relaunches < RELAUNCHES {
                 use std::os::unix::process::CommandExt;
                 std::thread::sleep(std::time::Duration::from_millis(300));
